@@ -1,0 +1,49 @@
+"""``retest extract``: documents → their question, notes, dated claims and anchors."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+
+@click.command("extract")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--json", "fmt", flag_value="json", help="One JSON array of documents.")
+@click.option("--jsonl", "fmt", flag_value="jsonl", help="One JSON object per line.")
+@click.option("--max-size", type=click.IntRange(min=1), default=10, show_default=True, metavar="MB",
+              help="Refuse files larger than this.")
+def command(paths: tuple[str, ...], fmt: str | None, max_size: int) -> None:
+    """Extract the claims, dates and papers from inquiring lines.
+
+    PATHS are files, folders (searched for *.txt and *.md) or - for stdin.
+    """
+    from ..extract import extract_paths
+    from ..errors import InputError
+
+    out = sys.stdout
+    good = bad = 0
+    table = None
+    if fmt is None:
+        from ..views import DocumentTable
+        table = DocumentTable()
+    elif fmt == "json":
+        out.write("[")
+    for item in extract_paths(paths, max_size * 1024 * 1024):
+        if isinstance(item, InputError):
+            bad += 1
+            click.echo(f"retest: error: {item}", err=True)
+            continue
+        if fmt == "jsonl":
+            out.write(item.model_dump_json() + "\n")
+        elif fmt == "json":
+            out.write(("," if good else "") + "\n" + item.model_dump_json(indent=2))
+        else:
+            table.add(item)
+        good += 1
+    if fmt == "json":
+        out.write("\n]\n" if good else "]\n")
+    elif table is not None and good:
+        table.print()
+    if bad:
+        sys.exit(2 if good == 0 else 1)

@@ -1,0 +1,122 @@
+"""Month-precision dates as syntheses write them: ``2025-04``, ``Sept 2024``, ranges.
+
+Everything is normalised to ``YYYY-MM`` strings, which sort correctly as text;
+day precision is never needed to decide whether a finding is stale.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass
+
+MONTHS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
+    "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
+}
+_FULL = "january february march april may june july august september october november december"
+MONTH_NAMES = _FULL.title().split()
+SHORT_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sept", "Oct", "Nov", "Dec"]
+
+_MONTH_WORD = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+# A single month: ISO ``2025-04`` (optionally with a day) or ``Sept 2024``.
+_ISO = r"(?P<{p}y>(?:19|20)\d\d)-(?P<{p}m>0[1-9]|1[0-2])(?:-\d\d)?(?![\d])"
+_NAMED = r"(?P<{p}mon>" + _MONTH_WORD + r")\s+(?P<{p}ny>(?:19|20)\d\d)"
+_ONE = r"(?:" + _ISO + "|" + _NAMED + ")"
+
+DATE = re.compile(r"(?<![\w-])" + _ONE.format(p="a") + r"(?!\d)", re.IGNORECASE)
+# ``Sept 2024–May 2026``, ``2024-09 to 2026-05``, ``Sept–Dec 2024``.
+_SEP = r"\s*(?:–|—|-|to|until|through)\s*"
+RANGE = re.compile(
+    r"(?<![\w-])(?:"
+    + _ONE.format(p="a") + _SEP + _ONE.format(p="b")
+    + r"|(?P<smon>" + _MONTH_WORD + r")" + _SEP + _NAMED.format(p="e")
+    + r")(?!\d)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A date (or range) found in text: normalised ends and the span written."""
+
+    start: str
+    end: str
+    text: str
+    pos: int
+    stop: int
+
+
+def _month(word: str) -> int:
+    return MONTHS[word.lower()[:3]]
+
+
+def _ym(m: re.Match[str], p: str) -> str | None:
+    groups = m.groupdict()
+    if groups.get(p + "y"):
+        return f"{m.group(p + 'y')}-{m.group(p + 'm')}"
+    if groups.get(p + "mon"):
+        return f"{m.group(p + 'ny')}-{_month(m.group(p + 'mon')):02d}"
+    return None
+
+
+def find_dates(text: str) -> list[Found]:
+    """Single dates in ``text`` in order (ranges count as their two ends)."""
+    out = []
+    for m in DATE.finditer(text):
+        ym = _ym(m, "a")
+        out.append(Found(ym, ym, m.group(0), m.start(), m.end()))
+    return out
+
+
+def find_range(text: str) -> Found | None:
+    """The first written range in ``text``, else None."""
+    m = RANGE.search(text)
+    if not m:
+        return None
+    if m.group("smon"):
+        end = _ym(m, "e")
+        start = f"{end[:4]}-{_month(m.group('smon')):02d}"
+    else:
+        start, end = _ym(m, "a"), _ym(m, "b")
+    return Found(start, end, m.group(0), m.start(), m.end())
+
+
+def parse_month(text: str) -> str:
+    """``"Sept 2024"`` or ``"2024-09"`` → ``"2024-09"``; ValueError otherwise."""
+    m = DATE.fullmatch(text.strip())
+    if not m:
+        raise ValueError(f"not a month: {text!r}")
+    return _ym(m, "a")
+
+
+def month_name(ym: str, short: bool = False) -> str:
+    """``"2024-09"`` → ``"September 2024"`` (or ``"Sept 2024"``)."""
+    year, month = ym.split("-")
+    names = SHORT_NAMES if short else MONTH_NAMES
+    return f"{names[int(month) - 1]} {year}"
+
+
+def shift(ym: str, months: int) -> str:
+    year, month = (int(x) for x in ym.split("-"))
+    index = year * 12 + month - 1 + months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def of(day: _dt.date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def window(today: _dt.date, months: int) -> str:
+    """The last ``months`` months up to ``today``, written as a month range.
+
+    ``window(date(2026, 11, 23), 6)`` → ``"June–November 2026"``.
+    """
+    end = of(today)
+    start = shift(end, -(months - 1))
+    if start[:4] == end[:4]:
+        return f"{MONTH_NAMES[int(start[5:]) - 1]}–{month_name(end)}"
+    return f"{month_name(start)}–{month_name(end)}"

@@ -1,0 +1,32 @@
+"""Paths → Documents, streamed: the library behind ``retest extract``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from .errors import InputError, NotAnInquiringLine
+from .inputs import MAX_BYTES, iter_inputs, read_path
+from .models import Document
+from .parse import parse
+
+
+def extract_paths(paths: Iterable[str], max_bytes: int = MAX_BYTES) -> Iterator[Document | InputError]:
+    """One Document per readable inquiring line, or the InputError that stopped it."""
+    for item in iter_inputs(paths, max_bytes):
+        if isinstance(item, InputError):
+            yield item
+            continue
+        try:
+            yield parse(item.text, item.source)
+        except NotAnInquiringLine as exc:
+            yield InputError(item.source, str(exc))
+
+
+def load(path: str | Path) -> Document:
+    """Read and parse one file; raises InputError with a one-line reason."""
+    item = read_path(Path(path))
+    try:
+        return parse(item.text, item.source)
+    except NotAnInquiringLine as exc:
+        raise InputError(item.source, str(exc)) from None

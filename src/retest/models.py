@@ -1,0 +1,95 @@
+"""The data passed between stages: parse → Document → render → Prompt.
+
+The JSON of a ``Document`` (``retest extract --json``) is a stable interface;
+fields are only ever added to it.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+YearMonth = str  # "YYYY-MM"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Citation(_Model):
+    """One paper a claim rests on, with the date the claim gives it."""
+
+    arxiv_id: str
+    version: int | None = None
+    date: YearMonth | None = None
+    date_source: Literal["written", "arxiv"] | None = None
+
+
+class Note(_Model):
+    """A source note: its question-form title (when known) and summary."""
+
+    title: str | None = None
+    summary: str
+    arxiv_ids: list[str] = Field(default_factory=list)
+
+
+class Claim(_Model):
+    """A dated, testable statement — from the research prompt or from a note."""
+
+    text: str
+    date: YearMonth | None = None
+    arxiv_ids: list[str] = Field(default_factory=list)
+    origin: Literal["prompt", "note"]
+    citations: list[Citation] = Field(default_factory=list)
+    note_title: str | None = None
+
+
+class Anchor(_Model):
+    """A paper the research prompt tells the model to verify first."""
+
+    arxiv_id: str
+    version: int | None = None
+    date: YearMonth | None = None
+    label: str | None = None
+
+
+class Span(_Model):
+    """The dates the findings cover; ``text`` is the span as the document wrote it."""
+
+    start: YearMonth | None = None
+    end: YearMonth | None = None
+    text: str | None = None
+
+
+class ResearchPrompt(_Model):
+    """The ready-made prompt block some documents end with, kept piece by piece."""
+
+    intro: str | None = None
+    role: str | None = None
+    topic: str | None = None
+    tasks: list[str] = Field(default_factory=list)
+    closing: str | None = None
+
+
+class Document(_Model):
+    """Everything retest knows about one inquiring line."""
+
+    source: str
+    sha256: str
+    title: str | None = None
+    framing: list[str] = Field(default_factory=list)
+    body: list[str] = Field(default_factory=list)
+    declared_notes: int | None = None
+    notes: list[Note] = Field(default_factory=list)
+    claims: list[Claim] = Field(default_factory=list)
+    anchors: list[Anchor] = Field(default_factory=list)
+    span: Span = Field(default_factory=Span)
+    prompt: ResearchPrompt | None = None
+    truncated: bool = False
+    warnings: list[str] = Field(default_factory=list)
+
+    def cited_ids(self) -> list[str]:
+        """Every arXiv ID the claims and anchors name, first mention first."""
+        ids = [i for c in self.claims for i in c.arxiv_ids] + [a.arxiv_id for a in self.anchors]
+        return list(dict.fromkeys(ids))

@@ -1,0 +1,290 @@
+"""Text of an inquiring line → ``Document``.
+
+The layout, as exported from the library's UI: an optional ``INQUIRING LINE``
+header, the question, a framing paragraph or two ("This reads the question…"),
+a body that cites notes inline by title, ``Sources N notes`` followed by
+title/summary pairs or by summaries alone, and sometimes a ``Research prompt
+for your LLM`` block with dated claims, anchor papers, tasks and a closing
+instruction. Paragraphs may or may not be separated by blank lines. Parsing
+never fails on a document that has the layout's marks: what cannot be read is
+reported in ``warnings``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from . import claims as _claims
+from . import dates, titles
+from .errors import NotAnInquiringLine
+from .models import Anchor, Claim, Document, Note, ResearchPrompt, Span
+
+_RESIDUE = re.compile(r"\s*expand\s*↓\s*$", re.I)
+_NEXT_LINES = re.compile(r"^next inquiring lines?\b", re.I)
+_HEADER = re.compile(r"^inquiring line$", re.I)
+_SOURCES = re.compile(r"^sources\b\W*(?:(\d+)\s*(?:notes?|sources?)?)?\W*$", re.I)
+_PROMPT_MARK = re.compile(r"^research prompt for your llm\b", re.I)
+_ROLE = re.compile(r"^as an? [^,]*researcher\b", re.I)
+_TOPIC = re.compile(r"probe whether (.+?)\s+(?:—|–|--|-)\s+treating\b", re.I)
+# The framing says how the question was read; the body (often opening "This
+# explores…") is the synthesis itself.
+_FRAMING = re.compile(r"^this (?:reads|interprets|takes) the question\b", re.I)
+_OPENING = re.compile(r"^this (?:reads|explores|asks|looks|takes|interprets|treats|examines)\b", re.I)
+_BULLET = re.compile(r"^(?:[•·▪◦‣*]|[-–—](?=\s))\s*")
+_TASK = re.compile(r"^\(?(\d{1,2})[.)]\s*")
+_FINDINGS = re.compile(r"^(?:what a curated library found|findings span|a curated library identified)", re.I)
+_SPAN_LINE = re.compile(r"findings span\s+([^.]*)", re.I)
+_ANCHORS = re.compile(r"^anchor papers\b", re.I)
+_TASKS = re.compile(r"^your tasks?\s*:?", re.I)
+_ENDS_SENTENCE = re.compile(r"[.?!)\]\"'”’*:…]$")
+_LINK_ONLY = re.compile(r"^[\s()\[\]<>,;:.]*(?:(?:https?://)?(?:www\.)?(?:arxiv|doi)[^\s]*\s*[,;]?\s*)+$", re.I)
+
+
+def normalise(text: str) -> str:
+    """BOM off, line endings to ``\\n``."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _lines(text: str) -> list[str]:
+    """Non-empty, stripped lines with UI residue removed and hard wraps rejoined."""
+    out: list[str] = []
+    for raw in text.split("\n"):
+        line = _RESIDUE.sub("", raw).strip()
+        if not line:
+            continue
+        if _NEXT_LINES.match(line):
+            break
+        prev = out[-1] if out else ""
+        if (
+            prev
+            and line[0].islower()
+            and not _ENDS_SENTENCE.search(prev)
+            and not _SOURCES.match(prev)
+            and not _TASKS.match(prev)
+        ):
+            out[-1] = f"{prev} {line}"
+        else:
+            out.append(line)
+    return out
+
+
+def _is_title_line(line: str, following: str) -> bool:
+    """A note title: a short question, or a short unpunctuated line before a longer one."""
+    if line.endswith("?") and len(line) < 250:
+        return True
+    return len(line) < 120 and not _ENDS_SENTENCE.search(line) and len(following) > len(line)
+
+
+def _notes(lines: list[str]) -> list[Note]:
+    notes: list[Note] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        following = lines[i + 1] if i + 1 < len(lines) else None
+        if _LINK_ONLY.match(line) and notes:
+            ids = _claims.arxiv.unique_ids(line)
+            notes[-1].arxiv_ids = list(dict.fromkeys(notes[-1].arxiv_ids + ids))
+            i += 1
+            continue
+        if following is not None and not _LINK_ONLY.match(following) and _is_title_line(line, following):
+            notes.append(Note(title=line, summary=following, arxiv_ids=_claims.arxiv.unique_ids(following)))
+            i += 2
+        elif following is None and line.endswith("?") and len(line) < 250 and notes and notes[-1].title:
+            notes.append(Note(title=line, summary=""))  # a title the cut left without its summary
+            i += 1
+        else:
+            notes.append(Note(summary=line, arxiv_ids=_claims.arxiv.unique_ids(line)))
+            i += 1
+    return notes
+
+
+def _recover_titles(notes: list[Note], body: list[str], warnings: list[str]) -> None:
+    """Give untitled notes the titles the body cites, in order of first citation."""
+    untitled = [n for n in notes if n.title is None]
+    if not untitled:
+        return
+    known = {n.title for n in notes}
+    cited = [t for t in titles.cited_titles(body) if t not in known]
+    for note, title in zip(untitled, cited):
+        note.title = title
+    if len(cited) != len(untitled):
+        warnings.append(
+            f"the body cites {len(cited)} note title(s) for {len(untitled)} untitled note(s); "
+            f"titles were paired in order of first citation and may be off"
+        )
+
+
+def _prompt_block(lines: list[str], warnings: list[str]) -> tuple[ResearchPrompt, list[Claim], list[Anchor], str | None]:
+    prompt = ResearchPrompt()
+    claims: list[Claim] = []
+    anchors: list[Anchor] = []
+    span_text = None
+    section = "intro"
+    intro: list[str] = []
+    closing: list[str] = []
+    for line in lines:
+        if _PROMPT_MARK.match(line):
+            continue
+        if _ROLE.match(line) and prompt.role is None:
+            prompt.role = line
+            m = _TOPIC.search(line)
+            prompt.topic = m.group(1) if m else None
+            section = "role"
+            continue
+        if _FINDINGS.match(line):
+            section = "claims"
+            m = _SPAN_LINE.search(line)
+            if m:
+                span_text = m.group(1).strip()
+            continue
+        if _ANCHORS.match(line):
+            section = "anchors"
+            continue
+        if _TASKS.match(line):
+            section = "tasks"
+            rest = _TASKS.sub("", line, count=1).strip()
+            if rest:
+                prompt.tasks.append(_TASK.sub("", rest, count=1))
+            continue
+        bullet = _BULLET.match(line)
+        if section == "claims" and bullet:
+            claims.append(_claims.claim_from_bullet(line[bullet.end() :]))
+        elif section == "anchors" and bullet:
+            found = _claims.anchors_from_bullet(line[bullet.end() :])
+            if not found:
+                warnings.append(f"anchor without an arXiv ID: {line[bullet.end():][:60]!r}")
+            anchors += found
+        elif section == "tasks" and _TASK.match(line) and not closing:
+            prompt.tasks.append(_TASK.sub("", line, count=1))
+        elif section == "tasks" and prompt.tasks:
+            closing.append(line)
+        elif section == "intro":
+            intro.append(line)
+        elif section in ("claims", "anchors") and (claims or anchors):
+            # an unbulleted line inside a list continues its last item
+            if section == "claims" and claims:
+                last = claims[-1]
+                claims[-1] = _claims.claim_from_bullet(f"{last.text} {line}")
+        else:
+            intro.append(line)
+    prompt.intro = " ".join(intro) or None
+    prompt.closing = "\n".join(closing) or None
+    return prompt, claims, anchors, span_text
+
+
+def _span(span_text: str | None, claims: list[Claim], warnings: list[str]) -> Span:
+    if span_text:
+        found = dates.find_range(span_text)
+        if found:
+            return Span(start=found.start, end=found.end, text=found.text)
+        single = dates.find_dates(span_text)
+        if single:
+            return Span(start=single[0].start, end=single[-1].start, text=span_text)
+        warnings.append(f"could not read the dates in 'Findings span {span_text}'")
+    known = [d for c in claims for d in ([c.date] + [x.date for x in c.citations]) if d]
+    if not known:
+        return Span()
+    return Span(start=min(known), end=max(known))
+
+
+def parse(text: str, source: str = "<text>") -> Document:
+    """Parse one inquiring line. Raises NotAnInquiringLine for text without its marks."""
+    text = normalise(text)
+    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    lines = _lines(text)
+    warnings: list[str] = []
+    if not lines:
+        raise NotAnInquiringLine("no text")
+
+    has_header = bool(_HEADER.match(lines[0]))
+    if has_header:
+        lines = lines[1:]
+    sources_at = next((i for i, l in enumerate(lines) if _SOURCES.match(l)), None)
+    prompt_at = next((i for i, l in enumerate(lines) if _PROMPT_MARK.match(l)), None)
+    if prompt_at is None:
+        after = sources_at + 1 if sources_at is not None else 0
+        prompt_at = next((i for i in range(after, len(lines)) if _ROLE.match(lines[i])), None)
+    has_framing = any(_OPENING.match(l) for l in lines[:4])
+    if not (has_header or sources_at is not None or prompt_at is not None or has_framing):
+        raise NotAnInquiringLine(
+            "not an inquiring line (no 'INQUIRING LINE' header, framing, 'Sources' list or research prompt)"
+        )
+
+    head_end = min(i for i in (sources_at, prompt_at, len(lines)) if i is not None)
+    head = lines[:head_end]
+    title = None
+    if head and not _OPENING.match(head[0]) and len(head[0]) < 300:
+        title, head = head[0], head[1:]
+    else:
+        warnings.append("no question title found")
+    framing: list[str] = []
+    while head and _FRAMING.match(head[0]) and len(framing) < 2:
+        framing.append(head.pop(0))
+    body = head
+
+    declared = None
+    notes: list[Note] = []
+    if sources_at is not None:
+        m = _SOURCES.match(lines[sources_at])
+        declared = int(m.group(1)) if m and m.group(1) else None
+        end = prompt_at if prompt_at is not None and prompt_at > sources_at else len(lines)
+        notes = _notes(lines[sources_at + 1 : end])
+        _recover_titles(notes, framing + body, warnings)
+
+    prompt = None
+    claims: list[Claim] = []
+    anchors: list[Anchor] = []
+    span_text = None
+    if prompt_at is not None:
+        block_end = sources_at if sources_at is not None and sources_at > prompt_at else len(lines)
+        prompt, claims, anchors, span_text = _prompt_block(lines[prompt_at:block_end], warnings)
+    if not claims:
+        claims = [_claims.claim_from_note(n) for n in notes if n.summary]
+    if span_text is None:
+        span_line = next((l for l in body if _SPAN_LINE.search(l)), None)
+        span_text = _SPAN_LINE.search(span_line).group(1).strip() if span_line else None
+
+    truncated = _truncation(lines, declared, notes, prompt, sources_at, prompt_at, warnings)
+    if declared is not None and declared != len(notes) and not truncated:
+        warnings.append(f"'Sources {declared} notes' but {len(notes)} note(s) were found")
+
+    return Document(
+        source=source,
+        sha256=sha,
+        title=title,
+        framing=framing,
+        body=body,
+        declared_notes=declared,
+        notes=notes,
+        claims=claims,
+        anchors=anchors,
+        span=_span(span_text, claims, warnings),
+        prompt=prompt,
+        truncated=truncated,
+        warnings=warnings,
+    )
+
+
+def _truncation(lines, declared, notes, prompt, sources_at, prompt_at, warnings) -> bool:
+    reasons = []
+    last = lines[-1]
+    if not _ENDS_SENTENCE.search(last) and not _SOURCES.match(last):
+        reasons.append(f"it ends mid-sentence (…{last[-40:]!r})")
+    final_section_is_sources = sources_at is not None and (prompt_at is None or prompt_at < sources_at)
+    if final_section_is_sources and declared is not None and len(notes) < declared:
+        reasons.append(f"only {len(notes)} of {declared} notes are present")
+    if notes and notes[-1].title and not notes[-1].summary:
+        reasons.append("the last note has a title but no summary")
+    if prompt is not None and not final_section_is_sources:
+        if not prompt.tasks:
+            reasons.append("the research prompt stops before 'Your task'")
+        elif prompt.closing is None:
+            reasons.append("the research prompt has no closing instruction")
+    if sources_at is None and prompt_at is None:
+        reasons.append("the 'Sources' list is missing")
+    if reasons:
+        warnings.insert(0, "document is truncated: " + "; ".join(reasons))
+    return bool(reasons)

@@ -1,0 +1,27 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SEED_000 = next(SEEDS.glob("000_*.txt"))
+SEED_002 = next(SEEDS.glob("002_*.txt"))
+
+
+def run_cli(*args, input=None, env=None, timeout=120, cwd=None):
+    """Run the real ``retest`` command in a subprocess."""
+    full_env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "retest", *map(str, args)],
+        input=input, capture_output=True, env=full_env, timeout=timeout, cwd=cwd,
+        text=not isinstance(input, bytes),
+    )
+
+
+@pytest.fixture
+def cli():
+    return run_cli

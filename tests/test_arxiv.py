@@ -1,0 +1,140 @@
+import pytest
+from hypothesis import given, strategies as st
+
+from retest import arxiv
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("arXiv:2504.07912", [("2504.07912", None, "2025-04")]),
+        ("arXiv: 2504.07912v2", [("2504.07912", 2, "2025-04")]),
+        ("see https://arxiv.org/abs/2505.11711v1.", [("2505.11711", 1, "2025-05")]),
+        ("arxiv.org/pdf/2504.07912.pdf", [("2504.07912", None, "2025-04")]),
+        ("arxiv.org/pdf/2504.07912v3", [("2504.07912", 3, "2025-04")]),
+        ("doi:10.48550/arXiv.2504.07912", [("2504.07912", None, "2025-04")]),
+        ("(2019-05, arXiv:1905.09749; 2025-05, arXiv:2505.15917)",
+         [("1905.09749", None, "2019-05"), ("2505.15917", None, "2025-05")]),
+        ("hep-th/9711200", [("hep-th/9711200", None, "1997-11")]),
+        ("quant-ph/9508027v2", [("quant-ph/9508027", 2, "1995-08")]),
+        ("math.GT/0309136", [("math/0309136", None, "2003-09")]),
+        ("cond-mat/0703001", [("cond-mat/0703001", None, "2007-03")]),
+        ("0704.0001 is the first", [("0704.0001", None, "2007-04")]),
+        ("1412.9999 and 1501.00001", [("1412.9999", None, "2014-12"), ("1501.00001", None, "2015-01")]),
+    ],
+)
+def test_valid_written_forms(text, expected):
+    assert [(i.id, i.version, i.date) for i in arxiv.find(text)] == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2401.123456",              # longer number
+        "file_2401.12345.txt",      # file name
+        "2401.12345.txt",           # file name without prefix
+        "version 2025.04 released",  # a date
+        "call 555.1234 or 202.555.0142",  # phone numbers
+        "python 3.11.7 and v1.2.3",
+        "docs/1234567",             # a path, not an archive
+        "x2401.12345",
+    ],
+)
+def test_lookalikes_are_not_ids(text):
+    assert arxiv.find_all(text) == []
+
+
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ("arXiv:2513.01234", "month 13"),
+        ("arXiv:2401.1234", "5-digit"),
+        ("arXiv:1412.12345", "4-digit"),
+        ("arXiv:0612.1234", "start in 0704"),
+        ("arXiv:2504.07912v0", "v0"),
+        ("arXiv:foo-bar/9901001", "not an arXiv archive"),
+        ("arXiv:hep-th/0801001", "9107 to 0703"),
+        ("arXiv:hep-th/9001001", "9107 to 0703"),
+        ("arXiv:2504.00000", "sequence number 0"),
+    ],
+)
+def test_prefixed_invalid_ids_are_reported_malformed(text, problem):
+    (found,) = arxiv.find_all(text)
+    assert found.problem and problem in found.problem
+    assert arxiv.find(text) == []
+
+
+def test_canonical_and_parse():
+    assert arxiv.canonical("arXiv:2504.07912v2") == "2504.07912"
+    assert arxiv.canonical("math.GT/0309136") == "math/0309136"
+    assert arxiv.parse("https://arxiv.org/abs/hep-th/9711200v2").versioned == "hep-th/9711200v2"
+    with pytest.raises(ValueError):
+        arxiv.parse("2504.07912 and 2505.11711")
+    with pytest.raises(ValueError, match="malformed"):
+        arxiv.parse("arXiv:2513.01234")
+
+
+# --- properties -------------------------------------------------------------
+
+new_style = st.builds(
+    lambda yymm, seq, v: (yymm, seq, v),
+    st.integers(min_value=0, max_value=2 * 12 * 19 + 8).map(lambda n: divmod(n + 7 * 12 + 3, 12)),
+    st.integers(min_value=1, max_value=9999),
+    st.one_of(st.none(), st.integers(min_value=1, max_value=30)),
+)
+
+
+def _new_id(parts):
+    (yy, m0), seq, v = parts
+    yymm = f"{yy:02d}{m0 + 1:02d}"
+    width = 4 if int(yymm) <= 1412 else 5
+    body = f"{yymm}.{seq % 10**width or 1:0{width}d}"
+    return body, v, f"20{yy:02d}-{m0 + 1:02d}"
+
+
+old_style = st.tuples(
+    st.sampled_from(sorted(arxiv.OLD_ARCHIVES)),
+    st.integers(min_value=1991 * 12 + 6, max_value=2007 * 12 + 2),
+    st.integers(min_value=1, max_value=999),
+    st.one_of(st.none(), st.integers(min_value=1, max_value=9)),
+)
+
+forms = st.sampled_from(["{}", "arXiv:{}", "arXiv: {}", "https://arxiv.org/abs/{}", "arxiv.org/pdf/{}",
+                         "10.48550/arXiv.{}", "({})", "[{}]"])
+filler = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=30).map(lambda s: s + " ")
+
+
+@given(new_style, forms, filler, filler)
+def test_every_valid_new_style_id_is_found_and_round_trips(parts, form, left, right):
+    body, version, date = _new_id(parts)
+    written = body + (f"v{version}" if version else "")
+    found = arxiv.find(left + form.format(written) + " " + right)
+    match = [i for i in found if i.id == body]
+    assert match, (left, written, right)
+    assert match[0].version == version
+    assert match[0].date == date
+    assert arxiv.parse(match[0].versioned).versioned == match[0].versioned
+
+
+@given(old_style, forms, filler)
+def test_every_valid_old_style_id_is_found_and_round_trips(parts, form, left):
+    archive, month_index, seq, version = parts
+    year, month0 = divmod(month_index, 12)
+    body = f"{archive}/{year % 100:02d}{month0 + 1:02d}{seq:03d}"
+    written = body + (f"v{version}" if version else "")
+    found = arxiv.find(left + form.format(written) + " tail")
+    match = [i for i in found if i.id == body]
+    assert match and match[0].version == version
+    assert match[0].date == f"{year}-{month0 + 1:02d}"
+
+
+@given(st.text())
+def test_arbitrary_text_never_raises(text):
+    for ident in arxiv.find_all(text):
+        assert ident.start < ident.end
+        assert ident.valid == (ident.problem is None)
+
+
+@given(st.text(alphabet="0123456789.v/:-abcdefghpqrstux ", max_size=60))
+def test_id_shaped_noise_never_raises(text):
+    arxiv.find_all(text)
