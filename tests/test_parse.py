@@ -182,3 +182,17 @@ def test_not_an_inquiring_line():
 def test_template_syntax_in_text_is_plain_data():
     doc = parse(SEED_002.read_text().replace("Echo Chamber thesis", "{{ 7*7 }} {% include '/etc/passwd' %}"))
     assert doc.anchors[0].label.startswith("{{ 7*7 }} {% include '/etc/passwd' %}")
+
+
+@pytest.mark.parametrize("path", [SEED_000, SEED_002, *sorted(FIXTURES.glob("[!n]*.*"))], ids=lambda p: p.name)
+def test_plain_data_and_document_agree(path):
+    """What ``retest extract`` prints (plain data) is exactly the Document's JSON."""
+    import json
+
+    from retest.models import Document
+    from retest.parser import parse_raw
+
+    raw = parse_raw(path.read_text(encoding="utf-8-sig"), str(path))
+    dumped = json.loads(Document.model_validate(raw).model_dump_json())
+    assert dumped == raw
+    assert list(dumped) == list(raw)

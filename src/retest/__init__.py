@@ -4,15 +4,28 @@ The pipeline, one module per stage::
 
     text ─parse→ Document ─render→ Prompt ─send→ Reply ─archive→ SQLite
                                                  └─check→ verdicts
+
+Names are imported on first use so that ``import retest`` (and the CLI's
+start-up) stays cheap.
 """
 
-from .errors import InputError, RetestError
-from .extract import extract_paths, load
-from .models import Anchor, Citation, Claim, Document, Note, Span
-from .parse import parse
+from __future__ import annotations
 
-__all__ = [
-    "Anchor", "Citation", "Claim", "Document", "InputError", "Note", "RetestError", "Span",
-    "extract_paths", "load", "parse",
-]
+import importlib
+
 __version__ = "0.1.0"
+
+_EXPORTS = {
+    "Anchor": "models", "Citation": "models", "Claim": "models", "Document": "models",
+    "Note": "models", "Span": "models",
+    "InputError": "errors", "RetestError": "errors",
+    "extract_paths": "extract", "load": "extract",
+    "parse": "parser",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    raise AttributeError(f"module 'retest' has no attribute {name!r}")

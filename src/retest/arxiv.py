@@ -27,22 +27,29 @@ _PREFIX = (
     r"|(?:https?://)?(?:dx\.)?(?:doi\.org/)?10\.48550/arxiv\."
     r"|arxiv\s*:\s*|arxiv\s+)"
 )
-_NEW = r"(?P<new>\d{4}\.\d{4,6})"
-_OLD = r"(?P<old>(?P<archive>[a-z]+(?:-[a-z]+)?)(?:\.[a-z]{2})?/(?P<oldnum>\d{7}))"
-_VERSION = r"(?:v(?P<version>\d+))?"
+# The scan is anchored on the literal "." of a new-style ID or the "/" of an
+# old-style one (regex engines search for a leading literal very fast); the
+# digits, prefix and boundaries around it are then checked by hand.
+_DOT = re.compile(r"\.([0-9]{4,6})(?:v([0-9]+))?", re.I)
+_SLASH = re.compile(r"/([0-9]{7})(?:v([0-9]+))?", re.I)
+_PREFIX_END = re.compile(rf"(?<!\w){_PREFIX}$", re.I)
+_ARCHIVE_END = re.compile(r"([a-z]+(?:-[a-z]+)?)(?:\.[a-z]{2})?$", re.I)
+_BARE_BEFORE = frozenset("_./-")
 
-# One pass over the text: an optional prefix, then a new- or old-style body.
-# Bare candidates may not touch word characters, dots or slashes on the left,
-# nor digits/word characters on the right (no match inside 2401.123456 or
-# file_2401.12345.txt).
-_PATTERN = re.compile(
-    rf"(?:(?<!\w)(?P<prefix>{_PREFIX})|(?<![\w./-]))(?:{_NEW}|{_OLD}){_VERSION}"
-    r"(?P<tail>\.pdf)?(?![\w]|\.\w)",
-    re.IGNORECASE,
-)
 
-# Cheap pre-filter: no digit run of 4+ or no slash-number means no candidates.
-_HINT = re.compile(r"\d{4}")
+def _bare_boundary(text: str, i: int) -> bool:
+    """True if a bare ID may start at ``i`` (no word character, dot or slash before it)."""
+    return i == 0 or not (text[i - 1].isalnum() or text[i - 1] in _BARE_BEFORE)
+
+
+def _end_boundary(text: str, i: int) -> bool:
+    """True if an ID may end at ``i`` (no word character, nor a dot that starts one, after)."""
+    if i >= len(text):
+        return True
+    c = text[i]
+    if c.isalnum() or c == "_":
+        return False
+    return not (c == "." and i + 1 < len(text) and (text[i + 1].isalnum() or text[i + 1] == "_"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,35 +118,52 @@ def _old_style(archive: str, number: str) -> tuple[str, int, int, str | None]:
     return canonical, year, mm, None
 
 
-def _from_match(m: re.Match[str]) -> ArxivId | None:
-    prefixed = m.group("prefix") is not None
-    if m.group("new"):
-        canonical, year, month, problem = _new_style(m.group("new"))
-        if not prefixed and problem and not (1 <= month <= 12):
-            return None  # a bare number that cannot be a year-month is not an ID
-        if not prefixed and len(m.group("new").split(".")[1]) == 6:
-            return None
-    else:
-        if not prefixed and m.group("archive").lower() not in OLD_ARCHIVES:
-            return None  # ordinary paths such as docs/1234567
-        canonical, year, month, problem = _old_style(m.group("archive"), m.group("oldnum"))
-    raw_version = m.group("version")
+def _make(parsed: tuple[str, int, int, str | None], raw_version: str | None,
+          start: int, end: int, prefixed: bool) -> ArxivId:
+    canonical, year, month, problem = parsed
     version = int(raw_version) if raw_version is not None else None
     if version == 0 and problem is None:
         problem = "version v0 does not exist"
-    return ArxivId(canonical, version, year, month, m.start(), m.end(), problem, prefixed)
+    return ArxivId(canonical, version, year, month, start, end, problem, prefixed)
+
+
+def _new_candidates(text: str):
+    for m in _DOT.finditer(text):
+        dot = m.start()
+        start = dot - 4
+        if start < 0 or not text[start:dot].isascii() or not text[start:dot].isdigit():
+            continue
+        if start > 0 and text[start - 1].isdigit():
+            continue
+        prefix = _PREFIX_END.search(text, max(0, start - 45), start)
+        end = m.end()
+        if prefix and text[end : end + 4].lower() == ".pdf":
+            end += 4
+        if not _end_boundary(text, end) or (not prefix and not _bare_boundary(text, start)):
+            continue
+        parsed = _new_style(text[start : m.end(1)])
+        if not prefix and (len(m.group(1)) == 6 or not 1 <= parsed[2] <= 12):
+            continue  # a bare number that cannot be an ID is just a number
+        yield _make(parsed, m.group(2), prefix.start() if prefix else start, end, bool(prefix))
+
+
+def _old_candidates(text: str):
+    for m in _SLASH.finditer(text):
+        archive = _ARCHIVE_END.search(text, max(0, m.start() - 20), m.start())
+        if not archive or not _end_boundary(text, m.end()):
+            continue
+        start = archive.start()
+        prefix = _PREFIX_END.search(text, max(0, start - 45), start)
+        name = archive.group(1).lower()
+        if not prefix and (name not in OLD_ARCHIVES or not _bare_boundary(text, start)):
+            continue  # ordinary paths such as docs/1234567
+        parsed = _old_style(name, m.group(1))
+        yield _make(parsed, m.group(2), prefix.start() if prefix else start, m.end(), bool(prefix))
 
 
 def find_all(text: str) -> list[ArxivId]:
     """Every candidate identifier in ``text``, valid or not, in order."""
-    if not _HINT.search(text):
-        return []
-    found = []
-    for m in _PATTERN.finditer(text):
-        ident = _from_match(m)
-        if ident is not None:
-            found.append(ident)
-    return found
+    return sorted((*_new_candidates(text), *_old_candidates(text)), key=lambda i: i.start)
 
 
 def find(text: str) -> list[ArxivId]:

@@ -1,4 +1,4 @@
-"""Turn claim bullets and note summaries into dated ``Claim``s.
+"""Turn claim bullets and note summaries into dated claims.
 
 A bullet ends, in the house style, with a citation group such as
 ``(2025-04, arXiv:2504.07912)`` or ``(2019-05, arXiv:1905.09749; 2025-05,
@@ -6,6 +6,10 @@ arXiv:2505.15917)``. The group is lifted off the text so that templates can
 write it back in one consistent form; every (date, paper) pair is kept, and the
 claim's date is the earliest of them. A date written beside a paper wins over
 the date its identifier implies.
+
+Functions here return plain dicts shaped exactly like the models in
+``models.py`` (``Claim``, ``Citation``, ``Anchor``): the parser's output is
+validated into a ``Document`` in one step, or written out as JSON directly.
 """
 
 from __future__ import annotations
@@ -13,7 +17,6 @@ from __future__ import annotations
 import re
 
 from . import arxiv, dates
-from .models import Anchor, Citation, Claim, Note
 
 _TRAILING_GROUP = re.compile(r"\s*\(([^()]*)\)\s*\.?\s*$")
 # What may remain of a citation group once its dates and IDs are removed.
@@ -22,7 +25,7 @@ _LABEL_SEP = re.compile(r"^[\s)\]]*(?:\([^()]*\))?\s*(?:—|–|-|:)?\s*")
 _LEAD_SEP = re.compile(r"[\s(\[—–:-]+$")
 
 
-def _pair(segment: str, offset: int, ids: list[arxiv.ArxivId], found: list[dates.Found]) -> list[Citation]:
+def _pair(segment: str, offset: int, ids: list[arxiv.ArxivId], found: list[dates.Found]) -> list[dict]:
     """Give each ID in ``segment`` the nearest written date before it (else any in the segment)."""
     seg_ids = [i for i in ids if offset <= i.start < offset + len(segment)]
     seg_dates = [d for d in found if offset <= d.pos < offset + len(segment)]
@@ -30,39 +33,48 @@ def _pair(segment: str, offset: int, ids: list[arxiv.ArxivId], found: list[dates
     for ident in seg_ids:
         before = [d for d in seg_dates if d.pos < ident.start]
         written = (before[-1] if before else seg_dates[0]) if seg_dates else None
-        out.append(
-            Citation(
-                arxiv_id=ident.id,
-                version=ident.version,
-                date=written.start if written else ident.date,
-                date_source="written" if written else "arxiv",
-            )
-        )
+        out.append({
+            "arxiv_id": ident.id,
+            "version": ident.version,
+            "date": written.start if written else ident.date,
+            "date_source": "written" if written else "arxiv",
+        })
     return out
 
 
-def citations(text: str) -> tuple[list[Citation], list[str]]:
+def citations(text: str) -> tuple[list[dict], list[str]]:
     """The (paper, date) pairs in ``text`` and every written date, in order."""
     ids = arxiv.find(text)
     found = dates.find_dates(text)
-    cites: list[Citation] = []
+    cites: list[dict] = []
     offset = 0
     for segment in text.split(";"):
         cites += _pair(segment, offset, ids, found)
         offset += len(segment) + 1
-    unique: dict[str, Citation] = {}
+    unique: dict[str, dict] = {}
     for c in cites:
-        unique.setdefault(c.arxiv_id, c)
+        unique.setdefault(c["arxiv_id"], c)
     return list(unique.values()), [d.start for d in found]
 
 
-def _earliest(cites: list[Citation], written: list[str]) -> str | None:
-    known = [c.date for c in cites if c.date] or written
+def _earliest(cites: list[dict], written: list[str]) -> str | None:
+    known = [c["date"] for c in cites if c["date"]] or written
     return min(known) if known else None
 
 
-def claim_from_bullet(text: str) -> Claim:
-    """A research-prompt bullet → Claim, with its trailing citation group lifted off."""
+def _claim(text: str, cites: list[dict], written: list[str], origin: str, note_title: str | None) -> dict:
+    return {
+        "text": text,
+        "date": _earliest(cites, written),
+        "arxiv_ids": [c["arxiv_id"] for c in cites],
+        "origin": origin,
+        "citations": cites,
+        "note_title": note_title,
+    }
+
+
+def claim_from_bullet(text: str) -> dict:
+    """A research-prompt bullet → claim, with its trailing citation group lifted off."""
     cites, written = citations(text)
     body = text
     m = _TRAILING_GROUP.search(text)
@@ -73,30 +85,17 @@ def claim_from_bullet(text: str) -> Claim:
         residue = dates.DATE.sub("", residue)
         if _GROUP_RESIDUE.match(residue):
             body = text[: m.start()].rstrip()
-    return Claim(
-        text=body,
-        date=_earliest(cites, written),
-        arxiv_ids=[c.arxiv_id for c in cites],
-        origin="prompt",
-        citations=cites,
-    )
+    return _claim(body, cites, written, "prompt", None)
 
 
-def claim_from_note(note: Note) -> Claim:
-    """A note → Claim: its summary, with any papers and dates the summary names."""
-    cites, written = citations(note.summary)
-    return Claim(
-        text=note.summary,
-        date=_earliest(cites, written),
-        arxiv_ids=[c.arxiv_id for c in cites],
-        origin="note",
-        citations=cites,
-        note_title=note.title,
-    )
+def claim_from_note(note: dict) -> dict:
+    """A note → claim: its summary, with any papers and dates the summary names."""
+    cites, written = citations(note["summary"])
+    return _claim(note["summary"], cites, written, "note", note["title"])
 
 
-def anchors_from_bullet(text: str) -> list[Anchor]:
-    """``arXiv:2504.07912 (2025-04) — Echo Chamber thesis`` → Anchor(s)."""
+def anchors_from_bullet(text: str) -> list[dict]:
+    """``arXiv:2504.07912 (2025-04) — Echo Chamber thesis`` → anchor(s)."""
     ids = arxiv.find(text)
     if not ids:
         return []
@@ -107,6 +106,7 @@ def anchors_from_bullet(text: str) -> list[Anchor]:
     label = rest[m.end() :].strip() or _LEAD_SEP.sub("", text[: ids[0].start]).strip() or None
     written = found[0].start if found else None
     return [
-        Anchor(arxiv_id=i.id, version=i.version, date=written if len(ids) == 1 and written else i.date, label=label)
+        {"arxiv_id": i.id, "version": i.version, "date": written if len(ids) == 1 and written else i.date,
+         "label": label}
         for i in ids
     ]

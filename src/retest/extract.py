@@ -7,23 +7,27 @@ from pathlib import Path
 
 from .errors import InputError, NotAnInquiringLine
 from .inputs import MAX_BYTES, iter_inputs, read_path
-from .models import Document
-from .parse import parse
+from .parser import parse, parse_raw
 
 
-def extract_paths(paths: Iterable[str], max_bytes: int = MAX_BYTES) -> Iterator[Document | InputError]:
-    """One Document per readable inquiring line, or the InputError that stopped it."""
+def extract_paths(paths: Iterable[str], max_bytes: int = MAX_BYTES, raw: bool = False) -> Iterator:
+    """One Document per readable inquiring line, or the InputError that stopped it.
+
+    With ``raw=True`` documents come as plain dicts of the same shape (no
+    pydantic on the path: what ``retest extract`` prints).
+    """
+    build = parse_raw if raw else parse
     for item in iter_inputs(paths, max_bytes):
         if isinstance(item, InputError):
             yield item
             continue
         try:
-            yield parse(item.text, item.source)
+            yield build(item.text, item.source)
         except NotAnInquiringLine as exc:
             yield InputError(item.source, str(exc))
 
 
-def load(path: str | Path) -> Document:
+def load(path: str | Path):
     """Read and parse one file; raises InputError with a one-line reason."""
     item = read_path(Path(path))
     try:

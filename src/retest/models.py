@@ -14,7 +14,7 @@ YearMonth = str  # "YYYY-MM"
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class Citation(_Model):

@@ -18,17 +18,28 @@ _QUESTION = (
 # Body of a title: no sentence end inside it (a period must be followed by a
 # non-space, as in "GPT-4.5" or "e.g.x"), bounded length.
 _BODY = r"(?:[^?!.\n]|\.(?=\S)){8,220}\?"
-# Preceded by a word, a closing mark or another title's "?" — i.e. mid-sentence.
-_MID = re.compile(rf"(?<=[\w,;:)\]*'\"’”?—–-] )({_QUESTION}\b{_BODY})")
-_START = re.compile(rf"(?:^|(?<=[.!] ))({_QUESTION}\b{_BODY})(?=[.,;:)])")
+# Each pattern must end exactly at a "?": the scan visits every "?" (found fast
+# with str.find) and searches only the stretch of text before it.
+# Mid-sentence: preceded by a word, a closing mark or another title's "?".
+_MID = re.compile(rf"(?<=[\w,;:)\]*'\"’”?—–-] ){_QUESTION}\b{_BODY}$")
+# Sentence-initial: only when punctuation follows at once ("?.", "?,").
+_START = re.compile(rf"(?:^|(?<=[.!] )){_QUESTION}\b{_BODY}$")
+_AFTER_START = frozenset(".,;:)")
 
 
 def cited_titles(paragraphs: list[str]) -> list[str]:
     """Titles cited in the body, in order of first citation, without repeats."""
     seen: dict[str, None] = {}
     for para in paragraphs:
-        hits = [(m.start(1), m.group(1)) for m in _MID.finditer(para)]
-        hits += [(m.start(1), m.group(1)) for m in _START.finditer(para)]
-        for _, title in sorted(hits):
-            seen.setdefault(title.strip(), None)
+        last = 0
+        q = para.find("?")
+        while q != -1:
+            lo = max(last, q - 230)
+            m = _MID.search(para, lo, q + 1)
+            if m is None and para[q + 1 : q + 2] in _AFTER_START and q + 1 < len(para):
+                m = _START.search(para, lo, q + 1)
+            if m is not None:
+                seen.setdefault(m.group(0), None)
+            last = q + 1
+            q = para.find("?", last)
     return list(seen)

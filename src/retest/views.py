@@ -3,28 +3,30 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from .models import Document
 
 
 class DocumentTable:
-    """One row per document; with a single document, its claims and notes too."""
+    """One row per document; with a single document, its claims and notes too.
+
+    Works on the plain-data form of a Document (``parser.parse_raw``).
+    """
 
     def __init__(self) -> None:
-        self.first: Document | None = None
+        self.first: dict | None = None
         self.count = 0
         self.summary = Table(title="Documents", show_lines=False)
         for name in ("source", "question", "notes", "claims", "anchors", "span", "warnings"):
             self.summary.add_column(name, overflow="fold")
 
-    def add(self, doc: Document) -> None:
+    def add(self, doc: dict) -> None:
         self.first = self.first or doc
         self.count += 1
-        span = f"{doc.span.start or '?'} → {doc.span.end or '?'}" if doc.span.start or doc.span.end else "—"
         self.summary.add_row(
-            doc.source, doc.title or "—", str(len(doc.notes)), str(len(doc.claims)),
-            str(len(doc.anchors)), span, "\n".join(doc.warnings) or "",
+            _esc(doc["source"]), _esc(doc["title"] or "—"), str(len(doc["notes"])), str(len(doc["claims"])),
+            str(len(doc["anchors"])), _span(doc), _esc("\n".join(doc["warnings"])),
         )
 
     def print(self) -> None:
@@ -35,37 +37,36 @@ class DocumentTable:
             console.print(self.summary)
 
 
-def detail(doc: Document) -> Table:
+def _span(doc: dict) -> str:
+    span = doc["span"]
+    return f"{span['start'] or '?'} → {span['end'] or '?'}" if span["start"] or span["end"] else "—"
+
+
+def detail(doc: dict) -> Table:
     grid = Table.grid(padding=(0, 1))
-    grid.add_row(f"[bold]{_esc(doc.title or doc.source)}[/]")
-    grid.add_row(f"[dim]{_esc(doc.source)} · {len(doc.notes)} notes · span "
-                 f"{doc.span.start or '?'} → {doc.span.end or '?'}[/]")
+    grid.add_row(f"[bold]{_esc(doc['title'] or doc['source'])}[/]")
+    grid.add_row(f"[dim]{_esc(doc['source'])} · {len(doc['notes'])} notes · span {_span(doc)}[/]")
     claims = Table(title="Claims", expand=True)
     claims.add_column("date", no_wrap=True)
     claims.add_column("arXiv", no_wrap=True)
     claims.add_column("claim", overflow="fold")
-    for c in doc.claims:
-        claims.add_row(c.date or "undated", "\n".join(c.arxiv_ids) or "—", _esc(c.text))
+    for c in doc["claims"]:
+        claims.add_row(c["date"] or "undated", "\n".join(c["arxiv_ids"]) or "—", _esc(c["text"]))
     grid.add_row(claims)
-    if doc.anchors:
+    if doc["anchors"]:
         anchors = Table(title="Anchor papers", expand=True)
         for name in ("arXiv", "date", "label"):
             anchors.add_column(name)
-        for a in doc.anchors:
-            anchors.add_row(a.arxiv_id, a.date or "—", _esc(a.label or ""))
+        for a in doc["anchors"]:
+            anchors.add_row(a["arxiv_id"], a["date"] or "—", _esc(a["label"] or ""))
         grid.add_row(anchors)
-    notes = Table(title="Notes", expand=True)
-    notes.add_column("title", overflow="fold", ratio=1)
-    notes.add_column("summary", overflow="fold", ratio=2)
-    for n in doc.notes:
-        notes.add_row(_esc(n.title or "(untitled)"), _esc(n.summary))
-    grid.add_row(notes)
-    for w in doc.warnings:
+    grid.add_row(f"[bold]Notes[/] ({len(doc['notes'])}; summaries in --json)")
+    for n in doc["notes"]:
+        grid.add_row(f"  • {_esc(n['title'] or '(untitled) ' + n['summary'][:80] + '…')}")
+    for w in doc["warnings"]:
         grid.add_row(f"[yellow]warning:[/] {_esc(w)}")
     return grid
 
 
 def _esc(text: str) -> str:
-    from rich.markup import escape
-
     return escape(text)

@@ -18,8 +18,10 @@ def command(paths: tuple[str, ...], fmt: str | None, max_size: int) -> None:
 
     PATHS are files, folders (searched for *.txt and *.md) or - for stdin.
     """
-    from ..extract import extract_paths
+    import json
+
     from ..errors import InputError
+    from ..extract import extract_paths
 
     out = sys.stdout
     good = bad = 0
@@ -29,15 +31,15 @@ def command(paths: tuple[str, ...], fmt: str | None, max_size: int) -> None:
         table = DocumentTable()
     elif fmt == "json":
         out.write("[")
-    for item in extract_paths(paths, max_size * 1024 * 1024):
+    for item in extract_paths(paths, max_size * 1024 * 1024, raw=True):
         if isinstance(item, InputError):
             bad += 1
             click.echo(f"retest: error: {item}", err=True)
             continue
         if fmt == "jsonl":
-            out.write(item.model_dump_json() + "\n")
+            out.write(json.dumps(item, ensure_ascii=False) + "\n")
         elif fmt == "json":
-            out.write(("," if good else "") + "\n" + item.model_dump_json(indent=2))
+            out.write(("," if good else "") + "\n" + json.dumps(item, ensure_ascii=False, indent=2))
         else:
             table.add(item)
         good += 1

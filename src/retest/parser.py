@@ -8,6 +8,10 @@ for your LLM`` block with dated claims, anchor papers, tasks and a closing
 instruction. Paragraphs may or may not be separated by blank lines. Parsing
 never fails on a document that has the layout's marks: what cannot be read is
 reported in ``warnings``.
+
+``parse_raw`` builds plain data in exactly the shape of ``models.Document``;
+``parse`` validates it into one. The CLI writes the plain data as JSON without
+paying for pydantic at start-up; tests hold the two to the same output.
 """
 
 from __future__ import annotations
@@ -18,7 +22,6 @@ import re
 from . import claims as _claims
 from . import dates, titles
 from .errors import NotAnInquiringLine
-from .models import Anchor, Claim, Document, Note, ResearchPrompt, Span
 
 _RESIDUE = re.compile(r"\s*expand\s*↓\s*$", re.I)
 _NEXT_LINES = re.compile(r"^next inquiring lines?\b", re.I)
@@ -52,7 +55,7 @@ def _lines(text: str) -> list[str]:
     """Non-empty, stripped lines with UI residue removed and hard wraps rejoined."""
     out: list[str] = []
     for raw in text.split("\n"):
-        line = _RESIDUE.sub("", raw).strip()
+        line = (_RESIDUE.sub("", raw) if "↓" in raw else raw).strip()
         if not line:
             continue
         if _NEXT_LINES.match(line):
@@ -78,38 +81,42 @@ def _is_title_line(line: str, following: str) -> bool:
     return len(line) < 120 and not _ENDS_SENTENCE.search(line) and len(following) > len(line)
 
 
-def _notes(lines: list[str]) -> list[Note]:
-    notes: list[Note] = []
+def _note(title: str | None, summary: str) -> dict:
+    return {"title": title, "summary": summary, "arxiv_ids": _claims.arxiv.unique_ids(summary)}
+
+
+def _notes(lines: list[str]) -> list[dict]:
+    notes: list[dict] = []
     i = 0
     while i < len(lines):
         line = lines[i]
         following = lines[i + 1] if i + 1 < len(lines) else None
         if _LINK_ONLY.match(line) and notes:
             ids = _claims.arxiv.unique_ids(line)
-            notes[-1].arxiv_ids = list(dict.fromkeys(notes[-1].arxiv_ids + ids))
+            notes[-1]["arxiv_ids"] = list(dict.fromkeys(notes[-1]["arxiv_ids"] + ids))
             i += 1
             continue
         if following is not None and not _LINK_ONLY.match(following) and _is_title_line(line, following):
-            notes.append(Note(title=line, summary=following, arxiv_ids=_claims.arxiv.unique_ids(following)))
+            notes.append(_note(line, following))
             i += 2
-        elif following is None and line.endswith("?") and len(line) < 250 and notes and notes[-1].title:
-            notes.append(Note(title=line, summary=""))  # a title the cut left without its summary
+        elif following is None and line.endswith("?") and len(line) < 250 and notes and notes[-1]["title"]:
+            notes.append(_note(line, ""))  # a title the cut left without its summary
             i += 1
         else:
-            notes.append(Note(summary=line, arxiv_ids=_claims.arxiv.unique_ids(line)))
+            notes.append(_note(None, line))
             i += 1
     return notes
 
 
-def _recover_titles(notes: list[Note], body: list[str], warnings: list[str]) -> None:
+def _recover_titles(notes: list[dict], body: list[str], warnings: list[str]) -> None:
     """Give untitled notes the titles the body cites, in order of first citation."""
-    untitled = [n for n in notes if n.title is None]
+    untitled = [n for n in notes if n["title"] is None]
     if not untitled:
         return
-    known = {n.title for n in notes}
+    known = {n["title"] for n in notes}
     cited = [t for t in titles.cited_titles(body) if t not in known]
     for note, title in zip(untitled, cited):
-        note.title = title
+        note["title"] = title
     if len(cited) != len(untitled):
         warnings.append(
             f"the body cites {len(cited)} note title(s) for {len(untitled)} untitled note(s); "
@@ -117,10 +124,10 @@ def _recover_titles(notes: list[Note], body: list[str], warnings: list[str]) -> 
         )
 
 
-def _prompt_block(lines: list[str], warnings: list[str]) -> tuple[ResearchPrompt, list[Claim], list[Anchor], str | None]:
-    prompt = ResearchPrompt()
-    claims: list[Claim] = []
-    anchors: list[Anchor] = []
+def _prompt_block(lines: list[str], warnings: list[str]) -> tuple[dict, list[dict], list[dict], str | None]:
+    prompt: dict = {"intro": None, "role": None, "topic": None, "tasks": [], "closing": None}
+    claims: list[dict] = []
+    anchors: list[dict] = []
     span_text = None
     section = "intro"
     intro: list[str] = []
@@ -128,10 +135,10 @@ def _prompt_block(lines: list[str], warnings: list[str]) -> tuple[ResearchPrompt
     for line in lines:
         if _PROMPT_MARK.match(line):
             continue
-        if _ROLE.match(line) and prompt.role is None:
-            prompt.role = line
+        if _ROLE.match(line) and prompt["role"] is None:
+            prompt["role"] = line
             m = _TOPIC.search(line)
-            prompt.topic = m.group(1) if m else None
+            prompt["topic"] = m.group(1) if m else None
             section = "role"
             continue
         if _FINDINGS.match(line):
@@ -147,7 +154,7 @@ def _prompt_block(lines: list[str], warnings: list[str]) -> tuple[ResearchPrompt
             section = "tasks"
             rest = _TASKS.sub("", line, count=1).strip()
             if rest:
-                prompt.tasks.append(_TASK.sub("", rest, count=1))
+                prompt["tasks"].append(_TASK.sub("", rest, count=1))
             continue
         bullet = _BULLET.match(line)
         if section == "claims" and bullet:
@@ -158,8 +165,8 @@ def _prompt_block(lines: list[str], warnings: list[str]) -> tuple[ResearchPrompt
                 warnings.append(f"anchor without an arXiv ID: {line[bullet.end():][:60]!r}")
             anchors += found
         elif section == "tasks" and _TASK.match(line) and not closing:
-            prompt.tasks.append(_TASK.sub("", line, count=1))
-        elif section == "tasks" and prompt.tasks:
+            prompt["tasks"].append(_TASK.sub("", line, count=1))
+        elif section == "tasks" and prompt["tasks"]:
             closing.append(line)
         elif section == "intro":
             intro.append(line)
@@ -167,31 +174,39 @@ def _prompt_block(lines: list[str], warnings: list[str]) -> tuple[ResearchPrompt
             # an unbulleted line inside a list continues its last item
             if section == "claims" and claims:
                 last = claims[-1]
-                claims[-1] = _claims.claim_from_bullet(f"{last.text} {line}")
+                claims[-1] = _claims.claim_from_bullet(f"{last['text']} {line}")
         else:
             intro.append(line)
-    prompt.intro = " ".join(intro) or None
-    prompt.closing = "\n".join(closing) or None
+    prompt["intro"] = " ".join(intro) or None
+    prompt["closing"] = "\n".join(closing) or None
     return prompt, claims, anchors, span_text
 
 
-def _span(span_text: str | None, claims: list[Claim], warnings: list[str]) -> Span:
+def _span(span_text: str | None, claims: list[dict], warnings: list[str]) -> dict:
     if span_text:
         found = dates.find_range(span_text)
         if found:
-            return Span(start=found.start, end=found.end, text=found.text)
+            return {"start": found.start, "end": found.end, "text": found.text}
         single = dates.find_dates(span_text)
         if single:
-            return Span(start=single[0].start, end=single[-1].start, text=span_text)
+            return {"start": single[0].start, "end": single[-1].start, "text": span_text}
         warnings.append(f"could not read the dates in 'Findings span {span_text}'")
-    known = [d for c in claims for d in ([c.date] + [x.date for x in c.citations]) if d]
-    if not known:
-        return Span()
-    return Span(start=min(known), end=max(known))
+    known = [d for c in claims for d in ([c["date"]] + [x["date"] for x in c["citations"]]) if d]
+    return {"start": min(known) if known else None, "end": max(known) if known else None, "text": None}
 
 
-def parse(text: str, source: str = "<text>") -> Document:
-    """Parse one inquiring line. Raises NotAnInquiringLine for text without its marks."""
+def parse(text: str, source: str = "<text>"):
+    """Parse one inquiring line into a ``Document``.
+
+    Raises NotAnInquiringLine for text without the layout's marks.
+    """
+    from .models import Document
+
+    return Document.model_validate(parse_raw(text, source))
+
+
+def parse_raw(text: str, source: str = "<text>") -> dict:
+    """Parse one inquiring line into plain data shaped like ``Document``."""
     text = normalise(text)
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
     lines = _lines(text)
@@ -226,7 +241,7 @@ def parse(text: str, source: str = "<text>") -> Document:
     body = head
 
     declared = None
-    notes: list[Note] = []
+    notes: list[dict] = []
     if sources_at is not None:
         m = _SOURCES.match(lines[sources_at])
         declared = int(m.group(1)) if m and m.group(1) else None
@@ -235,14 +250,14 @@ def parse(text: str, source: str = "<text>") -> Document:
         _recover_titles(notes, framing + body, warnings)
 
     prompt = None
-    claims: list[Claim] = []
-    anchors: list[Anchor] = []
+    claims: list[dict] = []
+    anchors: list[dict] = []
     span_text = None
     if prompt_at is not None:
         block_end = sources_at if sources_at is not None and sources_at > prompt_at else len(lines)
         prompt, claims, anchors, span_text = _prompt_block(lines[prompt_at:block_end], warnings)
     if not claims:
-        claims = [_claims.claim_from_note(n) for n in notes if n.summary]
+        claims = [_claims.claim_from_note(n) for n in notes if n["summary"]]
     if span_text is None:
         span_line = next((l for l in body if _SPAN_LINE.search(l)), None)
         span_text = _SPAN_LINE.search(span_line).group(1).strip() if span_line else None
@@ -251,21 +266,21 @@ def parse(text: str, source: str = "<text>") -> Document:
     if declared is not None and declared != len(notes) and not truncated:
         warnings.append(f"'Sources {declared} notes' but {len(notes)} note(s) were found")
 
-    return Document(
-        source=source,
-        sha256=sha,
-        title=title,
-        framing=framing,
-        body=body,
-        declared_notes=declared,
-        notes=notes,
-        claims=claims,
-        anchors=anchors,
-        span=_span(span_text, claims, warnings),
-        prompt=prompt,
-        truncated=truncated,
-        warnings=warnings,
-    )
+    return {
+        "source": source,
+        "sha256": sha,
+        "title": title,
+        "framing": framing,
+        "body": body,
+        "declared_notes": declared,
+        "notes": notes,
+        "claims": claims,
+        "anchors": anchors,
+        "span": _span(span_text, claims, warnings),
+        "prompt": prompt,
+        "truncated": truncated,
+        "warnings": warnings,
+    }
 
 
 def _truncation(lines, declared, notes, prompt, sources_at, prompt_at, warnings) -> bool:
@@ -276,12 +291,12 @@ def _truncation(lines, declared, notes, prompt, sources_at, prompt_at, warnings)
     final_section_is_sources = sources_at is not None and (prompt_at is None or prompt_at < sources_at)
     if final_section_is_sources and declared is not None and len(notes) < declared:
         reasons.append(f"only {len(notes)} of {declared} notes are present")
-    if notes and notes[-1].title and not notes[-1].summary:
+    if notes and notes[-1]["title"] and not notes[-1]["summary"]:
         reasons.append("the last note has a title but no summary")
     if prompt is not None and not final_section_is_sources:
-        if not prompt.tasks:
+        if not prompt["tasks"]:
             reasons.append("the research prompt stops before 'Your task'")
-        elif prompt.closing is None:
+        elif prompt["closing"] is None:
             reasons.append("the research prompt has no closing instruction")
     if sources_at is None and prompt_at is None:
         reasons.append("the 'Sources' list is missing")
