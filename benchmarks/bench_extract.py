@@ -1,0 +1,47 @@
+"""Extract throughput and memory over a 10,000-document corpus, and start-up time.
+
+Targets: `retest extract --jsonl` over the corpus within 3x of the floor (read
+every file in Python and run one arXiv regex), peak memory flat as the corpus
+grows, and `retest extract SEED` / `retest --help` within 2x of
+`python -c "import pydantic"`.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from common import SEEDS, build_corpus, env_with_src, floor_cmd, median_time, peak_rss_kb, retest_cmd
+
+
+def main(count: int = 10_000) -> None:
+    env = env_with_src()
+    with tempfile.TemporaryDirectory() as tmp:
+        small, big = Path(tmp, "small"), Path(tmp, "big")
+        build_corpus(small, count // 10)
+        size = build_corpus(big, count)
+        floor = median_time(floor_cmd(big), repeat=3, env=env)
+        extract = median_time(retest_cmd("extract", "--jsonl", str(big)), repeat=3, env=env)
+        rss_small = peak_rss_kb(retest_cmd("extract", "--jsonl", str(small)), env=env)
+        rss_big = peak_rss_kb(retest_cmd("extract", "--jsonl", str(big)), env=env)
+    print(f"corpus: {count:,} documents, {size / 1e6:.1f} MB")
+    print(f"floor (read + one regex): {floor:.2f} s")
+    print(f"retest extract --jsonl:   {extract:.2f} s  = {extract / floor:.2f}x floor (target <= 3x)"
+          f"  {count / extract:,.0f} docs/s")
+    print(f"peak RSS: {rss_small / 1024:.0f} MB at {count // 10:,} docs, {rss_big / 1024:.0f} MB at {count:,} docs"
+          f" (flat if close)")
+
+    pyd = median_time([sys.executable, "-c", "import pydantic"], repeat=15, env=env)
+    seed = str(SEEDS[-1])
+    for label, cmd in [
+        ("retest --help", retest_cmd("--help")),
+        ("retest extract SEED", retest_cmd("extract", seed)),
+        ("retest extract --jsonl SEED", retest_cmd("extract", "--jsonl", seed)),
+    ]:
+        t = median_time(cmd, repeat=15, env=env)
+        print(f"{label:<28} {t * 1000:6.0f} ms = {t / pyd:.2f}x `import pydantic` ({pyd * 1000:.0f} ms; target <= 2x)")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10_000)
