@@ -48,7 +48,9 @@ def main() -> None:
     """Turn dated research findings into re-test prompts, send them, archive and check the replies."""
 
 
-from .commands import extract as _extract  # noqa: E402  (registers itself on ``main``)
+from .commands import build as _build  # noqa: E402
+from .commands import extract as _extract  # noqa: E402
+from .commands import templates as _templates  # noqa: E402
 
-for _module in (_extract,):
+for _module in (_extract, _build, _templates):
     main.add_command(_module.command)

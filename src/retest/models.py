@@ -93,3 +93,19 @@ class Document(_Model):
         """Every arXiv ID the claims and anchors name, first mention first."""
         ids = [i for c in self.claims for i in c.arxiv_ids] + [a.arxiv_id for a in self.anchors]
         return list(dict.fromkeys(ids))
+
+
+class Prompt(_Model):
+    """A rendered prompt: the text and what is needed to reproduce and archive it."""
+
+    prompt: str
+    tokens: int
+    encoding: str
+    encoding_label: str
+    template: str
+    template_sha256: str
+    sha256: str
+    source: str | list[str] | None = None
+    source_sha256: str | None = None
+    dropped: list[str] = Field(default_factory=list)
+    today: str

@@ -1,0 +1,38 @@
+"""``retest templates``: list the built-in and user templates."""
+
+from __future__ import annotations
+
+import click
+
+CONTEXT_HELP = """
+Names a template can use: doc, docs, title, role, topic, tasks, closing,
+claims, dated, undated, anchors, notes, body, shared_notes, span_text,
+span_start, span_end, figures, themes, today, this_month, window(months),
+vars, and every --var. Filters: claim_line, citation_group, arxiv, month,
+first_sentence, quoted.
+"""
+
+
+@click.command("templates", epilog=CONTEXT_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable list.")
+@click.option("--show", metavar="NAME", help="Print one template's source.")
+def command(as_json: bool, show: str | None) -> None:
+    """List prompt templates: built-ins, then yours (RETEST_TEMPLATES or the user config folder)."""
+    from ..templates import available, find, user_dir
+
+    if show:
+        click.echo(find(show).source, nl=False)
+        return
+    items = available()
+    if as_json:
+        import json
+
+        rows = [{"name": t.name, "kind": t.kind, "builtin": t.builtin, "description": t.description,
+                 "path": str(t.path)} for t in items]
+        click.echo(json.dumps(rows, indent=2))
+        return
+    width = max(len(t.name) for t in items) if items else 0
+    for t in items:
+        origin = "" if t.builtin else "  (yours)"
+        click.echo(f"{t.name:<{width}}  {t.kind:<8}  {t.description}{origin}")
+    click.echo(f"\nYour templates folder: {user_dir()}", err=True)

@@ -1,0 +1,163 @@
+"""Finding, describing and rendering prompt templates.
+
+Templates are Jinja2 files (``*.j2``) whose first lines are a Jinja comment
+holding ``key: value`` front matter (``description``, ``kind``). They render
+in Jinja's immutable sandbox with undefined names as errors: a template is
+code the user may have downloaded, while a document's text is only ever data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import RetestError
+
+SUFFIX = ".j2"
+_FRONT = re.compile(r"\A\{#-?\s*(.*?)\s*-?#\}", re.S)
+
+
+class TemplateError(RetestError):
+    """A template that cannot be found, parsed or rendered."""
+
+
+@dataclass(frozen=True)
+class Template:
+    name: str
+    path: Path
+    source: str
+    meta: dict = field(default_factory=dict)
+    builtin: bool = False
+
+    @property
+    def description(self) -> str:
+        return self.meta.get("description", "")
+
+    @property
+    def kind(self) -> str:
+        """``document`` (one prompt per document) or ``corpus`` (one for all)."""
+        return self.meta.get("kind", "document")
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.source.encode("utf-8")).hexdigest()
+
+
+def builtin_dir() -> Path:
+    from importlib.resources import files
+
+    return Path(str(files("retest.prompts")))
+
+
+def user_dir() -> Path:
+    """``RETEST_TEMPLATES``, else the platform's user config folder for retest."""
+    if os.environ.get("RETEST_TEMPLATES"):
+        return Path(os.environ["RETEST_TEMPLATES"]).expanduser()
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("retest")) / "templates"
+
+
+def front_matter(source: str) -> dict:
+    m = _FRONT.match(source)
+    if not m:
+        return {}
+    meta = {}
+    for line in m.group(1).splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip().isidentifier():
+            meta[key.strip()] = value.strip()
+    return meta
+
+
+def _read(path: Path, name: str, builtin: bool) -> Template:
+    try:
+        source = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TemplateError(f"template {path}: cannot read it ({exc})") from None
+    return Template(name, path, source, front_matter(source), builtin)
+
+
+def available() -> list[Template]:
+    """Every template by name; a user template shadows a built-in of the same name."""
+    found: dict[str, Template] = {}
+    for folder, builtin in ((builtin_dir(), True), (user_dir(), False)):
+        if folder.is_dir():
+            for path in sorted(folder.glob(f"*{SUFFIX}")):
+                found[path.stem] = _read(path, path.stem, builtin)
+    return sorted(found.values(), key=lambda t: (not t.builtin, t.name))
+
+
+def find(name_or_path: str) -> Template:
+    """A template by name (user folder first, then built-ins) or by file path."""
+    looks_like_path = os.sep in name_or_path or name_or_path.endswith(SUFFIX) or "/" in name_or_path
+    if looks_like_path:
+        path = Path(name_or_path).expanduser()
+        if not path.is_file():
+            raise TemplateError(f"--template {name_or_path}: no such file")
+        return _read(path, str(path), False)
+    for folder, builtin in ((user_dir(), False), (builtin_dir(), True)):
+        path = folder / f"{name_or_path}{SUFFIX}"
+        if path.is_file():
+            return _read(path, name_or_path, builtin)
+    names = ", ".join(t.name for t in available())
+    raise TemplateError(f"--template {name_or_path}: no such template (available: {names})")
+
+
+def environment(template: Template):
+    """A sandboxed Jinja environment that can include siblings and built-ins."""
+    from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    from . import filters
+
+    folders = [str(template.path.parent), str(user_dir()), str(builtin_dir())]
+    env = ImmutableSandboxedEnvironment(
+        loader=ChoiceLoader([FileSystemLoader(f) for f in dict.fromkeys(folders)]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+        autoescape=False,
+    )
+    env.filters.update(filters.FILTERS)
+    return env
+
+
+def render(template: Template, context: dict) -> str:
+    """Render in the sandbox; any failure becomes one line naming template and line."""
+    from jinja2 import TemplateError as JinjaError
+    from jinja2 import TemplateSyntaxError
+
+    env = environment(template)
+    try:
+        compiled = env.from_string(template.source)
+        compiled.name = template.name
+        compiled.filename = str(template.path)
+        text = compiled.render(context)
+    except TemplateSyntaxError as exc:
+        raise TemplateError(f"template {template.name}, line {exc.lineno}: {exc.message}") from None
+    except JinjaError as exc:
+        line = _template_line(exc, template)
+        where = f"template {template.name}" + (f", line {line}" if line else "")
+        raise TemplateError(f"{where}: {exc.message or exc}") from None
+    except RetestError:
+        raise
+    except Exception as exc:  # a filter given the wrong thing, arithmetic on text, ...
+        line = _template_line(exc, template)
+        where = f"template {template.name}" + (f", line {line}" if line else "")
+        raise TemplateError(f"{where}: {type(exc).__name__}: {exc}") from None
+    return text.strip() + "\n"
+
+
+def _template_line(exc: BaseException, template: Template) -> int | None:
+    """Jinja rewrites tracebacks so template frames carry the template's line."""
+    line = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename in (str(template.path), "<template>", template.name):
+            line = frame.lineno
+    return line
