@@ -48,9 +48,11 @@ def main() -> None:
     """Turn dated research findings into re-test prompts, send them, archive and check the replies."""
 
 
+from .commands import archive as _archive  # noqa: E402
 from .commands import build as _build  # noqa: E402
 from .commands import extract as _extract  # noqa: E402
+from .commands import send as _send  # noqa: E402
 from .commands import templates as _templates  # noqa: E402
 
-for _module in (_extract, _build, _templates):
+for _module in (_extract, _build, _templates, _send, _archive):
     main.add_command(_module.command)
