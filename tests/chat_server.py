@@ -91,7 +91,7 @@ class _Handler(BaseHTTPRequestHandler):
         owner = self.owner
         text = "\n".join(str(m.get("content", "")) for m in body.get("messages", []))
         with owner.lock:
-            owner.requests.append({"path": self.path, "headers": dict(self.headers), "body": body, "t": time.time()})
+            owner.requests.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body, "t": time.time()})
             owner.active += 1
             owner.max_active = max(owner.max_active, owner.active)
         try:
