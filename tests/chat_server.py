@@ -47,7 +47,7 @@ class ChatServer:
         class Handler(_Handler):
             owner = server
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd = _Server(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
         threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
         return self.base_url
@@ -70,6 +70,14 @@ class ChatServer:
 
     def completions(self) -> list[dict]:
         return [r for r in self.requests if r["path"].endswith("/chat/completions")]
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+
+    def handle_error(self, request, client_address) -> None:
+        pass  # clients closing keep-alive connections (or being cut off on purpose) are normal here
 
 
 class _Handler(BaseHTTPRequestHandler):

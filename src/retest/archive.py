@@ -305,12 +305,20 @@ class Archive:
         query = " ".join('"' + word.replace('"', '""') + '"' for word in text.split())
         if not query:
             return []
-        rows = self.db.execute(
-            f"{self._SELECT} WHERE r.id IN (SELECT rowid FROM replies_fts WHERE replies_fts MATCH ?)"
-            " OR r.prompt_id IN (SELECT rowid FROM prompts_fts WHERE prompts_fts MATCH ?)"
-            " ORDER BY r.id DESC LIMIT ?",
-            (query, query, n),
-        ).fetchall()
+        # Two ordered, limited look-ups (one per index) merged: an OR across
+        # both would make SQLite scan every reply.
+        ids = [row[0] for row in self.db.execute(
+            "SELECT id FROM (SELECT rowid AS id FROM replies_fts WHERE replies_fts MATCH ?1"
+            " ORDER BY rowid DESC LIMIT ?2)"
+            " UNION SELECT id FROM (SELECT r.id AS id FROM replies r WHERE r.prompt_id IN"
+            " (SELECT rowid FROM prompts_fts WHERE prompts_fts MATCH ?1) ORDER BY r.id DESC LIMIT ?2)"
+            " ORDER BY id DESC LIMIT ?2",
+            (query, n),
+        )]
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = self.db.execute(f"{self._SELECT} WHERE r.id IN ({marks}) ORDER BY r.id DESC", ids).fetchall()
         return [_record(r) for r in rows]
 
     def iter_all(self, status: str | None = "ok") -> Iterator[dict]:

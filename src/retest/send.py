@@ -419,23 +419,20 @@ async def reachable(s: Settings, timeout: float = 10.0) -> None:
 
 async def run(jobs: Iterable[Job], s: Settings, archive: Archive, *, force: bool = False,
               events: Events | None = None) -> list[Outcome]:
-    """Send every job with at most ``s.concurrency`` in flight; archive as they finish."""
+    """Send every job with at most ``s.concurrency`` in flight; archive as they finish.
+
+    ``jobs`` is consumed lazily, so prompts can be built while earlier ones
+    are in flight, and a batch of any size never sits in memory.
+    """
     s.check()
     await reachable(s)
     events = events or Events()
-    queue: asyncio.Queue[Job | None] = asyncio.Queue()
-    jobs = list(jobs)
-    for job in jobs:
-        queue.put_nowait(job)
+    pending = iter(jobs)
     outcomes: list[Outcome] = []
     client = client_for(s)
 
     async def worker() -> None:
-        while True:
-            try:
-                job = queue.get_nowait()
-            except asyncio.QueueEmpty:
-                return
+        for job in pending:  # workers share one iterator: each job is taken once
             outcomes.append(await _send_job(client, s, archive, job, force, events))
 
     async def heartbeat() -> None:
@@ -444,7 +441,7 @@ async def run(jobs: Iterable[Job], s: Settings, archive: Archive, *, force: bool
             archive.heartbeat()
 
     beat = asyncio.create_task(heartbeat())
-    workers = [asyncio.create_task(worker()) for _ in range(max(1, min(s.concurrency, len(jobs))))]
+    workers = [asyncio.create_task(worker()) for _ in range(max(1, s.concurrency))]
     try:
         await asyncio.gather(*workers)
     except BaseException:

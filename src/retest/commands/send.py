@@ -129,19 +129,21 @@ def command(paths, template, variables, today, prompt_file, model, base_url, sys
     settings.check()
     failed_inputs = 0
     if prompt_file:
-        jobs = _jobs_from_prompt_file(prompt_file)
+        jobs, total = _jobs_from_prompt_file(prompt_file), 1
     else:
-        jobs, failed_inputs = _build_jobs(paths, template, parse_vars(variables), today, settings.model, max_tokens)
-    if not jobs:
+        jobs, total, failed_inputs = _build_jobs(paths, template, parse_vars(variables), today, settings.model,
+                                                 max_tokens)
+    if not total:
         sys.exit(2)
     if dry_run:
-        _dry_run(jobs, settings, archive_path)
+        _dry_run(list(jobs), settings, archive_path)
         sys.exit(1 if failed_inputs else 0)
-    code = _send(jobs, settings, archive_path, force)
+    code = _send(jobs, total, settings, archive_path, force)
     sys.exit(max(code, 1 if failed_inputs else 0))
 
 
 def _build_jobs(paths, template, variables, today, model, max_tokens):
+    """Documents are read now; their prompts are built one by one as senders ask for them."""
     from ..build import build
     from ..send import Job
     from ..templates import find
@@ -150,14 +152,16 @@ def _build_jobs(paths, template, variables, today, model, max_tokens):
     docs, failed = read_documents(paths)
     day = today.date() if today else None
     kw = dict(today=day, variables=variables, max_tokens=max_tokens, model=model)
-    if tpl.kind == "corpus":
-        prompts = [build(docs, tpl, **kw)] if docs else []
-    else:
-        prompts = [build(doc, tpl, **kw) for doc in docs]
-    for p in prompts:
-        for item in p.dropped:
-            click.echo(f"retest: {p.source}: dropped to fit --max-tokens: {item}", err=True)
-    return [Job.from_prompt(p) for p in prompts], failed
+    groups = ([docs] if docs else []) if tpl.kind == "corpus" else [[d] for d in docs]
+
+    def jobs():
+        for group in groups:
+            p = build(group, tpl, **kw)
+            for item in p.dropped:
+                click.echo(f"retest: {p.source}: dropped to fit --max-tokens: {item}", err=True)
+            yield Job.from_prompt(p)
+
+    return jobs(), len(groups), failed
 
 
 def _dry_run(jobs, settings, archive_path) -> None:
@@ -187,22 +191,22 @@ def _dry_run(jobs, settings, archive_path) -> None:
                f"{settings.model} at {settings.endpoint}; nothing was sent", err=True)
 
 
-def _send(jobs, settings, archive_path, force) -> int:
+def _send(jobs, total, settings, archive_path, force) -> int:
     import asyncio
 
     from ..archive import Archive
     from ..send import run
 
-    live = len(jobs) == 1 and settings.stream and sys.stdout.isatty()
-    with Archive(archive_path) as archive, _Progress(len(jobs), live) as progress:
+    live = total == 1 and settings.stream and sys.stdout.isatty()
+    with Archive(archive_path) as archive, _Progress(total, live) as progress:
         outcomes = asyncio.run(run(jobs, settings, archive, force=force, events=progress))
         path = archive.path
     by = {k: [o for o in outcomes if o.status == k] for k in ("ok", "failed", "skipped", "busy")}
-    if len(jobs) == 1 and by["ok"] and not live:
+    if total == 1 and by["ok"] and not live:
         sys.stdout.write(by["ok"][0].reply.rstrip("\n") + "\n")
     elif live and by["ok"]:
         sys.stdout.write("\n")
-    if len(jobs) == 1 and by["skipped"]:
+    if total == 1 and by["skipped"]:
         click.echo("retest: already answered with these settings (use --force to send again); "
                    "see `retest archive list`", err=True)
     for o in by["failed"]:
