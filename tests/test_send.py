@@ -330,3 +330,32 @@ def test_schema_is_versioned(server, env):
     db.close()
     r = run_cli("archive", "list", env=env)
     assert r.returncode == 2 and "newer retest" in r.stderr
+
+
+def test_check_an_archived_reply_and_show_its_verdicts(server, env):
+    server.reply = lambda prompt: ("Holds: arXiv:2504.07912 (~91% still). New: arXiv:2609.01234. "
+                                   "Dubious: arXiv:2513.01234 and arXiv:2702.00001.")
+    assert send(env, SEED_002).returncode == 0
+    r = run_cli("check", "1", "--json", env=env)
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert {c["id"]: c["verdict"] for c in data["cited"]} == {
+        "2504.07912": "known", "2609.01234": "new", "2513.01234": "malformed", "2702.00001": "impossible"}
+    assert data["as_of"] == time.strftime("%Y-%m-%d", time.gmtime())  # the reply's own date
+    assert [c["addressed"] for c in data["claims"]] == [True, False, False, False, False]
+    show = run_cli("archive", "show", "1", env=env)
+    assert "## Cited arXiv IDs (retest check)" in show.stdout
+    assert "- `2513.01234` — **malformed**: month 13 does not exist" in show.stdout
+    shown = json.loads(run_cli("archive", "show", "1", "--json", env=env).stdout)
+    assert {v["arxiv_id"]: v["verdict"] for v in shown["verdicts"]}["2702.00001"] == "impossible"
+    missing = run_cli("check", "42", env=env)
+    assert missing.returncode == 2 and "no reply 42" in missing.stderr
+
+
+def test_send_check_counts_suspect_citations(server, env, tmp_path):
+    server.reply = lambda prompt: "See arXiv:2513.01234 and arXiv:2609.01234."
+    docs = make_docs(tmp_path / "docs", 3)
+    r = send(env, *docs, "--check")
+    assert r.returncode == 0
+    assert "3 suspect citation(s)" in r.stderr
+    assert rows(env, "SELECT count(*), sum(verdict = 'malformed') FROM verdicts") == [(6, 3)]

@@ -22,6 +22,7 @@ import json
 import os
 import socket
 import sqlite3
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -90,6 +91,33 @@ MIGRATIONS: list[str] = [
         INSERT INTO replies_fts(rowid, reply) VALUES (new.id, new.reply);
     END;
     """,
+    # 2: citation verdicts per reply, and the arXiv API cache
+    """
+    CREATE TABLE verdicts (
+        reply_id INTEGER NOT NULL REFERENCES replies(id),
+        arxiv_id TEXT NOT NULL,
+        written TEXT NOT NULL,
+        verdict TEXT NOT NULL,
+        relation TEXT NOT NULL,
+        implied_date TEXT,
+        stated_date TEXT,
+        detail TEXT,
+        online TEXT,
+        title TEXT,
+        first_author TEXT,
+        published TEXT,
+        checked_at TEXT NOT NULL,
+        PRIMARY KEY (reply_id, arxiv_id)
+    );
+    CREATE TABLE arxiv_cache (
+        arxiv_id TEXT PRIMARY KEY,
+        found INTEGER NOT NULL,
+        title TEXT,
+        first_author TEXT,
+        published TEXT,
+        fetched_at TEXT NOT NULL
+    );
+    """,
 ]
 
 
@@ -141,14 +169,27 @@ class Archive:
             self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA busy_timeout = 30000")
-            mode = self.db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            self.db.execute("PRAGMA synchronous = NORMAL")  # durable across process kills in WAL mode
-            self.db.execute("PRAGMA foreign_keys = ON")
-            if mode.lower() != "wal" and create:
-                raise ArchiveError(f"{label} {self.path}: could not switch to WAL mode ({mode})")
-            self._migrate(create)
+            self._setup(create, label)
         except sqlite3.DatabaseError as exc:
             raise ArchiveError(f"{label} {self.path}: {_sqlite_problem(exc)}") from None
+
+    def _setup(self, create: bool, label: str) -> None:
+        # Switching a new file to WAL, or migrating it, can meet another process
+        # doing the same and fail at once with "locked": wait and try again.
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                mode = self.db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                self.db.execute("PRAGMA synchronous = NORMAL")  # durable across process kills in WAL mode
+                self.db.execute("PRAGMA foreign_keys = ON")
+                if mode.lower() != "wal" and create:
+                    raise ArchiveError(f"{label} {self.path}: could not switch to WAL mode ({mode})")
+                self._migrate(create)
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     # -- schema ----------------------------------------------------------------
     def _migrate(self, create: bool) -> None:
@@ -329,6 +370,50 @@ class Archive:
     def attempts(self, reply_id: int) -> list[dict]:
         rows = self.db.execute("SELECT * FROM attempts WHERE reply_id = ? ORDER BY n", (reply_id,)).fetchall()
         return [dict(r) for r in rows]
+
+    # -- citation checks ---------------------------------------------------------
+    def save_verdicts(self, reply_id: int, cited: list) -> None:
+        """Replace the reply's verdicts with ``cited`` (``check.CitedId`` objects)."""
+        stamp = now()
+        with self.transaction():
+            self.db.execute("DELETE FROM verdicts WHERE reply_id = ?", (reply_id,))
+            self.db.executemany(
+                "INSERT INTO verdicts (reply_id, arxiv_id, written, verdict, relation, implied_date, stated_date,"
+                " detail, online, title, first_author, published, checked_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(reply_id, c.id, c.written, c.verdict, c.relation, c.implied_date, c.stated_date, c.detail,
+                  c.online, c.title, c.first_author, c.published, stamp) for c in cited],
+            )
+
+    def verdicts(self, reply_id: int) -> list[dict]:
+        rows = self.db.execute("SELECT * FROM verdicts WHERE reply_id = ? ORDER BY rowid", (reply_id,)).fetchall()
+        return [dict(r) for r in rows]
+
+    def cached_lookups(self, ids: list[str], not_found_ttl: dt.timedelta) -> dict[str, dict | None]:
+        out: dict[str, dict | None] = {}
+        limit = (dt.datetime.now(dt.timezone.utc) - not_found_ttl).isoformat(timespec="milliseconds")
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            rows = self.db.execute(
+                f"SELECT * FROM arxiv_cache WHERE arxiv_id IN ({','.join('?' * len(chunk))})", chunk
+            ).fetchall()
+            for r in rows:
+                if r["found"]:
+                    out[r["arxiv_id"]] = {"title": r["title"], "first_author": r["first_author"],
+                                          "published": r["published"]}
+                elif r["fetched_at"] >= limit:
+                    out[r["arxiv_id"]] = None
+        return out
+
+    def cache_lookups(self, results: dict[str, dict | None]) -> None:
+        stamp = now()
+        with self.transaction():
+            self.db.executemany(
+                "INSERT OR REPLACE INTO arxiv_cache (arxiv_id, found, title, first_author, published, fetched_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [(i, r is not None, (r or {}).get("title"), (r or {}).get("first_author"),
+                  (r or {}).get("published"), stamp) for i, r in results.items()],
+            )
 
     def counts(self) -> dict[str, int]:
         rows = self.db.execute("SELECT status, count(*) FROM replies GROUP BY status").fetchall()

@@ -50,9 +50,10 @@ def main() -> None:
 
 from .commands import archive as _archive  # noqa: E402
 from .commands import build as _build  # noqa: E402
+from .commands import check as _check  # noqa: E402
 from .commands import extract as _extract  # noqa: E402
 from .commands import send as _send  # noqa: E402
 from .commands import templates as _templates  # noqa: E402
 
-for _module in (_extract, _build, _templates, _send, _archive):
+for _module in (_extract, _build, _templates, _send, _archive, _check):
     main.add_command(_module.command)

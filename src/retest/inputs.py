@@ -51,6 +51,8 @@ def read_path(path: Path, max_bytes: int = MAX_BYTES) -> Input:
             data = fh.read(max_bytes + 1)
     except InputError:
         raise
+    except FileNotFoundError:
+        raise InputError(source, "no such file or directory") from None
     except IsADirectoryError:
         raise InputError(source, "is a directory") from None
     except PermissionError:

@@ -101,8 +101,9 @@ def show_cmd(reply_id, as_json, archive_path) -> None:
         if rec is None:
             raise RetestError(f"no reply {reply_id} in {archive.path}")
         rec["attempt_log"] = archive.attempts(reply_id)
+        rec["verdicts"] = archive.verdicts(reply_id)
     if as_json:
-        out = _public(rec) | {"attempt_log": rec["attempt_log"]}
+        out = _public(rec) | {"attempt_log": rec["attempt_log"], "verdicts": rec["verdicts"]}
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
     click.echo(markdown(rec))
@@ -125,6 +126,15 @@ def markdown(rec: dict) -> str:
         meta.append(f"- error: {rec['error']}")
     parts = [f"# Reply {rec['id']}", "", *meta, "", "## Prompt", "", rec["prompt"].rstrip(), "", "## Reply", "",
              (rec.get("reply") or "(no reply)").rstrip()]
+    if rec.get("verdicts"):
+        parts += ["", "## Cited arXiv IDs (retest check)", ""]
+        for v in rec["verdicts"]:
+            line = f"- `{v['arxiv_id']}` — **{v['verdict']}**"
+            if v.get("detail"):
+                line += f": {v['detail']}"
+            if v.get("online") == "found":
+                line += f" · found: “{v['title']}” ({v.get('first_author') or '?'}, {v.get('published') or '?'})"
+            parts.append(line)
     return "\n".join(parts) + "\n"
 
 

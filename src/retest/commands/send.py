@@ -25,9 +25,11 @@ def _jobs_from_prompt_file(name: str) -> list:
 class _Progress:
     """Events → a rich progress bar on stderr (many prompts) or a live reply (one)."""
 
-    def __init__(self, total: int, live_reply: bool):
+    def __init__(self, total: int, live_reply: bool, checker=None):
         self.total = total
         self.live_reply = live_reply
+        self.checker = checker
+        self.suspect = 0
         self.counts = {"ok": 0, "failed": 0, "skipped": 0, "busy": 0}
         self.in_retry: set[int] = set()
         self.tokens = 0
@@ -80,6 +82,8 @@ class _Progress:
 
     def finished(self, outcome) -> None:
         self.in_retry.discard(id(outcome.job))
+        if self.checker and outcome.status == "ok":
+            self.suspect += self.checker(outcome)
         self.counts[outcome.status] = self.counts.get(outcome.status, 0) + 1
         self.tokens += (outcome.usage or {}).get("total_tokens") or 0
         self._refresh()
@@ -107,9 +111,11 @@ class _Progress:
 @click.option("--force", is_flag=True, help="Send even prompts already answered with these settings.")
 @click.option("--dry-run", is_flag=True, help="Render and count every prompt; send nothing.")
 @click.option("--no-stream", is_flag=True, help="Ask for whole replies instead of streams.")
+@click.option("--check", "check_replies", is_flag=True,
+              help="Check the arXiv IDs each reply cites as it arrives (offline; see `retest check`).")
 def command(paths, template, variables, today, prompt_file, model, base_url, system, temperature,
             max_output_tokens, max_tokens, concurrency, max_attempts, timeout, backoff, archive_path, force,
-            dry_run, no_stream):
+            dry_run, no_stream, check_replies):
     """Send prompts built from PATHS (or --prompt FILE) and archive every reply.
 
     A prompt already answered by the same model, endpoint and parameters is
@@ -138,7 +144,7 @@ def command(paths, template, variables, today, prompt_file, model, base_url, sys
     if dry_run:
         _dry_run(list(jobs), settings, archive_path)
         sys.exit(1 if failed_inputs else 0)
-    code = _send(jobs, total, settings, archive_path, force)
+    code = _send(jobs, total, settings, archive_path, force, check_replies)
     sys.exit(max(code, 1 if failed_inputs else 0))
 
 
@@ -191,7 +197,21 @@ def _dry_run(jobs, settings, archive_path) -> None:
                f"{settings.model} at {settings.endpoint}; nothing was sent", err=True)
 
 
-def _send(jobs, total, settings, archive_path, force) -> int:
+def _checker(archive):
+    """Offline check of each reply against its own prompt; verdicts go into the archive."""
+    import datetime as dt
+
+    from ..check import check
+
+    def run_check(outcome) -> int:
+        report = check(outcome.reply, prompt=outcome.job.text, as_of=dt.date.today())
+        archive.save_verdicts(outcome.reply_id, report.cited)
+        return report.suspect_count
+
+    return run_check
+
+
+def _send(jobs, total, settings, archive_path, force, check_replies=False) -> int:
     import asyncio
 
     from ..archive import Archive
@@ -199,6 +219,8 @@ def _send(jobs, total, settings, archive_path, force) -> int:
 
     live = total == 1 and settings.stream and sys.stdout.isatty()
     with Archive(archive_path) as archive, _Progress(total, live) as progress:
+        if check_replies:
+            progress.checker = _checker(archive)
         outcomes = asyncio.run(run(jobs, settings, archive, force=force, events=progress))
         path = archive.path
     by = {k: [o for o in outcomes if o.status == k] for k in ("ok", "failed", "skipped", "busy")}
@@ -213,6 +235,7 @@ def _send(jobs, total, settings, archive_path, force) -> int:
         click.echo(f"retest: failed: {o.job.label}: {o.error}", err=True)
     tokens = sum((o.usage or {}).get("total_tokens") or 0 for o in by["ok"])
     busy = f", {len(by['busy'])} in progress elsewhere" if by["busy"] else ""
+    checked = f" · {progress.suspect} suspect citation(s)" if check_replies else ""
     click.echo(f"{len(by['ok'])} sent, {len(by['skipped'])} skipped (already archived), "
-               f"{len(by['failed'])} failed{busy} · {tokens:,} tokens · archive {path}", err=True)
+               f"{len(by['failed'])} failed{busy} · {tokens:,} tokens{checked} · archive {path}", err=True)
     return 1 if by["failed"] else 0

@@ -1,0 +1,65 @@
+"""A local stand-in for export.arxiv.org/api/query: Atom feeds for id_list queries.
+
+``papers`` maps canonical IDs to (title, first author, published); unknown IDs
+simply have no entry, as on arXiv. An ID in ``reject`` makes the whole
+request answer HTTP 400, as arXiv does for a malformed identifier.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from xml.sax.saxutils import escape
+
+
+class ArxivServer:
+    def __init__(self, papers: dict[str, tuple[str, str, str]], reject: set[str] = frozenset()):
+        self.papers = papers
+        self.reject = set(reject)
+        self.requests: list[tuple[float, list[str]]] = []
+        self._httpd = None
+
+    def start(self) -> str:
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_GET(self):
+                query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+                ids = [i for i in query.get("id_list", [""])[0].split(",") if i]
+                owner.requests.append((time.monotonic(), ids))
+                if any(i in owner.reject for i in ids):
+                    body, status = b"<?xml version='1.0'?><error>incorrect id format</error>", 400
+                else:
+                    body, status = owner.feed(ids).encode(), 200
+                self.send_response(status)
+                self.send_header("Content-Type", "application/atom+xml")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}/api/query"
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def feed(self, ids: list[str]) -> str:
+        entries = []
+        for ident in reversed(ids):  # not in request order: clients must match by <id>
+            if ident not in self.papers:
+                continue
+            title, author, published = self.papers[ident]
+            entries.append(
+                f"<entry><id>http://arxiv.org/abs/{ident}v2</id><published>{published}T17:59:59Z</published>"
+                f"<title>{escape(title)}</title><author><name>{escape(author)}</name></author>"
+                f"<author><name>Second Author</name></author></entry>"
+            )
+        return ("<?xml version='1.0' encoding='UTF-8'?><feed xmlns='http://www.w3.org/2005/Atom'>"
+                f"<title>arXiv Query</title>{''.join(entries)}</feed>")
