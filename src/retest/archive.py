@@ -30,6 +30,7 @@ from pathlib import Path
 from .errors import RetestError
 
 APPLICATION_ID = 0x52545354  # "RTST"
+_OPEN_OWNERS: set[str] = set()  # claim owners of the archives open in this process
 STALE_AFTER = dt.timedelta(minutes=10)
 
 MIGRATIONS: list[str] = [
@@ -157,6 +158,7 @@ class Archive:
     def __init__(self, path: str | Path | None = None, *, create: bool = True, label: str = "--archive"):
         self.path = Path(path).expanduser() if path else default_path()
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        _OPEN_OWNERS.add(self.owner)
         _check_file(self.path, label)
         if not self.path.exists():
             if not create:
@@ -222,6 +224,7 @@ class Archive:
         return _Transaction(self.db)
 
     def close(self) -> None:
+        _OPEN_OWNERS.discard(self.owner)
         self.db.close()
 
     def __enter__(self) -> Archive:
@@ -437,7 +440,7 @@ def _alive(owner: str | None, heartbeat_at: str | None) -> bool:
     fresh = dt.datetime.now(dt.timezone.utc) - dt.datetime.fromisoformat(heartbeat_at) < STALE_AFTER
     if host == socket.gethostname() and pid.isdigit():
         if int(pid) == os.getpid():
-            return False  # an earlier run with our pid, now reused: that run is gone
+            return owner in _OPEN_OWNERS  # else an earlier run that had our pid, now gone
         try:
             os.kill(int(pid), 0)
         except ProcessLookupError:
