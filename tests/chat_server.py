@@ -114,6 +114,8 @@ class _Handler(BaseHTTPRequestHandler):
         if owner.latency:
             time.sleep(owner.latency)
         kind, _, arg = fault.partition(":")
+        if kind == "slow":  # "slow:3": answer normally, 3 s late (past the client's timeout)
+            time.sleep(float(arg))
         if kind == "drop":
             self._abort()
             return

@@ -362,3 +362,37 @@ def test_send_check_counts_suspect_citations(server, env, tmp_path):
     assert r.returncode == 0
     assert "3 suspect citation(s)" in r.stderr
     assert rows(env, "SELECT count(*), sum(verdict = 'malformed') FROM verdicts") == [(6, 3)]
+
+
+def test_a_request_that_times_out_is_retried(server, env):
+    server.queue.append("slow:2.5")
+    r = send(env, SEED_002, "--timeout", "1")
+    assert r.returncode == 0, r.stderr
+    assert "did not answer in time" in r.stderr and len(server.completions()) == 2
+    assert rows(env, "SELECT status, attempts FROM replies") == [("ok", 2)]
+
+
+def test_one_prompt_streams_live_to_a_terminal(server, env):
+    import pty
+
+    master, slave = pty.openpty()
+    server.queue.append("cut")  # a broken first stream: the terminal is told, the reply starts over
+    proc = subprocess.Popen([sys.executable, "-m", "retest", "send", "--backoff", "0.01", str(SEED_002)],
+                            env={**os.environ, **env}, stdout=slave, stderr=subprocess.PIPE, text=True)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=60)
+    os.close(master)
+    out = b"".join(chunks).decode()
+    full = rows(env, "SELECT reply FROM replies WHERE status = 'ok'")[0][0]
+    assert proc.returncode == 0
+    assert out.rstrip().endswith(full)  # streamed as it arrived, ending with the whole reply
+    assert out.count("Reply ") == 2  # the partial first attempt, then the complete one

@@ -186,7 +186,7 @@ class Archive:
                 self.db.execute("PRAGMA foreign_keys = ON")
                 if mode.lower() != "wal" and create:
                     raise ArchiveError(f"{label} {self.path}: could not switch to WAL mode ({mode})")
-                self._migrate(create)
+                self._migrate()
                 return
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc) or time.monotonic() > deadline:
@@ -194,7 +194,7 @@ class Archive:
                 time.sleep(0.05)
 
     # -- schema ----------------------------------------------------------------
-    def _migrate(self, create: bool) -> None:
+    def _migrate(self) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         app = self.db.execute("PRAGMA application_id").fetchone()[0]
         tables = self.db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
@@ -206,9 +206,7 @@ class Archive:
             )
         if version == len(MIGRATIONS):
             return
-        if not create:
-            raise ArchiveError(f"--archive {self.path}: schema {version} needs upgrading; run a write command")
-        with self.transaction():
+        with self.transaction():  # migrations only add: readers may upgrade an older archive too
             version = self.db.execute("PRAGMA user_version").fetchone()[0]  # another process may have won
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
                 for statement in _statements(script):

@@ -100,8 +100,7 @@ def _stated_date(text: str, ident: arxiv.ArxivId) -> str | None:
         lo, hi = left, right
     else:
         lo, hi = max(0, ident.start - 40), min(len(text), ident.end + 40)
-    window = text[lo:hi]
-    found = [d for d in dates.find_dates(window)]
+    found = dates.find_dates(text[lo:hi])
     if not found:
         return None
     here = ident.start - lo

@@ -138,6 +138,6 @@ def render(report, label: str, had_prompt: bool) -> str:
             text = c.text if len(c.text) <= 90 else c.text[:89] + "…"
             via = f"  (via {', '.join(c.via)})" if c.via else ""
             lines.append(f"  {mark} [{c.index}] {text}{via}")
-    elif not had_prompt and label.startswith("reply") is False:
+    elif not had_prompt:
         lines += ["", "(give --against PROMPT to see which claims the reply re-tested)"]
     return "\n".join(lines)

@@ -10,15 +10,12 @@ from .common import parse_vars, read_documents, template_options
 
 
 def _jobs_from_prompt_file(name: str) -> list:
-    from ..errors import InputError
+    from pathlib import Path
+
     from ..inputs import read_path, read_stdin
     from ..send import Job
 
-    from pathlib import Path
-
     item = read_stdin() if name == "-" else read_path(Path(name))
-    if isinstance(item, InputError):
-        raise item
     return [Job(text=item.text.strip() + "\n", label=item.source, source=None)]
 
 
@@ -171,9 +168,9 @@ def _build_jobs(paths, template, variables, today, model, max_tokens):
 
 
 def _dry_run(jobs, settings, archive_path) -> None:
-    from ..archive import Archive, ArchiveError, default_path
-
     from pathlib import Path
+
+    from ..archive import Archive, ArchiveError, default_path
 
     path = Path(archive_path) if archive_path else default_path()
     archive = None
