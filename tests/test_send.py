@@ -255,6 +255,8 @@ def test_missing_model_and_bad_url(env):
     assert r.returncode == 2 and "--model" in r.stderr and "RETEST_MODEL" in r.stderr
     r = send(env, SEED_002, "--base-url", "ftp://x")
     assert r.returncode == 2 and "--base-url" in r.stderr
+    r = send(env, SEED_002, "--base-url", "http://localhost:port/v1")
+    assert r.returncode == 2 and "invalid port" in r.stderr and "Traceback" not in r.stderr
 
 
 def test_archive_that_is_not_sqlite_is_left_alone(server, env, tmp_path):
@@ -396,3 +398,9 @@ def test_one_prompt_streams_live_to_a_terminal(server, env):
     assert proc.returncode == 0
     assert out.rstrip().endswith(full)  # streamed as it arrived, ending with the whole reply
     assert out.count("Reply ") == 2  # the partial first attempt, then the complete one
+
+
+def test_credentials_in_the_base_url_never_reach_messages(env):
+    r = send({**env, "OPENAI_BASE_URL": "http://bob:hunter2@127.0.0.1:9/v1"}, SEED_002)
+    assert r.returncode == 2 and "cannot reach http://127.0.0.1:9/v1" in r.stderr
+    assert "hunter2" not in r.stderr

@@ -68,7 +68,19 @@ class Settings:
     def endpoint(self) -> str:
         """The host (and port) only: what the archive keeps of the endpoint."""
         parts = urlsplit(self.base_url)
-        return parts.hostname + (f":{parts.port}" if parts.port else "") if parts.hostname else self.base_url
+        try:
+            port = parts.port
+        except ValueError:
+            port = None
+        return (parts.hostname or "?") + (f":{port}" if port else "")
+
+    @property
+    def display_url(self) -> str:
+        """The base URL without any ``user:password@`` part, for messages."""
+        parts = urlsplit(self.base_url)
+        if "@" not in parts.netloc:
+            return self.base_url
+        return parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]).geturl()
 
     @property
     def params(self) -> dict:
@@ -85,8 +97,13 @@ class Settings:
         return hashlib.sha256(key.encode()).hexdigest()
 
     def check(self) -> None:
-        if urlsplit(self.base_url).scheme not in ("http", "https") or not urlsplit(self.base_url).hostname:
-            raise ConfigError(f"--base-url {self.base_url!r} is not an http(s) URL")
+        parts = urlsplit(self.base_url)
+        try:
+            parts.port
+        except ValueError:
+            raise ConfigError(f"--base-url {self.display_url!r} has an invalid port") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(f"--base-url {self.display_url!r} is not an http(s) URL")
         if not self.api_key and self.endpoint == "api.openai.com":
             raise ConfigError("OPENAI_API_KEY is not set (needed for api.openai.com)")
 
@@ -207,7 +224,7 @@ def describe(exc: BaseException, s: Settings, attempts: int = 1) -> str:
     elif isinstance(exc, openai.APIConnectionError):
         cause = exc.__cause__ or exc.__context__
         detail = str(cause) if cause else str(exc)
-        text = f"cannot reach {s.base_url}{tries}: {detail or type(cause).__name__} (check --base-url or OPENAI_BASE_URL)"
+        text = f"cannot reach {s.display_url}{tries}: {detail or type(cause).__name__} (check --base-url or OPENAI_BASE_URL)"
     elif isinstance(exc, openai.APIStatusError):
         message = _server_message(exc)
         code = exc.status_code
@@ -216,7 +233,7 @@ def describe(exc: BaseException, s: Settings, attempts: int = 1) -> str:
         elif code == 403:
             text = f"OPENAI_API_KEY may not use --model {s.model} at {s.endpoint} (403: {message})"
         elif code == 404:
-            text = f"--model {s.model}: not found at {s.base_url} (404: {message}); check --model and --base-url"
+            text = f"--model {s.model}: not found at {s.display_url} (404: {message}); check --model and --base-url"
         elif code == 429 and _error_code(exc) == "insufficient_quota":
             text = f"the account behind OPENAI_API_KEY has no quota left at {s.endpoint} (429: {message})"
         elif code in (400, 422):
@@ -413,7 +430,7 @@ async def reachable(s: Settings, timeout: float = 10.0) -> None:
         _, writer = await asyncio.wait_for(asyncio.open_connection(parts.hostname, port), timeout)
     except (OSError, asyncio.TimeoutError) as exc:
         reason = "timed out" if isinstance(exc, asyncio.TimeoutError) else (exc.strerror or str(exc))
-        raise ConfigError(f"cannot reach {s.base_url}: {reason} (check --base-url or OPENAI_BASE_URL)") from None
+        raise ConfigError(f"cannot reach {s.display_url}: {reason} (check --base-url or OPENAI_BASE_URL)") from None
     writer.close()
 
 
