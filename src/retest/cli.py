@@ -20,8 +20,24 @@ def fail(message: str, code: int = 2) -> None:
     sys.exit(code)
 
 
+COMMANDS = {  # name → module in retest.commands; imported only when that command runs
+    "extract": "extract", "build": "build", "templates": "templates",
+    "send": "send", "archive": "archive", "check": "check",
+}
+
+
 class _Group(click.Group):
-    """Turns RetestError (and stray exceptions) into one line and an exit code."""
+    """Loads commands lazily; turns RetestError (and stray exceptions) into one line and an exit code."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str):
+        if name not in COMMANDS:
+            return None
+        from importlib import import_module
+
+        return import_module(f".commands.{COMMANDS[name]}", __package__).command
 
     def invoke(self, ctx: click.Context):
         try:
@@ -47,13 +63,3 @@ class _Group(click.Group):
 def main() -> None:
     """Turn dated research findings into re-test prompts, send them, archive and check the replies."""
 
-
-from .commands import archive as _archive  # noqa: E402
-from .commands import build as _build  # noqa: E402
-from .commands import check as _check  # noqa: E402
-from .commands import extract as _extract  # noqa: E402
-from .commands import send as _send  # noqa: E402
-from .commands import templates as _templates  # noqa: E402
-
-for _module in (_extract, _build, _templates, _send, _archive, _check):
-    main.add_command(_module.command)
