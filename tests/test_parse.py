@@ -196,3 +196,17 @@ def test_plain_data_and_document_agree(path):
     dumped = json.loads(Document.model_validate(raw).model_dump_json())
     assert dumped == raw
     assert list(dumped) == list(raw)
+
+
+def test_unbulleted_lines_continue_the_last_claim_and_anchor():
+    text = SEED_002.read_text().replace(
+        "via token routing (2025-04, arXiv:2504.07912).",
+        "via token routing (2025-04, arXiv:2504.07912).\nSee also the routing ablation (2025-06, arXiv:2506.01234).",
+    ).replace("— Echo Chamber thesis (deployment framing)", "— Echo Chamber thesis\nDeployment framing")
+    doc = parse(text)
+    first = doc.claims[0]
+    assert first.arxiv_ids == ["2504.07912", "2506.01234"] and first.date == "2025-04"
+    assert first.text.endswith("See also the routing ablation")
+    assert len(doc.claims) == 5
+    assert doc.anchors[0].label == "Echo Chamber thesis Deployment framing"
+    assert doc.prompt.intro.startswith("Copy into ChatGPT") and "Deployment" not in doc.prompt.intro

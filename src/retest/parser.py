@@ -132,6 +132,7 @@ def _prompt_block(lines: list[str], warnings: list[str]) -> tuple[dict, list[dic
     section = "intro"
     intro: list[str] = []
     closing: list[str] = []
+    raw_claim = ""  # the last claim bullet as written, so a continuation line re-parses it whole
     for line in lines:
         if _PROMPT_MARK.match(line):
             continue
@@ -158,7 +159,8 @@ def _prompt_block(lines: list[str], warnings: list[str]) -> tuple[dict, list[dic
             continue
         bullet = _BULLET.match(line)
         if section == "claims" and bullet:
-            claims.append(_claims.claim_from_bullet(line[bullet.end() :]))
+            raw_claim = line[bullet.end() :]
+            claims.append(_claims.claim_from_bullet(raw_claim))
         elif section == "anchors" and bullet:
             found = _claims.anchors_from_bullet(line[bullet.end() :])
             if not found:
@@ -170,11 +172,12 @@ def _prompt_block(lines: list[str], warnings: list[str]) -> tuple[dict, list[dic
             closing.append(line)
         elif section == "intro":
             intro.append(line)
-        elif section in ("claims", "anchors") and (claims or anchors):
-            # an unbulleted line inside a list continues its last item
-            if section == "claims" and claims:
-                last = claims[-1]
-                claims[-1] = _claims.claim_from_bullet(f"{last['text']} {line}")
+        elif section == "claims" and claims:  # an unbulleted line continues the last item
+            raw_claim = f"{raw_claim} {line}"
+            claims[-1] = _claims.claim_from_bullet(raw_claim)
+        elif section == "anchors" and anchors:
+            last = anchors[-1]
+            last["label"] = f"{last['label']} {line}" if last["label"] else line
         else:
             intro.append(line)
     prompt["intro"] = " ".join(intro) or None
