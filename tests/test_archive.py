@@ -5,7 +5,8 @@ import sqlite3
 import subprocess
 import sys
 
-from retest.archive import APPLICATION_ID, MIGRATIONS, Archive, _statements
+from retest.archive import Archive
+from retest.schema import APPLICATION_ID, MIGRATIONS, statements
 
 
 def _job(a, text="p"):
@@ -18,7 +19,7 @@ def _job(a, text="p"):
 def test_version_1_archive_is_migrated_forward(tmp_path):
     path = tmp_path / "old.db"
     db = sqlite3.connect(path, isolation_level=None)
-    for statement in _statements(MIGRATIONS[0]):
+    for statement in statements(MIGRATIONS[0]):
         db.execute(statement)
     db.execute("PRAGMA user_version = 1")
     db.execute(f"PRAGMA application_id = {APPLICATION_ID}")

@@ -138,3 +138,8 @@ def test_arbitrary_text_never_raises(text):
 @given(st.text(alphabet="0123456789.v/:-abcdefghpqrstux ", max_size=60))
 def test_id_shaped_noise_never_raises(text):
     arxiv.find_all(text)
+
+
+def test_doi_of_an_old_style_id():
+    assert [(i.id, i.prefixed) for i in arxiv.find("doi:10.48550/arXiv.cs/9112001")] == [("cs/9112001", True)]
+    assert [i.id for i in arxiv.find("https://doi.org/10.48550/arXiv.hep-th/9711200")] == ["hep-th/9711200"]

@@ -9,7 +9,6 @@ import pytest
 
 from retest import load, parse
 from retest.build import BudgetError, build
-from retest.errors import RetestError
 from retest.templates import TemplateError, find
 
 from conftest import FIXTURES, SEED_000, SEED_002
@@ -142,7 +141,7 @@ def test_unsafe_templates_fail_clearly(tmp_path, body):
     evil = tmp_path / "evil.j2"
     evil.write_text("{#- description: evil -#}\nline one\n" + body + "\n")
     with pytest.raises(TemplateError) as info:
-        build(load(SEED_002), evil and find(str(evil)), today=TODAY)
+        build(load(SEED_002), find(str(evil)), today=TODAY)
     assert "evil.j2" in str(info.value) and "unsafe" in str(info.value)
 
 

@@ -28,99 +28,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import RetestError
+from .schema import APPLICATION_ID, MIGRATIONS, statements
 
-APPLICATION_ID = 0x52545354  # "RTST"
 _OPEN_OWNERS: set[str] = set()  # claim owners of the archives open in this process
 STALE_AFTER = dt.timedelta(minutes=10)
-
-MIGRATIONS: list[str] = [
-    # 1: prompts, replies, attempts, full-text search
-    """
-    CREATE TABLE prompts (
-        id INTEGER PRIMARY KEY,
-        sha256 TEXT NOT NULL UNIQUE,
-        text TEXT NOT NULL,
-        template TEXT,
-        template_sha256 TEXT,
-        source TEXT,
-        source_sha256 TEXT,
-        tokens INTEGER,
-        encoding TEXT,
-        created_at TEXT NOT NULL
-    );
-    CREATE TABLE replies (
-        id INTEGER PRIMARY KEY,
-        prompt_id INTEGER NOT NULL REFERENCES prompts(id),
-        model TEXT NOT NULL,
-        endpoint TEXT NOT NULL,
-        params TEXT NOT NULL,
-        params_sha256 TEXT NOT NULL,
-        status TEXT NOT NULL CHECK (status IN ('pending', 'ok', 'failed')),
-        owner TEXT,
-        heartbeat_at TEXT,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        reply TEXT,
-        finish_reason TEXT,
-        prompt_tokens INTEGER,
-        completion_tokens INTEGER,
-        total_tokens INTEGER,
-        latency_ms INTEGER,
-        error TEXT,
-        created_at TEXT NOT NULL,
-        finished_at TEXT
-    );
-    CREATE INDEX replies_by_job ON replies(prompt_id, params_sha256, status);
-    CREATE INDEX replies_by_model ON replies(model, id);
-    CREATE TABLE attempts (
-        id INTEGER PRIMARY KEY,
-        reply_id INTEGER NOT NULL REFERENCES replies(id),
-        n INTEGER NOT NULL,
-        started_at TEXT NOT NULL,
-        latency_ms INTEGER,
-        outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'retry', 'failed')),
-        status_code INTEGER,
-        error TEXT
-    );
-    CREATE INDEX attempts_by_reply ON attempts(reply_id);
-    CREATE VIRTUAL TABLE prompts_fts USING fts5(text, content='prompts', content_rowid='id');
-    CREATE VIRTUAL TABLE replies_fts USING fts5(reply, content='replies', content_rowid='id');
-    CREATE TRIGGER prompts_ai AFTER INSERT ON prompts BEGIN
-        INSERT INTO prompts_fts(rowid, text) VALUES (new.id, new.text);
-    END;
-    CREATE TRIGGER replies_au AFTER UPDATE OF status ON replies
-        WHEN new.status = 'ok' AND old.status != 'ok' BEGIN
-        INSERT INTO replies_fts(rowid, reply) VALUES (new.id, new.reply);
-    END;
-    """,
-    # 2: citation verdicts per reply, and the arXiv API cache
-    """
-    CREATE TABLE verdicts (
-        reply_id INTEGER NOT NULL REFERENCES replies(id),
-        arxiv_id TEXT NOT NULL,
-        written TEXT NOT NULL,
-        verdict TEXT NOT NULL,
-        relation TEXT NOT NULL,
-        implied_date TEXT,
-        stated_date TEXT,
-        detail TEXT,
-        online TEXT,
-        title TEXT,
-        first_author TEXT,
-        published TEXT,
-        checked_at TEXT NOT NULL,
-        PRIMARY KEY (reply_id, arxiv_id)
-    );
-    CREATE TABLE arxiv_cache (
-        arxiv_id TEXT PRIMARY KEY,
-        found INTEGER NOT NULL,
-        title TEXT,
-        first_author TEXT,
-        published TEXT,
-        fetched_at TEXT NOT NULL
-    );
-    """,
-]
-
 
 def now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
@@ -209,7 +120,7 @@ class Archive:
         with self.transaction():  # migrations only add: readers may upgrade an older archive too
             version = self.db.execute("PRAGMA user_version").fetchone()[0]  # another process may have won
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-                for statement in _statements(script):
+                for statement in statements(script):
                     self.db.execute(statement)
                 self.db.execute(f"PRAGMA user_version = {number}")
             self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
@@ -455,18 +366,6 @@ def _sqlite_problem(exc: sqlite3.DatabaseError) -> str:
     if "readonly" in text or "unable to open" in text or "disk I/O" in text:
         return f"cannot write there ({text})"
     return text
-
-
-def _statements(script: str) -> list[str]:
-    """Split a migration into statements (triggers contain ';' inside BEGIN…END)."""
-    out, buf = [], []
-    for line in script.strip().splitlines():
-        buf.append(line)
-        joined = "\n".join(buf).strip()
-        if joined.endswith(";") and (not joined.upper().startswith("CREATE TRIGGER") or joined.upper().endswith("END;")):
-            out.append(joined)
-            buf = []
-    return out
 
 
 class _Transaction:

@@ -149,9 +149,17 @@ def _new_candidates(text: str):
 
 def _old_candidates(text: str):
     for m in _SLASH.finditer(text):
-        archive = _ARCHIVE_END.search(text, max(0, m.start() - 20), m.start())
-        if not archive or not _end_boundary(text, m.end()):
+        if not _end_boundary(text, m.end()):
             continue
+        archive = _ARCHIVE_END.search(text, max(0, m.start() - 20), m.start())
+        # "arXiv.cs/9112001" (a DOI) reads first as archive "arXiv", class "cs":
+        # prefer the rightmost reading that names a real archive.
+        if not archive:
+            continue
+        reading = archive
+        while reading and reading.group(1).lower() not in OLD_ARCHIVES:
+            reading = _ARCHIVE_END.search(text, reading.start() + 1, m.start())
+        archive = reading or archive
         start = archive.start()
         prefix = _PREFIX_END.search(text, max(0, start - 45), start)
         name = archive.group(1).lower()

@@ -1,12 +1,10 @@
 """Send prompts to an OpenAI-compatible endpoint, many at once, retrying politely.
 
-The openai SDK does the HTTP (its own retries off); tenacity owns retrying:
-exponential backoff with jitter that yields to the server's ``retry-after-ms``
-or ``Retry-After``. Retried: 408, 409, 429 (but not ``insufficient_quota``),
-5xx, connection errors, timeouts, and streams that break or end without a
-finish reason or ``[DONE]``. Never retried: 400/401/403/404/422. Streams are
-read line by line so that a stream cut short is seen as such — the SDK's own
-iterator ends quietly when ``[DONE]`` never comes.
+The openai SDK does the HTTP (its own retries off); tenacity owns retrying
+(what to retry is in ``faults``): exponential backoff with jitter that yields
+to the server's ``retry-after-ms`` or ``Retry-After``. Streams are read line
+by line so that a stream cut short is seen as such — the SDK's own iterator
+ends quietly when ``[DONE]`` never comes.
 
 Every attempt and every complete reply goes into the archive as it happens.
 """
@@ -14,8 +12,6 @@ Every attempt and every complete reply goes into the archive as it happens.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
-import email.utils
 import hashlib
 import json
 import os
@@ -25,92 +21,10 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from .archive import Archive, now
-from .errors import RetestError
+from .endpoint import ConfigError, Settings
+from .faults import IncompleteReply, describe, fatal, retry_after, retryable, transport_errors
 
-DEFAULT_BASE_URL = "https://api.openai.com/v1"
 MAX_RETRY_WAIT = 120.0
-
-
-class ConfigError(RetestError):
-    """A setting that makes every request fail: stop the whole run."""
-
-
-class IncompleteReply(Exception):
-    """The stream broke, or ended without a finish reason or [DONE]."""
-
-
-@dataclass
-class Settings:
-    model: str
-    base_url: str = DEFAULT_BASE_URL
-    api_key: str | None = None
-    system: str | None = None
-    temperature: float | None = None
-    max_output_tokens: int | None = None
-    stream: bool = True
-    concurrency: int = 4
-    max_attempts: int = 6
-    timeout: float = 600.0
-    wait_multiplier: float = 0.5
-
-    @classmethod
-    def from_env(cls, **given) -> Settings:
-        """Given values, else OPENAI_BASE_URL / OPENAI_API_KEY / RETEST_MODEL."""
-        given = {k: v for k, v in given.items() if v is not None}
-        given.setdefault("base_url", os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL)
-        given.setdefault("api_key", os.environ.get("OPENAI_API_KEY") or None)
-        model = given.pop("model", None) or os.environ.get("RETEST_MODEL")
-        if not model:
-            raise ConfigError("no model: give --model or set RETEST_MODEL")
-        return cls(model=model, **given)
-
-    @property
-    def endpoint(self) -> str:
-        """The host (and port) only: what the archive keeps of the endpoint."""
-        parts = urlsplit(self.base_url)
-        try:
-            port = parts.port
-        except ValueError:
-            port = None
-        return (parts.hostname or "?") + (f":{port}" if port else "")
-
-    @property
-    def display_url(self) -> str:
-        """The base URL without any ``user:password@`` part, for messages."""
-        parts = urlsplit(self.base_url)
-        if "@" not in parts.netloc:
-            return self.base_url
-        return parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]).geturl()
-
-    @property
-    def params(self) -> dict:
-        return {
-            "system": self.system,
-            "temperature": self.temperature,
-            "max_output_tokens": self.max_output_tokens,
-        }
-
-    @property
-    def params_sha256(self) -> str:
-        """What makes two replies comparable: endpoint, model and parameters."""
-        key = json.dumps({"endpoint": self.endpoint, "model": self.model, **self.params}, sort_keys=True)
-        return hashlib.sha256(key.encode()).hexdigest()
-
-    def check(self) -> None:
-        parts = urlsplit(self.base_url)
-        try:
-            parts.port
-        except ValueError:
-            raise ConfigError(f"--base-url {self.display_url!r} has an invalid port") from None
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ConfigError(f"--base-url {self.display_url!r} is not an http(s) URL")
-        if not self.api_key and self.endpoint == "api.openai.com":
-            raise ConfigError("OPENAI_API_KEY is not set (needed for api.openai.com)")
-
-    def redact(self, text: str) -> str:
-        if self.api_key and len(self.api_key) >= 4:
-            text = text.replace(self.api_key, "***")
-        return text
 
 
 @dataclass
@@ -158,116 +72,6 @@ class Events:
     def finished(self, outcome: Outcome) -> None: ...
 
 
-# -- errors ---------------------------------------------------------------------
-
-def _transport_errors() -> tuple[type[BaseException], ...]:
-    import httpx2
-
-    return (httpx2.TransportError, httpx2.DecodingError, httpx2.StreamError)
-
-
-def _error_code(exc) -> str | None:
-    body = getattr(exc, "body", None)
-    if isinstance(body, dict):
-        err = body.get("error", body)
-        if isinstance(err, dict):
-            return err.get("code") or err.get("type")
-    return None
-
-
-def retryable(exc: BaseException) -> bool:
-    import openai
-
-    if isinstance(exc, IncompleteReply):
-        return True
-    if isinstance(exc, openai.APIStatusError):
-        code = exc.status_code
-        if code == 429:
-            return _error_code(exc) != "insufficient_quota"
-        return code in (408, 409) or code >= 500
-    return isinstance(exc, (openai.APIConnectionError, openai.APITimeoutError))
-
-
-def retry_after(exc: BaseException | None) -> float | None:
-    """Seconds the server asked us to wait (``retry-after-ms`` or ``Retry-After``)."""
-    response = getattr(exc, "response", None)
-    headers = getattr(response, "headers", None)
-    if not headers:
-        return None
-    ms = headers.get("retry-after-ms")
-    if ms:
-        try:
-            return max(0.0, float(ms) / 1000)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        when = email.utils.parsedate_to_datetime(value) if value else None
-        if when is None:
-            return None
-        return max(0.0, (when - dt.datetime.now(dt.timezone.utc)).total_seconds())
-
-
-def describe(exc: BaseException, s: Settings, attempts: int = 1) -> str:
-    """One line, naming the setting to fix; never the key."""
-    import openai
-
-    tries = f" after {attempts} attempts" if attempts > 1 else ""
-    if isinstance(exc, IncompleteReply):
-        text = f"the reply from {s.endpoint} was incomplete{tries}: {exc}"
-    elif isinstance(exc, openai.APITimeoutError):
-        text = f"{s.endpoint} did not answer in time{tries} (timeout {s.timeout:g}s)"
-    elif isinstance(exc, openai.APIConnectionError):
-        cause = exc.__cause__ or exc.__context__
-        detail = str(cause) if cause else str(exc)
-        text = f"cannot reach {s.display_url}{tries}: {detail or type(cause).__name__} (check --base-url or OPENAI_BASE_URL)"
-    elif isinstance(exc, openai.APIStatusError):
-        message = _server_message(exc)
-        code = exc.status_code
-        if code == 401:
-            text = f"OPENAI_API_KEY was rejected by {s.endpoint} (401: {message})"
-        elif code == 403:
-            text = f"OPENAI_API_KEY may not use --model {s.model} at {s.endpoint} (403: {message})"
-        elif code == 404:
-            text = f"--model {s.model}: not found at {s.display_url} (404: {message}); check --model and --base-url"
-        elif code == 429 and _error_code(exc) == "insufficient_quota":
-            text = f"the account behind OPENAI_API_KEY has no quota left at {s.endpoint} (429: {message})"
-        elif code in (400, 422):
-            text = (f"{s.endpoint} rejected the request ({code}: {message}); "
-                    "check --max-output-tokens, --temperature, --system and the prompt's length")
-        elif code == 429:
-            text = f"rate-limited by {s.endpoint}{tries} (429: {message})"
-        else:
-            text = f"{s.endpoint} failed{tries} ({code}: {message})"
-    else:
-        text = f"{type(exc).__name__}: {exc}"
-    return s.redact(" ".join(text.split()))
-
-
-def _server_message(exc) -> str:
-    body = getattr(exc, "body", None)
-    if isinstance(body, dict):
-        err = body.get("error", body)
-        if isinstance(err, dict) and err.get("message"):
-            return str(err["message"])[:300]
-    return str(getattr(exc, "message", "") or exc)[:300]
-
-
-def _fatal(exc: BaseException) -> bool:
-    """Errors that no other prompt can escape: stop the run."""
-    import openai
-
-    if isinstance(exc, openai.APIStatusError):
-        return exc.status_code in (401, 403, 404) or (
-            exc.status_code == 429 and _error_code(exc) == "insufficient_quota"
-        )
-    return False
-
-
 # -- one request ----------------------------------------------------------------
 
 def client_for(s: Settings):
@@ -308,7 +112,7 @@ async def request(client, s: Settings, text: str, on_delta: Callable[[str], None
     parts: list[str] = []
     finish = usage = None
     done = False
-    transport = _transport_errors()
+    transport = transport_errors()
     async with client.chat.completions.with_streaming_response.create(
         **args, stream=True, stream_options={"include_usage": True}
     ) as response:
@@ -373,7 +177,6 @@ async def _send_job(client, s: Settings, archive: Archive, job: Job, force: bool
     events.started(job)
     wait = _Wait(s.wait_multiplier)
     attempt_no = 0
-    started = time.monotonic()
 
     def before_sleep(state) -> None:
         exc = state.outcome.exception()
@@ -403,7 +206,7 @@ async def _send_job(client, s: Settings, archive: Archive, job: Job, force: bool
     except Exception as exc:
         message = describe(exc, s, attempt_no)
         archive.fail(reply_id, message)
-        if _fatal(exc):
+        if fatal(exc):
             raise ConfigError(message) from None
         outcome = Outcome(job, "failed", reply_id, error=message, attempts=attempt_no)
         events.finished(outcome)

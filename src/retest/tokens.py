@@ -68,7 +68,7 @@ def counter(model: str | None = None, encoding: str | None = None) -> Counter:
 
     wanted, note = encoding_name(model, encoding)
     if _download_would_fail(wanted):
-        result = _offline(wanted, "could not be downloaded (not retried for an hour)")
+        result = _offline(wanted, "could not be downloaded; not retried for an hour")
         _cache[key] = result
         return result
     try:

@@ -120,7 +120,7 @@ def command(paths, template, variables, today, prompt_file, model, base_url, sys
     Exit status: 0 when every prompt has a reply, 1 when some failed after
     retries, 2 for unusable input or configuration.
     """
-    from ..send import Settings
+    from ..endpoint import Settings
 
     if bool(paths) == bool(prompt_file):
         raise click.UsageError("give document PATHS or --prompt FILE (one of them)")

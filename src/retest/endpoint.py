@@ -1,0 +1,98 @@
+"""Where and how to send: endpoint, key, model and parameters.
+
+Configuration follows the OpenAI ecosystem (``OPENAI_BASE_URL``,
+``OPENAI_API_KEY``) plus ``RETEST_MODEL``, so the same command works against
+OpenAI, vLLM, Ollama, llama.cpp's server and LM Studio. The key is kept here
+and nowhere else: messages get ``redact``-ed and the archive sees only the host.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from .errors import RetestError
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+
+
+class ConfigError(RetestError):
+    """A setting that makes every request fail: stop the whole run."""
+
+
+
+@dataclass
+class Settings:
+    model: str
+    base_url: str = DEFAULT_BASE_URL
+    api_key: str | None = None
+    system: str | None = None
+    temperature: float | None = None
+    max_output_tokens: int | None = None
+    stream: bool = True
+    concurrency: int = 4
+    max_attempts: int = 6
+    timeout: float = 600.0
+    wait_multiplier: float = 0.5
+
+    @classmethod
+    def from_env(cls, **given) -> Settings:
+        """Given values, else OPENAI_BASE_URL / OPENAI_API_KEY / RETEST_MODEL."""
+        given = {k: v for k, v in given.items() if v is not None}
+        given.setdefault("base_url", os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL)
+        given.setdefault("api_key", os.environ.get("OPENAI_API_KEY") or None)
+        model = given.pop("model", None) or os.environ.get("RETEST_MODEL")
+        if not model:
+            raise ConfigError("no model: give --model or set RETEST_MODEL")
+        return cls(model=model, **given)
+
+    @property
+    def endpoint(self) -> str:
+        """The host (and port) only: what the archive keeps of the endpoint."""
+        parts = urlsplit(self.base_url)
+        try:
+            port = parts.port
+        except ValueError:
+            port = None
+        return (parts.hostname or "?") + (f":{port}" if port else "")
+
+    @property
+    def display_url(self) -> str:
+        """The base URL without any ``user:password@`` part, for messages."""
+        parts = urlsplit(self.base_url)
+        if "@" not in parts.netloc:
+            return self.base_url
+        return parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]).geturl()
+
+    @property
+    def params(self) -> dict:
+        return {
+            "system": self.system,
+            "temperature": self.temperature,
+            "max_output_tokens": self.max_output_tokens,
+        }
+
+    @property
+    def params_sha256(self) -> str:
+        """What makes two replies comparable: endpoint, model and parameters."""
+        key = json.dumps({"endpoint": self.endpoint, "model": self.model, **self.params}, sort_keys=True)
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    def check(self) -> None:
+        parts = urlsplit(self.base_url)
+        try:
+            parts.port
+        except ValueError:
+            raise ConfigError(f"--base-url {self.display_url!r} has an invalid port") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(f"--base-url {self.display_url!r} is not an http(s) URL")
+        if not self.api_key and self.endpoint == "api.openai.com":
+            raise ConfigError("OPENAI_API_KEY is not set (needed for api.openai.com)")
+
+    def redact(self, text: str) -> str:
+        if self.api_key and len(self.api_key) >= 4:
+            text = text.replace(self.api_key, "***")
+        return text
