@@ -210,3 +210,30 @@ def test_unbulleted_lines_continue_the_last_claim_and_anchor():
     assert len(doc.claims) == 5
     assert doc.anchors[0].label == "Echo Chamber thesis Deployment framing"
     assert doc.prompt.intro.startswith("Copy into ChatGPT") and "Deployment" not in doc.prompt.intro
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+_SEED_TEXTS = [SEED_000.read_text(encoding="utf-8"), SEED_002.read_text(encoding="utf-8")]
+
+
+@given(st.sampled_from(_SEED_TEXTS), st.floats(min_value=0.02, max_value=1.0))
+def test_any_cut_of_a_seed_parses(text, fraction):
+    n = int(len(text) * fraction)
+    cut = text[:n]
+    try:
+        doc = parse(cut)
+    except NotAnInquiringLine:
+        return
+    residue = text.find("Next inquiring lines")
+    if n < (residue if residue != -1 else len(text)) and cut[-1].isalnum() and text[n].isalnum():
+        # cut in the middle of a word: always reported as truncated
+        assert doc.truncated and doc.warnings[0].startswith("document is truncated")
+
+
+@given(st.text(max_size=400))
+def test_arbitrary_text_never_crashes_the_parser(text):
+    try:
+        parse(text)
+    except NotAnInquiringLine:
+        pass
