@@ -174,6 +174,10 @@ def test_dry_run_sends_nothing(server, env, tmp_path):
 def test_rerun_skips_answered_prompts_and_force_resends(server, env, tmp_path):
     docs = make_docs(tmp_path / "docs", 3)
     assert send(env, *docs).returncode == 0
+    one = send(env, docs[1])  # a single answered prompt: its archived reply, no request
+    assert one.returncode == 0 and one.stdout.startswith("Reply ") and "printed from the archive" in one.stderr
+    assert one.stdout.strip() == rows(env, "SELECT r.reply FROM replies r JOIN prompts p ON p.id = r.prompt_id"
+                                           " WHERE p.text LIKE '%marker01x%'")[0][0]
     again = send(env, *docs)
     assert again.returncode == 0 and "0 sent, 3 skipped" in again.stderr
     assert len(server.completions()) == 3

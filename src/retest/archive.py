@@ -155,6 +155,15 @@ class Archive:
             )
             return self.db.execute("SELECT id FROM prompts WHERE sha256 = ?", (sha256,)).fetchone()[0]
 
+    def latest_reply(self, prompt_id: int, params_sha256: str) -> tuple[int, str] | None:
+        """The newest complete reply to this prompt with these settings: ``(id, text)``."""
+        row = self.db.execute(
+            "SELECT id, reply FROM replies WHERE prompt_id = ? AND params_sha256 = ? AND status = 'ok'"
+            " ORDER BY id DESC LIMIT 1",
+            (prompt_id, params_sha256),
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
     def done(self, prompt_id: int, params_sha256: str) -> bool:
         return self.db.execute(
             "SELECT 1 FROM replies WHERE prompt_id = ? AND params_sha256 = ? AND status = 'ok' LIMIT 1",

@@ -172,6 +172,8 @@ async def _send_job(client, s: Settings, archive: Archive, job: Job, force: bool
                                     params_sha256=s.params_sha256, force=force)
     if reply_id is None:
         outcome = Outcome(job, "skipped" if state == "done" else "busy")
+        if state == "done":
+            outcome.reply_id, outcome.reply = archive.latest_reply(prompt_id, s.params_sha256)
         events.finished(outcome)
         return outcome
     events.started(job)

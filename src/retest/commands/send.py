@@ -226,8 +226,10 @@ def _send(jobs, total, settings, archive_path, force, check_replies=False) -> in
     elif live and by["ok"]:
         sys.stdout.write("\n")
     if total == 1 and by["skipped"]:
-        click.echo("retest: already answered with these settings (use --force to send again); "
-                   "see `retest archive list`", err=True)
+        skipped = by["skipped"][0]
+        sys.stdout.write(skipped.reply.rstrip("\n") + "\n")
+        click.echo(f"retest: already answered with these settings: reply {skipped.reply_id}, printed from the "
+                   "archive (use --force to send again)", err=True)
     for o in by["failed"]:
         click.echo(f"retest: failed: {o.job.label}: {o.error}", err=True)
     tokens = sum((o.usage or {}).get("total_tokens") or 0 for o in by["ok"])
