@@ -102,5 +102,7 @@ def floor_cmd(folder: Path) -> list[str]:
 
 def env_with_src() -> dict:
     env = dict(os.environ)
+    # As on a user's machine: compiled modules are cached after the first run.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")
     return env
