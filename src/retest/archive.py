@@ -23,7 +23,6 @@ import os
 import socket
 import sqlite3
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -68,7 +67,7 @@ class Archive:
 
     def __init__(self, path: str | Path | None = None, *, create: bool = True, label: str = "--archive"):
         self.path = Path(path).expanduser() if path else default_path()
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{os.urandom(4).hex()}"
         _OPEN_OWNERS.add(self.owner)
         _check_file(self.path, label)
         if not self.path.exists():
