@@ -9,6 +9,14 @@ from hypothesis import settings
 settings.register_profile("thorough", max_examples=2000)  # HYPOTHESIS_PROFILE=thorough python -m pytest
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
+# Hermetic: anything that tries to leave the machine goes to a closed port on
+# loopback (the test servers on 127.0.0.1 are reached directly).
+for _var in ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"):
+    os.environ[_var] = "http://127.0.0.1:9"
+os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
+os.environ.pop("ALL_PROXY", None)
+os.environ.pop("all_proxy", None)
+
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

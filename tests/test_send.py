@@ -26,8 +26,7 @@ def server():
 
 @pytest.fixture
 def env(server, tmp_path):
-    clean = {k: "" for k in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY")}
-    return {**clean, "NO_PROXY": "127.0.0.1,localhost", "OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": server.base_url,
+    return {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": server.base_url,
             "RETEST_MODEL": "test-model", "RETEST_ARCHIVE": str(tmp_path / "archive.db")}
 
 
@@ -408,3 +407,15 @@ def test_credentials_in_the_base_url_never_reach_messages(env):
     r = send({**env, "OPENAI_BASE_URL": "http://bob:hunter2@127.0.0.1:9/v1"}, SEED_002)
     assert r.returncode == 2 and "cannot reach http://127.0.0.1:9/v1" in r.stderr
     assert "hunter2" not in r.stderr
+
+
+def test_preflight_honours_proxy_settings(monkeypatch):
+    from retest.endpoint import Settings, behind_proxy
+
+    for var in ("https_proxy", "no_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,.local")
+    assert behind_proxy("api.openai.com") is True
+    assert behind_proxy("127.0.0.1") is False and behind_proxy("box.local") is False
+    assert Settings(model="m", base_url="http://127.0.0.1:8000/v1").proxied is False

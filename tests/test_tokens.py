@@ -43,14 +43,17 @@ def test_unreachable_download_host_is_probed_briefly_and_remembered(tmp_path, mo
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path / "tiktoken"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     for var in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
-        monkeypatch.delenv(var, raising=False)
+        monkeypatch.delenv(var, raising=False)  # no proxy: the probe itself decides
     monkeypatch.setattr(tokens, "PROBE", ("127.0.0.1", 9))  # nothing listens there
     monkeypatch.setattr(tokens, "_cache", {})
     t = time.monotonic()
     first = tokens.counter("gpt-4o")
     assert first.fallback and first.name == "cl100k_base" and time.monotonic() - t < 5
     assert (tmp_path / "cache" / "retest" / "tiktoken-download-failed").exists()
-    monkeypatch.setattr(tokens, "PROBE", ("192.0.2.1", 443))  # would hang: must not be tried again
+    def no_network(*args, **kwargs):
+        raise AssertionError("the download host was probed again")
+
+    monkeypatch.setattr(tokens.socket, "create_connection", no_network)  # remembered: no second probe
     monkeypatch.setattr(tokens, "_cache", {})
     t = time.monotonic()
     second = tokens.counter("gpt-4o")

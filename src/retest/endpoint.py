@@ -92,7 +92,22 @@ class Settings:
         if not self.api_key and self.endpoint == "api.openai.com":
             raise ConfigError("OPENAI_API_KEY is not set (needed for api.openai.com)")
 
+    @property
+    def proxied(self) -> bool:
+        """Whether requests go through an HTTP proxy (one not bypassed by NO_PROXY)."""
+        return behind_proxy(urlsplit(self.base_url).hostname or "", urlsplit(self.base_url).scheme)
+
     def redact(self, text: str) -> str:
         if self.api_key and len(self.api_key) >= 4:
             text = text.replace(self.api_key, "***")
         return text
+
+
+def behind_proxy(host: str, scheme: str = "https") -> bool:
+    """True when the environment sends requests for ``host`` through a proxy."""
+    from urllib.request import getproxies_environment, proxy_bypass_environment
+
+    proxies = getproxies_environment()
+    if not (proxies.get(scheme) or proxies.get("all")):
+        return False
+    return not proxy_bypass_environment(host, proxies)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -227,7 +226,7 @@ async def reachable(s: Settings, timeout: float = 10.0) -> None:
 
     Skipped behind an HTTP proxy, where only the proxy knows.
     """
-    if any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY")):
+    if s.proxied:
         return
     parts = urlsplit(s.base_url)
     port = parts.port or (443 if parts.scheme == "https" else 80)

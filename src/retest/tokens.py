@@ -126,7 +126,9 @@ def _download_would_fail(name: str) -> bool:
             return True
     except OSError:
         pass
-    if any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")):
+    from .endpoint import behind_proxy
+
+    if behind_proxy(PROBE[0]):
         return False  # only the proxy knows; let tiktoken try
     try:
         socket.create_connection(PROBE, timeout=PROBE_TIMEOUT).close()
