@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -156,7 +157,7 @@ def test_key_never_reaches_archive_or_output(server, env, tmp_path):
     for suffix in ("", "-wal", "-shm"):
         path = env["RETEST_ARCHIVE"] + suffix
         if os.path.exists(path):
-            assert KEY.encode() not in open(path, "rb").read()
+            assert KEY.encode() not in Path(path).read_bytes()
     assert all(r["headers"].get("authorization") == f"Bearer {KEY}" for r in server.completions())
 
 
@@ -177,6 +178,8 @@ def test_rerun_skips_answered_prompts_and_force_resends(server, env, tmp_path):
     assert one.returncode == 0 and one.stdout.startswith("Reply ") and "printed from the archive" in one.stderr
     assert one.stdout.strip() == rows(env, "SELECT r.reply FROM replies r JOIN prompts p ON p.id = r.prompt_id"
                                            " WHERE p.text LIKE '%marker01x%'")[0][0]
+    dry = send(env, *docs, "--dry-run")
+    assert dry.stdout.count("(already archived: would skip)") == 3 and "0 of 3 prompts" in dry.stderr
     again = send(env, *docs)
     assert again.returncode == 0 and "0 sent, 3 skipped" in again.stderr
     assert len(server.completions()) == 3

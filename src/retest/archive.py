@@ -163,6 +163,11 @@ class Archive:
         ).fetchone()
         return (row[0], row[1]) if row else None
 
+    def answered(self, prompt_sha256: str, params_sha256: str) -> bool:
+        """Whether this prompt text already has a complete reply with these settings."""
+        row = self.db.execute("SELECT id FROM prompts WHERE sha256 = ?", (prompt_sha256,)).fetchone()
+        return row is not None and self.done(row[0], params_sha256)
+
     def done(self, prompt_id: int, params_sha256: str) -> bool:
         return self.db.execute(
             "SELECT 1 FROM replies WHERE prompt_id = ? AND params_sha256 = ? AND status = 'ok' LIMIT 1",
@@ -334,10 +339,6 @@ class Archive:
                 [(i, r is not None, (r or {}).get("title"), (r or {}).get("first_author"),
                   (r or {}).get("published"), stamp) for i, r in results.items()],
             )
-
-    def counts(self) -> dict[str, int]:
-        rows = self.db.execute("SELECT status, count(*) FROM replies GROUP BY status").fetchall()
-        return {r[0]: r[1] for r in rows}
 
 
 def _record(row: sqlite3.Row) -> dict:

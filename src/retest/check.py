@@ -11,7 +11,6 @@ from the arXiv API (see ``arxiv_api``).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import asdict, dataclass, field
 
 from . import arxiv, dates
@@ -199,9 +198,3 @@ def apply_online(report: Report, results: dict[str, dict | None]) -> None:
             c.online = "found"
             c.title, c.first_author, c.published = found.get("title"), found.get("first_author"), found.get("published")
 
-
-_WS = re.compile(r"\s+")
-
-
-def one_line(text: str | None) -> str:
-    return _WS.sub(" ", text or "").strip()

@@ -27,15 +27,6 @@ from . import dates
 from .filters import first_sentence
 from .models import Anchor, Claim, Document, Note
 
-TRIM_ORDER = (
-    "note summaries cut to their first sentence",
-    "note-derived claims cut to their first sentence",
-    "body paragraphs, last first",
-    "undated claims, last first",
-    "dated claims, oldest first",
-    "anchor papers, oldest first",
-)
-
 # Figures worth re-testing: percentages and ranges, multipliers, "depth 16".
 _FIGURE = re.compile(
     r"~?\d+(?:\.\d+)?(?:\s*[–-]\s*\d+(?:\.\d+)?)?\s?%"

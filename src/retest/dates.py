@@ -85,14 +85,6 @@ def find_range(text: str) -> Found | None:
     return Found(start, end, m.group(0), m.start(), m.end())
 
 
-def parse_month(text: str) -> str:
-    """``"Sept 2024"`` or ``"2024-09"`` → ``"2024-09"``; ValueError otherwise."""
-    m = DATE.fullmatch(text.strip())
-    if not m:
-        raise ValueError(f"not a month: {text!r}")
-    return _ym(m, "a")
-
-
 def month_name(ym: str, short: bool = False) -> str:
     """``"2024-09"`` → ``"September 2024"`` (or ``"Sept 2024"``)."""
     year, month = ym.split("-")

@@ -84,7 +84,7 @@ class Settings:
     def check(self) -> None:
         parts = urlsplit(self.base_url)
         try:
-            parts.port
+            _ = parts.port  # urlsplit checks the port only when asked
         except ValueError:
             raise ConfigError(f"--base-url {self.display_url!r} has an invalid port") from None
         if parts.scheme not in ("http", "https") or not parts.hostname:

@@ -25,8 +25,8 @@ class DocumentTable:
         self.first = self.first or doc
         self.count += 1
         self.summary.add_row(
-            _esc(doc["source"]), _esc(doc["title"] or "—"), str(len(doc["notes"])), str(len(doc["claims"])),
-            str(len(doc["anchors"])), _span(doc), _esc("\n".join(doc["warnings"])),
+            escape(doc["source"]), escape(doc["title"] or "—"), str(len(doc["notes"])), str(len(doc["claims"])),
+            str(len(doc["anchors"])), _span(doc), escape("\n".join(doc["warnings"])),
         )
 
     def print(self) -> None:
@@ -44,29 +44,26 @@ def _span(doc: dict) -> str:
 
 def detail(doc: dict) -> Table:
     grid = Table.grid(padding=(0, 1))
-    grid.add_row(f"[bold]{_esc(doc['title'] or doc['source'])}[/]")
-    grid.add_row(f"[dim]{_esc(doc['source'])} · {len(doc['notes'])} notes · span {_span(doc)}[/]")
+    grid.add_row(f"[bold]{escape(doc['title'] or doc['source'])}[/]")
+    grid.add_row(f"[dim]{escape(doc['source'])} · {len(doc['notes'])} notes · span {_span(doc)}[/]")
     claims = Table(title="Claims", expand=True)
     claims.add_column("date", no_wrap=True)
     claims.add_column("arXiv", no_wrap=True)
     claims.add_column("claim", overflow="fold")
     for c in doc["claims"]:
-        claims.add_row(c["date"] or "undated", "\n".join(c["arxiv_ids"]) or "—", _esc(c["text"]))
+        claims.add_row(c["date"] or "undated", "\n".join(c["arxiv_ids"]) or "—", escape(c["text"]))
     grid.add_row(claims)
     if doc["anchors"]:
         anchors = Table(title="Anchor papers", expand=True)
         for name in ("arXiv", "date", "label"):
             anchors.add_column(name)
         for a in doc["anchors"]:
-            anchors.add_row(a["arxiv_id"], a["date"] or "—", _esc(a["label"] or ""))
+            anchors.add_row(a["arxiv_id"], a["date"] or "—", escape(a["label"] or ""))
         grid.add_row(anchors)
     grid.add_row(f"[bold]Notes[/] ({len(doc['notes'])}; summaries in --json)")
     for n in doc["notes"]:
-        grid.add_row(f"  • {_esc(n['title'] or '(untitled) ' + n['summary'][:80] + '…')}")
+        grid.add_row(f"  • {escape(n['title'] or '(untitled) ' + n['summary'][:80] + '…')}")
     for w in doc["warnings"]:
-        grid.add_row(f"[yellow]warning:[/] {_esc(w)}")
+        grid.add_row(f"[yellow]warning:[/] {escape(w)}")
     return grid
 
-
-def _esc(text: str) -> str:
-    return escape(text)

@@ -145,18 +145,15 @@ def markdown(rec: dict) -> str:
 @_ARCHIVE
 def export_cmd(fmt, out, include_all, archive_path) -> None:
     """Every reply, one record each: id, source, model, prompt, prompt_sha256, reply, status, created_at, usage…"""
-    with _open(archive_path) as archive:
-        fh = open(out, "w", encoding="utf-8") if out else sys.stdout
-        try:
-            n = 0
-            for rec in archive.iter_all(None if include_all else "ok"):
-                if fmt == "jsonl":
-                    fh.write(json.dumps(_public(rec), ensure_ascii=False) + "\n")
-                else:
-                    fh.write(markdown(rec) + "\n---\n\n")
-                n += 1
-        finally:
-            if out:
-                fh.close()
+    from contextlib import nullcontext
+
+    n = 0
+    with _open(archive_path) as archive, (open(out, "w", encoding="utf-8") if out else nullcontext(sys.stdout)) as fh:
+        for rec in archive.iter_all(None if include_all else "ok"):
+            if fmt == "jsonl":
+                fh.write(json.dumps(_public(rec), ensure_ascii=False) + "\n")
+            else:
+                fh.write(markdown(rec) + "\n---\n\n")
+            n += 1
     if out:
         click.echo(f"wrote {n} records to {out}", err=True)

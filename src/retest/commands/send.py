@@ -181,10 +181,7 @@ def _dry_run(jobs, settings, archive_path) -> None:
             archive = None
     skip = 0
     for job in jobs:
-        done = False
-        if archive is not None:
-            row = archive.db.execute("SELECT id FROM prompts WHERE sha256 = ?", (job.sha256,)).fetchone()
-            done = bool(row) and archive.done(row[0], settings.params_sha256)
+        done = archive is not None and archive.answered(job.sha256, settings.params_sha256)
         skip += done
         tokens = f"{job.tokens:,} tokens" if job.tokens is not None else "? tokens"
         note = "  (already archived: would skip)" if done else ""
