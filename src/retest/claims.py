@@ -18,39 +18,68 @@ import re
 
 from . import arxiv, dates
 
-_TRAILING_GROUP = re.compile(r"\s*\(([^()]*)\)\s*\.?\s*$")
 # What may remain of a citation group once its dates and IDs are removed.
-_GROUP_RESIDUE = re.compile(r"^(?:[\s,;:&/]|and|see|arxiv|https?|www|org|abs|pdf|e\.g\.)*$", re.I)
-_LABEL_SEP = re.compile(r"^[\s)\]]*(?:\([^()]*\))?\s*(?:—|–|-|:)?\s*")
-_LEAD_SEP = re.compile(r"[\s(\[—–:-]+$")
+_GROUP_RESIDUE = re.compile(r"^(?:[\s,;:&/]|and|see|arxiv|https?|www|org|abs|pdf|e\.g\.)*+$", re.I)
+_LABEL_SEP = re.compile(r"^[\s)\]]*+(?:\([^()]*+\))?\s*+(?:—|–|-|:)?\s*+")
+_LEAD_SEP = " \t\n\r\f\v([—–:-"
 
 
-def _pair(segment: str, offset: int, ids: list[arxiv.ArxivId], found: list[dates.Found]) -> list[dict]:
-    """Give each ID in ``segment`` the nearest written date before it (else any in the segment)."""
-    seg_ids = [i for i in ids if offset <= i.start < offset + len(segment)]
-    seg_dates = [d for d in found if offset <= d.pos < offset + len(segment)]
-    out = []
-    for ident in seg_ids:
-        before = [d for d in seg_dates if d.pos < ident.start]
-        written = (before[-1] if before else seg_dates[0]) if seg_dates else None
-        out.append({
-            "arxiv_id": ident.id,
-            "version": ident.version,
-            "date": written.start if written else ident.date,
-            "date_source": "written" if written else "arxiv",
-        })
-    return out
+def trailing_group(text: str) -> tuple[int, str] | None:
+    """The final ``(…)`` of ``text`` (an optional full stop after it): ``(start, inside)``."""
+    end = len(text.rstrip())
+    if end and text[end - 1] == ".":
+        end = len(text[: end - 1].rstrip())
+    if not end or text[end - 1] != ")":
+        return None
+    start = text.rfind("(", 0, end - 1)
+    if start == -1 or ")" in text[start + 1 : end - 1]:
+        return None
+    return len(text[:start].rstrip()), text[start + 1 : end - 1]
+
+
+def _segments(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of each ``;``-separated part of ``text``."""
+    out, start = [], 0
+    while True:
+        stop = text.find(";", start)
+        if stop == -1:
+            out.append((start, len(text)))
+            return out
+        out.append((start, stop))
+        start = stop + 1
 
 
 def citations(text: str) -> tuple[list[dict], list[str]]:
-    """The (paper, date) pairs in ``text`` and every written date, in order."""
+    """The (paper, date) pairs in ``text`` and every written date, in order.
+
+    Each paper gets the nearest date written before it in its own
+    ``;``-separated part, else the first date after it there, else the date
+    its identifier implies. One pass over IDs and dates (both in order).
+    """
     ids = arxiv.find(text)
     found = dates.find_dates(text)
     cites: list[dict] = []
-    offset = 0
-    for segment in text.split(";"):
-        cites += _pair(segment, offset, ids, found)
-        offset += len(segment) + 1
+    i = d = 0
+    for start, end in _segments(text):
+        while d < len(found) and found[d].pos < start:
+            d += 1
+        while i < len(ids) and ids[i].start < start:
+            i += 1
+        before = None
+        while i < len(ids) and ids[i].start < end:
+            ident = ids[i]
+            while d < len(found) and found[d].pos < ident.start:
+                before = found[d]
+                d += 1
+            after = found[d] if d < len(found) and found[d].pos < end else None
+            written = before or after
+            cites.append({
+                "arxiv_id": ident.id,
+                "version": ident.version,
+                "date": written.start if written else ident.date,
+                "date_source": "written" if written else "arxiv",
+            })
+            i += 1
     unique: dict[str, dict] = {}
     for c in cites:
         unique.setdefault(c["arxiv_id"], c)
@@ -77,15 +106,24 @@ def claim_from_bullet(text: str) -> dict:
     """A research-prompt bullet → claim, with its trailing citation group lifted off."""
     cites, written = citations(text)
     body = text
-    m = _TRAILING_GROUP.search(text)
-    if m and (cites or written):
-        residue = m.group(1)
-        for ident in reversed(arxiv.find_all(residue)):
-            residue = residue[: ident.start] + residue[ident.end :]
+    group = trailing_group(text)
+    if group and (cites or written):
+        cut, residue = group
+        residue = "".join(residue[a:b] for a, b in _gaps(residue, arxiv.find_all(residue)))
         residue = dates.DATE.sub("", residue)
         if _GROUP_RESIDUE.match(residue):
-            body = text[: m.start()].rstrip()
+            body = text[:cut].rstrip()
     return _claim(body, cites, written, "prompt", None)
+
+
+def _gaps(text: str, found: list) -> list[tuple[int, int]]:
+    """The stretches of ``text`` between the identifiers in ``found``."""
+    out, at = [], 0
+    for ident in found:
+        out.append((at, ident.start))
+        at = max(at, ident.end)
+    out.append((at, len(text)))
+    return out
 
 
 def claim_from_note(note: dict) -> dict:
@@ -103,7 +141,7 @@ def anchors_from_bullet(text: str) -> list[dict]:
     label_at = max([ids[-1].end] + [d.stop for d in found if d.pos >= ids[0].start and d.pos < ids[-1].end + 20])
     rest = text[label_at:]
     m = _LABEL_SEP.match(rest)
-    label = rest[m.end() :].strip() or _LEAD_SEP.sub("", text[: ids[0].start]).strip() or None
+    label = rest[m.end() :].strip() or text[: ids[0].start].rstrip(_LEAD_SEP).strip() or None
     written = found[0].start if found else None
     return [
         {"arxiv_id": i.id, "version": i.version, "date": written if len(ids) == 1 and written else i.date,

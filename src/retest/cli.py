@@ -1,11 +1,14 @@
 """The ``retest`` command: parse arguments, call the library, print.
 
 Each command imports what it needs inside its own body so that ``retest
---help`` and ``retest extract`` never pay for openai or tiktoken.
+--help`` and ``retest extract`` never pay for openai or tiktoken. Every way a
+command can fail ends here as one line on stderr and an exit code: 1 when
+only some items failed, 2 for unusable input or settings, 3 for a bug.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 
@@ -13,21 +16,40 @@ import click
 
 from .errors import RetestError
 
-
-def fail(message: str, code: int = 2) -> None:
-    """One line on stderr, then exit."""
-    click.echo(f"retest: error: {message}", err=True)
-    sys.exit(code)
-
-
-COMMANDS = {  # name → module in retest.commands; imported only when that command runs
-    "extract": "extract", "build": "build", "templates": "templates",
-    "send": "send", "archive": "archive", "check": "check",
+# name → (module in retest.commands, one-line help); modules load only when run
+COMMANDS = {
+    "extract": ("extract", "Read documents: question, notes, dated claims, papers."),
+    "build": ("build", "Build re-test prompts, within a token budget."),
+    "templates": ("templates", "List the prompt templates, or show one."),
+    "send": ("send", "Send prompts to an endpoint; archive every reply."),
+    "batch": ("batch", "Send many prompts through a Batch API, or prepare files."),
+    "archive": ("archive", "Browse, search and export prompts and replies."),
+    "check": ("check", "Check a reply's arXiv citations and verdicts."),
+    "claims": ("claims", "The ledger: each claim's latest verdict per model."),
+    "report": ("report", "A self-contained HTML page of claims and replies."),
 }
 
 
+def message(text: str) -> str:
+    """A message as it may leave the process: no secrets, no terminal controls."""
+    from .display import neutral
+    from .redact import scrub
+
+    return neutral(scrub(str(text)), one_line=True)
+
+
+def fail(text: str, code: int = 2) -> None:
+    """One line on stderr, then exit."""
+    click.echo(f"retest: error: {message(text)}", err=True)
+    sys.exit(code)
+
+
+def warn(text: str) -> None:
+    click.echo(f"retest: {message(text)}", err=True)
+
+
 class _Group(click.Group):
-    """Loads commands lazily; turns RetestError (and stray exceptions) into one line and an exit code."""
+    """Loads commands lazily and lists them without importing them."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(COMMANDS)
@@ -37,29 +59,126 @@ class _Group(click.Group):
             return None
         from importlib import import_module
 
-        return import_module(f".commands.{COMMANDS[name]}", __package__).command
+        return import_module(f".commands.{COMMANDS[name][0]}", __package__).command
 
-    def invoke(self, ctx: click.Context):
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, short) for name, (_, short) in COMMANDS.items()])
+
+
+@click.group(cls=_Group, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+             epilog="Run `retest COMMAND --help` for one command. Set RETEST_DEBUG=1 to see tracebacks.")
+@click.version_option(package_name="retest", message="%(prog)s %(version)s")
+@click.pass_context
+def group(ctx: click.Context) -> None:
+    """Turn dated research findings into re-test prompts, send them, archive and check the replies.
+
+    \b
+    Quick start, no key needed:
+      retest extract seeds/                 what retest reads in each document
+      retest build seeds/002_*.txt          a re-test prompt to paste into any chat
+      retest send seeds/ -m gpt-4o --dry-run   what would be sent, and how many tokens
+    """
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+        ctx.exit(0)
+
+
+class _ClosedStream:
+    """Stands in for a closed stdin/stdout so that using it fails with a plain message."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def _closed(self, *args, **kwargs):
+        raise OSError(errno.EBADF, f"{self.name} is closed")
+
+    write = read = readline = fileno = _closed
+
+    def flush(self) -> None:
+        pass
+    buffer = property(lambda self: self)
+
+    def isatty(self) -> bool:
+        return False
+
+
+def _silence_stdout() -> None:
+    """Point fd 1 at /dev/null so the interpreter's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _flush_stdout() -> None:
+    if isinstance(sys.stdout, _ClosedStream):
+        return
+    sys.stdout.flush()
+
+
+def main(args: list[str] | None = None, prog_name: str = "retest") -> None:
+    if sys.stdin is None:
+        sys.stdin = _ClosedStream("stdin")
+    if sys.stdout is None:
+        sys.stdout = _ClosedStream("stdout")
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w")
+    code = 0
+    try:
         try:
-            return super().invoke(ctx)
-        except RetestError as exc:
-            fail(str(exc), exc.exit_code)
-        except BrokenPipeError:
-            sys.stderr.close()
-            sys.exit(1)
-        except KeyboardInterrupt:
-            click.echo("retest: interrupted", err=True)
-            sys.exit(130)
-        except (click.exceptions.Exit, click.ClickException, SystemExit, click.exceptions.Abort):
-            raise
-        except Exception as exc:  # a bug: say so in one line, traceback on request
-            if os.environ.get("RETEST_DEBUG"):
-                raise
-            fail(f"internal error: {type(exc).__name__}: {exc} (set RETEST_DEBUG=1 for details)", 3)
+            rv = group.main(args=args, prog_name=prog_name, standalone_mode=False)
+            code = rv if isinstance(rv, int) else 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        except click.exceptions.Exit as exc:
+            code = exc.exit_code
+        _flush_stdout()
+    except click.exceptions.Abort:
+        code = _interrupted()
+    except click.ClickException as exc:
+        code = _usage_error(exc)
+    except RetestError as exc:
+        click.echo(f"retest: error: {message(exc)}", err=True)
+        code = exc.exit_code
+    except KeyboardInterrupt:
+        code = _interrupted()
+    except BrokenPipeError:
+        _silence_stdout()  # the reader went away (`retest … | head`): nothing to say
+        code = 1
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EBADF, errno.EIO, errno.EFBIG, errno.EDQUOT):
+            _silence_stdout()
+            click.echo(f"retest: error: cannot write to stdout: {exc.strerror or exc}", err=True)
+            code = 2
+        else:
+            code = _internal(exc)
+    except Exception as exc:  # a bug: say so in one line, traceback on request
+        code = _internal(exc)
+    sys.exit(code)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="retest")
-def main() -> None:
-    """Turn dated research findings into re-test prompts, send them, archive and check the replies."""
+def _interrupted() -> int:
+    click.echo("retest: interrupted", err=True)
+    return 130
 
+
+def _usage_error(exc: click.ClickException) -> int:
+    text = exc.format_message().rstrip(".")
+    text = text[:1].lower() + text[1:]
+    ctx = getattr(exc, "ctx", None)
+    where = f" (see `{ctx.command_path} --help`)" if ctx is not None and isinstance(exc, click.UsageError) else ""
+    click.echo(f"retest: error: {message(text)}{where}", err=True)
+    return exc.exit_code if exc.exit_code not in (0, 1) else 2
+
+
+def _internal(exc: BaseException) -> int:
+    if os.environ.get("RETEST_DEBUG"):
+        import traceback
+
+        traceback.print_exception(exc)
+    click.echo(f"retest: error: internal error: {type(exc).__name__}: {message(exc)} "
+               "(a bug; set RETEST_DEBUG=1 for details)", err=True)
+    return 3

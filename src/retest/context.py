@@ -28,11 +28,15 @@ from .filters import first_sentence
 from .models import Anchor, Claim, Document, Note
 
 # Figures worth re-testing: percentages and ranges, multipliers, "depth 16".
+# Each attempt starts where a number starts, and possessive quantifiers never
+# give digits back, so scanning is linear even over a line of digits.
 _FIGURE = re.compile(
-    r"~?\d+(?:\.\d+)?(?:\s*[–-]\s*\d+(?:\.\d+)?)?\s?%"
-    r"|\d+(?:\.\d+)?(?:[–-]\d+(?:\.\d+)?)?×"
-    r"|\bdepth \d+"
-    r"|\b\d+(?:\.\d+)?[KMB]\b(?:[–-]\d+[KMB])?"
+    r"(?<![\d.])(?:"
+    r"~?\d++(?:\.\d++)?+(?:\s*+[–-]\s*+\d++(?:\.\d++)?+)?+\s?%"
+    r"|\d++(?:\.\d++)?+(?:[–-]\d++(?:\.\d++)?+)?+×"
+    r"|(?<!\w)\d++(?:\.\d++)?+[KMB]\b(?:[–-]\d++[KMB])?+"
+    r")"
+    r"|\bdepth \d++"
 )
 
 

@@ -2,12 +2,17 @@
 
 Documents are yielded lazily so that ten thousand files are never held in
 memory at once; each unreadable path becomes an ``InputError`` in the stream
-rather than an exception, so one bad file never stops a batch.
+rather than an exception, so one bad file never stops a batch. Only regular
+files are opened (a FIFO named ``x.txt`` would block forever), each file is
+read once however many times it is named, and prompts that ``retest build
+--out-dir`` wrote (``*.prompt.txt``) are not taken for documents.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -16,7 +21,9 @@ from pathlib import Path
 from .errors import InputError
 
 DOCUMENT_SUFFIXES = (".txt", ".md")
+BUILT_SUFFIXES = (".prompt.txt", ".prompt.json")  # what `build --out-dir` writes
 MAX_BYTES = 10 * 1024 * 1024  # inquiring lines are ~10 kB; anything this big is not one
+MAX_SIZE_MB = 4096  # the most --max-size accepts
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,10 +32,38 @@ class Input:
     text: str
 
 
+def display_name(path: str | os.PathLike) -> str:
+    """A path as text that can always be printed and stored (undecodable bytes shown as �)."""
+    name = os.fspath(path)
+    if isinstance(name, bytes):
+        return name.decode("utf-8", "replace")
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _utf16(data: bytes) -> str | None:
+    """UTF-16 text, with a byte-order mark or recognisably without one."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16")
+    sample = data[:4096]
+    if len(sample) >= 8 and len(sample) % 2 == 0:
+        even, odd = sample[0::2], sample[1::2]
+        if odd.count(0) > 0.9 * len(odd) and even.count(0) == 0:
+            return data.decode("utf-16-le")
+        if even.count(0) > 0.9 * len(even) and odd.count(0) == 0:
+            return data.decode("utf-16-be")
+    return None
+
+
 def decode(data: bytes, source: str) -> str:
-    """UTF-8 (with or without BOM), or an InputError saying where it broke."""
+    """UTF-8 (with or without BOM) or UTF-16, or an InputError saying where it broke."""
     if not data.strip():
         raise InputError(source, "empty file")
+    try:
+        text = _utf16(data)
+    except UnicodeDecodeError:
+        raise InputError(source, "looks like UTF-16 but does not decode; re-save it as UTF-8") from None
+    if text is not None:
+        return text
     if b"\x00" in data[:8192]:
         raise InputError(source, "binary file (contains NUL bytes), not a text document")
     try:
@@ -39,67 +74,143 @@ def decode(data: bytes, source: str) -> str:
         ) from None
 
 
+def _os_problem(exc: OSError) -> str:
+    if exc.errno == errno.ENOENT:
+        return "no such file or directory"
+    if exc.errno == errno.ELOOP:
+        return "a loop of symbolic links"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    if exc.errno == errno.ENOTDIR:
+        return "a part of the path is not a folder"
+    if exc.errno == errno.ENAMETOOLONG:
+        return "file name too long"
+    return exc.strerror or str(exc)
+
+
+def _too_large(size: float, max_bytes: int) -> str:
+    return (f"too large ({size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB, "
+            "raise it with --max-size MB)")
+
+
 def read_path(path: Path, max_bytes: int = MAX_BYTES) -> Input:
-    source = str(path)
+    source = display_name(path)
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise InputError(
-                source, f"too large ({size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB)"
-            )
-        with path.open("rb") as fh:
-            data = fh.read(max_bytes + 1)
-    except InputError:
-        raise
-    except FileNotFoundError:
-        raise InputError(source, "no such file or directory") from None
-    except IsADirectoryError:
-        raise InputError(source, "is a directory") from None
-    except PermissionError:
-        raise InputError(source, "permission denied") from None
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
-        raise InputError(source, exc.strerror or str(exc)) from None
+        if exc.errno == errno.EISDIR:
+            raise InputError(source, "is a folder") from None
+        raise InputError(source, _os_problem(exc)) from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise InputError(source, "is a folder")
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(source, "not a regular file (a pipe, socket or device); save the text to a file")
+        if info.st_size > max_bytes:
+            raise InputError(source, _too_large(info.st_size, max_bytes))
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb", closefd=True) as fh:
+            fd = -1
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise InputError(source, _os_problem(exc)) from None
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    if len(data) > max_bytes:
+        raise InputError(source, _too_large(len(data), max_bytes))
     return Input(source, decode(data, source))
 
 
 def read_stdin(max_bytes: int = MAX_BYTES) -> Input:
-    data = sys.stdin.buffer.read(max_bytes + 1)
+    try:
+        if sys.stdin is None:
+            raise OSError(errno.EBADF, "stdin is closed")
+        data = sys.stdin.buffer.read(max_bytes + 1)
+    except (OSError, ValueError) as exc:
+        raise InputError("<stdin>", getattr(exc, "strerror", None) or "stdin is closed") from None
     if len(data) > max_bytes:
-        raise InputError("<stdin>", f"too large (over {max_bytes / 1e6:.0f} MB)")
+        raise InputError("<stdin>", f"too large (over {max_bytes / 1e6:.0f} MB; raise it with --max-size MB)")
     return Input("<stdin>", decode(data, "<stdin>"))
 
 
-def _walk(folder: Path) -> Iterator[Path]:
-    for root, dirs, files in os.walk(folder):
+def is_document_name(name: str) -> bool:
+    lower = name.lower()
+    return (lower.endswith(DOCUMENT_SUFFIXES) and not lower.endswith(BUILT_SUFFIXES)
+            and not name.startswith("."))
+
+
+def _walk(folder: Path) -> Iterator[Path | InputError]:
+    """Documents under ``folder`` in a stable order; unreadable folders as errors."""
+    problems: list[OSError] = []
+    for root, dirs, files in os.walk(folder, onerror=problems.append, followlinks=False):
+        while problems:
+            exc = problems.pop(0)
+            yield InputError(display_name(exc.filename or root), f"cannot list this folder ({_os_problem(exc)})")
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
-            if name.lower().endswith(DOCUMENT_SUFFIXES) and not name.startswith("."):
+            if is_document_name(name):
                 yield Path(root, name)
+    for exc in problems:
+        yield InputError(display_name(exc.filename or folder), f"cannot list this folder ({_os_problem(exc)})")
+
+
+def _identity(path: Path) -> tuple | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino)
 
 
 def iter_inputs(paths: Iterable[str], max_bytes: int = MAX_BYTES) -> Iterator[Input | InputError]:
     """Each document under ``paths`` (files, folders, ``-``), or the error reading it."""
+    seen: set[tuple] = set()
+    stdin_read = False
+
+    def once(path: Path) -> bool:
+        ident = _identity(path)
+        if ident is None:
+            return True
+        if ident in seen:
+            return False
+        seen.add(ident)
+        return True
+
     for name in paths:
         if name == "-":
-            try:
-                yield read_stdin(max_bytes)
-            except InputError as exc:
-                yield exc
+            if not stdin_read:
+                stdin_read = True
+                try:
+                    yield read_stdin(max_bytes)
+                except InputError as exc:
+                    yield exc
             continue
         path = Path(name)
-        if path.is_dir():
+        try:
+            info = os.stat(path)
+        except OSError as exc:
+            yield InputError(display_name(name), _os_problem(exc))
+            continue
+        if stat.S_ISDIR(info.st_mode):
             found = False
             for file in _walk(path):
+                if isinstance(file, InputError):
+                    yield file
+                    continue
                 found = True
+                if not once(file):
+                    continue
                 try:
                     yield read_path(file, max_bytes)
                 except InputError as exc:
                     yield exc
             if not found:
-                yield InputError(name, f"no {' or '.join('*' + s for s in DOCUMENT_SUFFIXES)} documents in this folder")
-        elif not path.exists():
-            yield InputError(name, "no such file or directory")
-        else:
+                wanted = " or ".join("*" + s for s in DOCUMENT_SUFFIXES)
+                yield InputError(display_name(name), f"no {wanted} documents in this folder")
+        elif once(path):
             try:
                 yield read_path(path, max_bytes)
             except InputError as exc:

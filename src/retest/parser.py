@@ -23,25 +23,67 @@ from . import claims as _claims
 from . import dates, titles
 from .errors import NotAnInquiringLine
 
-_RESIDUE = re.compile(r"\s*expand\s*↓\s*$", re.I)
 _NEXT_LINES = re.compile(r"^next inquiring lines?\b", re.I)
 _HEADER = re.compile(r"^inquiring line$", re.I)
-_SOURCES = re.compile(r"^sources\b\W*(?:(\d+)\s*(?:notes?|sources?)?)?\W*$", re.I)
+# Possessive quantifiers (*+) keep every pattern here linear in the line's length.
+_SOURCES = re.compile(r"^sources\b\W*+(?:(\d++)\s*+(?:notes?|sources?)?)?\W*+$", re.I)
 _PROMPT_MARK = re.compile(r"^research prompt for your llm\b", re.I)
-_ROLE = re.compile(r"^as an? [^,]*researcher\b", re.I)
-_TOPIC = re.compile(r"probe whether (.+?)\s+(?:—|–|--|-)\s+treating\b", re.I)
+_ROLE = re.compile(r"^as an? [^,]*researcher\b", re.I)  # anchored: one linear attempt
 # The framing says how the question was read; the body (often opening "This
 # explores…") is the synthesis itself.
 _FRAMING = re.compile(r"^this (?:reads|interprets|takes) the question\b", re.I)
 _OPENING = re.compile(r"^this (?:reads|explores|asks|looks|takes|interprets|treats|examines)\b", re.I)
-_BULLET = re.compile(r"^(?:[•·▪◦‣*]|[-–—](?=\s))\s*")
-_TASK = re.compile(r"^\(?(\d{1,2})[.)]\s*")
+_BULLET = re.compile(r"^(?:[•·▪◦‣*+]|[-–—](?=\s)|\d{1,3}[.)](?=\s))\s*+")
+_TASK = re.compile(r"^\(?(\d{1,2})[.)]\s*+")
 _FINDINGS = re.compile(r"^(?:what a curated library found|findings span|a curated library identified)", re.I)
-_SPAN_LINE = re.compile(r"findings span\s+([^.]*)", re.I)
+_SPAN_LINE = re.compile(r"findings span\s++([^.]*+)", re.I)
 _ANCHORS = re.compile(r"^anchor papers\b", re.I)
-_TASKS = re.compile(r"^your tasks?\s*:?", re.I)
-_ENDS_SENTENCE = re.compile(r"[.?!)\]\"'”’*:…]$")
-_LINK_ONLY = re.compile(r"^[\s()\[\]<>,;:.]*(?:(?:https?://)?(?:www\.)?(?:arxiv|doi)[^\s]*\s*[,;]?\s*)+$", re.I)
+_TASKS = re.compile(r"^your tasks?\s*+:?", re.I)
+_SENTENCE_END = frozenset(".?!)]\"'”’*:…")
+_LINK_SPLIT = re.compile(r"[\s,;]++")
+_LINK_PUNCT = "()[]<>,;:."
+_LINK_START = ("http://", "https://", "www.", "arxiv", "doi")
+_RESIDUE_WORD = "expand"
+
+
+def _ends_sentence(line: str) -> bool:
+    return bool(line) and line[-1] in _SENTENCE_END
+
+
+def _without_residue(line: str) -> str:
+    """``…LLMexpand ↓`` → ``…LLM``: the UI's fold marker, removed without a regex."""
+    stripped = line.rstrip()
+    if not stripped.endswith("↓"):
+        return line
+    rest = stripped[:-1].rstrip()
+    if rest.lower().endswith(_RESIDUE_WORD):
+        rest = rest[: -len(_RESIDUE_WORD)]
+    return rest.rstrip()
+
+
+def _is_link_only(line: str) -> bool:
+    """A line of nothing but arXiv or DOI links (a note's paper list)."""
+    tokens = [t.strip(_LINK_PUNCT) for t in _LINK_SPLIT.split(line)]
+    tokens = [t for t in tokens if t]
+    return bool(tokens) and all(t.lower().startswith(_LINK_START) for t in tokens)
+
+
+def _topic(role: str) -> str | None:
+    """The topic of a role line: ``… probe whether TOPIC — treating …``."""
+    lower = role.lower()
+    start = lower.find("probe whether ")
+    if start == -1:
+        return None
+    start += len("probe whether ")
+    end = lower.find(" treating", start)
+    if end == -1:
+        return None
+    topic = role[start:end].rstrip()
+    for dash in ("—", "–", "--", "-"):
+        if topic.endswith(dash):
+            topic = topic[: -len(dash)].rstrip()
+            return topic or None
+    return None
 
 
 def normalise(text: str) -> str:
@@ -54,23 +96,24 @@ def normalise(text: str) -> str:
 def _lines(text: str) -> list[str]:
     """Non-empty, stripped lines with UI residue removed and hard wraps rejoined."""
     out: list[str] = []
+    parts: list[str] = []  # the line being built, kept in pieces so rejoining stays linear
+    joinable = False
     for raw in text.split("\n"):
-        line = (_RESIDUE.sub("", raw) if "↓" in raw else raw).strip()
+        line = (_without_residue(raw) if "↓" in raw else raw).strip()
         if not line:
             continue
         if _NEXT_LINES.match(line):
             break
-        prev = out[-1] if out else ""
-        if (
-            prev
-            and line[0].islower()
-            and not _ENDS_SENTENCE.search(prev)
-            and not _SOURCES.match(prev)
-            and not _TASKS.match(prev)
-        ):
-            out[-1] = f"{prev} {line}"
+        if parts and joinable and line[0].islower():
+            parts.append(line)
         else:
-            out.append(line)
+            if parts:
+                out.append(" ".join(parts))
+            parts = [line]
+            joinable = not _SOURCES.match(line) and not _TASKS.match(line)
+        joinable = joinable and not _ends_sentence(line)
+    if parts:
+        out.append(" ".join(parts))
     return out
 
 
@@ -78,7 +121,7 @@ def _is_title_line(line: str, following: str) -> bool:
     """A note title: a short question, or a short unpunctuated line before a longer one."""
     if line.endswith("?") and len(line) < 250:
         return True
-    return len(line) < 120 and not _ENDS_SENTENCE.search(line) and len(following) > len(line)
+    return len(line) < 120 and not _ends_sentence(line) and len(following) > len(line)
 
 
 def _note(title: str | None, summary: str) -> dict:
@@ -91,12 +134,12 @@ def _notes(lines: list[str]) -> list[dict]:
     while i < len(lines):
         line = lines[i]
         following = lines[i + 1] if i + 1 < len(lines) else None
-        if _LINK_ONLY.match(line) and notes:
+        if _is_link_only(line) and notes:
             ids = _claims.arxiv.unique_ids(line)
             notes[-1]["arxiv_ids"] = list(dict.fromkeys(notes[-1]["arxiv_ids"] + ids))
             i += 1
             continue
-        if following is not None and not _LINK_ONLY.match(following) and _is_title_line(line, following):
+        if following is not None and not _is_link_only(following) and _is_title_line(line, following):
             notes.append(_note(line, following))
             i += 2
         elif following is None and line.endswith("?") and len(line) < 250 and notes and notes[-1]["title"]:
@@ -138,8 +181,7 @@ def _prompt_block(lines: list[str], warnings: list[str]) -> tuple[dict, list[dic
             continue
         if _ROLE.match(line) and prompt["role"] is None:
             prompt["role"] = line
-            m = _TOPIC.search(line)
-            prompt["topic"] = m.group(1) if m else None
+            prompt["topic"] = _topic(line)
             section = "role"
             continue
         if _FINDINGS.match(line):
@@ -289,7 +331,7 @@ def parse_raw(text: str, source: str = "<text>") -> dict:
 def _truncation(lines, declared, notes, prompt, sources_at, prompt_at, warnings) -> bool:
     reasons = []
     last = lines[-1]
-    if not _ENDS_SENTENCE.search(last) and not _SOURCES.match(last):
+    if not _ends_sentence(last) and not _SOURCES.match(last):
         reasons.append(f"it ends mid-sentence (…{last[-40:]!r})")
     final_section_is_sources = sources_at is not None and (prompt_at is None or prompt_at < sources_at)
     if final_section_is_sources and declared is not None and len(notes) < declared:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +17,6 @@ from pathlib import Path
 from .errors import RetestError
 
 SUFFIX = ".j2"
-_FRONT = re.compile(r"\A\{#-?\s*(.*?)\s*-?#\}", re.S)
 
 
 class TemplateError(RetestError):
@@ -63,11 +61,14 @@ def user_dir() -> Path:
 
 
 def front_matter(source: str) -> dict:
-    m = _FRONT.match(source)
-    if not m:
+    """``key: value`` lines of the Jinja comment that opens the template."""
+    if not source.startswith("{#"):
+        return {}
+    end = source.find("#}", 2)
+    if end == -1:
         return {}
     meta = {}
-    for line in m.group(1).splitlines():
+    for line in source[2:end].strip("-").splitlines():
         key, sep, value = line.partition(":")
         if sep and key.strip().isidentifier():
             meta[key.strip()] = value.strip()
@@ -108,39 +109,72 @@ def find(name_or_path: str) -> Template:
     raise TemplateError(f"--template {name_or_path}: no such template (available: {names})")
 
 
+_environments: dict[tuple[str, ...], object] = {}
+_compiled: dict[tuple[str, str], object] = {}
+
+
 def environment(template: Template):
-    """A sandboxed Jinja environment that can include siblings and built-ins."""
-    from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
+    """The sandboxed environment for ``template``: it may include siblings, your templates and built-ins.
+
+    One environment per set of folders, made once per process.
+    """
+    from jinja2 import ChoiceLoader, StrictUndefined
 
     from . import filters
+    from .sandbox import BoundedSandbox, ConfinedLoader
 
-    folders = [str(template.path.parent), str(user_dir()), str(builtin_dir())]
-    env = ImmutableSandboxedEnvironment(
-        loader=ChoiceLoader([FileSystemLoader(f) for f in dict.fromkeys(folders)]),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=False,
-        autoescape=False,
-    )
-    env.filters.update(filters.FILTERS)
+    folders = tuple(dict.fromkeys(str(f) for f in (template.path.parent, user_dir(), builtin_dir())))
+    env = _environments.get(folders)
+    if env is None:
+        env = BoundedSandbox(
+            loader=ChoiceLoader([ConfinedLoader(f) for f in folders]),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+            autoescape=False,
+        )
+        env.filters.update(filters.FILTERS)
+        _environments[folders] = env
     return env
 
 
-def render(template: Template, context: dict) -> str:
-    """Render in the sandbox; any failure becomes one line naming template and line."""
-    from jinja2 import TemplateError as JinjaError
+def compile_template(template: Template):
+    """The compiled template, cached by path and content: compiling costs ~100x a render."""
     from jinja2 import TemplateSyntaxError
 
-    env = environment(template)
-    try:
-        compiled = env.from_string(template.source)
+    key = (str(template.path), template.sha256)
+    compiled = _compiled.get(key)
+    if compiled is None:
+        env = environment(template)
+        try:
+            compiled = env.from_string(template.source)
+        except TemplateSyntaxError as exc:
+            raise TemplateError(f"template {template.name}, line {exc.lineno}: {exc.message}") from None
         compiled.name = template.name
         compiled.filename = str(template.path)
-        text = compiled.render(context)
-    except TemplateSyntaxError as exc:
-        raise TemplateError(f"template {template.name}, line {exc.lineno}: {exc.message}") from None
+        _compiled[key] = compiled
+    return compiled
+
+
+def render(template: Template, context: dict) -> str:
+    """Render in the sandbox, within its time and size budgets; any failure is one line naming the template."""
+    from jinja2 import TemplateError as JinjaError
+    from jinja2 import TemplateNotFound, TemplateSyntaxError
+
+    from . import sandbox
+
+    compiled = compile_template(template)
+    try:
+        text = sandbox.render(compiled, context)
+    except sandbox.RenderTimeout as exc:
+        raise TemplateError(f"template {template.name}: {exc}") from None
+    except TemplateNotFound as exc:
+        raise TemplateError(
+            f"template {template.name}: cannot include '{exc.name}' (a template may include only *.j2 files "
+            "in its own folder, your templates folder or the built-ins; no dotfiles)") from None
+    except TemplateSyntaxError as exc:  # an included template that does not parse
+        raise TemplateError(f"template {exc.name or template.name}, line {exc.lineno}: {exc.message}") from None
     except JinjaError as exc:
         line = _template_line(exc, template)
         where = f"template {template.name}" + (f", line {line}" if line else "")

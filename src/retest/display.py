@@ -1,0 +1,78 @@
+"""Text from documents and replies, made safe and short for a terminal.
+
+Document and reply text is data: on a terminal, its control characters (an
+escape sequence can retitle the window, clear the screen or hide text) and
+bidirectional overrides are shown as visible symbols instead of being obeyed.
+Output to a file or pipe keeps the data exact.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# C0 controls but tab and newline, DEL, C1 controls, and the bidi controls.
+_CONTROL = {c: 0x2400 + c for c in range(0x20) if c not in (0x09, 0x0A)}
+_CONTROL[0x7F] = 0x2421
+_CONTROL.update({c: 0xFFFD for c in range(0x80, 0xA0)})
+_CONTROL.update({c: 0xFFFD for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F)})
+_ONE_LINE = {**_CONTROL, 0x09: " ", 0x0A: " "}
+
+
+def neutral(text: str, *, one_line: bool = False) -> str:
+    """``text`` with terminal controls replaced by visible symbols (``␛`` for ESC)."""
+    return text.translate(_ONE_LINE if one_line else _CONTROL)
+
+
+def for_stream(text: str, stream=None) -> str:
+    """Neutralised when ``stream`` (default stdout) is a terminal; exact otherwise."""
+    stream = stream if stream is not None else sys.stdout
+    try:
+        tty = stream is not None and stream.isatty()
+    except (AttributeError, ValueError, OSError):
+        tty = False
+    return neutral(text) if tty else text
+
+
+def shorten_middle(text: str, width: int) -> str:
+    """``a/very/long/path.txt`` → ``a/ver…th.txt``: both ends stay readable."""
+    if width <= 1 or len(text) <= width:
+        return text[:max(width, 0)] if width <= 1 else text
+    keep = width - 1
+    head = keep // 2
+    return text[:head] + "…" + text[len(text) - (keep - head):]
+
+
+def relative(path: str) -> str:
+    """A path relative to the current folder when it lies under it."""
+    if not path or path.startswith("<"):
+        return path
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return rel if not rel.startswith("..") else path
+
+
+def terminal_width(default: int = 80) -> int:
+    """``COLUMNS`` if set, else the terminal's width, else ``default``."""
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+        if columns > 0:
+            return columns
+    except ValueError:
+        pass
+    try:
+        return os.get_terminal_size(sys.stdout.fileno()).columns
+    except (OSError, ValueError, AttributeError):
+        return default
+
+
+def first_line(text: str | None, width: int) -> str:
+    """The first non-heading line of ``text``, one line, at most ``width`` characters."""
+    if not text:
+        return ""
+    lines = [l.strip() for l in text.strip().splitlines() if l.strip()]
+    body = [l for l in lines if not l.startswith("#")] or lines
+    line = neutral(" ".join(body[0].split()) if body else "", one_line=True)
+    return line if len(line) <= width else line[: max(width - 1, 0)].rstrip() + "…"

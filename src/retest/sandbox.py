@@ -1,0 +1,287 @@
+"""Where templates run: Jinja's immutable sandbox, with budgets of time and size.
+
+A template is code the user may have downloaded. Jinja's sandbox already keeps
+it from Python's internals; this module keeps it from exhausting the machine:
+
+- **Size.** Every operation that can make a value much bigger than its inputs
+  (``*``, ``**``, ``%``, ``+``, ``~``, ``lipsum``, padding filters and string
+  methods) is checked before it runs, so no single value exceeds
+  ``MAX_CHARS``; the rendered output is counted as it is produced.
+- **Time.** A watchdog thread raises ``RenderTimeout`` inside a render that
+  outlives its deadline (``RETEST_RENDER_TIMEOUT``, default 30 s).
+- **Files.** ``ConfinedLoader`` reads only ``*.j2`` files inside its folder,
+  after resolving symbolic links, and never a dotfile.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import re
+import threading
+import time
+from pathlib import Path
+
+from jinja2 import BaseLoader, TemplateNotFound
+from jinja2.compiler import CodeGenerator
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+
+MAX_CHARS = 16_000_000  # ~4M tokens: larger than any model's context
+MAX_POWER_BITS = 100_000
+DEFAULT_TIMEOUT = 30.0
+TEMPLATE_SUFFIX = ".j2"
+_DIGITS = re.compile(r"\d++")
+
+
+class RenderTimeout(Exception):
+    """Raised inside a render that ran past its deadline."""
+
+
+class BudgetExceeded(SecurityError):
+    """An operation in a template would build a value over the size budget."""
+
+
+def render_timeout() -> float:
+    raw = os.environ.get("RETEST_RENDER_TIMEOUT")
+    if not raw:
+        return DEFAULT_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < 1e6:
+        from .errors import RetestError
+
+        raise RetestError(f"RETEST_RENDER_TIMEOUT={raw!r}: give a number of seconds above 0")
+    return value
+
+
+def _size(value) -> int:
+    if isinstance(value, str | bytes | list | tuple):
+        return len(value)
+    return len(str(value)) if isinstance(value, int | float) else 0
+
+
+def _over(n: int, what: str) -> None:
+    if n > MAX_CHARS:
+        raise BudgetExceeded(f"{what} would make a value of {n:,} characters (the limit is {MAX_CHARS:,})")
+
+
+def _widths(fmt: str) -> int:
+    """Sum of the numbers written in a format string: a bound on the widths it asks for."""
+    return sum(int(m.group(0)[:12]) for m in _DIGITS.finditer(fmt))
+
+
+def _ints(args, kwargs) -> int:
+    return sum(abs(a) for a in (*args, *kwargs.values()) if isinstance(a, int) and not isinstance(a, bool))
+
+
+class _CodeGenerator(CodeGenerator):
+    """Compiles ``a ~ b`` to a size-checked join."""
+
+    def visit_Concat(self, node, frame) -> None:
+        self.write("environment.checked_concat((")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write("))")
+
+
+class BoundedSandbox(ImmutableSandboxedEnvironment):
+    code_generator_class = _CodeGenerator
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.globals["lipsum"] = _lipsum
+        for name in ("center", "indent", "wordwrap", "format", "replace", "join", "truncate"):
+            if name in self.filters:
+                self.filters[name] = _guard_filter(self.filters[name], name)
+
+    def checked_concat(self, values) -> str:
+        parts = [v if isinstance(v, str) else str(v) for v in values]
+        _over(sum(len(p) for p in parts), "the ~ operator")
+        return "".join(parts)
+
+    def call_binop(self, context, operator: str, left, right):
+        if operator == "*":
+            for seq, n in ((left, right), (right, left)):
+                if isinstance(n, int) and isinstance(seq, str | list | tuple):
+                    _over(len(seq) * max(n, 0), "the * operator")
+        elif operator == "**" and isinstance(left, int) and isinstance(right, int) and right > 0:
+            if abs(left) > 1 and right * max(abs(left).bit_length(), 1) > MAX_POWER_BITS:
+                raise BudgetExceeded(f"{left} ** {right} is too large a number for a template")
+        elif operator == "%" and isinstance(left, str):
+            right_args = right if isinstance(right, tuple) else (right,)
+            _over(len(left) + _widths(left) + _ints(right_args, {}) + sum(_size(a) for a in right_args),
+                  "the % operator")
+        elif operator == "+" and isinstance(left, str | list | tuple) and isinstance(right, str | list | tuple):
+            _over(len(left) + len(right), "the + operator")
+        return super().call_binop(context, operator, left, right)
+
+    def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 (Jinja's own signature)
+        target = getattr(__obj, "__wrapped__", __obj)  # str.format comes wrapped by the sandbox
+        owner = getattr(target, "__self__", None)
+        if isinstance(owner, str):
+            name = getattr(target, "__name__", "")
+            if name in ("format", "format_map"):
+                values = args[0].values() if name == "format_map" and args and isinstance(args[0], dict) else (
+                    *args, *kwargs.values())
+                _over(len(owner) + _widths(owner) + sum(_size(v) for v in values), f"str.{name}")
+            elif name in ("center", "ljust", "rjust", "zfill"):
+                _over(len(owner) + _ints(args, kwargs), f"str.{name}")
+            elif name == "expandtabs":
+                _over(len(owner) * max(_ints(args, kwargs), 8), "str.expandtabs")
+            elif name == "replace" and len(args) >= 2 and isinstance(args[1], str):
+                _over(len(owner) + (len(owner) + 1) * len(args[1]), "str.replace")
+            elif name == "join" and args:
+                items = args[0]
+                if isinstance(items, list | tuple):
+                    _over(sum(_size(i) for i in items) + len(owner) * len(items), "str.join")
+        return super().call(__context, __obj, *args, **kwargs)
+
+
+def _lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:  # noqa: A002
+    from jinja2.utils import generate_lorem_ipsum
+
+    if not (0 <= n <= 100 and 0 <= min <= max <= 1000):
+        raise BudgetExceeded("lipsum() takes at most 100 paragraphs of at most 1,000 words")
+    return generate_lorem_ipsum(n, html, min, max)
+
+
+def _guard_filter(f, name: str):
+    def guarded(*args, **kwargs):
+        value = args[0] if args else ""
+        if name == "indent":
+            lines = str(value).count("\n") + 1
+            _over(len(str(value)) + lines * _ints(args[1:], kwargs), "the indent filter")
+        elif name == "format":
+            fmt = str(value)
+            _over(len(fmt) + _widths(fmt) + _ints(args[1:], kwargs) + sum(_size(a) for a in args[1:]),
+                  "the format filter")
+        elif name == "replace" and len(args) >= 3:
+            _over(len(str(value)) + (len(str(value)) + 1) * len(str(args[2])), "the replace filter")
+        elif name in ("center", "wordwrap", "truncate"):
+            _over(len(str(value)) + _ints(args[1:], kwargs), f"the {name} filter")
+        return f(*args, **kwargs)
+
+    guarded.__name__ = getattr(f, "__name__", name)
+    for attr in ("jinja_pass_arg",):  # keep Jinja's pass_context / pass_environment marks
+        if hasattr(f, attr):
+            setattr(guarded, attr, getattr(f, attr))
+    return guarded
+
+
+class ConfinedLoader(BaseLoader):
+    """Loads ``*.j2`` templates from one folder: no way out by ``..`` or symlink, no dotfiles."""
+
+    def __init__(self, folder: str | Path):
+        self.folder = Path(folder)
+
+    def get_source(self, environment, template: str):
+        parts = [p for p in template.replace("\\", "/").split("/") if p not in ("", ".")]
+        if not parts or any(p == ".." or p.startswith(".") for p in parts) or not parts[-1].endswith(
+                TEMPLATE_SUFFIX):
+            raise TemplateNotFound(template)
+        try:
+            root = self.folder.resolve(strict=True)
+            path = root.joinpath(*parts).resolve(strict=True)
+        except (OSError, RuntimeError):
+            raise TemplateNotFound(template) from None
+        if root not in path.parents or not path.is_file():
+            raise TemplateNotFound(template)
+        if any(p.startswith(".") for p in path.relative_to(root).parts):
+            raise TemplateNotFound(template)
+        try:
+            source = path.read_text(encoding="utf-8")
+            mtime = path.stat().st_mtime
+        except (OSError, UnicodeDecodeError):
+            raise TemplateNotFound(template) from None
+        return source, str(path), lambda: _mtime(path) == mtime
+
+
+def _mtime(path: Path) -> float | None:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return None
+
+
+# -- the watchdog ---------------------------------------------------------------
+
+_set_async_exc = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.c_ulong, ctypes.py_object)(
+    ("PyThreadState_SetAsyncExc", ctypes.pythonapi))
+_clear_async_exc = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p)(
+    ("PyThreadState_SetAsyncExc", ctypes.pythonapi))
+
+
+class _Watch:
+    __slots__ = ("thread", "deadline", "active", "fired")
+
+    def __init__(self, thread: int, deadline: float):
+        self.thread, self.deadline, self.active, self.fired = thread, deadline, True, False
+
+
+class _Watchdog:
+    """One thread for the process: interrupts renders that outlive their deadline."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Condition()
+        self.watches: set[_Watch] = set()
+        self.thread: threading.Thread | None = None
+
+    def _run(self) -> None:
+        with self.lock:
+            while True:
+                now = time.monotonic()
+                for watch in [w for w in self.watches if w.deadline <= now]:
+                    self.watches.discard(watch)
+                    if watch.active:
+                        watch.fired = True
+                        _set_async_exc(watch.thread, RenderTimeout)
+                wait = min((w.deadline for w in self.watches), default=now + 3600) - now
+                self.lock.wait(max(wait, 0.001))
+
+    def watch(self, seconds: float) -> _Watch:
+        watch = _Watch(threading.get_ident(), time.monotonic() + seconds)
+        with self.lock:
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._run, name="retest-render-watchdog", daemon=True)
+                self.thread.start()
+            self.watches.add(watch)
+            self.lock.notify()
+        return watch
+
+    def release(self, watch: _Watch) -> bool:
+        """Stop watching; True when the deadline had already fired."""
+        with self.lock:
+            watch.active = False
+            self.watches.discard(watch)
+            if watch.fired:
+                _clear_async_exc(watch.thread, None)  # cancel a delivery still pending
+            return watch.fired
+
+
+WATCHDOG = _Watchdog()
+
+
+def render(compiled, context: dict, seconds: float | None = None) -> str:
+    """Render ``compiled`` within the time and size budgets."""
+    seconds = render_timeout() if seconds is None else seconds
+    watch = WATCHDOG.watch(seconds)
+    fired = False
+    try:
+        try:
+            parts, total = [], 0
+            for chunk in compiled.generate(context):
+                total += len(chunk)
+                if total > MAX_CHARS:
+                    raise BudgetExceeded(f"the output passed {MAX_CHARS:,} characters")
+                parts.append(chunk)
+        finally:
+            fired = WATCHDOG.release(watch)
+    except RenderTimeout:
+        fired = True
+    if fired:
+        raise RenderTimeout(f"rendering took longer than {seconds:g} s (RETEST_RENDER_TIMEOUT)")
+    return "".join(parts)
