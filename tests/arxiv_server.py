@@ -2,7 +2,10 @@
 
 ``papers`` maps canonical IDs to (title, first author, published); unknown IDs
 simply have no entry, as on arXiv. An ID in ``reject`` makes the whole
-request answer HTTP 400, as arXiv does for a malformed identifier.
+request answer HTTP 400 with an Atom error entry naming it, as arXiv does for
+an identifier it calls incorrect. ``mode`` breaks the server on purpose:
+``html`` (an HTML error page with status 200), ``400`` (400 and a plain
+body for everything), ``trickle`` (a valid feed, one byte every 0.2 s).
 """
 
 from __future__ import annotations
@@ -15,9 +18,10 @@ from xml.sax.saxutils import escape
 
 
 class ArxivServer:
-    def __init__(self, papers: dict[str, tuple[str, str, str]], reject: set[str] = frozenset()):
+    def __init__(self, papers: dict[str, tuple[str, str, str]], reject: set[str] = frozenset(), mode: str = "ok"):
         self.papers = papers
         self.reject = set(reject)
+        self.mode = mode
         self.requests: list[tuple[float, list[str]]] = []
         self._httpd = None
 
@@ -32,14 +36,28 @@ class ArxivServer:
                 query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
                 ids = [i for i in query.get("id_list", [""])[0].split(",") if i]
                 owner.requests.append((time.monotonic(), ids))
-                if any(i in owner.reject for i in ids):
-                    body, status = b"<?xml version='1.0'?><error>incorrect id format</error>", 400
+                bad = [i for i in ids if i in owner.reject]
+                if owner.mode == "html":
+                    body, status = b"<html><body><h1>Service Unavailable</h1></body></html>", 200
+                elif owner.mode == "400":
+                    body, status = b"Bad Request", 400
+                elif bad:
+                    body, status = owner.error_feed(bad[0]).encode(), 400
                 else:
                     body, status = owner.feed(ids).encode(), 200
                 self.send_response(status)
                 self.send_header("Content-Type", "application/atom+xml")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
+                if owner.mode == "trickle":
+                    for i in range(len(body)):
+                        try:
+                            self.wfile.write(body[i : i + 1])
+                            self.wfile.flush()
+                        except OSError:
+                            return
+                        time.sleep(0.2)
+                    return
                 self.wfile.write(body)
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -49,6 +67,11 @@ class ArxivServer:
     def stop(self) -> None:
         self._httpd.shutdown()
         self._httpd.server_close()
+
+    def error_feed(self, ident: str) -> str:
+        return ("<?xml version='1.0' encoding='UTF-8'?><feed xmlns='http://www.w3.org/2005/Atom'>"
+                f"<title>arXiv Query</title><entry><id>http://arxiv.org/api/errors#incorrect_id_format_for_{ident}</id>"
+                f"<title>Error</title><summary>incorrect id format for {ident}</summary></entry></feed>")
 
     def feed(self, ids: list[str]) -> str:
         entries = []

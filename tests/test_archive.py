@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from retest.archive import Archive
-from retest.schema import APPLICATION_ID, MIGRATIONS, statements
+from retest.archive.schema import APPLICATION_ID, MIGRATIONS, statements
 
 
 def _job(a, text="p"):
@@ -36,7 +36,7 @@ def test_read_only_open_does_not_create(tmp_path):
 
     from retest.archive import ArchiveError
 
-    with pytest.raises(ArchiveError, match="no archive there yet"):
+    with pytest.raises(ArchiveError, match="no replies yet"):
         Archive(tmp_path / "none.db", create=False)
     assert not (tmp_path / "none.db").exists()
 

@@ -37,7 +37,7 @@ def test_round_trip_byte_exact_through_the_cli(cli):
     r = cli("build", SEED_002)
     assert r.returncode == 0, r.stderr
     assert _nonblank(r.stdout) == _nonblank(_prompt_block(SEED_002))
-    assert re.fullmatch(r"[\d,]+ tokens \([^)]+\)\n", r.stderr)
+    assert re.fullmatch(r"~?[\d,]+ tokens \([^)]+\)\n", r.stderr)
 
 
 def test_round_trip_survives_crlf_and_missing_header(tmp_path):
@@ -103,9 +103,43 @@ def test_max_tokens_fits_and_reports_what_was_dropped(budget):
 
 def test_max_tokens_drops_oldest_dated_claims_first():
     fitted = build(load(SEED_002), today=TODAY, max_tokens=560)
-    dated = [d for d in fitted.dropped if d.startswith("claim (")]
-    assert dated and dated[0].startswith("claim (2025-04)")
+    dated = [d for d in fitted.dropped if d.startswith("claim [")]
+    assert dated and dated[0].startswith("claim [1] (2025-04)")
     assert "(2026-05, arXiv:2605.12484)" in fitted.prompt  # the newest survives
+    assert [c.index for c in fitted.claims] == list(range(1, len(fitted.claims) + 1))
+    assert len(fitted.claims) == 5 - len(dated)
+
+
+def test_a_budget_prunes_tasks_and_anchors_of_dropped_claims():
+    full = build(load(SEED_002), today=TODAY)
+    assert "~91% routing recovery" in full.prompt and "(5–30%)" in full.prompt
+    fitted = build(load(SEED_002), today=TODAY, max_tokens=400)
+    kept = [c.text for c in fitted.claims]
+    assert len(kept) == 1 and "~70% KL drift" in kept[0]  # the newest claim survives
+    assert "~91%" not in fitted.prompt and "5–30%" not in fitted.prompt
+    assert "~70% ceiling" in fitted.prompt  # the kept claim's figure is still asked about
+    assert "arXiv:2504.07912" not in fitted.prompt and "arXiv:2505.24864" not in fitted.prompt
+    assert "arXiv:2605.12484 (2026-05) — Learning Fast and Slow" in fitted.prompt
+    assert "(3) Propose two research questions" in fitted.prompt  # task items without figures stay
+    said = "\n".join(fitted.dropped)
+    assert "claim [1] (2025-04)" in said and "task text on “~91%” (its claim was dropped)" in said
+    assert "anchor arXiv:2504.07912 (its claim was dropped)" in said
+
+
+def test_a_budget_over_thousands_of_claims_takes_few_renders(monkeypatch):
+    from retest import build as build_module
+    from retest.models import Claim
+
+    doc = load(SEED_000)
+    many = [Claim(text=f"Claim {i} holds at {i % 97}% of scale.", date=f"20{10 + i % 15}-{1 + i % 12:02d}",
+                  origin="prompt") for i in range(2000)]
+    doc = doc.model_copy(update={"claims": many})
+    calls = []
+    real = build_module.render
+    monkeypatch.setattr(build_module, "render", lambda *a: calls.append(1) or real(*a))
+    fitted = build(doc, today=TODAY, max_tokens=3000)
+    assert fitted.tokens <= 3000 and 0 < len(fitted.claims) < 2000
+    assert len(calls) < 40  # bisection: ~log2(2000) renders, not one per claim
 
 
 def test_impossible_budget_fails_saying_by_how_much(cli):
@@ -227,14 +261,61 @@ def test_json_format_keys(cli):
     assert out["sha256"] == hashlib.sha256(out["prompt"].encode()).hexdigest()
 
 
-def test_several_documents_need_an_out_dir(cli, tmp_path):
+def test_several_documents_print_separated_each_ending_in_a_newline(cli):
     r = cli("build", SEED_000, SEED_002)
-    assert r.returncode == 2 and "--out-dir" in r.stderr
-    r = cli("build", SEED_000, SEED_002, "--out-dir", tmp_path / "out")
-    assert r.returncode == 0
-    files = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert files == [f"{SEED_000.stem}.retest.txt", f"{SEED_002.stem}.retest.txt"]
-    assert r.stdout == "" and r.stderr.count("tokens (") == 2
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith(f"----- prompt 1 of 2: {SEED_000} -----\nAs an LLM researcher")
+    assert f"ground in a real paper.\n\n----- prompt 2 of 2: {SEED_002} -----\n" in r.stdout
+    assert r.stdout.endswith("ground in a real paper.\n") and r.stderr.count("tokens (") == 2
+    one = cli("build", SEED_002)
+    assert one.stdout.endswith("real paper.\n") and "-----" not in one.stdout
+    assert cli("build", SEED_000, SEED_002, "-o", "x.txt").returncode == 2
+
+
+def test_out_dir_for_one_document_many_and_a_corpus(cli, tmp_path):
+    out = tmp_path / "out"
+    r = cli("build", SEED_000, SEED_002, "--out-dir", out)
+    assert r.returncode == 0 and r.stdout == ""
+    assert sorted(p.name for p in out.iterdir()) == [f"{SEED_000.stem}.retest.prompt.txt",
+                                                      f"{SEED_002.stem}.retest.prompt.txt"]
+    one = cli("build", SEED_002, "--out-dir", tmp_path / "one")
+    assert one.returncode == 0 and one.stdout == ""
+    assert [p.name for p in (tmp_path / "one").iterdir()] == [f"{SEED_002.stem}.retest.prompt.txt"]
+    corpus = cli("build", SEED_000, SEED_002, "-t", "corpus", "--out-dir", tmp_path / "c", "--format", "json")
+    assert corpus.returncode == 0 and corpus.stdout == ""
+    assert json.loads((tmp_path / "c" / "corpus.corpus.prompt.json").read_text())["template"] == "corpus"
+
+
+def test_prompts_written_into_the_input_folder_are_not_read_back(cli, tmp_path):
+    shutil.copy(SEED_002, tmp_path / "doc.txt")
+    assert cli("build", tmp_path, "--out-dir", tmp_path).returncode == 0
+    again = cli("build", tmp_path, "--out-dir", tmp_path)
+    assert again.returncode == 0 and again.stderr.count("wrote") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["doc.retest.prompt.txt", "doc.txt"]
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--out", "/nonexistent-folder/p.txt"], "--out /nonexistent-folder/p.txt: cannot write it"),
+    (["--out", "/dev/full"], "--out /dev/full: cannot write it (No space left on device)"),
+    (["--out-dir", "/dev/null/x"], "--out-dir /dev/null/x: cannot create it"),
+])
+def test_unwritable_outputs_are_one_line(cli, args, needle):
+    r = cli("build", SEED_002, *args)
+    assert r.returncode == 2 and needle in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and "internal" not in r.stderr
+
+
+def test_stdout_full_or_closed(tmp_path):
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "retest", "build", str(SEED_002)]
+    with open("/dev/full", "w") as full:
+        r = subprocess.run(cmd, stdout=full, stderr=subprocess.PIPE, text=True)
+    assert r.returncode == 2 and r.stderr.strip() == "retest: error: cannot write to stdout: No space left on device"
+    r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                       preexec_fn=lambda: __import__("os").close(1))
+    assert r.returncode == 2 and "stdout is closed" in r.stderr and "Exception ignored" not in r.stderr
 
 
 def test_out_file(cli, tmp_path):

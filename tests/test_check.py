@@ -169,6 +169,46 @@ def test_default_pacing_is_three_seconds(tmp_path, arxiv_api):
     assert Client(url="https://export.arxiv.org/api/query", interval=0.1).interval == 3.0  # never faster on arXiv
 
 
+@pytest.mark.parametrize("mode", ["html", "400"])
+def test_an_api_that_answers_nonsense_says_nothing_is_missing(tmp_path, mode):
+    server = ArxivServer(PAPERS, mode=mode)
+    env = {"RETEST_ARXIV_URL": server.start(), "RETEST_ARXIV_INTERVAL": "0", "RETEST_ARCHIVE": str(tmp_path / "c.db")}
+    f = tmp_path / "reply.txt"
+    f.write_text("arXiv:2504.07912 and arXiv:2605.00042\n")
+    try:
+        r = run_cli("check", f, "--online", "--json", "--as-of", "2026-11-23", env=env)
+        assert r.returncode == 1 and "offline only" in r.stderr, r.stderr
+        cited = {c["id"]: c for c in json.loads(r.stdout)["cited"]}
+        assert all(c["online"] is None and c["verdict"] == "new" for c in cited.values())
+        again = run_cli("check", f, "--online", "--json", "--as-of", "2026-11-23", env=env)
+        assert len(server.requests) > 1 and again.returncode == 1  # nothing was cached as not-found
+    finally:
+        server.stop()
+
+
+def test_a_trickling_api_is_cut_at_its_deadline(tmp_path, monkeypatch):
+    import time
+
+    from retest.arxiv_api import Client, OfflineError
+
+    server = ArxivServer(PAPERS, mode="trickle")
+    client = Client(url=server.start(), interval=0, timeout=2)
+    t = time.monotonic()
+    try:
+        with pytest.raises(OfflineError, match="cannot reach|within 2 s"):
+            client.lookup(["2504.07912"])
+        assert time.monotonic() - t < 6
+    finally:
+        server.stop()
+
+
+def test_bad_pacing_setting(tmp_path):
+    f = tmp_path / "reply.txt"
+    f.write_text("arXiv:2504.07912\n")
+    r = run_cli("check", f, "--online", env={"RETEST_ARXIV_INTERVAL": "abc", "RETEST_ARCHIVE": str(tmp_path / "c.db")})
+    assert r.returncode == 2 and "RETEST_ARXIV_INTERVAL='abc'" in r.stderr and "internal" not in r.stderr
+
+
 def test_online_when_the_api_is_down(tmp_path):
     f = tmp_path / "reply.txt"
     f.write_text("arXiv:2504.07912\n")

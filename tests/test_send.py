@@ -326,9 +326,17 @@ def test_archive_commands(server, env, tmp_path):
     assert run_cli("archive", "path", env=env).stdout.strip() == env["RETEST_ARCHIVE"]
 
 
-def test_archive_missing(tmp_path):
-    r = run_cli("archive", "list", env={"RETEST_ARCHIVE": str(tmp_path / "none.db")})
-    assert r.returncode == 2 and "no archive there yet" in r.stderr
+def test_a_missing_archive_reads_as_empty(tmp_path):
+    env = {"RETEST_ARCHIVE": str(tmp_path / "none.db")}
+    for args in (["archive", "list"], ["archive", "search", "x"], ["archive", "export"]):
+        r = run_cli(*args, env=env)
+        assert r.returncode == 0 and r.stdout == "", (args, r.stderr)
+        assert r.stderr.strip() == f"no replies yet — `retest send` fills the archive at {tmp_path / 'none.db'}"
+        assert "--archive" not in r.stderr
+    assert run_cli("archive", "list", "--json", env=env).stdout.strip() == "[]"
+    show = run_cli("archive", "show", "1", env=env)
+    assert show.returncode == 2 and "nothing is archived yet" in show.stderr
+    assert not (tmp_path / "none.db").exists()  # only writes create it
 
 
 def test_schema_is_versioned(server, env):
@@ -376,7 +384,8 @@ def test_a_request_that_times_out_is_retried(server, env):
     server.queue.append("slow:2.5")
     r = send(env, SEED_002, "--timeout", "1")
     assert r.returncode == 0, r.stderr
-    assert "did not answer in time" in r.stderr and len(server.completions()) == 2
+    assert "did not finish the reply in time (--timeout 1 s)" in r.stderr and len(server.completions()) == 2
+    assert "sending fewer" not in r.stderr  # one request alone is not overload
     assert rows(env, "SELECT status, attempts FROM replies") == [("ok", 2)]
 
 

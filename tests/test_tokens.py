@@ -33,7 +33,16 @@ def test_fallback_says_which_encoding_was_used(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     name, label, fallback, count = out.stdout.splitlines()
     assert name == "cl100k_base" and fallback == "True" and count == "2"
-    assert label == "cl100k_base, offline fallback: o200k_base could not be downloaded"
+    assert label == "estimated with cl100k_base: o200k_base could not be downloaded"
+
+
+def test_cl100k_base_offline_is_exact_not_an_estimate(tmp_path):
+    code = ("from retest import tokens; c = tokens.counter(encoding='cl100k_base'); "
+            "print(c.label); print(c.fallback)")
+    env = {"TIKTOKEN_CACHE_DIR": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path / "cache"),
+           "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9", "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert out.stdout.splitlines() == ["cl100k_base", "False"]
 
 
 def test_unreachable_download_host_is_probed_briefly_and_remembered(tmp_path, monkeypatch):
@@ -57,7 +66,7 @@ def test_unreachable_download_host_is_probed_briefly_and_remembered(tmp_path, mo
     monkeypatch.setattr(tokens, "_cache", {})
     t = time.monotonic()
     second = tokens.counter("gpt-4o")
-    assert second.fallback and "not retried for an hour" in second.label and time.monotonic() - t < 1
+    assert second.fallback and "estimated with cl100k_base" in second.label and time.monotonic() - t < 1
 
 
 def test_cached_table_skips_the_probe(tmp_path, monkeypatch):

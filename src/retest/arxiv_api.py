@@ -22,6 +22,8 @@ from .errors import RetestError
 DEFAULT_URL = "https://export.arxiv.org/api/query"
 BATCH = 100
 INTERVAL = 3.0
+DEADLINE = 30.0  # seconds for one request, start to last byte, however slowly bytes arrive
+MAX_BODY = 20 * 1024 * 1024
 NOT_FOUND_TTL = dt.timedelta(days=1)  # a paper may appear tomorrow; a found one stays found
 _ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -30,33 +32,77 @@ class OfflineError(RetestError):
     exit_code = 1
 
 
-class Client:
-    """Paced requests to one API endpoint."""
+class NotAFeed(OfflineError):
+    """The API answered, but not with an Atom feed: nothing can be concluded from it."""
 
-    def __init__(self, url: str | None = None, interval: float | None = None, timeout: float = 30.0):
+
+def interval_setting() -> float:
+    raw = os.environ.get("RETEST_ARXIV_INTERVAL")
+    if not raw:
+        return INTERVAL
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not 0 <= value < 3600:
+        raise RetestError(f"RETEST_ARXIV_INTERVAL={raw!r}: give the seconds between requests (0 to 3600)")
+    return value
+
+
+class Client:
+    """Paced requests to one API endpoint, each bounded by a deadline."""
+
+    def __init__(self, url: str | None = None, interval: float | None = None, timeout: float = DEADLINE):
         self.url = url or os.environ.get("RETEST_ARXIV_URL") or DEFAULT_URL
-        wanted = interval if interval is not None else float(os.environ.get("RETEST_ARXIV_INTERVAL") or INTERVAL)
+        wanted = interval if interval is not None else interval_setting()
         official = urllib.parse.urlsplit(self.url).hostname in ("export.arxiv.org", "arxiv.org")
         self.interval = max(INTERVAL, wanted) if official else wanted
         self.timeout = timeout
         self.requests = 0
+        self.problems: list[str] = []  # IDs that could not be looked up, and why
         self._last = 0.0
 
-    def _get(self, ids: list[str]) -> bytes:
+    def _get(self, ids: list[str]) -> tuple[int, bytes]:
+        """``(status, body)``, read within ``timeout`` seconds from start to last byte."""
         wait = self._last + self.interval - time.monotonic()
         if wait > 0:
             time.sleep(wait)
         query = urllib.parse.urlencode({"id_list": ",".join(ids), "max_results": len(ids)})
         req = urllib.request.Request(f"{self.url}?{query}", headers={"User-Agent": "retest (citation check)"})
         self.requests += 1
+        deadline = time.monotonic() + self.timeout
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
-                return resp.read()
+            try:
+                resp = urllib.request.urlopen(req, timeout=self.timeout)
+            except urllib.error.HTTPError as exc:
+                resp = exc
+            with resp:
+                status = resp.status if hasattr(resp, "status") else resp.code
+                chunks, size = [], 0
+                while True:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise TimeoutError(f"no complete answer within {self.timeout:g} s")
+                    _set_timeout(resp, left)
+                    chunk = resp.read1(65536) if hasattr(resp, "read1") else resp.read(65536)
+                    if not chunk:
+                        break
+                    chunks.append(chunk)
+                    size += len(chunk)
+                    if size > MAX_BODY:
+                        raise OfflineError(f"--online: the arXiv API at {self.url} sent more than "
+                                           f"{MAX_BODY // 1024 // 1024} MB")
+                return status, b"".join(chunks)
         finally:
             self._last = time.monotonic()
 
     def lookup(self, ids: list[str]) -> dict[str, dict | None]:
-        """``{id: {title, first_author, published} | None}`` for every ID asked."""
+        """``{id: {title, first_author, published} | None}`` for the IDs the API answered about.
+
+        An ID is ``None`` (not found) only when a well-formed Atom feed lacks it or
+        names it as an incorrect identifier; IDs the API would not answer about
+        are left out and listed in ``problems``.
+        """
         out: dict[str, dict | None] = {}
         for start in range(0, len(ids), BATCH):
             batch = ids[start : start + BATCH]
@@ -65,35 +111,60 @@ class Client:
 
     def _batch(self, batch: list[str]) -> dict[str, dict | None]:
         try:
-            body = self._get(batch)
-        except urllib.error.HTTPError as exc:
-            if exc.code == 400 and len(batch) > 1:
-                # one bad ID spoils the batch: ask one at a time
+            status, body = self._get(batch)
+        except OfflineError:
+            raise
+        except (urllib.error.URLError, OSError, TimeoutError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise OfflineError(f"--online: cannot reach the arXiv API at {self.url} ({reason})") from None
+        if status == 200:
+            found, _ = parse_feed(body)
+            return {ident: found.get(ident) for ident in batch}
+        if status == 400:
+            try:
+                _, rejected = parse_feed(body)
+            except NotAFeed:
+                rejected = set()
+            if len(batch) > 1:  # one bad ID spoils the batch: ask one at a time
                 out: dict[str, dict | None] = {}
                 for ident in batch:
                     out.update(self._batch([ident]))
                 return out
-            if exc.code == 400:
+            if batch[0] in rejected:
                 return {batch[0]: None}
-            raise OfflineError(f"--online: the arXiv API at {self.url} answered {exc.code}") from None
-        except (urllib.error.URLError, OSError, TimeoutError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise OfflineError(f"--online: cannot reach the arXiv API at {self.url} ({reason})") from None
-        found = parse_feed(body)
-        return {ident: found.get(ident) for ident in batch}
+            self.problems.append(f"{batch[0]}: the arXiv API refused to look it up (400)")
+            return {}
+        raise OfflineError(f"--online: the arXiv API at {self.url} answered {status}")
 
 
-def parse_feed(body: bytes) -> dict[str, dict]:
-    """Atom feed → ``{canonical id: {title, first_author, published}}`` (error entries skipped)."""
+def _set_timeout(resp, seconds: float) -> None:
+    """Bound the next read by what is left of the deadline."""
+    try:
+        resp.fp.raw._sock.settimeout(max(seconds, 0.01))
+    except AttributeError:
+        pass
+
+
+def parse_feed(body: bytes) -> tuple[dict[str, dict], set[str]]:
+    """Atom feed → ``{canonical id: {title, first_author, published}}`` and the IDs it calls incorrect."""
     try:
         root = ET.fromstring(body)
     except ET.ParseError:
-        raise OfflineError("--online: the arXiv API sent something that is not an Atom feed") from None
+        raise NotAFeed("--online: the arXiv API sent something that is not an Atom feed") from None
+    if root.tag != f"{_ATOM}feed":
+        raise NotAFeed("--online: the arXiv API sent something that is not an Atom feed")
+    rejected: set[str] = set()
     out = {}
     for entry in root.iter(f"{_ATOM}entry"):
         raw_id = (entry.findtext(f"{_ATOM}id") or "").strip()
+        if "/api/errors" in raw_id:
+            marker = "incorrect_id_format_for_"
+            if marker in raw_id:
+                named = arxiv.find(raw_id[raw_id.index(marker) + len(marker):])
+                rejected.update(i.id for i in named)
+            continue
         found = arxiv.find(raw_id)
-        if not found or "/api/errors" in raw_id:
+        if not found:
             continue
         title = " ".join((entry.findtext(f"{_ATOM}title") or "").split())
         if not title or title.lower() == "error":
@@ -105,7 +176,7 @@ def parse_feed(body: bytes) -> dict[str, dict]:
             "first_author": author.text.strip() if author is not None and author.text else None,
             "published": published,
         }
-    return out
+    return out, rejected
 
 
 def verify(ids: list[str], archive=None, client: Client | None = None) -> tuple[dict[str, dict | None], Client]:

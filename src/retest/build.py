@@ -1,7 +1,9 @@
 """Documents + a template → a ``Prompt`` that fits the token budget.
 
-The library behind ``retest build``: render, count, and while over budget drop
-the least important material (``context.trim_steps``) and render again.
+The library behind ``retest build``: render, count, and when over budget find
+the fewest cuts of ``context.trim_plan`` that fit. Cuts only ever shorten the
+prompt, so the search is a bisection: a few renders whatever the number of
+claims, not one per claim.
 """
 
 from __future__ import annotations
@@ -9,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
-from .context import Material, context, trim_steps
+from .context import Material, Step, context, trim_plan, trimmed
 from .errors import RetestError
-from .models import Document, Prompt
+from .models import Document, Prompt, SentClaim
 from .templates import Template, find, render
 from .tokens import counter
 
@@ -39,28 +41,38 @@ def build(
     variables = variables or {}
     count = counter(model, encoding)
 
-    material = Material.of(docs)
-    text = render(tpl, context(material, today, variables))
+    full = Material.of(docs)
+
+    def draw(steps: list[Step]) -> tuple[Material, str]:
+        material = trimmed(full, steps) if steps else full
+        return material, render(tpl, context(material, today, variables))
+
+    material, text = draw([])
     tokens = count.count(text)
     if max_tokens is not None and tokens > max_tokens:
-        for step in trim_steps(material):
-            trimmed = render(tpl, context(material, today, variables))
-            if trimmed == text:
-                continue  # material this template does not show: nothing was dropped
-            material.dropped.append(step)
-            text, tokens = trimmed, count.count(trimmed)
-            if tokens <= max_tokens:
-                break
-        else:
+        plan = _visible(trim_plan(full), draw, text)
+        fits = lambda k: count.count(draw(plan[:k])[1]) <= max_tokens  # noqa: E731
+        if not plan or not fits(len(plan)):
+            bare = count.count(draw(plan)[1])
             raise BudgetError(
-                f"--max-tokens {max_tokens}: even the bare prompt is {tokens:,} tokens "
-                f"({tokens - max_tokens:,} over; {count.label})"
+                f"--max-tokens {max_tokens}: even the bare prompt is {bare:,} tokens "
+                f"({bare - max_tokens:,} over; {count.label})"
             )
+        lo, hi = 0, len(plan)  # fits(hi) holds, fits(lo) does not
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if fits(mid):
+                hi = mid
+            else:
+                lo = mid
+        material, text = draw(plan[:hi])
+        tokens = count.count(text)
     return Prompt(
         prompt=text,
         tokens=tokens,
         encoding=count.name,
         encoding_label=count.label,
+        tokens_estimated=count.fallback,
         template=tpl.name,
         template_sha256=tpl.sha256,
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
@@ -68,4 +80,24 @@ def build(
         source_sha256=docs[0].sha256 if len(docs) == 1 else None,
         dropped=material.dropped,
         today=today.isoformat(),
+        claims=sent_claims(material),
     )
+
+
+def _visible(plan: list[Step], draw, full_text: str) -> list[Step]:
+    """The cuts this template would show: material it never renders is never reported as dropped."""
+    keep = []
+    for kind in dict.fromkeys(s.kind for s in plan):
+        steps = [s for s in plan if s.kind == kind]
+        if draw(steps)[1] != full_text:
+            keep.append(kind)
+    return [s for s in plan if s.kind in keep]
+
+
+def sent_claims(material: Material) -> list[SentClaim]:
+    """The claims the prompt carries, numbered as the model sees them."""
+    return [
+        SentClaim(index=i, text=c.text, date=c.date, arxiv_ids=list(c.arxiv_ids), source=source,
+                  note_title=c.note_title)
+        for i, (c, source) in enumerate(zip(material.claims, material.claim_sources), start=1)
+    ]

@@ -1,16 +1,27 @@
-"""Verdicts on the arXiv IDs a reply cites, and which sent claims it re-tested.
+"""Verdicts on the arXiv IDs a reply cites, and on the claims it was sent.
 
-Offline verdicts need nothing but the text: an ID can be malformed (not an
-identifier at all), impossible (dated after the reply), implausible (a
+Offline citation verdicts need nothing but the text: an ID can be malformed
+(not an identifier at all), impossible (dated after the reply), implausible (a
 sequence number far above what arXiv issued that month), or cited with a
 date that disagrees with the one it implies. Otherwise it is known (it was in
 the prompt) or new (the reply surfaced it). ``--online`` adds found/not-found
 from the arXiv API (see ``arxiv_api``).
+
+A date written beside an ID belongs to that ID only: the date in its own
+parenthesis (or ``;`` part of one), else in a parenthesis right after it,
+else the nearest date in the same clause that no other ID is nearer to.
+
+The claims come from the archive (the prompt's numbered claims) or, for a
+file, from the document or prompt given with ``--against``. A claim counts as
+re-tested when the reply gives it a verdict (see ``verdicts``), else when it
+cites its papers or repeats its distinctive figures.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import re
 from dataclasses import asdict, dataclass, field
 
 from . import arxiv, dates
@@ -27,7 +38,9 @@ MONTHLY_PEAK = {
 IMPLAUSIBLE_MARGIN = 1.25
 GROWTH = 1.15
 SUSPECT = ("malformed", "impossible", "implausible", "not-found", "date-mismatch")
-_FIGURE_NORMAL = str.maketrans({"–": "-", "—": "-", "~": None, " ": None, "×": "x"})
+_ABBREVIATIONS = frozenset(
+    "al e.g i.e cf vs etc fig figs no vol approx ca eq ref refs dr mr ms prof sec ch jan feb mar apr jun jul aug "
+    "sep sept oct nov dec".split())
 
 
 def sequence_bound(year: int) -> int:
@@ -61,7 +74,7 @@ class CitedId:
 
     @property
     def suspect(self) -> bool:
-        return self.verdict in SUSPECT
+        return self.verdict in SUSPECT or self.online == "not-found"
 
 
 @dataclass
@@ -70,6 +83,12 @@ class ClaimCoverage:
     text: str
     addressed: bool
     via: list[str] = field(default_factory=list)
+    status: str | None = None  # the reply's verdict on it, when it gave one
+    evidence: list[str] = field(default_factory=list)
+    evidence_check: list[dict] = field(default_factory=list)
+    supported: bool | None = None
+    note: str | None = None
+    claim_id: int | None = None
 
 
 @dataclass
@@ -77,10 +96,16 @@ class Report:
     as_of: str
     cited: list[CitedId]
     claims: list[ClaimCoverage]
+    verdicts_problem: str | None = None
+    verdicts_warnings: list[str] = field(default_factory=list)
 
     @property
     def suspect_count(self) -> int:
         return sum(c.suspect for c in self.cited)
+
+    @property
+    def has_verdicts(self) -> bool:
+        return any(c.status for c in self.claims)
 
     def to_dict(self) -> dict:
         return {
@@ -88,22 +113,141 @@ class Report:
             "cited": [asdict(c) | {"suspect": c.suspect} for c in self.cited],
             "claims": [asdict(c) for c in self.claims],
             "suspect": self.suspect_count,
+            "verdicts_problem": self.verdicts_problem,
+            "verdicts_warnings": self.verdicts_warnings,
         }
 
 
-def _stated_date(text: str, ident: arxiv.ArxivId) -> str | None:
-    """A month written right beside the ID: inside its parenthesis, or within 40 characters."""
-    left = text.rfind("(", 0, ident.start)
-    right = text.find(")", ident.end)
-    if left != -1 and right != -1 and text.find(")", left, ident.start) == -1 and right - left < 200:
-        lo, hi = left, right
-    else:
-        lo, hi = max(0, ident.start - 40), min(len(text), ident.end + 40)
-    found = dates.find_dates(text[lo:hi])
-    if not found:
+# -- which date belongs to which ID ------------------------------------------------
+
+def _groups(text: str) -> list[tuple[int, int]]:
+    """Top-level ``( … )`` spans, matched; an unclosed ``(`` is no group."""
+    out, stack = [], []
+    for m in _GROUP_CHARS.finditer(text):
+        i, c = m.start(), m.group(0)
+        if c == "(":
+            stack.append(i)
+        elif c == ")" and stack:
+            start = stack.pop()
+            if not stack:
+                out.append((start, i + 1))
+        elif c == "\n":
+            stack.clear()  # a parenthesis does not run across lines
+    return out
+
+
+_BREAK = re.compile(r"[;\n]|[.!?](?=\s)")
+_GROUP_CHARS = re.compile(r"[()\n]")
+
+
+def _clause_breaks(text: str) -> list[int]:
+    """Where clauses end: sentence ends (not after abbreviations such as "et al."), ``;`` and line ends."""
+    breaks = []
+    for m in _BREAK.finditer(text):
+        i = m.start()
+        if text[i] in ".!?":
+            j = i
+            while j > 0 and (text[j - 1].isalpha() or text[j - 1] == "."):
+                j -= 1
+            word = text[j:i].lower()
+            if word in _ABBREVIATIONS:
+                continue
+        breaks.append(i)
+    return breaks
+
+
+def _nearest(ids: list[arxiv.ArxivId], ks: list[int], d: dates.Found) -> int | None:
+    """Of the IDs ``ks`` (in text order), the one nearest to the date ``d``: a bisection, not a scan."""
+    if not ks:
         return None
-    here = ident.start - lo
-    return min(found, key=lambda d: abs(d.pos - here)).start
+    at = bisect.bisect_left([ids[k].start for k in ks] if len(ks) < 8 else _Starts(ids, ks), d.pos)
+    best, gap = None, None
+    for k in ks[max(at - 1, 0) : at + 1]:
+        ident = ids[k]
+        distance = d.pos - ident.end if d.pos >= ident.end else ident.start - d.stop
+        if gap is None or distance < gap:
+            best, gap = k, distance
+    return best
+
+
+class _Starts:
+    """The start positions of some IDs, indexable for ``bisect`` without building a list."""
+
+    def __init__(self, ids, ks):
+        self.ids, self.ks = ids, ks
+
+    def __len__(self) -> int:
+        return len(self.ks)
+
+    def __getitem__(self, i: int) -> int:
+        return self.ids[self.ks[i]].start
+
+
+def stated_dates(text: str, ids: list[arxiv.ArxivId]) -> dict[int, str]:
+    """``{id's start: YYYY-MM}`` for the IDs that have a date written beside them."""
+    found = dates.find_dates(text)
+    if not ids or not found:
+        return {}
+    groups = _groups(text)
+    starts = [g[0] for g in groups]
+    semis = [m.start() for m in re.finditer(";", text)]
+
+    def group_of(pos: int) -> int | None:
+        k = bisect.bisect_right(starts, pos) - 1
+        return k if k >= 0 and groups[k][0] <= pos < groups[k][1] else None
+
+    def part_of(g: int, pos: int) -> tuple[int, int]:
+        return g, bisect.bisect_left(semis, pos) - bisect.bisect_left(semis, groups[g][0])
+
+    id_group = [group_of(i.start) for i in ids]
+    date_group = [group_of(d.pos) for d in found]
+    groups_with_ids = {g for g in id_group if g is not None}
+    dates_in: dict[int, list[int]] = {}
+    for j, g in enumerate(date_group):
+        if g is not None:
+            dates_in.setdefault(g, []).append(j)
+    out: dict[int, str] = {}
+    used: set[int] = set()
+
+    # 1. inside a parenthesis with IDs: per ";" part, each date to its nearest ID there
+    parts: dict[tuple[int, int], list[int]] = {}
+    for k, g in enumerate(id_group):
+        if g is not None:
+            parts.setdefault(part_of(g, ids[k].start), []).append(k)
+    for j, g in enumerate(date_group):
+        if g in groups_with_ids:
+            used.add(j)
+            k = _nearest(ids, parts.get(part_of(g, found[j].pos), []), found[j])
+            if k is not None and ids[k].start not in out:
+                out[ids[k].start] = found[j].start
+    # 2. a parenthesis of dates right after an ID (``arXiv:… (Apr 2025)``)
+    for ident in ids:
+        if ident.start in out:
+            continue
+        after = _skip_space(text, ident.end)
+        g = group_of(after)
+        if g is None or g in groups_with_ids or groups[g][0] != after or not dates_in.get(g):
+            continue
+        out[ident.start] = found[dates_in[g][0]].start
+        used.update(dates_in[g])
+    # 3. the same clause: each remaining date to the nearest ID, if that ID has none yet
+    breaks = _clause_breaks(text)
+    by_clause: dict[int, list[int]] = {}
+    for k, ident in enumerate(ids):
+        by_clause.setdefault(bisect.bisect_left(breaks, ident.start), []).append(k)
+    for j, d in enumerate(found):
+        if j in used:
+            continue
+        k = _nearest(ids, by_clause.get(bisect.bisect_left(breaks, d.pos), []), d)
+        if k is not None and ids[k].start not in out:
+            out[ids[k].start] = d.start
+    return out
+
+
+def _skip_space(text: str, i: int) -> int:
+    while i < len(text) and text[i] in " \t":
+        i += 1
+    return i
 
 
 def _months_apart(a: str, b: str) -> int:
@@ -115,14 +259,16 @@ def _months_apart(a: str, b: str) -> int:
 def verdicts(reply: str, known: set[str], as_of: dt.date) -> list[CitedId]:
     """One verdict per distinct ID the reply cites (first mention kept)."""
     limit = dates.of(as_of)
+    found = arxiv.find_all(reply)
+    stated_at = stated_dates(reply, found)
     out: dict[str, CitedId] = {}
-    for ident in arxiv.find_all(reply):
+    for ident in found:
         if ident.id in out:
             continue
         written = reply[ident.start : ident.end]
         relation = "known" if ident.id in known else "new"
         implied = ident.date if 1 <= ident.month <= 12 else None
-        stated = _stated_date(reply, ident)
+        stated = stated_at.get(ident.start)
         if ident.problem:
             verdict, detail = "malformed", ident.problem
         elif implied > limit:
@@ -139,25 +285,68 @@ def verdicts(reply: str, known: set[str], as_of: dt.date) -> list[CitedId]:
     return list(out.values())
 
 
-def _normal_figure(text: str) -> str:
-    return text.translate(_FIGURE_NORMAL).lower()
+# -- claims ------------------------------------------------------------------------
+
+def _mentions(claim, reply: str, flat: str, cited_ids: set[str]) -> list[str]:
+    from .context import figures, normal_figure
+
+    text = claim.text if hasattr(claim, "text") else claim["text"]
+    ids = claim.arxiv_ids if hasattr(claim, "arxiv_ids") else claim["arxiv_ids"]
+    via = [f"arXiv:{x}" for x in ids if x in cited_ids]
+    via += [f for f in figures([_Text(text)]) if normal_figure(f) in flat]
+    title = getattr(claim, "note_title", None) if hasattr(claim, "text") else claim.get("note_title")
+    if title and title.lower().rstrip("?") in reply.lower():
+        via.append("its question")
+    return via
 
 
-def coverage(claims: list, reply: str, cited: list[CitedId]) -> list[ClaimCoverage]:
-    """Which sent claims the reply speaks to: by their papers or their distinctive figures."""
-    from .context import figures
+class _Text:
+    def __init__(self, text: str):
+        self.text = text
+
+
+def coverage(claims: list, reply: str, cited: list[CitedId], parsed=None) -> list[ClaimCoverage]:
+    """Which sent claims the reply speaks to: by its verdict on them, else their papers or figures."""
+    from .context import normal_figure
 
     cited_ids = {c.id for c in cited}
-    flat = _normal_figure(reply)
+    flat = normal_figure(reply)
+    given = {v.claim: v for v in (parsed.verdicts if parsed else [])}
+    by_id = {c.id: c for c in cited}
     out = []
     for i, claim in enumerate(claims, start=1):
-        via = [f"arXiv:{x}" for x in claim.arxiv_ids if x in cited_ids]
-        via += [f for f in figures([claim]) if _normal_figure(f) in flat]
-        title = getattr(claim, "note_title", None)
-        if title and title.lower().rstrip("?") in reply.lower():
-            via.append("its question")
-        out.append(ClaimCoverage(i, claim.text, bool(via), via))
+        index = getattr(claim, "index", None) or (claim.get("index") if isinstance(claim, dict) else None) or i
+        text = claim.text if hasattr(claim, "text") else claim["text"]
+        via = _mentions(claim, reply, flat, cited_ids)
+        cov = ClaimCoverage(index, text, bool(via), via,
+                            claim_id=claim.get("claim_id") if isinstance(claim, dict) else None)
+        verdict = given.get(index)
+        if verdict is not None:
+            cov.status, cov.evidence, cov.note = verdict.status, verdict.evidence, verdict.note
+            cov.addressed = True
+            cov.evidence_check, cov.supported = _check_evidence(verdict.evidence, by_id)
+        out.append(cov)
     return out
+
+
+def _check_evidence(evidence: list[str], by_id: dict[str, CitedId]) -> tuple[list[dict], bool | None]:
+    """Each evidence ID's citation verdict; unsupported when every ID given is suspect."""
+    checks = []
+    for item in evidence:
+        found = arxiv.find_all(item)
+        if not found:
+            checks.append({"evidence": item, "id": None, "verdict": "not an arXiv ID", "suspect": False})
+            continue
+        for ident in found:
+            cited = by_id.get(ident.id)
+            verdict = cited.verdict if cited else ("malformed" if ident.problem else "unchecked")
+            suspect = cited.suspect if cited else bool(ident.problem)
+            checks.append({"evidence": item, "id": ident.id, "verdict": verdict, "suspect": suspect,
+                           "online": cited.online if cited else None})
+    ids = [c for c in checks if c["id"]]
+    if not ids:
+        return checks, None
+    return checks, not all(c["suspect"] for c in ids)
 
 
 def prompt_context(prompt: str | None) -> tuple[set[str], list]:
@@ -176,12 +365,56 @@ def prompt_context(prompt: str | None) -> tuple[set[str], list]:
     return known, doc.claims
 
 
-def check(reply: str, *, prompt: str | None = None, as_of: dt.date | None = None) -> Report:
-    """Offline check of one reply against the prompt it answered."""
+def check(reply: str, *, prompt: str | None = None, claims: list | None = None,
+          as_of: dt.date | None = None) -> Report:
+    """Offline check of one reply against the prompt it answered (or the claims it sent)."""
+    from . import verdicts as verdict_blocks
+
     as_of = as_of or dt.date.today()
-    known, claims = prompt_context(prompt)
+    known, parsed_claims = prompt_context(prompt)
+    if claims is None:
+        claims = parsed_claims
+    for c in claims:
+        known |= set(c.arxiv_ids if hasattr(c, "arxiv_ids") else c["arxiv_ids"])
     cited = verdicts(reply, known, as_of)
-    return Report(as_of.isoformat(), cited, coverage(claims, reply, cited))
+    parsed = verdict_blocks.parse(reply, len(claims)) if claims else None
+    report = Report(as_of.isoformat(), cited, coverage(claims, reply, cited, parsed))
+    if parsed is not None:
+        report.verdicts_problem, report.verdicts_warnings = parsed.problem, parsed.warnings
+    return report
+
+
+def check_archived(archive, reply_id: int, *, as_of: dt.date | None = None, online: dict | None = None,
+                   save: bool = True) -> Report:
+    """Check an archived reply against the claims its prompt sent; store what was found."""
+    rec = archive.get(reply_id)
+    claims = archive.prompt_claims(rec["prompt_id"])
+    as_of = as_of or dt.datetime.fromisoformat(rec["finished_at"] or rec["created_at"]).date()
+    report = check(rec["reply"] or "", prompt=rec["prompt"], claims=claims or None, as_of=as_of)
+    if online:
+        apply_online(report, online)
+        refresh_evidence(report)
+    if save:
+        store(archive, reply_id, report)
+    return report
+
+
+def refresh_evidence(report: Report) -> None:
+    by_id = {c.id: c for c in report.cited}
+    for cov in report.claims:
+        if cov.status:
+            cov.evidence_check, cov.supported = _check_evidence(cov.evidence, by_id)
+
+
+def store(archive, reply_id: int, report: Report) -> None:
+    archive.save_verdicts(reply_id, report.cited)
+    rows = [{"index": c.index, "claim_id": c.claim_id, "status": c.status, "evidence": c.evidence,
+             "evidence_check": c.evidence_check, "supported": c.supported, "note": c.note}
+            for c in report.claims if c.status]
+    note = report.verdicts_problem
+    if report.verdicts_warnings:
+        note = "; ".join(([note] if note else []) + report.verdicts_warnings)
+    archive.save_claim_verdicts(reply_id, rows, note)
 
 
 def apply_online(report: Report, results: dict[str, dict | None]) -> None:
@@ -192,9 +425,8 @@ def apply_online(report: Report, results: dict[str, dict | None]) -> None:
         found = results[c.id]
         if found is None:
             c.online = "not-found"
-            if not c.suspect:
+            if c.verdict not in SUSPECT:
                 c.verdict, c.detail = "not-found", "arXiv has no paper with this identifier"
         else:
             c.online = "found"
             c.title, c.first_author, c.published = found.get("title"), found.get("first_author"), found.get("published")
-

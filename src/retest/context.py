@@ -2,7 +2,7 @@
 
 ``Material`` is the trimmable part of the context: claims, anchors, notes
 and body paragraphs, merged (and de-duplicated) across documents for corpus
-templates. ``trim_steps`` removes the least important material first, in
+templates. ``trim_plan`` lists the cuts that remove the least important material first, in
 this stated order:
 
 1. note detail — note summaries cut to their first sentence;
@@ -12,15 +12,15 @@ this stated order:
 5. dated claims, oldest first;
 6. anchor papers, oldest first.
 
-What is left after every step is the bare prompt: role, headings, tasks and
-closing instruction.
+A dropped claim takes with it the anchors that only it cites and the task
+sentences that ask only about its figures. What is left after every step is
+the bare prompt: role, headings, tasks and closing instruction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from . import dates
@@ -51,6 +51,8 @@ class Material:
     anchors: list[Anchor]
     notes: list[Note]
     body: list[str]
+    claim_sources: list[str] = field(default_factory=list)  # the document each claim came from
+    tasks: list[str] = field(default_factory=list)
     shared_notes: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
 
@@ -64,12 +66,16 @@ class Material:
             for k in {note_key(n) for n in d.notes}:
                 counts[k] = counts.get(k, 0) + 1
         notes = _unique(all_notes, note_key)
+        prompt = docs[0].prompt
+        pairs = _unique([(c, d.source) for d in docs for c in d.claims], lambda p: _key(p[0].text))
         return cls(
             docs=docs,
-            claims=_unique([c for d in docs for c in d.claims], lambda c: _key(c.text)),
+            claims=[c for c, _ in pairs],
+            claim_sources=[s for _, s in pairs],
             anchors=_unique([a for d in docs for a in d.anchors], lambda a: a.arxiv_id),
             notes=notes,
             body=[p for d in docs for p in d.body],
+            tasks=list(prompt.tasks) if prompt else [],
             shared_notes=[n.title or n.summary for n in notes if counts[note_key(n)] > 1],
         )
 
@@ -86,30 +92,119 @@ def figures(claims: list[Claim]) -> list[str]:
     return list(dict.fromkeys(m.group(0).strip() for c in claims for m in _FIGURE.finditer(c.text)))
 
 
-def trim_steps(m: Material) -> Iterator[str]:
-    """Cut ``m`` one step at a time (least important first); yield what each step removed."""
+_NORMAL = str.maketrans({"–": "-", "—": "-", "~": None, " ": None, "×": "x"})
+
+
+def normal_figure(text: str) -> str:
+    """``~5 – 30 %`` → ``5-30%``: figures compared as written, not as typed."""
+    return text.translate(_NORMAL).lower()
+
+
+# -- fitting a budget -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Step:
+    """One cut, least important first: what it removes and how it is reported."""
+
+    kind: str  # notes | claim-detail | body | claim | anchor
+    label: str
+    index: int = -1  # which paragraph, claim or anchor (its position in the full material)
+
+
+def trim_plan(m: Material) -> list[Step]:
+    """Every cut that could be made, in the order they are made (see the module's docstring)."""
+    steps: list[Step] = []
     long_notes = [n for n in m.notes if first_sentence(n.summary) != n.summary]
     if long_notes:
-        m.notes = [n.model_copy(update={"summary": first_sentence(n.summary)}) for n in m.notes]
-        yield f"note detail: {len(long_notes)} note summaries cut to their first sentence"
+        steps.append(Step("notes", f"note detail: {len(long_notes)} note summaries cut to their first sentence"))
     long_claims = [c for c in m.claims if c.origin == "note" and first_sentence(c.text) != c.text]
     if long_claims:
-        m.claims = [
-            c.model_copy(update={"text": first_sentence(c.text)}) if c.origin == "note" else c for c in m.claims
-        ]
-        yield f"claim detail: {len(long_claims)} note-derived claims cut to their first sentence"
-    while m.body:
-        m.body = m.body[:-1]
-        yield f"body paragraph {len(m.body) + 1}"
-    for claim in [c for c in reversed(m.claims) if c.date is None]:
-        m.claims = [c for c in m.claims if c is not claim]
-        yield f"undated claim “{_short(claim.text)}”"
-    for claim in sorted((c for c in m.claims if c.date), key=lambda c: c.date):
-        m.claims = [c for c in m.claims if c is not claim]
-        yield f"claim ({claim.date}) “{_short(claim.text)}”"
-    for anchor in sorted(m.anchors, key=lambda a: a.date or ""):
-        m.anchors = [a for a in m.anchors if a is not anchor]
-        yield f"anchor arXiv:{anchor.arxiv_id}"
+        steps.append(Step("claim-detail",
+                          f"claim detail: {len(long_claims)} note-derived claims cut to their first sentence"))
+    for i in reversed(range(len(m.body))):
+        steps.append(Step("body", f"body paragraph {i + 1}", i))
+    for i in reversed(range(len(m.claims))):
+        if m.claims[i].date is None:
+            steps.append(Step("claim", f"undated claim [{i + 1}] “{_short(m.claims[i].text)}”", i))
+    dated = sorted((i for i, c in enumerate(m.claims) if c.date), key=lambda i: (m.claims[i].date, i))
+    for i in dated:
+        claim = m.claims[i]
+        steps.append(Step("claim", f"claim [{i + 1}] ({claim.date}) “{_short(claim.text)}”", i))
+    for i in sorted(range(len(m.anchors)), key=lambda i: (m.anchors[i].date or "", i)):
+        steps.append(Step("anchor", f"anchor arXiv:{m.anchors[i].arxiv_id}", i))
+    return steps
+
+
+def trimmed(m: Material, steps: list[Step]) -> Material:
+    """``m`` after the cuts in ``steps``, in one pass (so any prefix of a plan costs the same).
+
+    Anchors and task sentences that speak only of dropped claims go with them.
+    """
+    kinds = {s.kind for s in steps}
+    gone_body = {s.index for s in steps if s.kind == "body"}
+    gone_claims = {s.index for s in steps if s.kind == "claim"}
+    gone_anchors = {s.index for s in steps if s.kind == "anchor"}
+    notes = m.notes
+    if "notes" in kinds:
+        notes = [n.model_copy(update={"summary": first_sentence(n.summary)}) for n in m.notes]
+    claims = m.claims
+    if "claim-detail" in kinds:
+        claims = [c.model_copy(update={"text": first_sentence(c.text)}) if c.origin == "note" else c for c in claims]
+    kept = [c for i, c in enumerate(claims) if i not in gone_claims]
+    dropped = [c for i, c in enumerate(m.claims) if i in gone_claims]
+    extra: list[str] = []
+    anchors = [a for i, a in enumerate(m.anchors) if i not in gone_anchors]
+    tasks = m.tasks
+    if dropped:
+        kept_ids = {x for c in kept for x in c.arxiv_ids}
+        lost_ids = {x for c in dropped for x in c.arxiv_ids} - kept_ids
+        for a in anchors:
+            if a.arxiv_id in lost_ids:
+                extra.append(f"anchor arXiv:{a.arxiv_id} (its claim was dropped)")
+        anchors = [a for a in anchors if a.arxiv_id not in lost_ids]
+        kept_figures = {normal_figure(f) for f in figures(kept)}
+        lost = [f for f in figures(dropped) if normal_figure(f) not in kept_figures]
+        tasks, cut = _prune_tasks(m.tasks, lost)
+        extra += [f"task text on “{f}” (its claim was dropped)" for f in cut]
+    return Material(
+        docs=m.docs, claims=kept, anchors=anchors, notes=notes,
+        body=[p for i, p in enumerate(m.body) if i not in gone_body], tasks=tasks,
+        claim_sources=[s for i, s in enumerate(m.claim_sources) if i not in gone_claims],
+        shared_notes=m.shared_notes, dropped=[s.label for s in steps] + extra,
+    )
+
+
+_BOUNDARY = re.compile(r"[.?!]++\s++")
+
+
+def _sentences(text: str) -> list[str]:
+    """Sentences with their trailing space, so that joining them gives ``text`` back."""
+    out, at = [], 0
+    for m in _BOUNDARY.finditer(text):
+        out.append(text[at : m.end()])
+        at = m.end()
+    if at < len(text):
+        out.append(text[at:])
+    return out
+
+
+def _prune_tasks(tasks: list[str], lost: list[str]) -> tuple[list[str], list[str]]:
+    """Tasks without the sentences that ask about ``lost`` figures; and which figures were cut."""
+    if not lost:
+        return tasks, []
+    wanted = {normal_figure(f): f for f in lost}
+    out, cut = [], []
+    for task in tasks:
+        keep = []
+        for sentence in _sentences(task):
+            flat = normal_figure(sentence)
+            hits = [f for k, f in wanted.items() if k in flat]
+            if hits:
+                cut += [h for h in hits if h not in cut]
+            else:
+                keep.append(sentence)
+        out.append("".join(keep).strip() if keep else "")
+    return [t for t in out if t], cut
 
 
 def _short(text: str, width: int = 60) -> str:
@@ -130,7 +225,7 @@ def context(m: Material, today: dt.date, variables: dict[str, str]) -> dict:
         "title": doc.title,
         "role": prompt.role if prompt else None,
         "topic": prompt.topic if prompt else None,
-        "tasks": list(prompt.tasks) if prompt else [],
+        "tasks": list(m.tasks),
         "closing": prompt.closing if prompt else None,
         "claims": m.claims,
         "dated": [c for c in m.claims if c.date],

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from .errors import RetestError
@@ -37,17 +37,31 @@ class Settings:
     max_attempts: int = 6
     timeout: float = 600.0
     wait_multiplier: float = 0.5
+    api: str = "chat"
+    response_format: dict | None = None  # a JSON schema for structured output (chat: json_schema)
 
     @classmethod
     def from_env(cls, **given) -> Settings:
-        """Given values, else OPENAI_BASE_URL / OPENAI_API_KEY / RETEST_MODEL."""
+        """Given values, else OPENAI_BASE_URL / OPENAI_API_KEY / RETEST_MODEL / RETEST_API."""
         given = {k: v for k, v in given.items() if v is not None}
         given.setdefault("base_url", os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL)
         given.setdefault("api_key", os.environ.get("OPENAI_API_KEY") or None)
+        given.setdefault("api", os.environ.get("RETEST_API") or "chat")
         model = given.pop("model", None) or os.environ.get("RETEST_MODEL")
         if not model:
             raise ConfigError("no model: give --model or set RETEST_MODEL")
-        return cls(model=model, **given)
+        settings = cls(model=model, **given)
+        from .redact import register
+
+        register(settings.api_key)
+        return settings
+
+    @classmethod
+    def for_models(cls, models: tuple[str, ...] | list[str], **given) -> list[Settings]:
+        """One Settings per model (``-m a -m b``; else RETEST_MODEL), in the order given, once each."""
+        models = list(dict.fromkeys(m for m in models if m)) or [None]
+        first = cls.from_env(model=models[0], **given)
+        return [first] + [replace(first, model=m) for m in models[1:]]
 
     @property
     def endpoint(self) -> str:
@@ -69,11 +83,14 @@ class Settings:
 
     @property
     def params(self) -> dict:
-        return {
+        params = {
             "system": self.system,
             "temperature": self.temperature,
             "max_output_tokens": self.max_output_tokens,
         }
+        if self.response_format:
+            params["response_format"] = self.response_format.get("name")
+        return params
 
     @property
     def params_sha256(self) -> str:
@@ -81,7 +98,15 @@ class Settings:
         key = json.dumps({"endpoint": self.endpoint, "model": self.model, **self.params}, sort_keys=True)
         return hashlib.sha256(key.encode()).hexdigest()
 
-    def check(self) -> None:
+    def check(self, need_key: bool = True) -> None:
+        """Refuse settings that would make every request fail, naming the one to fix."""
+        if self.api not in ("chat", "responses"):
+            raise ConfigError(f"--api {self.api!r}: give chat or responses (RETEST_API)")
+        if self.api_key is not None:
+            if self.api_key != self.api_key.strip() or any(c.isspace() for c in self.api_key):
+                raise ConfigError("OPENAI_API_KEY contains whitespace (a trailing newline or space?); remove it")
+            if not self.api_key.isascii() or not self.api_key.isprintable():
+                raise ConfigError("OPENAI_API_KEY contains characters that cannot be sent in an HTTP header")
         parts = urlsplit(self.base_url)
         try:
             _ = parts.port  # urlsplit checks the port only when asked
@@ -89,8 +114,8 @@ class Settings:
             raise ConfigError(f"--base-url {self.display_url!r} has an invalid port") from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConfigError(f"--base-url {self.display_url!r} is not an http(s) URL")
-        if not self.api_key and self.endpoint == "api.openai.com":
-            raise ConfigError("OPENAI_API_KEY is not set (needed for api.openai.com)")
+        if need_key and not self.api_key and self.endpoint == "api.openai.com":
+            raise ConfigError("OPENAI_API_KEY is not set (needed for api.openai.com; --dry-run needs none)")
 
     @property
     def proxied(self) -> bool:
@@ -98,9 +123,9 @@ class Settings:
         return behind_proxy(urlsplit(self.base_url).hostname or "", urlsplit(self.base_url).scheme)
 
     def redact(self, text: str) -> str:
-        if self.api_key and len(self.api_key) >= 4:
-            text = text.replace(self.api_key, "***")
-        return text
+        from .redact import scrub
+
+        return scrub(text)
 
 
 def behind_proxy(host: str, scheme: str = "https") -> bool:

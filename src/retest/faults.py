@@ -1,10 +1,12 @@
-"""Which failures to retry, how long to wait, and how to say what went wrong.
+"""Which failures to retry, which mean the server is overloaded, how long to wait, what to say.
 
 Retried: 408, 409, 429 (but not ``insufficient_quota``), 5xx, connection
-errors, timeouts, and incomplete replies. Never retried: 400/401/403/404/422;
-of those, 401, 403, 404 and an exhausted quota stop the whole run, since no
-other prompt can succeed either. Every message names the setting to fix and
-never contains the key.
+errors, timeouts, and incomplete replies. Never retried: 400/422 and replies
+the server failed on purpose (that prompt fails); 401, 403, 404, an exhausted
+quota and a redirect stop the whole run, since no other prompt can succeed
+either. 429, 503, timeouts and streams cut while other requests were in flight
+are *overload*: the run sends fewer at once (see ``concurrency``). Every
+message names the setting to fix and passes through ``redact``.
 """
 
 from __future__ import annotations
@@ -13,10 +15,13 @@ import datetime as dt
 import email.utils
 
 from .endpoint import Settings
+from .protocols import IncompleteReply, ReplyFailed
+
+MAX_RETRY_WAIT = 120.0
 
 
-class IncompleteReply(Exception):
-    """The stream broke, or ended without a finish reason or [DONE]."""
+class AttemptTimeout(Exception):
+    """An attempt ran past ``--timeout`` (wall clock, however slowly bytes kept coming)."""
 
 
 def transport_errors() -> tuple[type[BaseException], ...]:
@@ -34,21 +39,43 @@ def _error_code(exc) -> str | None:
     return None
 
 
+def _status(exc) -> int | None:
+    import openai
+
+    return exc.status_code if isinstance(exc, openai.APIStatusError) else None
+
+
 def retryable(exc: BaseException) -> bool:
     import openai
 
-    if isinstance(exc, IncompleteReply):
+    if isinstance(exc, IncompleteReply | AttemptTimeout):
         return True
-    if isinstance(exc, openai.APIStatusError):
-        code = exc.status_code
+    code = _status(exc)
+    if code is not None:
         if code == 429:
             return _error_code(exc) != "insufficient_quota"
         return code in (408, 409) or code >= 500
-    return isinstance(exc, (openai.APIConnectionError, openai.APITimeoutError))
+    return isinstance(exc, openai.APIConnectionError | openai.APITimeoutError)
+
+
+def overload(exc: BaseException) -> str | None:
+    """What about this failure, had while other requests were in flight, says we sent too many at once."""
+    import openai
+
+    code = _status(exc)
+    if code == 429 and _error_code(exc) != "insufficient_quota":
+        return "answered 429 (too many requests)"
+    if code == 503:
+        return "answered 503 (overloaded)"
+    if isinstance(exc, AttemptTimeout | openai.APITimeoutError):
+        return "timed out"
+    if isinstance(exc, IncompleteReply | openai.APIConnectionError):
+        return "cut streams while others were in flight"
+    return None
 
 
 def retry_after(exc: BaseException | None) -> float | None:
-    """Seconds the server asked us to wait (``retry-after-ms`` or ``Retry-After``)."""
+    """Seconds the server asked us to wait (``retry-after-ms`` or ``Retry-After``); None if unreadable."""
     response = getattr(exc, "response", None)
     headers = getattr(response, "headers", None)
     if not headers:
@@ -56,43 +83,59 @@ def retry_after(exc: BaseException | None) -> float | None:
     ms = headers.get("retry-after-ms")
     if ms:
         try:
-            return max(0.0, float(ms) / 1000)
+            value = float(ms) / 1000
+            if value == value and value >= 0:  # not NaN
+                return min(value, 1e9)
         except ValueError:
             pass
-    value = headers.get("retry-after")
+    value = (headers.get("retry-after") or "").strip()
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
+        return min(seconds, 1e9) if seconds == seconds and seconds >= 0 else None
     except ValueError:
-        when = email.utils.parsedate_to_datetime(value) if value else None
-        if when is None:
-            return None
-        return max(0.0, (when - dt.datetime.now(dt.timezone.utc)).total_seconds())
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:  # "-0000" means UTC, with no zone given
+        when = when.replace(tzinfo=dt.timezone.utc)
+    return max(0.0, (when - dt.datetime.now(dt.timezone.utc)).total_seconds())
 
 
 def describe(exc: BaseException, s: Settings, attempts: int = 1) -> str:
     """One line, naming the setting to fix; never the key."""
     import openai
 
+    from .redact import scrub
+
     tries = f" after {attempts} attempts" if attempts > 1 else ""
+    code = _status(exc)
     if isinstance(exc, IncompleteReply):
         text = f"the reply from {s.endpoint} was incomplete{tries}: {exc}"
-    elif isinstance(exc, openai.APITimeoutError):
-        text = f"{s.endpoint} did not answer in time{tries} (timeout {s.timeout:g}s)"
+    elif isinstance(exc, ReplyFailed):
+        text = f"{s.endpoint}: {exc}"
+    elif isinstance(exc, AttemptTimeout | openai.APITimeoutError):
+        text = f"{s.endpoint} did not finish the reply in time{tries} (--timeout {s.timeout:g} s)"
     elif isinstance(exc, openai.APIConnectionError):
-        cause = exc.__cause__ or exc.__context__
-        detail = str(cause) if cause else str(exc)
-        text = f"cannot reach {s.display_url}{tries}: {detail or type(cause).__name__} (check --base-url or OPENAI_BASE_URL)"
-    elif isinstance(exc, openai.APIStatusError):
+        text = _connection_problem(exc, s, tries)
+    elif code is not None:
         message = _server_message(exc)
-        code = exc.status_code
-        if code == 401:
+        if 300 <= code < 400:
+            where = exc.response.headers.get("location") if getattr(exc, "response", None) is not None else None
+            text = (f"--base-url {s.display_url}: the server redirects ({code}) to {where or 'another address'}; "
+                    "give that URL instead")
+        elif code == 401:
             text = f"OPENAI_API_KEY was rejected by {s.endpoint} (401: {message})"
         elif code == 403:
             text = f"OPENAI_API_KEY may not use --model {s.model} at {s.endpoint} (403: {message})"
         elif code == 404:
-            text = f"--model {s.model}: not found at {s.display_url} (404: {message}); check --model and --base-url"
+            text = (f"--model {s.model}: not found at {s.display_url} (404: {message}); check --model, --api "
+                    "and --base-url")
         elif code == 429 and _error_code(exc) == "insufficient_quota":
             text = f"the account behind OPENAI_API_KEY has no quota left at {s.endpoint} (429: {message})"
         elif code in (400, 422):
@@ -104,7 +147,19 @@ def describe(exc: BaseException, s: Settings, attempts: int = 1) -> str:
             text = f"{s.endpoint} failed{tries} ({code}: {message})"
     else:
         text = f"{type(exc).__name__}: {exc}"
-    return s.redact(" ".join(text.split()))
+    return scrub(" ".join(text.split()))
+
+
+def _connection_problem(exc, s: Settings, tries: str) -> str:
+    """A refused or unresolvable connection is 'cannot reach'; a reset on a live one is not."""
+    import httpx2
+
+    cause = exc.__cause__ or exc.__context__
+    detail = str(cause) if cause else str(exc)
+    name = type(cause).__name__ if cause else "error"
+    if isinstance(cause, httpx2.ConnectError | httpx2.ConnectTimeout) or cause is None:
+        return f"cannot reach {s.display_url}{tries}: {detail or name} (check --base-url or OPENAI_BASE_URL)"
+    return f"the connection to {s.endpoint} broke{tries} ({name}: {detail or 'no detail'})"
 
 
 def _server_message(exc) -> str:
@@ -113,15 +168,14 @@ def _server_message(exc) -> str:
         err = body.get("error", body)
         if isinstance(err, dict) and err.get("message"):
             return str(err["message"])[:300]
+        if isinstance(err, str) and err:
+            return err[:300]
     return str(getattr(exc, "message", "") or exc)[:300]
 
 
 def fatal(exc: BaseException) -> bool:
     """Errors that no other prompt can escape: stop the run."""
-    import openai
-
-    if isinstance(exc, openai.APIStatusError):
-        return exc.status_code in (401, 403, 404) or (
-            exc.status_code == 429 and _error_code(exc) == "insufficient_quota"
-        )
-    return False
+    code = _status(exc)
+    if code is None:
+        return False
+    return code in (401, 403, 404) or 300 <= code < 400 or (code == 429 and _error_code(exc) == "insufficient_quota")

@@ -95,6 +95,17 @@ class Document(_Model):
         return list(dict.fromkeys(ids))
 
 
+class SentClaim(_Model):
+    """A claim as a prompt sent it: numbered, so a reply's verdicts can name it."""
+
+    index: int
+    text: str
+    date: YearMonth | None = None
+    arxiv_ids: list[str] = Field(default_factory=list)
+    source: str | None = None
+    note_title: str | None = None
+
+
 class Prompt(_Model):
     """A rendered prompt: the text and what is needed to reproduce and archive it."""
 
@@ -102,6 +113,7 @@ class Prompt(_Model):
     tokens: int
     encoding: str
     encoding_label: str
+    tokens_estimated: bool = False  # counted with a stand-in encoding (offline)
     template: str
     template_sha256: str
     sha256: str
@@ -109,3 +121,4 @@ class Prompt(_Model):
     source_sha256: str | None = None
     dropped: list[str] = Field(default_factory=list)
     today: str
+    claims: list[SentClaim] = Field(default_factory=list)

@@ -1,65 +1,95 @@
 """Send prompts to an OpenAI-compatible endpoint, many at once, retrying politely.
 
-The openai SDK does the HTTP (its own retries off); tenacity owns retrying
-(what to retry is in ``faults``): exponential backoff with jitter that yields
-to the server's ``retry-after-ms`` or ``Retry-After``. Streams are read line
-by line so that a stream cut short is seen as such — the SDK's own iterator
-ends quietly when ``[DONE]`` never comes.
+The orchestrator. Work is split so that the event loop only ever waits on
+the network:
 
-Every attempt and every complete reply goes into the archive as it happens.
+- prompts are built on a thread, ahead of the senders, through a bounded
+  queue (memory stays flat for any number of prompts);
+- each request goes through the wire protocol chosen by ``--api``
+  (``protocols.chat`` or ``protocols.responses``), under a wall-clock
+  deadline per attempt;
+- ``concurrency.Limiter`` decides how many are in flight (``-j`` is its
+  ceiling); overload lowers it, successes raise it again;
+- every write goes through ``archive.writer`` on its own thread; a reply
+  counts as received once it is committed, before anything else can fail.
+
+Retries use tenacity's exponential backoff with jitter unless the server
+said how long to wait. A retry caused by overload from our own concurrency is
+not counted against the prompt.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
+import signal
+import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from .archive import Archive, now
+from .archive.writer import Writer
+from .concurrency import Limiter
 from .endpoint import ConfigError, Settings
-from .faults import IncompleteReply, describe, fatal, retry_after, retryable, transport_errors
+from .errors import RetestError
+from .faults import (MAX_RETRY_WAIT, AttemptTimeout, describe, fatal, overload, retry_after, retryable)
+from .protocols import get as protocol
+from .protocols.usage import estimate
 
-MAX_RETRY_WAIT = 120.0
+EXTRA_ATTEMPTS = 40  # overload retries not counted against a prompt, at most this many more
+BUSY_POLL = 1.0
+
+
+class Terminated(RetestError):
+    exit_code = 143
 
 
 @dataclass
 class Job:
-    """One prompt to send, and where it came from."""
+    """One prompt to send to one model, and where it came from."""
 
     text: str
     label: str
+    settings: Settings | None = None
     template: str | None = None
     template_sha256: str | None = None
     source: str | None = None
     source_sha256: str | None = None
     tokens: int | None = None
     encoding: str | None = None
+    claims: list = field(default_factory=list)
 
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
     @classmethod
-    def from_prompt(cls, p) -> Job:
+    def from_prompt(cls, p, settings: Settings | None = None) -> Job:
         source = p.source if isinstance(p.source, str) or p.source is None else ", ".join(p.source)
-        return cls(text=p.prompt, label=source or p.template, template=p.template,
+        return cls(text=p.prompt, label=source or p.template, settings=settings, template=p.template,
                    template_sha256=p.template_sha256, source=source, source_sha256=p.source_sha256,
-                   tokens=p.tokens, encoding=p.encoding)
+                   tokens=p.tokens, encoding=p.encoding, claims=list(p.claims))
 
 
 @dataclass
 class Outcome:
     job: Job
-    status: str  # ok | failed | skipped | busy | cancelled
+    status: str  # ok | failed | skipped | busy | batched
     reply_id: int | None = None
     reply: str | None = None
     error: str | None = None
     attempts: int = 0
     usage: dict = field(default_factory=dict)
+    finish: str | None = None
+    note: str | None = None
+    check: dict | None = None  # what --check found: {"suspect": n, "verdicts": n}
+
+    @property
+    def model(self) -> str:
+        return self.job.settings.model if self.job.settings else "?"
 
 
 class Events:
@@ -69,6 +99,46 @@ class Events:
     def delta(self, job: Job, text: str) -> None: ...
     def retrying(self, job: Job, attempt: int, error: str, wait: float) -> None: ...
     def finished(self, outcome: Outcome) -> None: ...
+    def level_changed(self, level: int, reason: str | None) -> None: ...
+    def waiting_changed(self, delta: int) -> None: ...
+    def input_failed(self, label: str, message: str) -> None: ...
+
+
+@dataclass
+class Summary:
+    """What a run did, small enough to keep for any number of prompts."""
+
+    counts: Counter = field(default_factory=Counter)  # (model, status) → n
+    failed: list[Outcome] = field(default_factory=list)
+    cut: list[Outcome] = field(default_factory=list)
+    tokens: int = 0
+    tokens_estimated: bool = False
+    single: Outcome | None = None
+    input_failures: int = 0
+    run_id: int | None = None
+    lowest: int = 0
+    level: int = 0
+    overloads: Counter = field(default_factory=Counter)
+    checked: Counter = field(default_factory=Counter)  # suspect citations, claims given verdicts
+
+    def add(self, o: Outcome, keep: bool) -> None:
+        self.counts[(o.model, o.status)] += 1
+        if o.check:
+            self.checked.update(o.check)
+        if o.status == "failed":
+            o.reply = None
+            self.failed.append(o)
+        if o.status == "ok":
+            total = (o.usage or {}).get("total_tokens") or 0
+            self.tokens += total
+            self.tokens_estimated |= bool((o.usage or {}).get("estimated"))
+            if o.finish == "length":
+                self.cut.append(Outcome(o.job, o.status, o.reply_id, finish=o.finish))
+        if keep:
+            self.single = o
+
+    def total(self, status: str) -> int:
+        return sum(n for (_, s), n in self.counts.items() if s == status)
 
 
 # -- one request ----------------------------------------------------------------
@@ -82,143 +152,27 @@ def client_for(s: Settings):
         base_url=s.base_url,
         max_retries=0,
         timeout=httpx2.Timeout(s.timeout, connect=min(10.0, s.timeout)),
+        http_client=httpx2.AsyncClient(
+            follow_redirects=False,  # a redirect is a wrong --base-url: say so, do not re-send elsewhere
+            timeout=httpx2.Timeout(s.timeout, connect=min(10.0, s.timeout)),
+            limits=httpx2.Limits(max_connections=max(16, 2 * s.concurrency), max_keepalive_connections=None),
+        ),
     )
-
-
-def _request_args(s: Settings, text: str) -> dict:
-    messages = ([{"role": "system", "content": s.system}] if s.system else []) + [{"role": "user", "content": text}]
-    args: dict = {"model": s.model, "messages": messages}
-    if s.temperature is not None:
-        args["temperature"] = s.temperature
-    if s.max_output_tokens is not None:
-        # OpenAI's newer models take only max_completion_tokens; other servers know max_tokens.
-        key = "max_completion_tokens" if s.endpoint == "api.openai.com" else "max_tokens"
-        args[key] = s.max_output_tokens
-    return args
 
 
 async def request(client, s: Settings, text: str, on_delta: Callable[[str], None] | None = None):
-    """One attempt: ``(reply, finish_reason, usage)`` or an exception."""
-    args = _request_args(s, text)
-    if not s.stream:
-        completion = await client.chat.completions.create(**args)
-        if not completion.choices or completion.choices[0].finish_reason is None:
-            raise IncompleteReply("the response has no finish reason")
-        choice = completion.choices[0]
-        usage = completion.usage.model_dump() if completion.usage else None
-        return choice.message.content or "", choice.finish_reason, usage
-
-    parts: list[str] = []
-    finish = usage = None
-    done = False
-    transport = transport_errors()
-    async with client.chat.completions.with_streaming_response.create(
-        **args, stream=True, stream_options={"include_usage": True}
-    ) as response:
-        try:
-            async for line in response.iter_lines():
-                if not line.startswith("data:"):
-                    continue
-                data = line[5:].strip()
-                if data == "[DONE]":
-                    done = True
-                    break
-                chunk = json.loads(data)
-                if isinstance(chunk, dict) and chunk.get("error"):
-                    raise IncompleteReply(f"the stream reported an error: {chunk['error']}")
-                for choice in chunk.get("choices") or []:
-                    content = (choice.get("delta") or {}).get("content")
-                    if content:
-                        parts.append(content)
-                        if on_delta:
-                            on_delta(content)
-                    finish = choice.get("finish_reason") or finish
-                usage = chunk.get("usage") or usage
-        except transport as exc:
-            raise IncompleteReply(f"the stream broke ({type(exc).__name__})") from exc
-        except json.JSONDecodeError as exc:
-            raise IncompleteReply("the stream sent a malformed event") from exc
-    if not done:
-        raise IncompleteReply("the stream ended without [DONE]")
-    if finish is None:
-        raise IncompleteReply("the stream ended without a finish reason")
-    return "".join(parts), finish, usage
-
-
-# -- a run ----------------------------------------------------------------------
-
-class _Wait:
-    """Backoff with jitter, unless the server said how long to wait."""
-
-    def __init__(self, multiplier: float):
-        from tenacity import wait_random_exponential
-
-        self.backoff = wait_random_exponential(multiplier=multiplier, max=30)
-
-    def __call__(self, state) -> float:
-        hinted = retry_after(state.outcome.exception())
-        return min(hinted, MAX_RETRY_WAIT) if hinted is not None else self.backoff(state)
-
-
-async def _send_job(client, s: Settings, archive: Archive, job: Job, force: bool, events: Events) -> Outcome:
-    from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
-
-    prompt_id = archive.add_prompt(
-        job.text, job.sha256, template=job.template, template_sha256=job.template_sha256,
-        source=job.source, source_sha256=job.source_sha256, tokens=job.tokens, encoding=job.encoding,
-    )
-    reply_id, state = archive.claim(prompt_id, model=s.model, endpoint=s.endpoint, params=s.params,
-                                    params_sha256=s.params_sha256, force=force)
-    if reply_id is None:
-        outcome = Outcome(job, "skipped" if state == "done" else "busy")
-        if state == "done":
-            outcome.reply_id, outcome.reply = archive.latest_reply(prompt_id, s.params_sha256)
-        events.finished(outcome)
-        return outcome
-    events.started(job)
-    wait = _Wait(s.wait_multiplier)
-    attempt_no = 0
-
-    def before_sleep(state) -> None:
-        exc = state.outcome.exception()
-        events.retrying(job, state.attempt_number, describe(exc, s), state.upcoming_sleep)
-
+    """One attempt, bounded by ``--timeout`` of wall-clock time (not per read)."""
     try:
-        async for attempt in AsyncRetrying(stop=stop_after_attempt(s.max_attempts), wait=wait,
-                                           retry=retry_if_exception(retryable), reraise=True,
-                                           before_sleep=before_sleep):
-            with attempt:
-                attempt_no = attempt.retry_state.attempt_number
-                t0, at = time.monotonic(), now()
-                try:
-                    reply, finish, usage = await request(client, s, job.text, lambda d: events.delta(job, d))
-                except Exception as exc:
-                    code = getattr(exc, "status_code", None)
-                    will_retry = retryable(exc) and attempt_no < s.max_attempts
-                    archive.attempt(reply_id, attempt_no, started_at=at, latency_ms=_ms(t0),
-                                    outcome="retry" if will_retry else "failed", status_code=code,
-                                    error=describe(exc, s))
-                    raise
-                archive.attempt(reply_id, attempt_no, started_at=at, latency_ms=_ms(t0), outcome="ok")
-                archive.complete(reply_id, reply=reply, finish_reason=finish, usage=usage, latency_ms=_ms(t0))
-    except asyncio.CancelledError:
-        archive.release(reply_id)
-        raise
-    except Exception as exc:
-        message = describe(exc, s, attempt_no)
-        archive.fail(reply_id, message)
-        if fatal(exc):
-            raise ConfigError(message) from None
-        outcome = Outcome(job, "failed", reply_id, error=message, attempts=attempt_no)
-        events.finished(outcome)
-        return outcome
-    outcome = Outcome(job, "ok", reply_id, reply=reply, attempts=attempt_no, usage=usage or {})
-    events.finished(outcome)
-    return outcome
+        return await asyncio.wait_for(protocol(s.api).request(client, s, text, on_delta), s.timeout)
+    except TimeoutError:
+        raise AttemptTimeout() from None
 
 
-def _ms(t0: float) -> int:
-    return int((time.monotonic() - t0) * 1000)
+class _Attempt:
+    """What tenacity's wait strategies read: the attempt number."""
+
+    def __init__(self, n: int):
+        self.attempt_number = n
 
 
 async def reachable(s: Settings, timeout: float = 10.0) -> None:
@@ -232,45 +186,340 @@ async def reachable(s: Settings, timeout: float = 10.0) -> None:
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
         _, writer = await asyncio.wait_for(asyncio.open_connection(parts.hostname, port), timeout)
-    except (OSError, asyncio.TimeoutError) as exc:
-        reason = "timed out" if isinstance(exc, asyncio.TimeoutError) else (exc.strerror or str(exc))
+    except (OSError, TimeoutError) as exc:
+        reason = "timed out" if isinstance(exc, TimeoutError) else (exc.strerror or str(exc))
         raise ConfigError(f"cannot reach {s.display_url}: {reason} (check --base-url or OPENAI_BASE_URL)") from None
     writer.close()
 
 
-async def run(jobs: Iterable[Job], s: Settings, archive: Archive, *, force: bool = False,
-              events: Events | None = None) -> list[Outcome]:
-    """Send every job with at most ``s.concurrency`` in flight; archive as they finish.
+# -- a run ----------------------------------------------------------------------
 
-    ``jobs`` is consumed lazily, so prompts can be built while earlier ones
-    are in flight, and a batch of any size never sits in memory.
-    """
-    s.check()
-    await reachable(s)
-    events = events or Events()
-    pending = iter(jobs)
-    outcomes: list[Outcome] = []
-    client = client_for(s)
+class Run:
+    def __init__(self, models: list[Settings], archive: Archive, *, force: bool = False,
+                 events: Events | None = None, keep_single: bool = False,
+                 after_reply: Callable | None = None):
+        self.models = models
+        self.archive = archive
+        self.force = force
+        self.events = events or Events()
+        self.keep_single = keep_single
+        self.after_reply = after_reply
+        self.summary = Summary()
+        self.inflight: dict[tuple[str, str], asyncio.Future] = {}
+        self.busy_tasks: list[asyncio.Task] = []
+        self.said_level = False
+        from tenacity import wait_random_exponential
 
-    async def worker() -> None:
-        for job in pending:  # workers share one iterator: each job is taken once
-            outcomes.append(await _send_job(client, s, archive, job, force, events))
+        self.backoff = wait_random_exponential(multiplier=models[0].wait_multiplier, max=30)
 
-    async def heartbeat() -> None:
+    async def run(self, prompts: Iterable) -> Summary:
+        """Send every prompt (built lazily from ``prompts``) to every model."""
+        s = self.models[0]
+        for m in self.models:
+            m.check()
+        await reachable(s)
+        loop = asyncio.get_running_loop()
+        self.writer = Writer(self.archive, loop)
+        self.limiter = Limiter(s.concurrency)
+        self.client = client_for(s)
+        main = asyncio.current_task()
+        terminated = threading.Event()
+
+        def on_term() -> None:
+            terminated.set()
+            main.cancel()
+
+        try:
+            loop.add_signal_handler(signal.SIGTERM, on_term)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass
+        queue: asyncio.Queue = asyncio.Queue(maxsize=2 * s.concurrency + 8)
+        stop = threading.Event()
+        builder = threading.Thread(target=self._build, args=(prompts, queue, loop, stop), daemon=True,
+                                   name="retest-prompt-builder")
+        beat = None
+        try:
+            self.summary.run_id = await self.writer.call(
+                self.archive.start_run, "send", endpoint=s.endpoint, models=[m.model for m in self.models],
+                ceiling=s.concurrency)
+            beat = asyncio.create_task(self._heartbeat())
+            builder.start()
+            workers = [asyncio.create_task(self._worker(queue)) for _ in range(s.concurrency)]
+            try:
+                await asyncio.gather(*workers)
+                while self.busy_tasks:
+                    tasks, self.busy_tasks = self.busy_tasks, []
+                    await asyncio.gather(*tasks)
+            except BaseException:
+                for t in workers + self.busy_tasks:
+                    t.cancel()
+                await asyncio.gather(*workers, *self.busy_tasks, return_exceptions=True)
+                raise
+        except asyncio.CancelledError:
+            if terminated.is_set():
+                raise Terminated("stopped by SIGTERM; prompts in flight were released — run the same command "
+                                 "again to finish") from None
+            raise
+        finally:
+            stop.set()
+            if beat:
+                beat.cancel()
+            self.summary.lowest, self.summary.level = self.limiter.lowest, self.limiter.level
+            self.summary.overloads = self.limiter.reasons
+            if self.summary.run_id is not None and self.writer.failed is None:
+                try:
+                    await self.writer.call(self.archive.finish_run, self.summary.run_id,
+                                           lowest=self.limiter.lowest, final=self.limiter.level,
+                                           note=_overload_note(self.limiter.reasons))
+                except Exception:  # noqa: BLE001 — the run's own outcome matters more
+                    pass
+            await self.writer.close()
+            await self.client.close()
+            try:
+                loop.remove_signal_handler(signal.SIGTERM)
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass
+        return self.summary
+
+    # -- building, on its own thread -------------------------------------------------
+    def _build(self, prompts: Iterable, queue: asyncio.Queue, loop, stop: threading.Event) -> None:
+        from .build import BudgetError
+
+        def put(item) -> bool:
+            future = asyncio.run_coroutine_threadsafe(queue.put(item), loop)
+            while not stop.is_set():
+                try:
+                    future.result(timeout=0.5)
+                    return True
+                except TimeoutError:
+                    continue
+                except Exception:  # noqa: BLE001 — the loop is gone
+                    return False
+            future.cancel()
+            return False
+
+        try:
+            for item in prompts:
+                if stop.is_set():
+                    return
+                if isinstance(item, BudgetError | InputFailure):
+                    self.summary.input_failures += 1
+                    loop.call_soon_threadsafe(self.events.input_failed, getattr(item, "label", ""), str(item))
+                    continue
+                for s in self.models:
+                    job = Job.from_prompt(item, s) if not isinstance(item, Job) else _for_model(item, s)
+                    if len(self.models) > 1 and job.settings.model != self.models[0].model:
+                        job.tokens = _recount(job.text, s.model, job.tokens)
+                    if not put(job):
+                        return
+        except BaseException as exc:  # noqa: BLE001 — handed to the loop, which stops the run
+            put(_Failure(exc))
+            return
+        put(None)
+
+    async def _worker(self, queue: asyncio.Queue) -> None:
+        while True:
+            job = await queue.get()
+            if job is None:
+                queue.put_nowait(None)  # let the other workers stop too
+                return
+            if isinstance(job, _Failure):
+                queue.put_nowait(None)
+                raise job.exc
+            await self._process(job)
+
+    async def _heartbeat(self) -> None:
         while True:
             await asyncio.sleep(60)
-            archive.heartbeat()
+            await self.writer.call(self.archive.heartbeat)
 
-    beat = asyncio.create_task(heartbeat())
-    workers = [asyncio.create_task(worker()) for _ in range(max(1, s.concurrency))]
+    # -- one job -------------------------------------------------------------------
+    async def _process(self, job: Job) -> None:
+        s = job.settings
+        key = (job.sha256, s.params_sha256)
+        earlier = self.inflight.get(key)
+        if earlier is not None:  # the same prompt twice in this run: wait for the first
+            await asyncio.shield(earlier)
+            self._finish(Outcome(job, "skipped", note="the same prompt appears twice in this run"))
+            return
+        done: asyncio.Future = asyncio.get_running_loop().create_future()
+        self.inflight[key] = done
+        try:
+            await self._claim_and_send(job)
+        finally:
+            if not done.done():
+                done.set_result(None)
+
+    async def _claim_and_send(self, job: Job) -> None:
+        s = job.settings
+        prompt_id = await self.writer.call(
+            self.archive.add_prompt, job.text, job.sha256, template=job.template,
+            template_sha256=job.template_sha256, source=job.source, source_sha256=job.source_sha256,
+            tokens=job.tokens, encoding=job.encoding, claims=job.claims)
+        reply_id, state = await self.writer.call(
+            self.archive.claim, prompt_id, model=s.model, endpoint=s.endpoint, params=s.params,
+            params_sha256=s.params_sha256, force=self.force, api=s.api, run_id=self.summary.run_id)
+        if state == "busy":
+            self.busy_tasks.append(asyncio.create_task(self._wait_for_other(job, prompt_id)))
+            return
+        if reply_id is None:
+            outcome = Outcome(job, "skipped" if state == "done" else state)
+            if state == "done":
+                outcome.reply_id, outcome.reply = await self.writer.call(self.archive.latest_reply, prompt_id,
+                                                                         s.params_sha256)
+            self._finish(outcome)
+            return
+        await self._send(job, reply_id)
+
+    async def _wait_for_other(self, job: Job, prompt_id: int) -> None:
+        """Another process holds this prompt: wait for its reply, or take over if it fails or dies."""
+        s = job.settings
+        self.events.waiting_changed(1)
+        try:
+            while True:
+                await asyncio.sleep(BUSY_POLL)
+                reply_id, state = await self.writer.call(
+                    self.archive.claim, prompt_id, model=s.model, endpoint=s.endpoint, params=s.params,
+                    params_sha256=s.params_sha256, api=s.api, run_id=self.summary.run_id)
+                if state != "busy":
+                    break
+        finally:
+            self.events.waiting_changed(-1)
+        if reply_id is None:
+            outcome = Outcome(job, "skipped" if state == "done" else state)
+            if state == "done":
+                outcome.reply_id, outcome.reply = await self.writer.call(self.archive.latest_reply, prompt_id,
+                                                                         s.params_sha256)
+            self._finish(outcome)
+            return
+        await self._send(job, reply_id)
+
+    async def _send(self, job: Job, reply_id: int) -> None:
+        s = job.settings
+        proto_events = self.events
+        attempt_no = counted = 0
+        self.events.started(job)
+        try:
+            while True:
+                attempt_no += 1
+                started = await self.limiter.acquire()
+                t0, at = time.monotonic(), now()
+                error: BaseException | None = None
+                try:
+                    received = await request(self.client, s, job.text, lambda d: proto_events.delta(job, d))
+                except asyncio.CancelledError:
+                    await self.limiter.release(started, ok=False)
+                    raise
+                except Exception as exc:  # noqa: BLE001 — classified below
+                    error = exc
+                latency = int((time.monotonic() - t0) * 1000)
+                if error is None:
+                    await self.limiter.release(started, ok=True)
+                    await self._store(job, reply_id, received, attempt_no, at, latency)
+                    return
+                # overload only counts as such when we had others in flight: it is ours to fix
+                kind = overload(error) if self.limiter.others_in_flight() else None
+                lowered = await self.limiter.release(started, ok=False, overload=kind)
+                if lowered:
+                    self._said_lowered(lowered)
+                counted += not kind
+                will_retry = (retryable(error) and not fatal(error) and counted < s.max_attempts
+                              and attempt_no < s.max_attempts + EXTRA_ATTEMPTS)
+                message = describe(error, s)
+                await self.writer.call(self.archive.attempt, reply_id, attempt_no, started_at=at,
+                                       latency_ms=latency, outcome="retry" if will_retry else "failed",
+                                       status_code=getattr(error, "status_code", None), error=message)
+                if not will_retry:
+                    final = describe(error, s, attempt_no)
+                    await self.writer.call(self.archive.fail, reply_id, final)
+                    if fatal(error):
+                        raise ConfigError(final)
+                    self._finish(Outcome(job, "failed", reply_id, error=final, attempts=attempt_no))
+                    return
+                wait, note = self._wait(error, counted)
+                self.events.retrying(job, attempt_no, message + note, wait)
+                await asyncio.sleep(wait)
+        except asyncio.CancelledError:
+            await asyncio.shield(self.writer.call(self.archive.release, reply_id))
+            raise
+
+    def _wait(self, error: BaseException, counted: int) -> tuple[float, str]:
+        hinted = retry_after(error)
+        if hinted is None:
+            return self.backoff(_Attempt(max(counted, 1))), ""
+        if hinted > MAX_RETRY_WAIT:
+            return MAX_RETRY_WAIT, (f" (the server asked to wait {hinted:,.0f} s; waiting {MAX_RETRY_WAIT:.0f} s, "
+                                    "the most retest waits)")
+        return hinted, ""
+
+    async def _store(self, job: Job, reply_id: int, received, attempt_no: int, at: str, latency: int) -> None:
+        s = job.settings
+        archive, after = self.archive, self.after_reply
+
+        def store() -> dict:
+            usage = estimate(received.usage, job.tokens, received.text, received.reasoning, s.model)
+            archive.attempt(reply_id, attempt_no, started_at=at, latency_ms=latency, outcome="ok")
+            archive.complete(reply_id, reply=received.text, finish_reason=received.finish, usage=usage,
+                             latency_ms=latency, reasoning=received.reasoning)
+            return usage
+
+        usage = await self.writer.call(store)  # committed: the reply is safe from here on
+        outcome = Outcome(job, "ok", reply_id, reply=received.text, attempts=attempt_no, usage=usage,
+                          finish=received.finish)
+        if after is not None:
+            try:
+                outcome.check = await self.writer.call(after, archive, outcome)
+            except RetestError:
+                raise
+            except Exception as exc:  # noqa: BLE001 — a check that fails must not cost the reply
+                outcome.note = f"check failed: {type(exc).__name__}: {exc}"
+        self._finish(outcome)
+
+    def _said_lowered(self, reason: str) -> None:
+        self.events.level_changed(self.limiter.level, reason)
+
+    def _finish(self, outcome: Outcome) -> None:
+        keep = self.keep_single and outcome.status in ("ok", "skipped")
+        self.summary.add(outcome, keep)
+        self.events.finished(outcome)
+
+
+class InputFailure(RetestError):
+    """A document that could not become a prompt (named by ``label``); the run goes on."""
+
+    def __init__(self, label: str, message: str):
+        super().__init__(message)
+        self.label = label
+
+
+class _Failure:
+    def __init__(self, exc: BaseException):
+        self.exc = exc
+
+
+def _for_model(job: Job, s: Settings) -> Job:
+    from dataclasses import replace
+
+    return replace(job, settings=s)
+
+
+def _recount(text: str, model: str, fallback: int | None) -> int | None:
     try:
-        await asyncio.gather(*workers)
-    except BaseException:
-        for w in workers:
-            w.cancel()
-        await asyncio.gather(*workers, return_exceptions=True)
-        raise
-    finally:
-        beat.cancel()
-        await client.close()
-    return outcomes
+        from .tokens import counter
+
+        return counter(model).count(text)
+    except RetestError:
+        return fallback
+
+
+def _overload_note(reasons: Counter) -> str | None:
+    if not reasons:
+        return None
+    return "; ".join(f"{reason} ×{n}" for reason, n in reasons.most_common())
+
+
+async def run(jobs: Iterable, s: Settings | list[Settings], archive: Archive, *, force: bool = False,
+              events: Events | None = None) -> Summary:
+    """Send every prompt in ``jobs`` (``Prompt`` or ``Job`` objects) to every model in ``s``."""
+    models = s if isinstance(s, list) else [s]
+    return await Run(models, archive, force=force, events=events).run(jobs)

@@ -31,7 +31,7 @@ REMEMBER_FAILURE = 3600.0
 
 @dataclass
 class Counter:
-    """Counts tokens; ``label`` names the encoding actually used."""
+    """Counts tokens; ``label`` names the encoding actually used, and says when a count is an estimate."""
 
     encoding: object
     name: str
@@ -68,7 +68,7 @@ def counter(model: str | None = None, encoding: str | None = None) -> Counter:
 
     wanted, note = encoding_name(model, encoding)
     if _download_would_fail(wanted):
-        result = _offline(wanted, "could not be downloaded; not retried for an hour")
+        result = _offline(wanted, "could not be downloaded")
         _cache[key] = result
         return result
     try:
@@ -89,11 +89,13 @@ def counter(model: str | None = None, encoding: str | None = None) -> Counter:
 
 
 def _offline(wanted: str, why: str) -> Counter:
+    """The bundled cl100k_base table: exact for cl100k_base, an estimate for any other encoding."""
     import tiktoken
 
     enc = tiktoken.get_encoding(OFFLINE_ENCODING)
-    label = f"cl100k_base, offline fallback: {wanted} {why}"
-    return Counter(enc, "cl100k_base", label, fallback=True)
+    if wanted == "cl100k_base":
+        return Counter(enc, "cl100k_base", "cl100k_base")
+    return Counter(enc, "cl100k_base", f"estimated with cl100k_base: {wanted} {why}", fallback=True)
 
 
 def _in_tiktoken_cache(name: str) -> bool:

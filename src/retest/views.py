@@ -1,11 +1,90 @@
-"""Readable terminal views (rich). Imported only when a table is printed."""
+"""Readable terminal views, as wide as the terminal and no wider.
+
+Tables are laid out here, not by a widget: each column has a minimum, a
+maximum and a share of what is left, long values are shortened with "…"
+(paths in the middle, so both the folder and the file name stay readable),
+and no line ends in spaces, whether it goes to a terminal or a file.
+"""
 
 from __future__ import annotations
 
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
+from dataclasses import dataclass
 
+from .display import neutral, shorten_middle, terminal_width
+
+
+@dataclass(frozen=True)
+class Col:
+    name: str
+    min: int = 4
+    max: int = 200
+    share: int = 0  # of the width left once every column has its minimum
+    cut: str = "end"  # end | middle
+    right: bool = False
+
+
+def _cut(text: str, width: int, how: str) -> str:
+    if len(text) <= width:
+        return text
+    if how == "middle":
+        return shorten_middle(text, width)
+    return text[: max(width - 1, 0)] + "…" if width > 1 else text[:width]
+
+
+def table(rows: list[list[str]], cols: list[Col], width: int | None = None, gap: int = 2) -> str:
+    """Rows of cells laid out in ``width`` columns (default: the terminal's)."""
+    width = width or terminal_width()
+    cells = [[neutral(str(c), one_line=True) for c in row] for row in rows]
+    natural = [max([len(col.name)] + [len(r[i]) for r in cells]) for i, col in enumerate(cols)]
+    widths = [min(max(col.min, len(col.name)), natural[i]) for i, col in enumerate(cols)]
+    room = width - sum(widths) - gap * (len(cols) - 1)
+    # give what is left to the columns that want more, by share, up to their natural width and max
+    while room > 0:
+        wanting = [i for i, col in enumerate(cols) if widths[i] < min(natural[i], col.max) and col.share]
+        if not wanting:
+            wanting = [i for i, col in enumerate(cols) if widths[i] < min(natural[i], col.max)]
+        if not wanting:
+            break
+        total = sum(cols[i].share or 1 for i in wanting)
+        given = 0
+        for i in wanting:
+            extra = max(1, room * (cols[i].share or 1) // total)
+            extra = min(extra, min(natural[i], cols[i].max) - widths[i], room - given)
+            widths[i] += extra
+            given += extra
+            if given >= room:
+                break
+        if not given:
+            break
+        room -= given
+    if room < 0:  # narrower than the minimums: shrink the widest shares first, down to 1
+        for i in sorted(range(len(cols)), key=lambda i: -widths[i]):
+            take = min(-room, widths[i] - 1)
+            widths[i] -= take
+            room += take
+            if room >= 0:
+                break
+    lines = []
+    for row in [[c.name for c in cols]] + cells:
+        parts = []
+        for i, col in enumerate(cols):
+            text = _cut(row[i], widths[i], col.cut)
+            parts.append(text.rjust(widths[i]) if col.right else text.ljust(widths[i]))
+        lines.append((" " * gap).join(parts).rstrip())
+    return "\n".join(lines)
+
+
+def render_rich(renderable, width: int | None = None) -> str:
+    """A rich renderable as plain text at the terminal's width, without trailing spaces."""
+    import io
+
+    from rich.console import Console
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width or terminal_width(), color_system=None, highlight=False,
+                      emoji=False, legacy_windows=False)
+    console.print(renderable)
+    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines())
 
 
 class DocumentTable:
@@ -14,27 +93,26 @@ class DocumentTable:
     Works on the plain-data form of a Document (``parser.parse_raw``).
     """
 
+    COLS = [Col("source", 10, 60, 2, "middle"), Col("question", 10, 120, 3), Col("notes", 5, right=True),
+            Col("claims", 6, right=True), Col("anchors", 7, right=True), Col("span", 17, 17),
+            Col("warnings", 4, 60, 1)]
+
     def __init__(self) -> None:
         self.first: dict | None = None
-        self.count = 0
-        self.summary = Table(title="Documents", show_lines=False)
-        for name in ("source", "question", "notes", "claims", "anchors", "span", "warnings"):
-            self.summary.add_column(name, overflow="fold")
+        self.rows: list[list[str]] = []
 
     def add(self, doc: dict) -> None:
-        self.first = self.first or doc
-        self.count += 1
-        self.summary.add_row(
-            escape(doc["source"]), escape(doc["title"] or "—"), str(len(doc["notes"])), str(len(doc["claims"])),
-            str(len(doc["anchors"])), _span(doc), escape("\n".join(doc["warnings"])),
-        )
+        from .display import relative
 
-    def print(self) -> None:
-        console = Console()
-        if self.count == 1:
-            console.print(detail(self.first))
-        else:
-            console.print(self.summary)
+        self.first = self.first or doc
+        self.rows.append([relative(doc["source"]), doc["title"] or "—", str(len(doc["notes"])),
+                          str(len(doc["claims"])), str(len(doc["anchors"])), _span(doc),
+                          "; ".join(doc["warnings"]) or "—"])
+
+    def render(self) -> str:
+        if len(self.rows) == 1:
+            return detail(self.first)
+        return table(self.rows, self.COLS, gap=1)
 
 
 def _span(doc: dict) -> str:
@@ -42,28 +120,31 @@ def _span(doc: dict) -> str:
     return f"{span['start'] or '?'} → {span['end'] or '?'}" if span["start"] or span["end"] else "—"
 
 
-def detail(doc: dict) -> Table:
-    grid = Table.grid(padding=(0, 1))
-    grid.add_row(f"[bold]{escape(doc['title'] or doc['source'])}[/]")
-    grid.add_row(f"[dim]{escape(doc['source'])} · {len(doc['notes'])} notes · span {_span(doc)}[/]")
-    claims = Table(title="Claims", expand=True)
-    claims.add_column("date", no_wrap=True)
-    claims.add_column("arXiv", no_wrap=True)
-    claims.add_column("claim", overflow="fold")
-    for c in doc["claims"]:
-        claims.add_row(c["date"] or "undated", "\n".join(c["arxiv_ids"]) or "—", escape(c["text"]))
-    grid.add_row(claims)
-    if doc["anchors"]:
-        anchors = Table(title="Anchor papers", expand=True)
-        for name in ("arXiv", "date", "label"):
-            anchors.add_column(name)
-        for a in doc["anchors"]:
-            anchors.add_row(a["arxiv_id"], a["date"] or "—", escape(a["label"] or ""))
-        grid.add_row(anchors)
-    grid.add_row(f"[bold]Notes[/] ({len(doc['notes'])}; summaries in --json)")
-    for n in doc["notes"]:
-        grid.add_row(f"  • {escape(n['title'] or '(untitled) ' + n['summary'][:80] + '…')}")
-    for w in doc["warnings"]:
-        grid.add_row(f"[yellow]warning:[/] {escape(w)}")
-    return grid
+def detail(doc: dict, width: int | None = None) -> str:
+    """One document: its question, claims, anchors and notes, wrapped to the width."""
+    import textwrap
 
+    from .display import relative
+
+    width = max(40, width or terminal_width())
+    wrap = lambda text, indent="", first="": textwrap.wrap(  # noqa: E731
+        neutral(text, one_line=True), width=width, initial_indent=first or indent, subsequent_indent=indent) or [first]
+    out = wrap(doc["title"] or doc["source"])
+    out += wrap(f"{relative(doc['source'])} · {len(doc['notes'])} notes · {len(doc['claims'])} claims · "
+                f"span {_span(doc)}")
+    out += ["", f"Claims ({len(doc['claims'])})"]
+    for i, c in enumerate(doc["claims"], start=1):
+        papers = ", ".join(f"arXiv:{x}" for x in c["arxiv_ids"])
+        when = c["date"] or "undated"
+        out += wrap(f"{c['text']} ({when}{'; ' + papers if papers else ''})", " " * 6, f"  {i:>2}. ")
+    if doc["anchors"]:
+        out += ["", f"Anchor papers ({len(doc['anchors'])})"]
+        for a in doc["anchors"]:
+            out += wrap(f"arXiv:{a['arxiv_id']} ({a['date'] or '?'}) {('— ' + a['label']) if a['label'] else ''}",
+                        " " * 6, "    • ")
+    out += ["", f"Notes ({len(doc['notes'])}; summaries in --json)"]
+    for n in doc["notes"]:
+        out += wrap(n["title"] or "(untitled) " + n["summary"][:80] + "…", " " * 6, "    • ")
+    for w in doc["warnings"]:
+        out += wrap(f"warning: {w}", " " * 2)
+    return "\n".join(line.rstrip() for line in out)

@@ -7,131 +7,220 @@ import sys
 
 import click
 
+from .common import MAX_ID, Number, reply_id_type
+
 _ARCHIVE = click.option("--archive", "archive_path", metavar="FILE", help="SQLite archive [env: RETEST_ARCHIVE].")
+_JSON = click.option("--json", "as_json", is_flag=True, help="Machine-readable output (a JSON array).")
+_COUNT = click.option("-n", "count", type=Number(1, MAX_ID, integer=True), default=20, show_default=True,
+                      metavar="N", help="Show at most N replies.")
 
 
-def _open(path):
-    from ..archive import Archive
+def open_or_explain(path, as_json: bool = False):
+    """The archive for reading, or None after saying that nothing is archived yet (exit 0)."""
+    from ..archive import locate, open_for_reading
 
-    return Archive(path, create=False)
+    archive = open_for_reading(path)
+    if archive is None:
+        if as_json:
+            click.echo("[]")
+        click.echo(f"no replies yet — `retest send` fills the archive at {locate(path)[0]}", err=True)
+    return archive
 
 
 @click.group("archive")
 def command() -> None:
-    """Browse the archive of prompts and replies."""
+    """Browse, search and export the archive of prompts and replies."""
 
 
 @command.command("path")
 @_ARCHIVE
 def path_cmd(archive_path) -> None:
     """Print where the archive lives."""
-    from ..archive import default_path
+    from ..archive import locate
 
-    click.echo(archive_path or default_path())
-
-
-def _line(rec: dict) -> str:
-    first = (rec.get("reply") or rec.get("error") or "").strip().splitlines()
-    preview = first[0][:70] if first else ""
-    tokens = rec["usage"].get("total_tokens")
-    return (f"{rec['id']:>6}  {rec['created_at'][:16].replace('T', ' ')}  {rec['status']:<7}  {rec['model'][:24]:<24}  "
-            f"{(tokens if tokens is not None else '-')!s:>6}  {(rec.get('source') or '(prompt)')[-40:]:<40}  {preview}")
+    click.echo(locate(archive_path)[0])
 
 
-def _print_rows(rows: list[dict], as_json: bool) -> None:
+def _when(stamp: str | None) -> str:
+    return (stamp or "")[:16].replace("T", " ")
+
+
+def _tokens(rec: dict) -> str:
+    total = rec["usage"].get("total_tokens")
+    if total is None:
+        return "-"
+    return f"{'~' if rec['usage'].get('estimated') else ''}{total:,}"
+
+
+def rows_table(rows: list[dict]) -> str:
+    from ..display import first_line, relative
+    from ..views import Col, table
+
+    cols = [Col("id", 2, 12, right=True), Col("created (UTC)", 16, 16), Col("status", 6, 7),
+            Col("model", 5, 30, 1), Col("template", 6, 16, 1), Col("tokens", 6, 10, right=True),
+            Col("source", 8, 60, 2, "middle"), Col("reply", 8, 200, 3)]
+    cells = []
+    for rec in rows:
+        preview = first_line(rec.get("reply") or rec.get("error") or "", 200)
+        cells.append([str(rec["id"]), _when(rec["created_at"]), rec["status"], rec["model"],
+                      rec.get("template") or "(as is)", _tokens(rec), relative(rec.get("source") or "(prompt)"),
+                      preview])
+    return table(cells, cols)
+
+
+def _print_rows(rows: list[dict], as_json: bool, empty: str) -> None:
     if as_json:
-        click.echo(json.dumps([_public(r) for r in rows], ensure_ascii=False, indent=2))
+        click.echo(json.dumps([public(r) for r in rows], ensure_ascii=False, indent=2))
         return
     if not rows:
-        click.echo("no replies", err=True)
+        click.echo(empty, err=True)
         return
-    click.echo(f"{'id':>6}  {'created (UTC)':<16}  {'status':<7}  {'model':<24}  {'tokens':>6}  {'source':<40}  reply")
-    for rec in rows:
-        click.echo(_line(rec))
+    click.echo(rows_table(rows))
 
 
-def _public(rec: dict) -> dict:
-    keys = ("id", "source", "source_sha256", "model", "endpoint", "params", "template", "template_sha256",
-            "prompt", "prompt_sha256", "reply", "status", "finish_reason", "error", "attempts", "latency_ms",
-            "created_at", "finished_at", "usage")
+def public(rec: dict) -> dict:
+    keys = ("id", "source", "source_sha256", "model", "endpoint", "api", "params", "template", "template_sha256",
+            "prompt", "prompt_sha256", "reply", "reasoning", "status", "finish_reason", "error", "note",
+            "attempts", "latency_ms", "created_at", "finished_at", "usage", "verdicts_note")
     return {k: rec.get(k) for k in keys}
 
 
+def _since(value: str | None) -> str | None:
+    if not value:
+        return None
+    import datetime as dt
+
+    try:
+        return dt.datetime.strptime(value, "%Y-%m-%d").date().isoformat()
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date written YYYY-MM-DD", param_hint="--since") from None
+
+
 @command.command("list")
-@click.option("-n", "count", type=click.IntRange(min=1), default=20, show_default=True)
+@_COUNT
 @click.option("--model", help="Only replies from this model.")
-@click.option("--since", metavar="YYYY-MM-DD", help="Only replies created on or after this day.")
-@click.option("--status", type=click.Choice(["ok", "failed", "pending"]))
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--since", metavar="YYYY-MM-DD", help="Only replies created on or after this day (UTC).")
+@click.option("--status", type=click.Choice(["ok", "failed", "pending"]),
+              help="Only replies in this state: ok (a whole reply), failed, or pending (being sent, or in a batch).")
+@_JSON
 @_ARCHIVE
 def list_cmd(count, model, since, status, as_json, archive_path) -> None:
     """The newest replies first."""
-    if since:
-        import datetime as dt
-
-        try:
-            dt.date.fromisoformat(since)
-        except ValueError:
-            raise click.BadParameter(f"{since!r} is not YYYY-MM-DD", param_hint="--since") from None
-    with _open(archive_path) as archive:
-        _print_rows(archive.list(count, model=model, since=since, status=status), as_json)
+    since = _since(since)
+    archive = open_or_explain(archive_path, as_json)
+    if archive is None:
+        return
+    with archive:
+        rows = archive.list(count, model=model, since=since, status=status)
+    _print_rows(rows, as_json, "no replies match" if (model or since or status) else "no replies yet")
 
 
 @command.command("search")
 @click.argument("text")
-@click.option("-n", "count", type=click.IntRange(min=1), default=20, show_default=True)
-@click.option("--json", "as_json", is_flag=True)
+@_COUNT
+@_JSON
 @_ARCHIVE
 def search_cmd(text, count, as_json, archive_path) -> None:
-    """Replies whose text or prompt contains every word of TEXT (full-text search)."""
-    with _open(archive_path) as archive:
-        _print_rows(archive.search(text, count), as_json)
+    """Replies whose text or prompt contains every word of TEXT (full-text search), newest first."""
+    archive = open_or_explain(archive_path, as_json)
+    if archive is None:
+        return
+    with archive:
+        rows = archive.search(text, count)
+    _print_rows(rows, as_json, f"no reply or prompt contains every word of {text!r}")
 
 
 @command.command("show")
-@click.argument("reply_id", type=int)
-@click.option("--json", "as_json", is_flag=True)
+@click.argument("reply_id", type=reply_id_type(), metavar="ID")
+@click.option("--reasoning", is_flag=True, help="Print the model's reasoning text in full (folded by default).")
+@_JSON
 @_ARCHIVE
-def show_cmd(reply_id, as_json, archive_path) -> None:
-    """One reply with its prompt and metadata (Markdown)."""
+def show_cmd(reply_id, reasoning, as_json, archive_path) -> None:
+    """One reply with its prompt, metadata, verdicts and checks (Markdown)."""
+    from ..archive import locate
+    from ..display import for_stream
     from ..errors import RetestError
 
-    with _open(archive_path) as archive:
+    archive = open_or_explain(archive_path)
+    if archive is None:
+        raise RetestError(f"no reply {reply_id}: nothing is archived yet at {locate(archive_path)[0]}")
+    with archive:
         rec = archive.get(reply_id)
         if rec is None:
             raise RetestError(f"no reply {reply_id} in {archive.path}")
         rec["attempt_log"] = archive.attempts(reply_id)
         rec["verdicts"] = archive.verdicts(reply_id)
+        rec["claims"] = archive.prompt_claims(rec["prompt_id"])
+        rec["claim_verdicts"] = archive.claim_verdicts(reply_id)
+        run = archive.run(rec["run_id"]) if rec.get("run_id") else None
     if as_json:
-        out = _public(rec) | {"attempt_log": rec["attempt_log"], "verdicts": rec["verdicts"]}
+        out = public(rec) | {"attempt_log": rec["attempt_log"], "verdicts": rec["verdicts"],
+                             "claims": rec["claims"], "claim_verdicts": rec["claim_verdicts"]}
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
-    click.echo(markdown(rec))
+    sys.stdout.write(for_stream(markdown(rec, reasoning=reasoning, run=run)))
 
 
-def markdown(rec: dict) -> str:
-    usage = rec["usage"]
+def _usage_line(usage: dict) -> str:
+    mark = "~" if usage.get("estimated") else ""
+    parts = [f"{mark}{usage.get('prompt_tokens') if usage.get('prompt_tokens') is not None else '?'} in",
+             f"{mark}{usage.get('completion_tokens') if usage.get('completion_tokens') is not None else '?'} out"]
+    if usage.get("reasoning_tokens"):
+        parts.append(f"{usage['reasoning_tokens']} of them reasoning")
+    if usage.get("cached_tokens"):
+        parts.append(f"{usage['cached_tokens']} prompt tokens cached")
+    text = ", ".join(parts)
+    return text + (" (estimated: the server reported no usage)" if mark else "")
+
+
+def markdown(rec: dict, reasoning: bool = False, run: dict | None = None) -> str:
     meta = [
-        f"- model: `{rec['model']}` at `{rec['endpoint']}`",
+        f"- model: `{rec['model']}` at `{rec['endpoint']}`" + (f" ({rec['api']} API)" if rec.get("api") else ""),
         f"- status: {rec['status']}" + (f" ({rec['finish_reason']})" if rec.get("finish_reason") else ""),
         f"- source: {rec.get('source') or '(a prompt given as is)'}",
         f"- template: {rec.get('template') or '—'}",
         f"- created: {rec['created_at']}" + (f", finished {rec['finished_at']}" if rec.get("finished_at") else ""),
         f"- attempts: {rec['attempts']}" + (f", latency {rec['latency_ms']} ms" if rec.get("latency_ms") else ""),
-        f"- tokens: {usage.get('prompt_tokens') or '?'} in, {usage.get('completion_tokens') or '?'} out",
+        f"- tokens: {_usage_line(rec['usage'])}",
         f"- parameters: {json.dumps(rec['params'], sort_keys=True)}",
         f"- prompt sha256: `{rec['prompt_sha256']}`",
     ]
+    if run and run.get("concurrency_lowest") and run["concurrency_lowest"] < (run.get("concurrency_ceiling") or 0):
+        meta.append(f"- run {run['id']}: at most {run['concurrency_lowest']} at once at the lowest "
+                    f"(ceiling {run['concurrency_ceiling']}; {run.get('note') or 'overload'})")
     if rec.get("error"):
         meta.append(f"- error: {rec['error']}")
-    parts = [f"# Reply {rec['id']}", "", *meta, "", "## Prompt", "", rec["prompt"].rstrip(), "", "## Reply", "",
-             (rec.get("reply") or "(no reply)").rstrip()]
+    if rec.get("note"):
+        meta.append(f"- note: {rec['note']}")
+    parts = [f"# Reply {rec['id']}", "", *meta, "", "## Prompt", "", rec["prompt"].rstrip(), ""]
+    if rec.get("reasoning"):
+        if reasoning:
+            parts += ["## Reasoning", "", rec["reasoning"].rstrip(), ""]
+        else:
+            parts += [f"## Reasoning (folded: {len(rec['reasoning']):,} characters; `--reasoning` shows it)", ""]
+    parts += ["## Reply", "", (rec.get("reply") or "(no reply)").rstrip()]
+    if rec.get("claims"):
+        given = {v["index"]: v for v in rec.get("claim_verdicts") or []}
+        parts += ["", "## Verdicts on the claims sent", ""]
+        for c in rec["claims"]:
+            v = given.get(c["index"])
+            if v:
+                evidence = ", ".join(e for e in v["evidence"]) or "no evidence given"
+                flag = " — **unsupported** (its evidence is suspect)" if v.get("supported") is False else ""
+                parts.append(f"- [{c['index']}] **{v['status']}**{flag}: {c['text']}")
+                parts.append(f"  - evidence: {evidence}" + (f"; note: {v['note']}" if v.get("note") else ""))
+            else:
+                parts.append(f"- [{c['index']}] no verdict: {c['text']}")
+        if rec.get("verdicts_note"):
+            parts.append(f"\n({rec['verdicts_note']})")
     if rec.get("verdicts"):
         parts += ["", "## Cited arXiv IDs (retest check)", ""]
         for v in rec["verdicts"]:
             line = f"- `{v['arxiv_id']}` — **{v['verdict']}**"
             if v.get("detail"):
                 line += f": {v['detail']}"
+            if v.get("online") == "not-found" and v["verdict"] != "not-found":
+                line += " · also not found on arXiv"
             if v.get("online") == "found":
                 line += f" · found: “{v['title']}” ({v.get('first_author') or '?'}, {v.get('published') or '?'})"
             parts.append(line)
@@ -139,21 +228,58 @@ def markdown(rec: dict) -> str:
 
 
 @command.command("export")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "markdown"]), default="jsonl", show_default=True)
-@click.option("--out", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "markdown"]), default="jsonl", show_default=True,
+              help="One JSON object per line, or Markdown documents separated by ---.")
+@click.option("-o", "--out", metavar="FILE", help="Write here instead of stdout (never over the archive itself).")
 @click.option("--all", "include_all", is_flag=True, help="Failed and pending records too, not only replies.")
 @_ARCHIVE
 def export_cmd(fmt, out, include_all, archive_path) -> None:
-    """Every reply, one record each: id, source, model, prompt, prompt_sha256, reply, status, created_at, usage…"""
-    from contextlib import nullcontext
+    """Every reply, one record each: id, source, model, prompt, reply, status, usage, verdicts…"""
+    import os
 
+    from ..archive import locate
+    from ..errors import RetestError
+    from .common import same_file
+
+    where = locate(archive_path)[0]
+    if out:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            if same_file(out, f"{where}{suffix}"):
+                raise RetestError(f"--out {out}: that is the archive's own file{' (' + suffix + ')' if suffix else ''};"
+                                  " choose another file")
+    archive = open_or_explain(archive_path)
+    if archive is None:
+        return
     n = 0
-    with _open(archive_path) as archive, (open(out, "w", encoding="utf-8") if out else nullcontext(sys.stdout)) as fh:
-        for rec in archive.iter_all(None if include_all else "ok"):
-            if fmt == "jsonl":
-                fh.write(json.dumps(_public(rec), ensure_ascii=False) + "\n")
-            else:
-                fh.write(markdown(rec) + "\n---\n\n")
-            n += 1
+    tmp = f"{out}.{os.getpid()}.partial" if out else None
+    try:
+        with archive:
+            fh = open(tmp, "w", encoding="utf-8") if tmp else sys.stdout
+            try:
+                for rec in archive.iter_all(None if include_all else "ok"):
+                    if fmt == "jsonl":
+                        rec_out = public(rec) | {"claim_verdicts": archive.claim_verdicts(rec["id"])}
+                        fh.write(json.dumps(rec_out, ensure_ascii=False) + "\n")
+                    else:
+                        rec["claims"] = archive.prompt_claims(rec["prompt_id"])
+                        rec["claim_verdicts"] = archive.claim_verdicts(rec["id"])
+                        rec["verdicts"] = archive.verdicts(rec["id"])
+                        fh.write(markdown(rec) + "\n---\n\n")
+                    n += 1
+            finally:
+                if tmp:
+                    fh.close()
+        if tmp:
+            os.replace(tmp, out)  # a complete file or none: a failed export never leaves half a file
+    except OSError as exc:
+        if tmp and os.path.exists(tmp):
+            os.unlink(tmp)
+        if tmp:
+            raise RetestError(f"--out {out}: cannot write it ({exc.strerror or exc})") from None
+        raise
+    except BaseException:
+        if tmp and os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
     if out:
         click.echo(f"wrote {n} records to {out}", err=True)

@@ -1,4 +1,4 @@
-"""``retest check``: verdicts on the papers a reply cites, and what it re-tested."""
+"""``retest check``: verdicts on the papers a reply cites, and on the claims it was sent."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from pathlib import Path
 import click
 
 
-def _read(name: str) -> str:
+def _read(name: str, max_size: int = 10) -> str:
     from ..inputs import read_path, read_stdin
 
-    item = read_stdin() if name == "-" else read_path(Path(name))
+    item = read_stdin(max_size * 1024 * 1024) if name == "-" else read_path(Path(name), max_size * 1024 * 1024)
     return item.text
 
 
@@ -25,31 +25,49 @@ def _read(name: str) -> str:
 @click.option("--against", metavar="FILE", help="For a file or stdin: the prompt or document it answered.")
 @click.option("--archive", "archive_path", metavar="FILE", help="SQLite archive [env: RETEST_ARCHIVE].")
 def command(target, as_json, online, as_of, against, archive_path) -> None:
-    """Check the arXiv IDs cited in TARGET: an archived reply's ID, a text file, or - for stdin.
+    """Check TARGET: an archived reply's ID, a text file (./3 for a file named 3), or - for stdin.
 
-    Verdicts: malformed, impossible (dated after the reply), implausible (a
-    number far above what arXiv issued that month), date-mismatch (the reply
-    states another date), not-found (--online), else known (it was in the
-    prompt) or new (the reply surfaced it).
+    Citation verdicts: malformed, impossible (dated after the reply),
+    implausible (a number far above what arXiv issued that month),
+    date-mismatch (the reply states another date), not-found (--online), else
+    known (it was in the prompt) or new (the reply surfaced it). For an
+    archived reply, the verdicts it gives on its prompt's claims are read from
+    its retest_verdicts block, and everything is stored with the reply.
     """
-    from ..check import check
+    from ..check import check, check_archived, store
+    from ..cli import warn
 
-    reply_id = None
-    archive = None
-    if target.isdigit() and not Path(target).exists():
+    is_id = target.isascii() and target.isdigit()
+    if is_id:
         from ..archive import Archive
         from ..errors import RetestError
 
+        if Path(target).exists():
+            warn(f"checking reply {target}; for the file named {target}, write ./{target}")
         reply_id = int(target)
+        if reply_id > 2**63 - 1:
+            raise RetestError(f"no reply {target}: reply IDs are at most {2**63 - 1}")
         archive = Archive(archive_path, create=False)
-        rec = archive.get(reply_id)
-        if rec is None:
-            raise RetestError(f"no reply {reply_id} in {archive.path}")
-        if rec["status"] != "ok":
-            raise RetestError(f"reply {reply_id} has no text to check (status {rec['status']})")
-        reply, prompt = rec["reply"], rec["prompt"]
-        when = as_of.date() if as_of else _day(rec["finished_at"] or rec["created_at"])
-        label = f"reply {reply_id}"
+        try:
+            rec = archive.get(reply_id)
+            if rec is None:
+                raise RetestError(f"no reply {reply_id} in {archive.path}")
+            if rec["status"] != "ok":
+                raise RetestError(f"reply {reply_id} has no text to check (status {rec['status']})")
+            when = as_of.date() if as_of else None
+            report = check_archived(archive, reply_id, as_of=when, save=False)
+            offline_problem = _online(report, archive, archive_path) if online else None
+            label = f"reply {reply_id}"
+            _print(report, label, True, as_json)
+            try:
+                store(archive, reply_id, report)
+            except Exception as exc:  # noqa: BLE001 — the report is printed; only keeping it failed
+                from ..archive.connection import sqlite_problem
+
+                problem = sqlite_problem(exc) if hasattr(exc, "sqlite_errorcode") else str(exc)
+                warn(f"warning: the verdicts were not stored in {archive.path} ({problem})")
+        finally:
+            archive.close()
     else:
         import datetime as dt
 
@@ -57,35 +75,35 @@ def command(target, as_json, online, as_of, against, archive_path) -> None:
         prompt = _read(against) if against else None
         when = as_of.date() if as_of else dt.date.today()
         label = "<stdin>" if target == "-" else target
-    report = check(reply, prompt=prompt, as_of=when)
-
-    offline_problem = None
-    if online:
-        offline_problem = _online(report, archive, archive_path)
-    if archive is not None:
-        archive.save_verdicts(reply_id, report.cited)
-        archive.close()
-    if as_json:
-        click.echo(json.dumps({"target": label, **report.to_dict()}, ensure_ascii=False, indent=2))
-    else:
-        click.echo(render(report, label, bool(prompt)))
+        report = check(reply, prompt=prompt, as_of=when)
+        offline_problem = _online(report, None, archive_path) if online else None
+        _print(report, label, bool(prompt), as_json)
     if offline_problem:
-        click.echo(f"retest: warning: {offline_problem}; the verdicts above are offline only", err=True)
+        warn(f"warning: {offline_problem}; the verdicts above are offline only")
         sys.exit(1)
 
 
-def _day(stamp: str):
-    import datetime as dt
+def _print(report, label: str, had_prompt: bool, as_json: bool) -> None:
+    from ..display import for_stream
 
-    return dt.datetime.fromisoformat(stamp).date()
+    if as_json:
+        click.echo(json.dumps({"target": label, **report.to_dict()}, ensure_ascii=False, indent=2))
+    else:
+        from ..display import terminal_width
+
+        click.echo(for_stream(render(report, label, had_prompt, terminal_width())))
 
 
 def _online(report, archive, archive_path) -> str | None:
     """Look the checkable IDs up; return a problem to report, if any."""
     from ..archive import Archive, ArchiveError
     from ..arxiv_api import OfflineError, verify
+    from ..check import apply_online, refresh_evidence
+    from ..cli import warn
 
     ids = [c.id for c in report.cited if c.verdict not in ("malformed", "impossible")]
+    ids += [e["id"] for c in report.claims for e in c.evidence_check
+            if e.get("id") and e["verdict"] == "unchecked" and e["id"] not in ids]
     if not ids:
         return None
     cache = archive
@@ -93,31 +111,47 @@ def _online(report, archive, archive_path) -> str | None:
         try:
             cache = Archive(archive_path)
         except ArchiveError as exc:
-            click.echo(f"retest: warning: no cache for --online ({exc})", err=True)
+            warn(f"warning: no cache for --online ({exc})")
     try:
-        results, _ = verify(ids, cache)
+        results, client = verify(ids, cache)
     except OfflineError as exc:
         return str(exc)
     finally:
         if cache is not None and cache is not archive:
             cache.close()
-    from ..check import apply_online
-
     apply_online(report, results)
+    refresh_evidence(report)
+    if client is not None and client.problems:
+        return "; ".join(client.problems)
     return None
 
 
-def _cite_line(c) -> str:
-    head = f"  arXiv:{c.id:<18} {c.implied_date or '':<8} {c.verdict}"
-    if c.detail:
-        head += f" — {c.detail}"
+def _cite_line(c, width: int) -> list[str]:
+    head = f"  arXiv:{c.id:<16} {c.implied_date or '':<7} {c.verdict}" + (f" — {c.detail}" if c.detail else "")
+    lines = [head]
+    if c.online == "not-found" and c.verdict != "not-found":
+        lines.append("      also not found on arXiv")
     if c.online == "found":
         who = f"{c.first_author}, " if c.first_author else ""
-        head += f"\n      found: “{c.title}” ({who}{c.published or '?'})"
-    return head
+        lines.append(f"      found: “{c.title}” ({who}{c.published or '?'})")
+    return [_wrap(line, width, 6) for line in lines]
 
 
-def render(report, label: str, had_prompt: bool) -> str:
+def _wrap(line: str, width: int, hang: int | None = None) -> str:
+    import textwrap
+
+    from ..display import neutral
+
+    indent = len(line) - len(line.lstrip())
+    rest = " " * (hang if hang is not None else indent + 4)
+    return "\n".join(textwrap.wrap(neutral(line.strip(), one_line=True), width=max(20, width),
+                                   initial_indent=" " * indent, subsequent_indent=rest)) or line
+
+
+def render(report, label: str, had_prompt: bool, width: int = 80) -> str:
+    from ..display import neutral
+
+    width = max(40, width)
     cited = report.cited
     lines = [f"{label}: {len(cited)} arXiv citation(s) checked as of {report.as_of}"]
     groups = [
@@ -127,17 +161,32 @@ def render(report, label: str, had_prompt: bool) -> str:
     ]
     for title, items in groups:
         if items:
-            lines += ["", f"{title} ({len(items)}):", *(_cite_line(c) for c in items)]
+            lines += ["", f"{title} ({len(items)}):"]
+            for c in items:
+                lines += _cite_line(c, width)
     if not cited:
         lines.append("  (the reply cites no arXiv IDs)")
     if report.claims:
+        with_verdict = [c for c in report.claims if c.status]
         done = sum(c.addressed for c in report.claims)
-        lines += ["", f"Claims re-tested: {done} of {len(report.claims)}"]
+        lines += ["", f"Claims re-tested: {done} of {len(report.claims)}"
+                  + (f" ({len(with_verdict)} with a verdict)" if with_verdict else "")]
         for c in report.claims:
-            mark = "✓" if c.addressed else "✗ not mentioned:"
-            text = c.text if len(c.text) <= 90 else c.text[:89] + "…"
-            via = f"  (via {', '.join(c.via)})" if c.via else ""
-            lines.append(f"  {mark} [{c.index}] {text}{via}")
+            if c.status:
+                support = " · unsupported: its evidence is suspect" if c.supported is False else ""
+                mark = f"{c.status.upper()}{support}"
+            else:
+                mark = "✓ mentioned" if c.addressed else "✗ not mentioned"
+            text = neutral(c.text, one_line=True)
+            lines.append(_wrap(f"  [{c.index}] {mark}: {text}", width))
+            if c.note:
+                lines.append(_wrap(f"      note: {neutral(c.note, one_line=True)}", width))
+            if c.via and not c.status:
+                lines.append(_wrap(f"      via {', '.join(c.via)}", width))
+        if report.verdicts_problem:
+            lines.append(_wrap(f"  (no verdicts: {report.verdicts_problem})", width))
+        for w in report.verdicts_warnings:
+            lines.append(_wrap(f"  warning: {w}", width))
     elif not had_prompt:
         lines += ["", "(give --against PROMPT to see which claims the reply re-tested)"]
     return "\n".join(lines)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 import click
 
 _VAR = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.S)
+MAX_ID = 2**63 - 1  # SQLite's largest integer
 
 
 def parse_vars(values: tuple[str, ...]) -> dict[str, str]:
@@ -19,8 +21,40 @@ def parse_vars(values: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
+class Number(click.ParamType):
+    """A finite number in a range: ``nan`` and ``inf`` are refused, as they compare as anything."""
+
+    name = "number"
+
+    def __init__(self, low: float | None = None, high: float | None = None, integer: bool = False):
+        self.low, self.high, self.integer = low, high, integer
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            number = value
+        else:
+            try:
+                number = int(value, 10) if self.integer else float(value)
+            except (TypeError, ValueError):
+                kind = "a whole number" if self.integer else "a number"
+                self.fail(f"{value!r} is not {kind}", param, ctx)
+        if not self.integer and not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        if (self.low is not None and number < self.low) or (self.high is not None and number > self.high):
+            low = "" if self.low is None else f"{self.low:g}"
+            high = "" if self.high is None else f"{self.high:g}"
+            span = f"from {low} to {high}" if low and high else (f"at least {low}" if low else f"at most {high}")
+            self.fail(f"{value} is out of range (give a number {span})", param, ctx)
+        return number
+
+
+def reply_id_type() -> Number:
+    return Number(1, MAX_ID, integer=True)
+
+
 def read_documents(paths: tuple[str, ...], max_size: int = 10) -> tuple[list, int]:
     """Parse every document under ``paths``; report each failure on one line."""
+    from ..cli import message
     from ..errors import InputError
     from ..extract import extract_paths
 
@@ -28,10 +62,17 @@ def read_documents(paths: tuple[str, ...], max_size: int = 10) -> tuple[list, in
     for item in extract_paths(paths, max_size * 1024 * 1024):
         if isinstance(item, InputError):
             failed += 1
-            click.echo(f"retest: error: {item}", err=True)
+            click.echo(f"retest: error: {message(item)}", err=True)
         else:
             docs.append(item)
     return docs, failed
+
+
+def max_size_option(f):
+    from ..inputs import MAX_SIZE_MB
+
+    return click.option("--max-size", type=Number(1, MAX_SIZE_MB, integer=True), default=10, show_default=True,
+                        metavar="MB", help="Refuse documents larger than this.")(f)
 
 
 def template_options(f):
@@ -43,3 +84,25 @@ def template_options(f):
     f = click.option("-t", "--template", default="retest", show_default=True, metavar="NAME|FILE",
                      help="Template name (see `retest templates`) or path to a .j2 file.")(f)
     return f
+
+
+def write_file(path, text: str, label: str) -> None:
+    """Write ``text`` to ``path``; a failure is one line naming the option and the file."""
+    from pathlib import Path
+
+    from ..errors import RetestError
+
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise RetestError(f"{label} {path}: cannot write it ({exc.strerror or exc})") from None
+
+
+def same_file(a, b) -> bool:
+    """Whether two paths name the same file (or would, once created)."""
+    import os
+
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)

@@ -6,20 +6,24 @@ import sys
 
 import click
 
+from .common import max_size_option
+
 
 @click.command("extract")
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--json", "fmt", flag_value="json", help="One JSON array of documents.")
 @click.option("--jsonl", "fmt", flag_value="jsonl", help="One JSON object per line.")
-@click.option("--max-size", type=click.IntRange(min=1), default=10, show_default=True, metavar="MB",
-              help="Refuse files larger than this.")
+@max_size_option
 def command(paths: tuple[str, ...], fmt: str | None, max_size: int) -> None:
-    """Extract the claims, dates and papers from inquiring lines.
+    """Extract the question, notes, dated claims and papers from inquiring lines.
 
     PATHS are files, folders (searched for *.txt and *.md) or - for stdin.
+    Plain text as copied from the library's page and Markdown exports are both
+    read; see the README for the layouts and link forms recognised.
     """
     import json
 
+    from ..cli import message
     from ..errors import InputError
     from ..extract import extract_paths
 
@@ -34,7 +38,7 @@ def command(paths: tuple[str, ...], fmt: str | None, max_size: int) -> None:
     for item in extract_paths(paths, max_size * 1024 * 1024, raw=True):
         if isinstance(item, InputError):
             bad += 1
-            click.echo(f"retest: error: {item}", err=True)
+            click.echo(f"retest: error: {message(item)}", err=True)
             continue
         if fmt == "jsonl":
             out.write(json.dumps(item, ensure_ascii=False) + "\n")
@@ -46,6 +50,6 @@ def command(paths: tuple[str, ...], fmt: str | None, max_size: int) -> None:
     if fmt == "json":
         out.write("\n]\n" if good else "]\n")
     elif table is not None and good:
-        table.print()
+        out.write(table.render() + "\n")
     if bad:
         sys.exit(2 if good == 0 else 1)

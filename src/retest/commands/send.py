@@ -6,38 +6,51 @@ import sys
 
 import click
 
-from .common import parse_vars, read_documents, template_options
+from .common import Number, max_size_option, parse_vars, read_documents, template_options
 
 
-def _jobs_from_prompt_file(name: str) -> list:
-    from pathlib import Path
+def endpoint_options(f):
+    """Where requests go and how they are asked: shared by ``send`` and ``batch``."""
+    f = click.option("--archive", "archive_path", metavar="FILE", help="SQLite archive [env: RETEST_ARCHIVE].")(f)
+    f = click.option("--max-output-tokens", type=Number(1, 10_000_000, integer=True), metavar="N",
+                     help="Ask the model for at most N tokens of reply.")(f)
+    f = click.option("--temperature", type=Number(0, 2), metavar="X",
+                     help="Sampling temperature, 0 to 2 (default: the server's).")(f)
+    f = click.option("--system", metavar="TEXT", help="A system message (Responses API: instructions).")(f)
+    f = click.option("--api", type=click.Choice(["chat", "responses"]), default=None,
+                     help="Wire protocol: /v1/chat/completions or /v1/responses [env: RETEST_API; default chat].")(f)
+    f = click.option("--base-url", metavar="URL", help="OpenAI-compatible endpoint [env: OPENAI_BASE_URL; "
+                     "default https://api.openai.com/v1]. The key comes from OPENAI_API_KEY.")(f)
+    f = click.option("-m", "--model", "models", multiple=True, metavar="MODEL",
+                     help="Model to ask; repeat to ask several [env: RETEST_MODEL].")(f)
+    return f
 
-    from ..inputs import read_path, read_stdin
-    from ..send import Job
 
-    item = read_stdin() if name == "-" else read_path(Path(name))
-    return [Job(text=item.text.strip() + "\n", label=item.source, source=None)]
+class Progress:
+    """Events → a progress bar on stderr (many prompts) or a live reply on stdout (one)."""
 
-
-class _Progress:
-    """Events → a rich progress bar on stderr (many prompts) or a live reply (one)."""
-
-    def __init__(self, total: int, live_reply: bool, checker=None):
+    def __init__(self, total: int, live_reply: bool, models: list[str]):
         self.total = total
         self.live_reply = live_reply
-        self.checker = checker
-        self.suspect = 0
-        self.counts = {"ok": 0, "failed": 0, "skipped": 0, "busy": 0}
+        self.models = models
+        self.counts = {"ok": 0, "failed": 0, "skipped": 0, "busy": 0, "batched": 0}
         self.in_retry: set[int] = set()
         self.tokens = 0
+        self.estimated = False
+        self.at_once = None
+        self.waiting_for = 0
+        self.said = False
         self.bar = None
+        self.run = None
         if total > 1:
             from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+            from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+            from rich.progress import Progress as Bar
+            from rich.table import Column
 
-            self.bar = Progress(
-                TextColumn("sending"), BarColumn(), MofNCompleteColumn(),
-                TextColumn("{task.fields[status]}"), TimeElapsedColumn(),
+            self.bar = Bar(
+                TextColumn("sending"), BarColumn(bar_width=16), MofNCompleteColumn(), TimeElapsedColumn(),
+                TextColumn("{task.fields[status]}", table_column=Column(no_wrap=True, overflow="ellipsis")),
                 console=Console(stderr=True), transient=False,
             )
             self.task = self.bar.add_task("send", total=total, status="")
@@ -53,12 +66,21 @@ class _Progress:
             self.bar.stop()
 
     def _refresh(self) -> None:
-        if self.bar:
-            c = self.counts
-            status = (f"done {c['ok']} · failed {c['failed']} · retrying {len(self.in_retry)} · "
-                      f"skipped {c['skipped'] + c['busy']} · {self.tokens:,} tokens")
-            done = sum(c.values())
-            self.bar.update(self.task, completed=done, status=status)
+        if not self.bar:
+            return
+        c = self.counts
+        parts = [f"ok {c['ok']}", f"failed {c['failed']}"]
+        if self.in_retry:
+            parts.append(f"retrying {len(self.in_retry)}")
+        skipped = c["skipped"] + c["busy"] + c["batched"]
+        if skipped:
+            parts.append(f"skipped {skipped}")
+        if self.waiting_for:
+            parts.append(f"waiting for another run {self.waiting_for}")
+        if self.at_once is not None:
+            parts.append(f"at once {self.at_once}")
+        parts.append(f"{'~' if self.estimated else ''}{self.tokens:,} tokens")
+        self.bar.update(self.task, completed=sum(c.values()), status=" · ".join(parts))
 
     # Events protocol
     def started(self, job) -> None:
@@ -66,172 +88,280 @@ class _Progress:
 
     def delta(self, job, text: str) -> None:
         if self.live_reply:
-            sys.stdout.write(text)
+            from ..display import neutral
+
+            sys.stdout.write(neutral(text))
             sys.stdout.flush()
 
     def retrying(self, job, attempt: int, error: str, wait: float) -> None:
+        from ..cli import warn
+
         self.in_retry.add(id(job))
         if self.live_reply:
             sys.stdout.write("\n")
         if not self.bar:
-            click.echo(f"retest: attempt {attempt} failed ({error}); retrying in {wait:.1f}s", err=True)
+            warn(f"attempt {attempt} failed ({error}); retrying in {wait:.1f}s")
         self._refresh()
 
     def finished(self, outcome) -> None:
         self.in_retry.discard(id(outcome.job))
-        if self.checker and outcome.status == "ok":
-            self.suspect += self.checker(outcome)
         self.counts[outcome.status] = self.counts.get(outcome.status, 0) + 1
-        self.tokens += (outcome.usage or {}).get("total_tokens") or 0
+        if outcome.status == "ok":
+            self.tokens += (outcome.usage or {}).get("total_tokens") or 0
+            self.estimated |= bool((outcome.usage or {}).get("estimated"))
+        if self.run is not None and self.run.limiter.level != self.run.limiter.ceiling:
+            self.at_once = self.run.limiter.level
         self._refresh()
+
+    def level_changed(self, level: int, reason: str | None) -> None:
+        self.at_once = level
+        if reason and not self.said:
+            self.said = True
+            from ..cli import message
+
+            line = f"retest: the server {reason}; sending fewer at once (now {level})"
+            if self.bar:
+                self.bar.console.print(message(line), markup=False, highlight=False)
+            else:
+                click.echo(message(line), err=True)
+        self._refresh()
+
+    def waiting_changed(self, delta: int) -> None:
+        self.waiting_for += delta
+        self._refresh()
+
+    def input_failed(self, label: str, text: str) -> None:
+        from ..cli import message
+
+        line = f"retest: error: {message(text)}"
+        if self.bar:
+            self.bar.console.print(line, markup=False, highlight=False)
+        else:
+            click.echo(line, err=True)
 
 
 @click.command("send")
 @click.argument("paths", nargs=-1)
 @template_options
 @click.option("--prompt", "prompt_file", metavar="FILE|-", help="Send this already-built prompt as is.")
-@click.option("-m", "--model", metavar="MODEL", help="Model name [env: RETEST_MODEL].")
-@click.option("--base-url", metavar="URL", help="OpenAI-compatible endpoint [env: OPENAI_BASE_URL; "
-              "default https://api.openai.com/v1]. The key comes from OPENAI_API_KEY.")
-@click.option("--system", metavar="TEXT", help="A system message sent before each prompt.")
-@click.option("--temperature", type=click.FloatRange(0, 2), metavar="X")
-@click.option("--max-output-tokens", type=click.IntRange(min=1), metavar="N")
+@endpoint_options
 @click.option("--max-tokens", type=click.IntRange(min=1), metavar="N", help="Fit each prompt into N tokens first.")
-@click.option("-j", "--concurrency", type=click.IntRange(1, 256), default=4, show_default=True)
-@click.option("--max-attempts", type=click.IntRange(1, 50), default=6, show_default=True,
+@click.option("-j", "--concurrency", type=Number(1, 256, integer=True), default=4, show_default=True, metavar="N",
+              help="Most requests in flight at once; fewer while the server shows overload.")
+@click.option("--max-attempts", type=Number(1, 50, integer=True), default=6, show_default=True, metavar="N",
               help="Attempts per prompt, counting the first.")
-@click.option("--timeout", type=click.FloatRange(min=1), default=600, show_default=True, metavar="SECONDS",
-              help="Give up on one attempt after this long.")
-@click.option("--backoff", type=click.FloatRange(min=0), default=0.5, show_default=True, metavar="SECONDS",
+@click.option("--timeout", type=Number(1, 86_400), default=600, show_default=True, metavar="SECONDS",
+              help="Give up on one attempt after this long, however slowly the reply trickles in.")
+@click.option("--backoff", type=Number(0, 60), default=0.5, show_default=True, metavar="SECONDS",
               help="Base of the exponential backoff between attempts (a server's Retry-After wins).")
-@click.option("--archive", "archive_path", metavar="FILE", help="SQLite archive [env: RETEST_ARCHIVE].")
 @click.option("--force", is_flag=True, help="Send even prompts already answered with these settings.")
-@click.option("--dry-run", is_flag=True, help="Render and count every prompt; send nothing.")
+@click.option("--dry-run", is_flag=True, help="Render and count every prompt; send nothing (no key needed).")
 @click.option("--no-stream", is_flag=True, help="Ask for whole replies instead of streams.")
 @click.option("--check", "check_replies", is_flag=True,
-              help="Check the arXiv IDs each reply cites as it arrives (offline; see `retest check`).")
-def command(paths, template, variables, today, prompt_file, model, base_url, system, temperature,
-            max_output_tokens, max_tokens, concurrency, max_attempts, timeout, backoff, archive_path, force,
-            dry_run, no_stream, check_replies):
+              help="Check each reply's arXiv IDs and verdicts as it arrives (offline; see `retest check`).")
+@max_size_option
+def command(paths, template, variables, today, prompt_file, models, base_url, api, system, temperature,
+            max_output_tokens, archive_path, max_tokens, concurrency, max_attempts, timeout, backoff, force,
+            dry_run, no_stream, check_replies, max_size):
     """Send prompts built from PATHS (or --prompt FILE) and archive every reply.
 
-    A prompt already answered by the same model, endpoint and parameters is
-    skipped unless --force; an interrupted run, re-run, finishes the rest.
-    Exit status: 0 when every prompt has a reply, 1 when some failed after
-    retries, 2 for unusable input or configuration.
+    Every prompt goes to every --model. A prompt already answered by the same
+    model, endpoint and parameters is skipped unless --force; an interrupted
+    run, re-run, finishes the rest. Exit status: 0 when every prompt has a
+    reply, 1 when some failed after retries, 2 for unusable input or settings.
     """
     from ..endpoint import Settings
 
     if bool(paths) == bool(prompt_file):
         raise click.UsageError("give document PATHS or --prompt FILE (one of them)")
-    settings = Settings.from_env(
-        model=model, base_url=base_url, system=system, temperature=temperature,
+    settings = Settings.for_models(
+        models, base_url=base_url, api=api, system=system, temperature=temperature,
         max_output_tokens=max_output_tokens, stream=not no_stream, concurrency=concurrency,
         max_attempts=max_attempts, timeout=timeout, wait_multiplier=backoff,
     )
-    settings.check()
+    settings[0].check(need_key=not dry_run)
     failed_inputs = 0
     if prompt_file:
-        jobs, total = _jobs_from_prompt_file(prompt_file), 1
+        prompts, total = _prompt_file(prompt_file), 1
     else:
-        jobs, total, failed_inputs = _build_jobs(paths, template, parse_vars(variables), today, settings.model,
-                                                 max_tokens)
+        prompts, total, failed_inputs = build_prompts(paths, template, parse_vars(variables), today,
+                                                      settings[0].model, max_tokens, max_size)
     if not total:
         sys.exit(2)
     if dry_run:
-        _dry_run(list(jobs), settings, archive_path)
-        sys.exit(1 if failed_inputs else 0)
-    code = _send(jobs, total, settings, archive_path, force, check_replies)
+        bad = dry_run_report(prompts, settings, archive_path)
+        sys.exit(1 if failed_inputs or bad else 0)
+    code = _send(prompts, total, settings, archive_path, force, check_replies)
     sys.exit(max(code, 1 if failed_inputs else 0))
 
 
-def _build_jobs(paths, template, variables, today, model, max_tokens):
-    """Documents are read now; their prompts are built one by one as senders ask for them."""
-    from ..build import build
+def _prompt_file(name: str) -> list:
+    from pathlib import Path
+
+    from ..inputs import read_path, read_stdin
     from ..send import Job
+
+    item = read_stdin() if name == "-" else read_path(Path(name))
+    return [Job(text=item.text.strip() + "\n", label=item.source, source=None)]
+
+
+def build_prompts(paths, template, variables, today, model, max_tokens, max_size=10):
+    """Documents are read now; their prompts are built one by one as senders ask for them."""
+    from ..build import BudgetError, build
+    from ..send import InputFailure
     from ..templates import find
 
     tpl = find(template)
-    docs, failed = read_documents(paths)
+    docs, failed = read_documents(paths, max_size)
     day = today.date() if today else None
     kw = dict(today=day, variables=variables, max_tokens=max_tokens, model=model)
     groups = ([docs] if docs else []) if tpl.kind == "corpus" else [[d] for d in docs]
 
-    def jobs():
+    def prompts():
+        from ..cli import warn
+
         for group in groups:
-            p = build(group, tpl, **kw)
+            label = group[0].source if len(group) == 1 else "corpus"
+            try:
+                p = build(group, tpl, **kw)
+            except BudgetError as exc:
+                yield InputFailure(label, f"{label}: {exc}")
+                continue
             for item in p.dropped:
-                click.echo(f"retest: {p.source}: dropped to fit --max-tokens: {item}", err=True)
-            yield Job.from_prompt(p)
+                warn(f"{label}: dropped to fit --max-tokens: {item}")
+            yield p
 
-    return jobs(), len(groups), failed
-
-
-def _dry_run(jobs, settings, archive_path) -> None:
-    from pathlib import Path
-
-    from ..archive import Archive, ArchiveError, default_path
-
-    path = Path(archive_path) if archive_path else default_path()
-    archive = None
-    if path.exists():
-        try:
-            archive = Archive(path, create=False)
-        except ArchiveError:
-            archive = None
-    skip = 0
-    for job in jobs:
-        done = archive is not None and archive.answered(job.sha256, settings.params_sha256)
-        skip += done
-        tokens = f"{job.tokens:,} tokens" if job.tokens is not None else "? tokens"
-        note = "  (already archived: would skip)" if done else ""
-        click.echo(f"would send {job.label}: {tokens}, template {job.template or '(none)'}{note}")
-    total = sum(j.tokens or 0 for j in jobs)
-    click.echo(f"dry run: {len(jobs) - skip} of {len(jobs)} prompts ({total:,} prompt tokens) would go to "
-               f"{settings.model} at {settings.endpoint}; nothing was sent", err=True)
+    return prompts(), len(groups), failed
 
 
-def _checker(archive):
-    """Offline check of each reply against its own prompt; verdicts go into the archive."""
+def dry_run_report(prompts, settings, archive_path) -> int:
+    """What would be sent, and how many tokens; touches neither key nor network. Returns failures."""
+    from ..archive import ArchiveError, open_for_reading
+    from ..cli import message
+    from ..send import InputFailure, Job
+    from ..tokens import counter
+
+    try:
+        archive = open_for_reading(archive_path)
+    except ArchiveError:
+        archive = None
+    would = skip = total_tokens = bad = 0
+    estimated = False
+    labels = set()
+    try:
+        for p in prompts:
+            if isinstance(p, InputFailure):
+                click.echo(f"retest: error: {message(p)}", err=True)
+                bad += 1
+                continue
+            for s in settings:
+                job = p if isinstance(p, Job) else Job.from_prompt(p, s)
+                count = counter(s.model)
+                tokens = count.count(job.text)
+                estimated |= count.fallback
+                labels.add(count.label)
+                done = archive is not None and archive.answered(job.sha256, s.params_sha256)
+                skip += done
+                would += not done
+                total_tokens += 0 if done else tokens
+                note = "  (already archived: would skip)" if done else ""
+                approx = "~" if count.fallback else ""
+                click.echo(message(f"would send {job.label} to {s.model}: {approx}{tokens:,} tokens, "
+                                   f"template {job.template or '(none)'}{note}"))
+    finally:
+        if archive is not None:
+            archive.close()
+    models = ", ".join(s.model for s in settings)
+    approx = "~" if estimated else ""
+    unit = "prompts" if len(settings) == 1 else f"requests ({len(settings)} models)"
+    click.echo(f"dry run: {would} of {would + skip} {unit} ({approx}{total_tokens:,} prompt tokens; "
+               f"{'; '.join(sorted(labels)) or 'no prompts'}) would go to {models} at {settings[0].endpoint}; "
+               "nothing was sent", err=True)
+    return bad
+
+
+def _checker():
+    """Offline check of each reply against the claims its prompt sent; stored with the reply."""
     import datetime as dt
 
-    from ..check import check
+    from ..check import check_archived
 
-    def run_check(outcome) -> int:
-        report = check(outcome.reply, prompt=outcome.job.text, as_of=dt.date.today())
-        archive.save_verdicts(outcome.reply_id, report.cited)
-        return report.suspect_count
+    def run_check(archive, outcome) -> dict:
+        report = check_archived(archive, outcome.reply_id, as_of=dt.date.today())
+        return {"suspect": report.suspect_count, "verdicts": sum(1 for c in report.claims if c.status),
+                "claims": len(report.claims)}
 
     return run_check
 
 
-def _send(jobs, total, settings, archive_path, force, check_replies=False) -> int:
+def _send(prompts, total, settings, archive_path, force, check_replies=False) -> int:
     import asyncio
 
     from ..archive import Archive
-    from ..send import run
+    from ..cli import message, warn
+    from ..display import for_stream
+    from ..send import Run
 
-    live = total == 1 and settings.stream and sys.stdout.isatty()
-    with Archive(archive_path) as archive, _Progress(total, live) as progress:
-        if check_replies:
-            progress.checker = _checker(archive)
-        outcomes = asyncio.run(run(jobs, settings, archive, force=force, events=progress))
+    jobs = total * len(settings)
+    live = jobs == 1 and settings[0].stream and sys.stdout.isatty()
+    with Archive(archive_path) as archive, Progress(jobs, live, [s.model for s in settings]) as progress:
+        run = Run(settings, archive, force=force, events=progress, keep_single=jobs == 1,
+                  after_reply=_checker() if check_replies else None)
+        progress.run = run
+        summary = asyncio.run(run.run(prompts))
         path = archive.path
-    by = {k: [o for o in outcomes if o.status == k] for k in ("ok", "failed", "skipped", "busy")}
-    if total == 1 and by["ok"] and not live:
-        sys.stdout.write(by["ok"][0].reply.rstrip("\n") + "\n")
-    elif live and by["ok"]:
+    single = summary.single
+    if single is not None and single.reply is not None and not (live and single.status == "ok"):
+        sys.stdout.write(for_stream(single.reply.rstrip("\n") + "\n"))
+    elif live and single is not None:
         sys.stdout.write("\n")
-    if total == 1 and by["skipped"]:
-        skipped = by["skipped"][0]
-        sys.stdout.write(skipped.reply.rstrip("\n") + "\n")
-        click.echo(f"retest: already answered with these settings: reply {skipped.reply_id}, printed from the "
-                   "archive (use --force to send again)", err=True)
-    for o in by["failed"]:
-        click.echo(f"retest: failed: {o.job.label}: {o.error}", err=True)
-    tokens = sum((o.usage or {}).get("total_tokens") or 0 for o in by["ok"])
-    busy = f", {len(by['busy'])} in progress elsewhere" if by["busy"] else ""
-    checked = f" · {progress.suspect} suspect citation(s)" if check_replies else ""
-    click.echo(f"{len(by['ok'])} sent, {len(by['skipped'])} skipped (already archived), "
-               f"{len(by['failed'])} failed{busy} · {tokens:,} tokens{checked} · archive {path}", err=True)
-    return 1 if by["failed"] else 0
+    sys.stdout.flush()
+    if single is not None and single.status == "skipped":
+        warn(f"already answered with these settings: reply {single.reply_id}, printed from the archive "
+             "(use --force to send again)")
+    for o in summary.failed:
+        click.echo(f"retest: failed: {message(o.job.label)} ({o.model}): {message(o.error or '')}", err=True)
+    if summary.cut:
+        ids = ", ".join(str(o.reply_id) for o in summary.cut)
+        limit = settings[0].max_output_tokens
+        where = f"--max-output-tokens {limit}" if limit else "the model's output limit"
+        warn(f"{len(summary.cut)} repl{'y was' if len(summary.cut) == 1 else 'ies were'} cut at {where}: "
+             f"id{'s' if len(summary.cut) > 1 else ''} {ids}")
+    if summary.lowest < settings[0].concurrency:
+        warn(f"the server showed overload ({_reasons(summary.overloads)}); at most {summary.lowest} at once at "
+             f"the lowest, {summary.level} at the end")
+    click.echo(_summary_line(summary, settings, path, check_replies), err=True)
+    return 1 if summary.failed else 0
+
+
+def _reasons(reasons) -> str:
+    return ", ".join(f"{reason} ×{n}" for reason, n in reasons.most_common()) or "no detail"
+
+
+def _summary_line(summary, settings, path, checked_too: bool = False) -> str:
+    from ..display import relative
+
+    def part(model=None) -> str:
+        def n(status):
+            return sum(v for (m, s), v in summary.counts.items() if s == status and (model is None or m == model))
+
+        text = f"{n('ok')} sent, {n('skipped')} skipped (already archived), {n('failed')} failed"
+        if n("busy"):
+            text += f", {n('busy')} in progress elsewhere"
+        if n("batched"):
+            text += f", {n('batched')} in an open batch (`retest batch collect`)"
+        return text
+
+    if len(settings) > 1:
+        head = " · ".join(f"{s.model}: {part(s.model)}" for s in settings)
+    else:
+        head = part()
+    tokens = f"{'~' if summary.tokens_estimated else ''}{summary.tokens:,} tokens"
+    if summary.tokens_estimated:
+        tokens += " (estimated: the server reported no usage)"
+    failed_inputs = f" · {summary.input_failures} document(s) could not be built" if summary.input_failures else ""
+    checked = ""
+    if checked_too:
+        checked = (f" · {summary.checked['suspect']} suspect citation(s) · verdicts on "
+                   f"{summary.checked['verdicts']} of {summary.checked['claims']} claims")
+    return f"{head}{failed_inputs} · {tokens}{checked} · archive {relative(str(path))}"

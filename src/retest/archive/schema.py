@@ -95,7 +95,106 @@ MIGRATIONS: list[str] = [
         fetched_at TEXT NOT NULL
     );
     """,
+    # 3: claims that travel with prompts, verdicts per claim, reply detail, runs, batches
+    """
+    ALTER TABLE replies ADD COLUMN api TEXT;
+    ALTER TABLE replies ADD COLUMN reasoning TEXT;
+    ALTER TABLE replies ADD COLUMN reasoning_tokens INTEGER;
+    ALTER TABLE replies ADD COLUMN cached_tokens INTEGER;
+    ALTER TABLE replies ADD COLUMN usage_estimated INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE replies ADD COLUMN note TEXT;
+    ALTER TABLE replies ADD COLUMN verdicts_note TEXT;
+    ALTER TABLE replies ADD COLUMN run_id INTEGER;
+    CREATE INDEX replies_by_created ON replies(created_at);
+    CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        command TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        endpoint TEXT,
+        models TEXT,
+        concurrency_ceiling INTEGER,
+        concurrency_lowest INTEGER,
+        concurrency_final INTEGER,
+        note TEXT
+    );
+    CREATE TABLE claims (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        text TEXT NOT NULL,
+        date TEXT,
+        arxiv_ids TEXT NOT NULL,
+        note_title TEXT,
+        source TEXT,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE prompt_claims (
+        prompt_id INTEGER NOT NULL REFERENCES prompts(id),
+        idx INTEGER NOT NULL,
+        claim_id INTEGER NOT NULL REFERENCES claims(id),
+        source TEXT,
+        PRIMARY KEY (prompt_id, idx)
+    );
+    CREATE INDEX prompt_claims_by_claim ON prompt_claims(claim_id);
+    CREATE TABLE claim_verdicts (
+        reply_id INTEGER NOT NULL REFERENCES replies(id),
+        idx INTEGER NOT NULL,
+        claim_id INTEGER REFERENCES claims(id),
+        status TEXT NOT NULL,
+        evidence TEXT NOT NULL,
+        evidence_check TEXT,
+        supported INTEGER,
+        note TEXT,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (reply_id, idx)
+    );
+    CREATE INDEX claim_verdicts_by_claim ON claim_verdicts(claim_id, reply_id);
+    CREATE TABLE batches (
+        id INTEGER PRIMARY KEY,
+        intent TEXT NOT NULL UNIQUE,
+        remote_id TEXT UNIQUE,
+        endpoint TEXT NOT NULL,
+        api TEXT NOT NULL,
+        model TEXT NOT NULL,
+        params_sha256 TEXT NOT NULL,
+        state TEXT NOT NULL,
+        input_file_id TEXT,
+        output_file_id TEXT,
+        error_file_id TEXT,
+        remote_status TEXT,
+        counts TEXT,
+        requests INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        expires_at TEXT,
+        collected_at TEXT,
+        error TEXT
+    );
+    CREATE TABLE batch_requests (
+        custom_id TEXT PRIMARY KEY,
+        batch_id INTEGER NOT NULL REFERENCES batches(id),
+        reply_id INTEGER NOT NULL REFERENCES replies(id),
+        prompt_id INTEGER NOT NULL REFERENCES prompts(id)
+    );
+    CREATE INDEX batch_requests_by_batch ON batch_requests(batch_id);
+    CREATE INDEX batch_requests_by_reply ON batch_requests(reply_id);
+    """,
 ]
+
+# What every current archive must have; a missing search index is rebuilt on open.
+FTS_TABLES = {
+    "prompts_fts": (
+        "CREATE VIRTUAL TABLE prompts_fts USING fts5(text, content='prompts', content_rowid='id')",
+        "CREATE TRIGGER prompts_ai AFTER INSERT ON prompts BEGIN\n"
+        "    INSERT INTO prompts_fts(rowid, text) VALUES (new.id, new.text);\nEND",
+    ),
+    "replies_fts": (
+        "CREATE VIRTUAL TABLE replies_fts USING fts5(reply, content='replies', content_rowid='id')",
+        "CREATE TRIGGER replies_au AFTER UPDATE OF status ON replies\n"
+        "    WHEN new.status = 'ok' AND old.status != 'ok' BEGIN\n"
+        "    INSERT INTO replies_fts(rowid, reply) VALUES (new.id, new.reply);\nEND",
+    ),
+}
 
 
 def statements(script: str) -> list[str]:
