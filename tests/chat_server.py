@@ -1,14 +1,26 @@
-"""A real HTTP server on 127.0.0.1 that speaks OpenAI's /v1/chat/completions.
+"""A real HTTP server on 127.0.0.1 that speaks OpenAI's chat completions and Responses APIs.
 
-It answers JSON and SSE streams (with ``stream_options.include_usage``) and
-can inject the faults a real endpoint produces: 429 with Retry-After or
-retry-after-ms, 429 insufficient_quota, 500/503, 401/404/400, dropped
-connections, streams cut mid-way (an abrupt close inside a chunked body),
-streams that end without ``[DONE]`` and streams with no finish reason.
+It answers JSON and SSE streams and can inject the faults a real endpoint
+produces. Faults are scripted per request: ``server.queue`` applies to the
+next requests in order; ``server.script[marker]`` applies to requests whose
+prompt contains ``marker``, so concurrent prompts each get their own faults.
 
-Faults are scripted per request: ``server.queue`` applies to the next
-requests in order; ``server.script[marker]`` applies to requests whose
-messages contain ``marker``, so concurrent prompts each get their own faults.
+Fault kinds (``kind:arg``):
+  429[:SECONDS|:msN|:any Retry-After text], quota, 500, 502, 503, 408, 409, 401 (echoes the key),
+  400, drop (connection reset), cut (stream cut mid-way), nodone (no [DONE] /
+  no response.completed), nofinish, slow:S, trickle:S (a chunk every S seconds,
+  forever), null (content null), length (finish length), surrogate (an emoji
+  split into surrogate halves), escape (terminal escapes in the reply),
+  redirect:CODE (to the same path on another port), incomplete (Responses:
+  max_output_tokens), failed[:code] (Responses: response.failed).
+
+Server-wide behaviour:
+  ``usage``: "full" (default), "none" (no usage at all, as llama.cpp's server
+  streams), "details" (cached and reasoning token details);
+  ``reasoning``: text streamed as ``reasoning_content`` (or Responses reasoning
+  deltas) before the reply;
+  ``interrupt``: a new request cuts the stream in progress (llama-cpp-python's
+  default ``interrupt_requests``), which ends with [DONE] and no finish reason.
 """
 
 from __future__ import annotations
@@ -38,6 +50,12 @@ class ChatServer:
         self.lock = threading.Lock()
         self.active = 0
         self.max_active = 0
+        self.usage = "full"
+        self.reasoning: str | None = None
+        self.interrupt = False
+        self.generation = 0  # bumped by each request when ``interrupt`` is on
+        self.cut_count = 0
+        self.other: ChatServer | None = None  # where redirect:307 points
         self._httpd: ThreadingHTTPServer | None = None
 
     # -- control ---------------------------------------------------------------
@@ -53,8 +71,12 @@ class ChatServer:
         return self.base_url
 
     @property
+    def port(self) -> int:
+        return self._httpd.server_address[1]
+
+    @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
+        return f"http://127.0.0.1:{self.port}/v1"
 
     def stop(self) -> None:
         if self._httpd:
@@ -69,12 +91,28 @@ class ChatServer:
             return self.queue.popleft() if self.queue else "ok"
 
     def completions(self) -> list[dict]:
-        return [r for r in self.requests if r["path"].endswith("/chat/completions")]
+        return [r for r in self.requests if r["path"].endswith(("/chat/completions", "/responses"))]
+
+    def usage_for(self, text: str, reply: str, api: str) -> dict | None:
+        if self.usage == "none":
+            return None
+        prompt, completion = len(text.split()), len(reply.split())
+        if api == "responses":
+            usage = {"input_tokens": prompt, "output_tokens": completion, "total_tokens": prompt + completion}
+            if self.usage == "details":
+                usage["input_tokens_details"] = {"cached_tokens": 7}
+                usage["output_tokens_details"] = {"reasoning_tokens": 11}
+            return usage
+        usage = {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+        if self.usage == "details":
+            usage["prompt_tokens_details"] = {"cached_tokens": 7}
+            usage["completion_tokens_details"] = {"reasoning_tokens": 11}
+        return usage
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
-    request_queue_size = 128
+    request_queue_size = 256
 
     def handle_error(self, request, client_address) -> None:
         pass  # clients closing keep-alive connections (or being cut off on purpose) are normal here
@@ -96,19 +134,29 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = json.loads(self.rfile.read(length) or b"{}")
+        api = "responses" if self.path.endswith("/responses") else "chat"
+        if api == "responses":
+            text = "\n".join(str(x) for x in (body.get("instructions"), body.get("input")) if x)
+        else:
+            text = "\n".join(str(m.get("content", "")) for m in body.get("messages", []))
         owner = self.owner
-        text = "\n".join(str(m.get("content", "")) for m in body.get("messages", []))
         with owner.lock:
-            owner.requests.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body, "t": time.time()})
+            owner.requests.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
+                                   "body": body, "t": time.time()})
             owner.active += 1
             owner.max_active = max(owner.max_active, owner.active)
+            owner.generation += 1
+            mine = owner.generation
         try:
-            self._answer(body, text)
+            if not self.path.endswith(("/chat/completions", "/responses")):
+                self._json(404, {"error": {"message": f"no route {self.path}", "type": "invalid_request_error"}})
+                return
+            self._answer(body, text, api, mine)
         finally:
             with owner.lock:
                 owner.active -= 1
 
-    def _answer(self, body: dict, text: str) -> None:
+    def _answer(self, body: dict, text: str, api: str, generation: int) -> None:
         owner = self.owner
         fault = owner.fault_for(text)
         if owner.latency:
@@ -119,14 +167,21 @@ class _Handler(BaseHTTPRequestHandler):
         if kind == "drop":
             self._abort()
             return
-        if kind == "429":  # "429:2" → Retry-After: 2; "429:ms50" → retry-after-ms: 50
+        if kind == "redirect":
+            target = owner.other.port if owner.other else owner.port
+            self.send_response(int(arg or 301))
+            self.send_header("Location", f"http://127.0.0.1:{target}{self.path}")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if kind == "429":  # "429:2" → Retry-After: 2; "429:ms50" → retry-after-ms: 50; else the text itself
             headers = {}
-            if arg.startswith("ms"):
+            if arg.startswith("ms") and arg[2:].isdigit():
                 headers = {"retry-after-ms": arg[2:]}
             elif arg:
                 headers = {"Retry-After": arg}
-            self._json(429, {"error": {"message": "Rate limit reached", "type": "requests", "code": "rate_limit_exceeded"}},
-                       headers)
+            self._json(429, {"error": {"message": "Rate limit reached", "type": "requests",
+                                       "code": "rate_limit_exceeded"}}, headers)
             return
         if kind == "quota":
             self._json(429, {"error": {"message": "You exceeded your current quota", "type": "insufficient_quota",
@@ -137,7 +192,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if kind == "401":  # like real servers, echo the key back: the client must not repeat it
             key = self.headers.get("Authorization", "").removeprefix("Bearer ")
-            self._json(401, {"error": {"message": f"Incorrect API key provided: {key}.",
+            self._json(401, {"error": {"message": f"Incorrect API key provided: {key!r}.",
                                        "type": "invalid_request_error", "code": "invalid_api_key"}})
             return
         if kind == "400":
@@ -149,40 +204,44 @@ class _Handler(BaseHTTPRequestHandler):
                                        "type": "invalid_request_error", "code": "model_not_found"}})
             return
         reply = owner.reply(text)
-        usage = {"prompt_tokens": len(text.split()), "completion_tokens": len(reply.split()),
-                 "total_tokens": len(text.split()) + len(reply.split())}
-        if body.get("stream"):
-            self._stream(body, reply, usage, kind)
+        if kind == "escape":
+            reply = "Title\x1b]0;pwned\x07 then \x1b[2J cleared. " + reply
+        if kind == "null":
+            reply = ""
+        usage = owner.usage_for(text, reply, api)
+        if api == "responses":
+            self._responses(body, reply, usage, kind, arg, generation)
+        elif body.get("stream"):
+            self._stream(body, reply, usage, kind, arg, generation)
         else:
-            finish = None if kind == "nofinish" else "stop"
-            self._json(200, {
-                "id": "chatcmpl-test", "object": "chat.completion", "created": int(time.time()),
-                "model": body["model"],
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": reply}, "finish_reason": finish}],
-                "usage": usage,
-            })
+            finish = {"nofinish": None, "length": "length"}.get(kind, "stop")
+            message = {"role": "assistant", "content": None if kind == "null" else reply}
+            if owner.reasoning:
+                message["reasoning_content"] = owner.reasoning
+            payload = {"id": "chatcmpl-test", "object": "chat.completion", "created": int(time.time()),
+                       "model": body["model"], "choices": [{"index": 0, "message": message, "finish_reason": finish}]}
+            if usage is not None:
+                payload["usage"] = usage
+            data = json.dumps(payload)
+            if kind == "surrogate":  # a lone surrogate, as JSON allows
+                data = data.replace("Reply ", "Reply \\ud83d ", 1)
+            self._raw(200, data.encode())
 
-    # -- responses -------------------------------------------------------------
-    def _json(self, status: int, payload: dict, headers: dict | None = None) -> None:
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(data)
-
-    def _chunk(self, data: bytes) -> None:
-        self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
-        self.wfile.flush()
-
-    def _stream(self, body: dict, reply: str, usage: dict, kind: str) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.send_header("Transfer-Encoding", "chunked")
-        self.end_headers()
+    # -- chat streams ------------------------------------------------------------
+    def _pieces(self, reply: str, kind: str) -> list[str]:
         words = reply.split(" ")
+        pieces = [w if i == 0 else " " + w for i, w in enumerate(words)] if reply else []
+        if kind == "surrogate" and pieces:
+            pieces.insert(1, "\ud83d")  # an emoji split in two across chunks, as some servers do
+            pieces.insert(2, "\ude00")
+        return pieces
+
+    def _interrupted(self, generation: int) -> bool:
+        return self.owner.interrupt and self.owner.generation != generation
+
+    def _stream(self, body: dict, reply: str, usage: dict | None, kind: str, arg: str, generation: int) -> None:
+        owner = self.owner
+        self._start_stream()
         base = {"id": "chatcmpl-test", "object": "chat.completion.chunk", "created": int(time.time()),
                 "model": body["model"]}
 
@@ -193,18 +252,117 @@ class _Handler(BaseHTTPRequestHandler):
             self._chunk(f"data: {json.dumps(payload)}\n\n".encode())
 
         event([{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}])
-        for i, word in enumerate(words):
-            if kind == "cut" and i == len(words) // 2:
+        if owner.reasoning:
+            for word in owner.reasoning.split(" "):
+                event([{"index": 0, "delta": {"reasoning_content": word + " "}, "finish_reason": None}])
+        pieces = self._pieces(reply, kind)
+        i = 0
+        while True:
+            if kind == "trickle":
+                time.sleep(float(arg or 0.5))
+                event([{"index": 0, "delta": {"content": "."}, "finish_reason": None}])
+                continue
+            if i >= len(pieces):
+                break
+            if kind == "cut" and i == len(pieces) // 2:
                 self._abort()
                 return
-            event([{"index": 0, "delta": {"content": word if i == 0 else " " + word}, "finish_reason": None}])
+            if self._interrupted(generation):  # llama-cpp-python: the newer request wins
+                with owner.lock:
+                    owner.cut_count += 1
+                self._chunk(b"data: [DONE]\n\n")
+                self._abort()
+                return
+            event([{"index": 0, "delta": {"content": None if kind == "null" else pieces[i]},
+                    "finish_reason": None}])
+            if owner.interrupt:
+                time.sleep(0.01)  # a real model takes time per token
+            i += 1
         if kind != "nofinish":
-            event([{"index": 0, "delta": {}, "finish_reason": "stop"}])
-        if (body.get("stream_options") or {}).get("include_usage"):
+            event([{"index": 0, "delta": {}, "finish_reason": "length" if kind == "length" else "stop"}])
+        if (body.get("stream_options") or {}).get("include_usage") and usage is not None:
             event([], usage)
         if kind != "nodone":
             self._chunk(b"data: [DONE]\n\n")
+        self._end_stream()
+
+    # -- the Responses API ---------------------------------------------------------
+    def _responses(self, body: dict, reply: str, usage: dict | None, kind: str, arg: str, generation: int) -> None:
+        owner = self.owner
+        status = {"incomplete": "incomplete", "failed": "failed"}.get(kind, "completed")
+        output = []
+        if owner.reasoning:
+            output.append({"type": "reasoning", "id": "rs_1", "summary": [{"type": "summary_text",
+                                                                          "text": owner.reasoning}]})
+        output.append({"type": "message", "id": "msg_1", "role": "assistant", "status": "completed",
+                       "content": [{"type": "output_text", "text": reply, "annotations": []}]})
+        response = {"id": "resp_test", "object": "response", "created_at": int(time.time()), "model": body["model"],
+                    "status": status, "output": output, "usage": usage, "error": None, "incomplete_details": None}
+        if kind == "incomplete":
+            response["incomplete_details"] = {"reason": "max_output_tokens"}
+        if kind == "failed":
+            response["error"] = {"code": arg or "server_error", "message": "The model failed."}
+        if not body.get("stream"):
+            self._json(200, response)
+            return
+        self._start_stream()
+        seq = 0
+
+        def event(kind_name: str, **fields) -> None:
+            nonlocal seq
+            seq += 1
+            payload = {"type": kind_name, "sequence_number": seq, **fields}
+            self._chunk(f"event: {kind_name}\ndata: {json.dumps(payload)}\n\n".encode())
+
+        event("response.created", response={**response, "status": "in_progress", "output": [], "usage": None})
+        if owner.reasoning:
+            event("response.reasoning_summary_text.delta", item_id="rs_1", output_index=0, summary_index=0,
+                  delta=owner.reasoning)
+        pieces = self._pieces(reply, kind)
+        for i, piece in enumerate(pieces):
+            if kind == "cut" and i == len(pieces) // 2:
+                self._abort()
+                return
+            if self._interrupted(generation):
+                with owner.lock:
+                    owner.cut_count += 1
+                self._abort()
+                return
+            event("response.output_text.delta", item_id="msg_1", output_index=len(output) - 1, content_index=0,
+                  delta=piece)
+        if kind == "nodone":
+            self._end_stream()
+            return
+        final = {"completed": "response.completed", "incomplete": "response.incomplete",
+                 "failed": "response.failed"}[status]
+        event(final, response=response)
+        self._end_stream()
+
+    # -- plumbing --------------------------------------------------------------------
+    def _json(self, status: int, payload: dict, headers: dict | None = None) -> None:
+        self._raw(status, json.dumps(payload).encode(), headers)
+
+    def _raw(self, status: int, data: bytes, headers: dict | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _start_stream(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+
+    def _end_stream(self) -> None:
         self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+
+    def _chunk(self, data: bytes) -> None:
+        self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
         self.wfile.flush()
 
     def _abort(self) -> None:

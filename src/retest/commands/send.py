@@ -322,7 +322,7 @@ def _send(prompts, total, settings, archive_path, force, check_replies=False) ->
     for o in summary.failed:
         click.echo(f"retest: failed: {message(o.job.label)} ({o.model}): {message(o.error or '')}", err=True)
     if summary.cut:
-        ids = ", ".join(str(o.reply_id) for o in summary.cut)
+        ids = ", ".join(str(i) for i in sorted(o.reply_id for o in summary.cut))
         limit = settings[0].max_output_tokens
         where = f"--max-output-tokens {limit}" if limit else "the model's output limit"
         warn(f"{len(summary.cut)} repl{'y was' if len(summary.cut) == 1 else 'ies were'} cut at {where}: "
