@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import math
 
 from .endpoint import Settings
 from .protocols import IncompleteReply, ReplyFailed
@@ -84,8 +85,8 @@ def retry_after(exc: BaseException | None) -> float | None:
     if ms:
         try:
             value = float(ms) / 1000
-            if value == value and value >= 0:  # not NaN
-                return min(value, 1e9)
+            if math.isfinite(value) and value >= 0:
+                return value
         except ValueError:
             pass
     value = (headers.get("retry-after") or "").strip()
@@ -93,7 +94,7 @@ def retry_after(exc: BaseException | None) -> float | None:
         return None
     try:
         seconds = float(value)
-        return min(seconds, 1e9) if seconds == seconds and seconds >= 0 else None
+        return seconds if math.isfinite(seconds) and seconds >= 0 else None
     except ValueError:
         pass
     try:

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from .archive import Archive, now
+from .archive import Archive, now, valid_text
 from .archive.writer import Writer
 from .concurrency import Limiter
 from .endpoint import ConfigError, Settings
@@ -456,15 +456,22 @@ class Run:
         s = job.settings
         archive, after = self.archive, self.after_reply
 
-        def store() -> dict:
-            usage = estimate(received.usage, job.tokens, received.text, received.reasoning, s.model)
+        def store() -> tuple[dict, str]:
+            # text first made storable (surrogates joined or replaced): nothing below can fail on it
+            text, note = valid_text(received.text)
+            reasoning, _ = valid_text(received.reasoning)
             archive.attempt(reply_id, attempt_no, started_at=at, latency_ms=latency, outcome="ok")
-            archive.complete(reply_id, reply=received.text, finish_reason=received.finish, usage=usage,
-                             latency_ms=latency, reasoning=received.reasoning)
-            return usage
+            archive.complete(reply_id, reply=text, finish_reason=received.finish, usage=received.usage,
+                             latency_ms=latency, reasoning=reasoning, note=note)
+            if received.usage is None or received.usage.get("completion_tokens") is None:
+                usage = estimate(received.usage, job.tokens, text, reasoning, s.model)
+                archive.set_usage(reply_id, usage)
+            else:
+                usage = received.usage
+            return usage, text
 
-        usage = await self.writer.call(store)  # committed: the reply is safe from here on
-        outcome = Outcome(job, "ok", reply_id, reply=received.text, attempts=attempt_no, usage=usage,
+        usage, text = await self.writer.call(store)  # committed: the reply is safe from here on
+        outcome = Outcome(job, "ok", reply_id, reply=text, attempts=attempt_no, usage=usage,
                           finish=received.finish)
         if after is not None:
             try:

@@ -205,6 +205,15 @@ class Jobs:
                  int(bool(usage.get("estimated"))), latency_ms, reasoning, note, now(), reply_id),
             )
 
+    def set_usage(self, reply_id: int, usage: dict) -> None:
+        """Token counts made after the reply was stored (estimated locally when the server sent none)."""
+        with self.transaction():
+            self.db.execute(
+                "UPDATE replies SET prompt_tokens = ?, completion_tokens = ?, total_tokens = ?, usage_estimated = ?"
+                " WHERE id = ?",
+                (usage.get("prompt_tokens"), usage.get("completion_tokens"), usage.get("total_tokens"),
+                 int(bool(usage.get("estimated"))), reply_id))
+
     def fail(self, reply_id: int, error: str) -> None:
         from ..redact import scrub
 

@@ -251,10 +251,13 @@ def export_cmd(fmt, out, include_all, archive_path) -> None:
     if archive is None:
         return
     n = 0
-    tmp = f"{out}.{os.getpid()}.partial" if out else None
+    # a regular file is written whole or not at all (a temporary file renamed at the end);
+    # a device or pipe (/dev/stdout, a FIFO) is written to directly
+    regular = out is not None and (not os.path.exists(out) or os.path.isfile(out))
+    tmp = f"{out}.{os.getpid()}.partial" if regular else None
     try:
         with archive:
-            fh = open(tmp, "w", encoding="utf-8") if tmp else sys.stdout
+            fh = open(tmp or out, "w", encoding="utf-8") if out else sys.stdout
             try:
                 for rec in archive.iter_all(None if include_all else "ok"):
                     if fmt == "jsonl":
@@ -267,14 +270,14 @@ def export_cmd(fmt, out, include_all, archive_path) -> None:
                         fh.write(markdown(rec) + "\n---\n\n")
                     n += 1
             finally:
-                if tmp:
+                if out:
                     fh.close()
         if tmp:
             os.replace(tmp, out)  # a complete file or none: a failed export never leaves half a file
     except OSError as exc:
         if tmp and os.path.exists(tmp):
             os.unlink(tmp)
-        if tmp:
+        if out:
             raise RetestError(f"--out {out}: cannot write it ({exc.strerror or exc})") from None
         raise
     except BaseException:
