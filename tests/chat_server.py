@@ -56,6 +56,7 @@ class ChatServer:
         self.generation = 0  # bumped by each request when ``interrupt`` is on
         self.cut_count = 0
         self.other: ChatServer | None = None  # where redirect:307 points
+        self.raw: deque[tuple[int, dict, bytes]] = deque()  # "raw": (status, headers, body) sent as is
         self._httpd: ThreadingHTTPServer | None = None
 
     # -- control ---------------------------------------------------------------
@@ -166,6 +167,15 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(float(arg))
         if kind == "drop":
             self._abort()
+            return
+        if kind == "raw":
+            status, headers, data = owner.raw.popleft()
+            self.send_response(status)
+            for k, v in headers.items():
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
             return
         if kind == "redirect":
             target = owner.other.port if owner.other else owner.port
