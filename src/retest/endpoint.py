@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass, replace
+from functools import cached_property
 from urllib.parse import urlsplit
 
 from .errors import RetestError
@@ -24,7 +25,7 @@ class ConfigError(RetestError):
 
 
 
-@dataclass
+@dataclass(frozen=True)
 class Settings:
     model: str
     base_url: str = DEFAULT_BASE_URL
@@ -92,7 +93,7 @@ class Settings:
             params["response_format"] = self.response_format.get("name")
         return params
 
-    @property
+    @cached_property
     def params_sha256(self) -> str:
         """What makes two replies comparable: endpoint, model and parameters."""
         key = json.dumps({"endpoint": self.endpoint, "model": self.model, **self.params}, sort_keys=True)

@@ -110,9 +110,9 @@ class Prompt(_Model):
     """A rendered prompt: the text and what is needed to reproduce and archive it."""
 
     prompt: str
-    tokens: int
-    encoding: str
-    encoding_label: str
+    tokens: int | None = None  # None when not counted (send counts only what the server does not)
+    encoding: str | None = None
+    encoding_label: str | None = None
     tokens_estimated: bool = False  # counted with a stand-in encoding (offline)
     template: str
     template_sha256: str

@@ -40,7 +40,7 @@ _SPAN_LINE = re.compile(r"findings span\s++([^.]*+)", re.I)
 _ANCHORS = re.compile(r"^anchor papers\b", re.I)
 _TASKS = re.compile(r"^your tasks?\s*+:?", re.I)
 _SENTENCE_END = frozenset(".?!)]\"'”’*:…")
-_LINK_SPLIT = re.compile(r"[\s,;]++")
+_LINK_TOKEN = re.compile(r"[^\s,;]++")
 _LINK_PUNCT = "()[]<>,;:."
 _LINK_START = ("http://", "https://", "www.", "arxiv", "doi")
 _RESIDUE_WORD = "expand"
@@ -63,9 +63,17 @@ def _without_residue(line: str) -> str:
 
 def _is_link_only(line: str) -> bool:
     """A line of nothing but arXiv or DOI links (a note's paper list)."""
-    tokens = [t.strip(_LINK_PUNCT) for t in _LINK_SPLIT.split(line)]
-    tokens = [t for t in tokens if t]
-    return bool(tokens) and all(t.lower().startswith(_LINK_START) for t in tokens)
+    lower = line.lower()
+    if "arxiv" not in lower and "doi" not in lower:
+        return False
+    seen = False
+    for m in _LINK_TOKEN.finditer(lower):
+        token = m.group(0).strip(_LINK_PUNCT)
+        if token:
+            if not token.startswith(_LINK_START):
+                return False
+            seen = True
+    return seen
 
 
 def _topic(role: str) -> str | None:

@@ -3,8 +3,9 @@
 The orchestrator. Work is split so that the event loop only ever waits on
 the network:
 
-- prompts are built on a thread, ahead of the senders, through a bounded
-  queue (memory stays flat for any number of prompts);
+- prompts are built ahead of the senders (in a child process, see
+  ``prompter``) and handed over by a thread through a bounded queue, so
+  memory stays flat for any number of prompts;
 - each request goes through the wire protocol chosen by ``--api``
   (``protocols.chat`` or ``protocols.responses``), under a wall-clock
   deadline per attempt;
@@ -143,27 +144,45 @@ class Summary:
 
 # -- one request ----------------------------------------------------------------
 
+POOL_SIZE = 16  # connections per pool: httpx scans a whole pool for every request it places
+
+
 def client_for(s: Settings):
+    """The openai SDK's client for the endpoint, with connection pools sized for ``-j``.
+
+    Requests are spread over several small pools rather than one big one: the
+    HTTP library checks every connection in a pool each time it places a
+    request, which at 128 connections costs more than the request itself.
+    """
     import httpx2
     import openai
 
-    return openai.AsyncOpenAI(
-        api_key=s.api_key or "not-needed",
-        base_url=s.base_url,
-        max_retries=0,
-        timeout=httpx2.Timeout(s.timeout, connect=min(10.0, s.timeout)),
-        http_client=httpx2.AsyncClient(
-            follow_redirects=False,  # a redirect is a wrong --base-url: say so, do not re-send elsewhere
-            timeout=httpx2.Timeout(s.timeout, connect=min(10.0, s.timeout)),
-            limits=httpx2.Limits(max_connections=max(16, 2 * s.concurrency), max_keepalive_connections=None),
-        ),
-    )
+    timeout = httpx2.Timeout(s.timeout, connect=min(10.0, s.timeout))
+
+    def pool():
+        # a redirect is a wrong --base-url: say so, do not re-send elsewhere
+        return httpx2.AsyncClient(follow_redirects=False, timeout=timeout,
+                                  limits=httpx2.Limits(max_connections=POOL_SIZE, max_keepalive_connections=POOL_SIZE))
+
+    pools = [pool() for _ in range(max(1, -(-s.concurrency // POOL_SIZE)))]
+    client = openai.AsyncOpenAI(api_key=s.api_key or "not-needed", base_url=s.base_url, max_retries=0,
+                                timeout=timeout, http_client=pools[0])
+    client._retest_pools = pools
+    client._retest_next = 0
+    return client
+
+
+async def close_client(client) -> None:
+    for pool in getattr(client, "_retest_pools", []):
+        await pool.aclose()
+    await client.close()
 
 
 async def request(client, s: Settings, text: str, on_delta: Callable[[str], None] | None = None):
     """One attempt, bounded by ``--timeout`` of wall-clock time (not per read)."""
     try:
-        return await asyncio.wait_for(protocol(s.api).request(client, s, text, on_delta), s.timeout)
+        async with asyncio.timeout(s.timeout):  # no extra task per request, unlike wait_for
+            return await protocol(s.api).request(client, s, text, on_delta)
     except TimeoutError:
         raise AttemptTimeout() from None
 
@@ -274,7 +293,7 @@ class Run:
                 except Exception:  # noqa: BLE001 — the run's own outcome matters more
                     pass
             await self.writer.close()
-            await self.client.close()
+            await close_client(self.client)
             try:
                 loop.remove_signal_handler(signal.SIGTERM)
             except (NotImplementedError, RuntimeError, ValueError):
@@ -283,7 +302,7 @@ class Run:
 
     # -- building, on its own thread -------------------------------------------------
     def _build(self, prompts: Iterable, queue: asyncio.Queue, loop, stop: threading.Event) -> None:
-        from .build import BudgetError
+        from .prompter import InputFailure
 
         def put(item) -> bool:
             future = asyncio.run_coroutine_threadsafe(queue.put(item), loop)
@@ -302,13 +321,13 @@ class Run:
             for item in prompts:
                 if stop.is_set():
                     return
-                if isinstance(item, BudgetError | InputFailure):
+                if isinstance(item, InputFailure):
                     self.summary.input_failures += 1
                     loop.call_soon_threadsafe(self.events.input_failed, getattr(item, "label", ""), str(item))
                     continue
                 for s in self.models:
                     job = Job.from_prompt(item, s) if not isinstance(item, Job) else _for_model(item, s)
-                    if len(self.models) > 1 and job.settings.model != self.models[0].model:
+                    if job.tokens is not None and len(self.models) > 1 and job.settings.model != self.models[0].model:
                         job.tokens = _recount(job.text, s.model, job.tokens)
                     if not put(job):
                         return
@@ -352,24 +371,31 @@ class Run:
 
     async def _claim_and_send(self, job: Job) -> None:
         s = job.settings
-        prompt_id = await self.writer.call(
-            self.archive.add_prompt, job.text, job.sha256, template=job.template,
-            template_sha256=job.template_sha256, source=job.source, source_sha256=job.source_sha256,
-            tokens=job.tokens, encoding=job.encoding, claims=job.claims)
-        reply_id, state = await self.writer.call(
-            self.archive.claim, prompt_id, model=s.model, endpoint=s.endpoint, params=s.params,
-            params_sha256=s.params_sha256, force=self.force, api=s.api, run_id=self.summary.run_id)
+        archive, run_id, force = self.archive, self.summary.run_id, self.force
+
+        def add_and_claim() -> tuple[int, int | None, str]:
+            prompt_id = archive.add_prompt(
+                job.text, job.sha256, template=job.template, template_sha256=job.template_sha256,
+                source=job.source, source_sha256=job.source_sha256, tokens=job.tokens, encoding=job.encoding,
+                claims=job.claims)
+            return (prompt_id, *archive.claim(prompt_id, model=s.model, endpoint=s.endpoint, params=s.params,
+                                             params_sha256=s.params_sha256, force=force, api=s.api, run_id=run_id))
+
+        prompt_id, reply_id, state = await self.writer.call(add_and_claim)
         if state == "busy":
             self.busy_tasks.append(asyncio.create_task(self._wait_for_other(job, prompt_id)))
             return
         if reply_id is None:
-            outcome = Outcome(job, "skipped" if state == "done" else state)
-            if state == "done":
-                outcome.reply_id, outcome.reply = await self.writer.call(self.archive.latest_reply, prompt_id,
-                                                                         s.params_sha256)
-            self._finish(outcome)
+            await self._skip(job, state, prompt_id)
             return
         await self._send(job, reply_id)
+
+    async def _skip(self, job: Job, state: str, prompt_id: int) -> None:
+        outcome = Outcome(job, "skipped" if state == "done" else state)
+        if state == "done" and self.keep_single:  # one prompt: its archived reply is printed
+            outcome.reply_id, outcome.reply = await self.writer.call(self.archive.latest_reply, prompt_id,
+                                                                     job.settings.params_sha256)
+        self._finish(outcome)
 
     async def _wait_for_other(self, job: Job, prompt_id: int) -> None:
         """Another process holds this prompt: wait for its reply, or take over if it fails or dies."""
@@ -386,11 +412,7 @@ class Run:
         finally:
             self.events.waiting_changed(-1)
         if reply_id is None:
-            outcome = Outcome(job, "skipped" if state == "done" else state)
-            if state == "done":
-                outcome.reply_id, outcome.reply = await self.writer.call(self.archive.latest_reply, prompt_id,
-                                                                         s.params_sha256)
-            self._finish(outcome)
+            await self._skip(job, state, prompt_id)
             return
         await self._send(job, reply_id)
 
@@ -464,7 +486,7 @@ class Run:
             archive.complete(reply_id, reply=text, finish_reason=received.finish, usage=received.usage,
                              latency_ms=latency, reasoning=reasoning, note=note)
             if received.usage is None or received.usage.get("completion_tokens") is None:
-                usage = estimate(received.usage, job.tokens, text, reasoning, s.model)
+                usage = estimate(received.usage, job.tokens, text, reasoning, s.model, prompt=job.text)
                 archive.set_usage(reply_id, usage)
             else:
                 usage = received.usage
@@ -489,14 +511,6 @@ class Run:
         keep = self.keep_single and outcome.status in ("ok", "skipped")
         self.summary.add(outcome, keep)
         self.events.finished(outcome)
-
-
-class InputFailure(RetestError):
-    """A document that could not become a prompt (named by ``label``); the run goes on."""
-
-    def __init__(self, label: str, message: str):
-        super().__init__(message)
-        self.label = label
 
 
 class _Failure:

@@ -91,14 +91,17 @@ class Writer:
                 results = [(future, None, error) for _, _, _, future in group]
         else:
             results = [(future, None, self.failed) for _, _, _, future in group]
-        for future, value, error in results:
-            self.loop.call_soon_threadsafe(_settle, future, value, error)
+        try:
+            self.loop.call_soon_threadsafe(_settle, results)  # one wake-up of the loop per group
+        except RuntimeError:
+            pass  # the loop has closed: nobody is waiting any more
 
 
-def _settle(future: asyncio.Future, value, error) -> None:
-    if future.cancelled():
-        return
-    if error is not None:
-        future.set_exception(error)
-    else:
-        future.set_result(value)
+def _settle(results: list) -> None:
+    for future, value, error in results:
+        if future.cancelled():
+            continue
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(value)

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .common import Number, max_size_option, parse_vars, read_documents, template_options
+from .common import Number, max_size_option, parse_vars, template_options
 
 
 def endpoint_options(f):
@@ -133,6 +133,9 @@ class Progress:
     def input_failed(self, label: str, text: str) -> None:
         from ..cli import message
 
+        if self.bar is not None:  # one document fewer to send, to each model
+            self.total -= len(self.models)
+            self.bar.update(self.task, total=max(self.total, 0))
         line = f"retest: error: {message(text)}"
         if self.bar:
             self.bar.console.print(line, markup=False, highlight=False)
@@ -180,19 +183,15 @@ def command(paths, template, variables, today, prompt_file, models, base_url, ap
         max_attempts=max_attempts, timeout=timeout, wait_multiplier=backoff,
     )
     settings[0].check(need_key=not dry_run)
-    failed_inputs = 0
     if prompt_file:
         prompts, total = _prompt_file(prompt_file), 1
     else:
-        prompts, total, failed_inputs = build_prompts(paths, template, parse_vars(variables), today,
-                                                      settings[0].model, max_tokens, max_size)
-    if not total:
-        sys.exit(2)
+        prompts, total = prompt_source(paths, template, parse_vars(variables), today, settings[0].model, max_tokens,
+                                       max_size, count_tokens=dry_run)
     if dry_run:
-        bad = dry_run_report(prompts, settings, archive_path)
-        sys.exit(1 if failed_inputs or bad else 0)
-    code = _send(prompts, total, settings, archive_path, force, check_replies)
-    sys.exit(max(code, 1 if failed_inputs else 0))
+        bad, good = dry_run_report(prompts, settings, archive_path)
+        sys.exit(2 if bad and not good else 1 if bad else 0)
+    sys.exit(_send(prompts, total, settings, archive_path, force, check_replies))
 
 
 def _prompt_file(name: str) -> list:
@@ -205,47 +204,38 @@ def _prompt_file(name: str) -> list:
     return [Job(text=item.text.strip() + "\n", label=item.source, source=None)]
 
 
-def build_prompts(paths, template, variables, today, model, max_tokens, max_size=10):
-    """Documents are read now; their prompts are built one by one as senders ask for them."""
-    from ..build import BudgetError, build
-    from ..send import InputFailure
-    from ..templates import find
+def prompt_source(paths, template, variables, today, model, max_tokens, max_size=10, count_tokens=False):
+    """The prompts for PATHS, built ahead in a child process, and how many there will be (at most)."""
+    from ..prompter import BuiltElsewhere, Recipe, build_all, count_documents
+    from ..templates import compile_template, find
 
     tpl = find(template)
-    docs, failed = read_documents(paths, max_size)
-    day = today.date() if today else None
-    kw = dict(today=day, variables=variables, max_tokens=max_tokens, model=model)
-    groups = ([docs] if docs else []) if tpl.kind == "corpus" else [[d] for d in docs]
+    compile_template(tpl)  # a template that does not parse stops here, before anything is read or sent
+    recipe = Recipe(tuple(paths), template, variables, today.date() if today else None, model, max_tokens,
+                    max_size * 1024 * 1024, count_tokens)
+    count = count_documents(tuple(paths))
+    if count == 0:  # nothing to send: say why (an empty folder, …) and stop
+        for item in build_all(recipe):
+            from ..cli import message
 
-    def prompts():
-        from ..cli import warn
-
-        for group in groups:
-            label = group[0].source if len(group) == 1 else "corpus"
-            try:
-                p = build(group, tpl, **kw)
-            except BudgetError as exc:
-                yield InputFailure(label, f"{label}: {exc}")
-                continue
-            for item in p.dropped:
-                warn(f"{label}: dropped to fit --max-tokens: {item}")
-            yield p
-
-    return prompts(), len(groups), failed
+            click.echo(f"retest: error: {message(item)}", err=True)
+        sys.exit(2)
+    return BuiltElsewhere(recipe), 1 if tpl.kind == "corpus" else count
 
 
-def dry_run_report(prompts, settings, archive_path) -> int:
-    """What would be sent, and how many tokens; touches neither key nor network. Returns failures."""
+def dry_run_report(prompts, settings, archive_path) -> tuple[int, int]:
+    """What would be sent, and how many tokens; touches neither key nor network. ``(failed, built)``."""
     from ..archive import ArchiveError, open_for_reading
     from ..cli import message
-    from ..send import InputFailure, Job
+    from ..prompter import InputFailure
+    from ..send import Job
     from ..tokens import counter
 
     try:
         archive = open_for_reading(archive_path)
     except ArchiveError:
         archive = None
-    would = skip = total_tokens = bad = 0
+    would = skip = total_tokens = bad = good = 0
     estimated = False
     labels = set()
     try:
@@ -254,10 +244,11 @@ def dry_run_report(prompts, settings, archive_path) -> int:
                 click.echo(f"retest: error: {message(p)}", err=True)
                 bad += 1
                 continue
+            good += 1
             for s in settings:
                 job = p if isinstance(p, Job) else Job.from_prompt(p, s)
                 count = counter(s.model)
-                tokens = count.count(job.text)
+                tokens = job.tokens if job.tokens is not None and s is settings[0] else count.count(job.text)
                 estimated |= count.fallback
                 labels.add(count.label)
                 done = archive is not None and archive.answered(job.sha256, s.params_sha256)
@@ -277,7 +268,7 @@ def dry_run_report(prompts, settings, archive_path) -> int:
     click.echo(f"dry run: {would} of {would + skip} {unit} ({approx}{total_tokens:,} prompt tokens; "
                f"{'; '.join(sorted(labels)) or 'no prompts'}) would go to {models} at {settings[0].endpoint}; "
                "nothing was sent", err=True)
-    return bad
+    return bad, good
 
 
 def _checker():
@@ -331,7 +322,9 @@ def _send(prompts, total, settings, archive_path, force, check_replies=False) ->
         warn(f"the server showed overload ({_reasons(summary.overloads)}); at most {summary.lowest} at once at "
              f"the lowest, {summary.level} at the end")
     click.echo(_summary_line(summary, settings, path, check_replies), err=True)
-    return 1 if summary.failed else 0
+    if summary.input_failures and not any(summary.counts.values()):
+        return 2  # nothing could be read or built
+    return 1 if summary.failed or summary.input_failures else 0
 
 
 def _reasons(reasons) -> str:

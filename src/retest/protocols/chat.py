@@ -55,26 +55,22 @@ def parse(data: dict) -> Received:
 
 async def request(client, s, text: str, on_delta=None) -> Received:
     """One attempt: the whole reply, or an exception."""
+    from . import post
+
     args = body(s, text)
     if not s.stream:
-        raw = await client.chat.completions.with_raw_response.create(**args)
-        try:
-            data = json.loads(raw.content)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise IncompleteReply("the response is not JSON") from exc
-        return check_text(parse(data), s.max_output_tokens)
+        return check_text(parse(await post(client, PATH, args)), s.max_output_tokens)
 
     parts: list[str] = []
     thoughts: list[str] = []
     finish = usage = None
     done = False
-    async with client.chat.completions.with_streaming_response.create(
-        **args, stream=True, stream_options={"include_usage": True}
-    ) as response:
+    async with post.stream(client, PATH, {**args, "stream": True, "stream_options": {"include_usage": True}}) \
+            as lines:
         from ..faults import transport_errors
 
         try:
-            async for line in response.iter_lines():
+            async for line in lines:
                 if not line.startswith("data:"):
                     continue
                 data = line[5:].strip()

@@ -72,23 +72,20 @@ def parse(data: dict) -> Received:
 
 
 async def request(client, s, text: str, on_delta=None) -> Received:
+    from . import post
+
     args = body(s, text)
     if not s.stream:
-        raw = await client.responses.with_raw_response.create(**args)
-        try:
-            data = json.loads(raw.content)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise IncompleteReply("the response is not JSON") from exc
-        return check_text(parse(data), s.max_output_tokens)
+        return check_text(parse(await post(client, PATH, args)), s.max_output_tokens)
 
     parts: list[str] = []
     thoughts: list[str] = []
     final: dict | None = None
-    async with client.responses.with_streaming_response.create(**args, stream=True) as response:
+    async with post.stream(client, PATH, {**args, "stream": True}) as lines:
         from ..faults import transport_errors
 
         try:
-            async for line in response.iter_lines():
+            async for line in lines:
                 if not line.startswith("data:"):
                     continue
                 data = line[5:].strip()

@@ -40,7 +40,7 @@ def normalise(raw) -> dict | None:
 
 
 def estimate(usage: dict | None, prompt_tokens: int | None, reply: str, reasoning: str | None,
-             model: str | None) -> dict:
+             model: str | None, prompt: str | None = None) -> dict:
     """Fill what the server did not report by counting locally (same encoding rules as ``build``)."""
     usage = dict(usage) if usage else {}
     if usage.get("prompt_tokens") is not None and usage.get("completion_tokens") is not None:
@@ -51,7 +51,7 @@ def estimate(usage: dict | None, prompt_tokens: int | None, reply: str, reasonin
 
     count = counter(model)
     if usage.get("prompt_tokens") is None:
-        usage["prompt_tokens"] = prompt_tokens
+        usage["prompt_tokens"] = prompt_tokens if prompt_tokens is not None or prompt is None else count.count(prompt)
     if usage.get("completion_tokens") is None:
         usage["completion_tokens"] = count.count(reply) + (count.count(reasoning) if reasoning else 0)
     if usage["prompt_tokens"] is not None:

@@ -1,0 +1,151 @@
+"""Documents → prompts, built ahead of the senders in a child process.
+
+Reading, parsing and rendering cost CPU that the sender's event loop should
+not pay: a child process does it on another core and hands the prompts back
+through a bounded queue, so memory stays flat for any number of documents and
+the parent only ever waits on the network. A document that cannot be read or
+built is reported in the stream (an ``InputFailure``) and the rest go on; a
+setting that makes every prompt fail (an unknown template, a bad ``--var``)
+stops the run with its own message.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue as queue_module
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from .errors import RetestError
+
+QUEUE_SIZE = 64
+
+
+class InputFailure(RetestError):
+    """A document that could not become a prompt (named by ``label``); the run goes on."""
+
+    def __init__(self, label: str, message: str):
+        super().__init__(message)
+        self.label = label
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """Everything that decides the prompts: picklable, so a child process can build them."""
+
+    paths: tuple[str, ...]
+    template: str
+    variables: dict
+    today: object = None  # datetime.date
+    model: str | None = None
+    max_tokens: int | None = None
+    max_bytes: int = 10 * 1024 * 1024
+    count_tokens: bool = False
+
+
+def count_documents(paths: tuple[str, ...]) -> int:
+    """How many documents ``paths`` names (files are not read): the size of a progress bar."""
+    from .inputs import is_document_name
+
+    n = 0
+    for name in paths:
+        if name == "-" or not os.path.isdir(name):
+            n += 1
+            continue
+        for root, dirs, files in os.walk(name):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            n += sum(1 for f in files if is_document_name(f))
+    return n
+
+
+def build_all(recipe: Recipe) -> Iterator:
+    """Prompts (or ``InputFailure``s) for the recipe, built here, one document at a time."""
+    from .build import BudgetError, build
+    from .errors import InputError
+    from .extract import extract_paths
+    from .templates import find
+
+    tpl = find(recipe.template)
+    kw = dict(today=recipe.today, variables=recipe.variables, max_tokens=recipe.max_tokens, model=recipe.model,
+              count_tokens=recipe.count_tokens or recipe.max_tokens is not None)
+    corpus: list = []
+    for item in extract_paths(recipe.paths, recipe.max_bytes):
+        if isinstance(item, InputError):
+            yield InputFailure(item.source, str(item))
+            continue
+        if tpl.kind == "corpus":
+            corpus.append(item)
+            continue
+        try:
+            yield build(item, tpl, **kw)
+        except BudgetError as exc:
+            yield InputFailure(item.source, f"{item.source}: {exc}")
+    if corpus:
+        try:
+            yield build(corpus, tpl, **kw)
+        except BudgetError as exc:
+            yield InputFailure("corpus", f"corpus: {exc}")
+
+
+def _child(recipe: Recipe, out) -> None:
+    """The child's whole life: build, hand over, say when done (or what stopped it)."""
+    try:
+        for item in build_all(recipe):
+            if isinstance(item, InputFailure):
+                out.put(("failure", item.label, str(item)))
+            else:
+                out.put(("prompt", item.model_dump(mode="python")))
+        out.put(("done",))
+    except RetestError as exc:
+        out.put(("fatal", str(exc), exc.exit_code))
+    except BaseException as exc:  # noqa: BLE001 — a bug: reported by the parent as one
+        out.put(("bug", f"{type(exc).__name__}: {exc}"))
+
+
+class BuiltElsewhere:
+    """``build_all`` in a child process, started at once (while this process has one thread, so that
+    forking is safe); iterate it for the prompts, in order, as they are made."""
+
+    def __init__(self, recipe: Recipe):
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        self.out = context.Queue(maxsize=QUEUE_SIZE)
+        self.child = context.Process(target=_child, args=(recipe, self.out), name="retest-prompt-builder",
+                                     daemon=True)
+        self.child.start()
+
+    def __iter__(self) -> Iterator:
+        from .models import Prompt, SentClaim
+
+        try:
+            while True:
+                try:
+                    item = self.out.get(timeout=1.0)
+                except queue_module.Empty:
+                    if not self.child.is_alive():
+                        raise RetestError(f"building prompts stopped unexpectedly (exit {self.child.exitcode})") \
+                            from None
+                    continue
+                kind = item[0]
+                if kind == "done":
+                    return
+                if kind == "prompt":
+                    data = item[1]
+                    claims = [SentClaim.model_construct(**c) for c in data.pop("claims")]
+                    yield Prompt.model_construct(**data, claims=claims)
+                elif kind == "failure":
+                    yield InputFailure(item[1], item[2])
+                elif kind == "fatal":
+                    error = RetestError(item[1])
+                    error.exit_code = item[2]
+                    raise error
+                else:
+                    raise RuntimeError(item[1])
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self.child.is_alive():
+            self.child.terminate()
+        self.child.join(timeout=5)
