@@ -335,7 +335,7 @@ def test_copy_without_clipboard_is_a_clear_error(cli):
 def test_bad_input_among_good(cli, tmp_path):
     (tmp_path / "empty.txt").write_text("")
     r = cli("build", tmp_path / "empty.txt", SEED_002)
-    assert r.returncode == 1 and r.stdout.startswith("As an LLM researcher")
+    assert r.returncode == 1 and "\nAs an LLM researcher" in r.stdout
     assert "empty.txt: empty file" in r.stderr
 
 

@@ -59,7 +59,7 @@ def count_documents(paths: tuple[str, ...]) -> int:
     return n
 
 
-def build_all(recipe: Recipe) -> Iterator:
+def build_all(recipe: Recipe, encoding: str | None = None) -> Iterator:
     """Prompts (or ``InputFailure``s) for the recipe, built here, one document at a time."""
     from .build import BudgetError, build
     from .errors import InputError
@@ -68,7 +68,7 @@ def build_all(recipe: Recipe) -> Iterator:
 
     tpl = find(recipe.template)
     kw = dict(today=recipe.today, variables=recipe.variables, max_tokens=recipe.max_tokens, model=recipe.model,
-              count_tokens=recipe.count_tokens or recipe.max_tokens is not None)
+              encoding=encoding, count_tokens=recipe.count_tokens or recipe.max_tokens is not None)
     corpus: list = []
     for item in extract_paths(recipe.paths, recipe.max_bytes):
         if isinstance(item, InputError):

@@ -31,12 +31,15 @@ def _cut(text: str, width: int, how: str) -> str:
     return text[: max(width - 1, 0)] + "…" if width > 1 else text[:width]
 
 
-def table(rows: list[list[str]], cols: list[Col], width: int | None = None, gap: int = 2) -> str:
+def table(rows: list[list[str]], cols: list[Col], width: int | None = None, gap: int | None = None) -> str:
     """Rows of cells laid out in ``width`` columns (default: the terminal's)."""
     width = width or terminal_width()
+    gap = gap if gap is not None else (1 if width < 100 else 2)
     cells = [[neutral(str(c), one_line=True) for c in row] for row in rows]
     natural = [max([len(col.name)] + [len(r[i]) for r in cells]) for i, col in enumerate(cols)]
-    widths = [min(max(col.min, len(col.name)), natural[i]) for i, col in enumerate(cols)]
+    # fixed columns (no share) take what they need; the others start at their minimum
+    widths = [min(natural[i], col.max) if not col.share else min(max(col.min, len(col.name)), natural[i])
+              for i, col in enumerate(cols)]
     room = width - sum(widths) - gap * (len(cols) - 1)
     # give what is left to the columns that want more, by share, up to their natural width and max
     while room > 0:
@@ -57,11 +60,12 @@ def table(rows: list[list[str]], cols: list[Col], width: int | None = None, gap:
         if not given:
             break
         room -= given
-    if room < 0:  # narrower than the minimums: shrink the widest shares first, down to 1
-        for i in sorted(range(len(cols)), key=lambda i: -widths[i]):
-            take = min(-room, widths[i] - 1)
-            widths[i] -= take
-            room += take
+    if room < 0:  # narrower than the minimums: shrink the flexible columns first, the widest first
+        for i in sorted(range(len(cols)), key=lambda i: (not cols[i].share, -widths[i])):
+            take = min(-room, widths[i] - 3)
+            if take > 0:
+                widths[i] -= take
+                room += take
             if room >= 0:
                 break
     lines = []

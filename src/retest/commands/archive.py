@@ -32,7 +32,7 @@ def command() -> None:
     """Browse, search and export the archive of prompts and replies."""
 
 
-@command.command("path")
+@command.command("path", short_help="Print where the archive lives.")
 @_ARCHIVE
 def path_cmd(archive_path) -> None:
     """Print where the archive lives."""
@@ -42,7 +42,14 @@ def path_cmd(archive_path) -> None:
 
 
 def _when(stamp: str | None) -> str:
-    return (stamp or "")[:16].replace("T", " ")
+    """``11-25 10:41`` this year, ``2025-11-25`` before: short enough for 80 columns."""
+    import datetime as dt
+
+    if not stamp:
+        return ""
+    if stamp[:4] == str(dt.datetime.now(dt.timezone.utc).year):
+        return stamp[5:16].replace("T", " ")
+    return stamp[:10]
 
 
 def _tokens(rec: dict) -> str:
@@ -56,9 +63,9 @@ def rows_table(rows: list[dict]) -> str:
     from ..display import first_line, relative
     from ..views import Col, table
 
-    cols = [Col("id", 2, 12, right=True), Col("created (UTC)", 16, 16), Col("status", 6, 7),
-            Col("model", 5, 30, 1), Col("template", 6, 16, 1), Col("tokens", 6, 10, right=True),
-            Col("source", 8, 60, 2, "middle"), Col("reply", 8, 200, 3)]
+    cols = [Col("id", 2, 12, right=True), Col("when (UTC)", 10, 11), Col("status", 6, 7),
+            Col("model", 8, 30, 1), Col("template", 8, 16, 1), Col("tokens", 6, 10, right=True),
+            Col("source", 14, 90, 3, "middle"), Col("reply", 12, 200, 1)]
     cells = []
     for rec in rows:
         preview = first_line(rec.get("reply") or rec.get("error") or "", 200)
@@ -96,7 +103,7 @@ def _since(value: str | None) -> str | None:
         raise click.BadParameter(f"{value!r} is not a date written YYYY-MM-DD", param_hint="--since") from None
 
 
-@command.command("list")
+@command.command("list", short_help="The newest replies first.")
 @_COUNT
 @click.option("--model", help="Only replies from this model.")
 @click.option("--since", metavar="YYYY-MM-DD", help="Only replies created on or after this day (UTC).")
@@ -115,7 +122,7 @@ def list_cmd(count, model, since, status, as_json, archive_path) -> None:
     _print_rows(rows, as_json, "no replies match" if (model or since or status) else "no replies yet")
 
 
-@command.command("search")
+@command.command("search", short_help="Full-text search over prompts and replies.")
 @click.argument("text")
 @_COUNT
 @_JSON
@@ -130,7 +137,7 @@ def search_cmd(text, count, as_json, archive_path) -> None:
     _print_rows(rows, as_json, f"no reply or prompt contains every word of {text!r}")
 
 
-@command.command("show")
+@command.command("show", short_help="One reply: prompt, metadata, verdicts, checks.")
 @click.argument("reply_id", type=reply_id_type(), metavar="ID")
 @click.option("--reasoning", is_flag=True, help="Print the model's reasoning text in full (folded by default).")
 @_JSON
@@ -227,7 +234,7 @@ def markdown(rec: dict, reasoning: bool = False, run: dict | None = None) -> str
     return "\n".join(parts) + "\n"
 
 
-@command.command("export")
+@command.command("export", short_help="Every reply as JSON lines or Markdown.")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "markdown"]), default="jsonl", show_default=True,
               help="One JSON object per line, or Markdown documents separated by ---.")
 @click.option("-o", "--out", metavar="FILE", help="Write here instead of stdout (never over the archive itself).")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .common import max_size_option, parse_vars, read_documents, template_options, write_file
+from .common import Number, max_size_option, parse_vars, template_options, write_file
 
 
 def tokens_line(p) -> str:
@@ -41,7 +41,7 @@ def out_name(source: str, template: str, taken: set[str], suffix: str = ".prompt
 @template_options
 @click.option("--model", metavar="MODEL", help="Count tokens with this model's encoding.")
 @click.option("--encoding", metavar="NAME", help="Count tokens with this tiktoken encoding instead.")
-@click.option("--max-tokens", type=click.IntRange(min=1), metavar="N",
+@click.option("--max-tokens", type=Number(1, 100_000_000, integer=True), metavar="N",
               help="Fit each prompt into N tokens, dropping the least important material first.")
 @click.option("-o", "--out", metavar="FILE", help="Write the prompt to FILE.")
 @click.option("--out-dir", metavar="DIR",
@@ -60,8 +60,9 @@ def command(paths, template, variables, today, model, encoding, max_tokens, out,
     first), dated claims (oldest first), anchor papers; a dropped claim takes
     its anchors and the task sentences about its figures with it.
     """
-    from ..build import build
-    from ..templates import find
+    from ..cli import message
+    from ..prompter import InputFailure, Recipe, build_all, count_documents
+    from ..templates import compile_template, find
 
     if model and encoding:
         raise click.UsageError("give --model or --encoding, not both")
@@ -69,62 +70,63 @@ def command(paths, template, variables, today, model, encoding, max_tokens, out,
         raise click.UsageError("give one of --out, --out-dir and --copy")
     variables = parse_vars(variables)
     tpl = find(template)
-    docs, failed = read_documents(paths, max_size)
-    if not docs:
-        sys.exit(2)
-    day = today.date() if today else None
-    kw = dict(today=day, variables=variables, max_tokens=max_tokens, model=model, encoding=encoding)
-    groups = [docs] if tpl.kind == "corpus" else [[d] for d in docs]
+    compile_template(tpl)
+    if encoding:
+        from ..tokens import counter
 
-    def text_of(prompt) -> str:
-        return prompt.model_dump_json(indent=2) + "\n" if fmt == "json" else prompt.prompt
-
-    if out_dir:
-        folder = Path(out_dir)
+        counter(None, encoding)  # an unknown encoding stops here, once
+    prompts_expected = 1 if tpl.kind == "corpus" else count_documents(tuple(paths))
+    if (out or copy) and prompts_expected > 1:
+        raise click.UsageError(f"{prompts_expected} documents make {prompts_expected} prompts: give --out-dir DIR "
+                               "for one file each, or --template corpus for one prompt of them all")
+    recipe = Recipe(tuple(paths), template, variables, today.date() if today else None, model, max_tokens,
+                    max_size * 1024 * 1024, count_tokens=True)
+    folder = Path(out_dir) if out_dir else None
+    if folder is not None:
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise click.UsageError(f"--out-dir {out_dir}: cannot create it ({exc.strerror})") from None
-        taken: set[str] = set()
-        suffix = ".prompt.json" if fmt == "json" else ".prompt.txt"
-        for group in groups:
-            prompt = build(group, tpl, **kw)
-            source = "corpus" if len(group) > 1 else group[0].source
-            path = folder / out_name(source, tpl.name, taken, suffix)
-            write_file(path, text_of(prompt), "--out-dir")
+    taken: set[str] = set()
+    built = failed = 0
+    for prompt in build_all(recipe, encoding=encoding):
+        if isinstance(prompt, InputFailure):
+            failed += 1
+            click.echo(f"retest: error: {message(prompt)}", err=True)
+            continue
+        built += 1
+        text = prompt.model_dump_json(indent=2) + "\n" if fmt == "json" else prompt.prompt
+        if folder is not None:
+            source = "corpus" if isinstance(prompt.source, list) else prompt.source
+            path = folder / out_name(source, tpl.name, taken, ".prompt.json" if fmt == "json" else ".prompt.txt")
+            write_file(path, text, "--out-dir")
             _report(prompt, f"wrote {path}")
-    elif out or copy:
-        if len(groups) > 1:
-            raise click.UsageError(f"{len(docs)} documents make {len(groups)} prompts: give --out-dir DIR for one "
-                                   "file each, or --template corpus for one prompt of them all")
-        prompt = build(groups[0], tpl, **kw)
-        if out:
-            write_file(out, text_of(prompt), "--out")
+        elif out:
+            write_file(out, text, "--out")
             _report(prompt, f"wrote {out}")
-        else:
+        elif copy:
             _copy(prompt.prompt)
             _report(prompt, "copied to the clipboard")
-    else:
-        _to_stdout(groups, tpl, kw, fmt)
+        else:
+            _print(prompt, built, prompts_expected, fmt)
+    if not built:
+        sys.exit(2)
     if failed:
         sys.exit(1)
 
 
-def _to_stdout(groups, tpl, kw, fmt) -> None:
-    from ..build import build
+def _print(prompt, n: int, expected: int, fmt: str) -> None:
     from ..display import for_stream
 
-    for n, group in enumerate(groups, start=1):
-        prompt = build(group, tpl, **kw)
-        if fmt == "json":  # JSON lines: one prompt per line
-            sys.stdout.write(prompt.model_dump_json() + "\n")
-        else:
-            if len(groups) > 1:
-                sys.stdout.write(("\n" if n > 1 else "")
-                                 + for_stream(f"----- prompt {n} of {len(groups)}: {group[0].source} -----\n"))
-            sys.stdout.write(for_stream(prompt.prompt.rstrip("\n") + "\n"))
-        sys.stdout.flush()
-        _report(prompt, group[0].source if len(groups) > 1 else None)
+    source = prompt.source if isinstance(prompt.source, str) else "corpus"
+    if fmt == "json":  # JSON lines: one prompt per line
+        sys.stdout.write(prompt.model_dump_json() + "\n")
+    else:
+        if expected > 1:
+            sys.stdout.write(("\n" if n > 1 else "") + for_stream(f"----- prompt {n} of {expected}: {source} -----\n"))
+        sys.stdout.write(for_stream(prompt.prompt.rstrip("\n") + "\n"))
+    sys.stdout.flush()
+    _report(prompt, source if expected > 1 else None)
 
 
 def _copy(text: str) -> None:

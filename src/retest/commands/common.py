@@ -52,22 +52,6 @@ def reply_id_type() -> Number:
     return Number(1, MAX_ID, integer=True)
 
 
-def read_documents(paths: tuple[str, ...], max_size: int = 10) -> tuple[list, int]:
-    """Parse every document under ``paths``; report each failure on one line."""
-    from ..cli import message
-    from ..errors import InputError
-    from ..extract import extract_paths
-
-    docs, failed = [], 0
-    for item in extract_paths(paths, max_size * 1024 * 1024):
-        if isinstance(item, InputError):
-            failed += 1
-            click.echo(f"retest: error: {message(item)}", err=True)
-        else:
-            docs.append(item)
-    return docs, failed
-
-
 def max_size_option(f):
     from ..inputs import MAX_SIZE_MB
 
