@@ -99,8 +99,13 @@ old_style = st.tuples(
     st.one_of(st.none(), st.integers(min_value=1, max_value=9)),
 )
 
+LINK_FORMS = ["https://arxiv.org/html/{}", "https://export.arxiv.org/abs/{}", "https://ar5iv.labs.arxiv.org/html/{}",
+              "ar5iv.org/abs/{}", "https://huggingface.co/papers/{}", "hf.co/papers/{}",
+              "https://www.alphaxiv.org/abs/{}", "https://api.semanticscholar.org/graph/v1/paper/ARXIV:{}",
+              "arXiv {}", "arXiv.{}", "[arXiv:{0}](https://arxiv.org/abs/{0})", "[the paper](https://arxiv.org/abs/{0})",
+              "<https://arxiv.org/abs/{}>"]
 forms = st.sampled_from(["{}", "arXiv:{}", "arXiv: {}", "https://arxiv.org/abs/{}", "arxiv.org/pdf/{}",
-                         "10.48550/arXiv.{}", "({})", "[{}]"])
+                         "10.48550/arXiv.{}", "({})", "[{}]", *LINK_FORMS])
 filler = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=30).map(lambda s: s + " ")
 
 
@@ -138,6 +143,29 @@ def test_arbitrary_text_never_raises(text):
 @given(st.text(alphabet="0123456789.v/:-abcdefghpqrstux ", max_size=60))
 def test_id_shaped_noise_never_raises(text):
     arxiv.find_all(text)
+
+
+@pytest.mark.parametrize("form", LINK_FORMS)
+def test_link_forms_people_paste(form):
+    written = form.format("2306.14048v2")
+    assert {(i.id, i.version) for i in arxiv.find(f"see {written} for details")} == {("2306.14048", 2)}
+    assert arxiv.unique_ids(f"{written} and again {written}") == ["2306.14048"]
+
+
+@pytest.mark.parametrize("text", ["huggingface.co/papers/2306.140489", "https://arxiv.org/abs/2306.140489",
+                                  "hf.co/papers/2306.14048x", "huggingface.co/papers/2306.14048.html2",
+                                  "alphaxiv.org/abs/12306.14048", "ar5iv.org/abs/2306.1404"])
+def test_link_forms_never_match_inside_longer_tokens(text):
+    assert arxiv.find(text) == []
+
+
+@given(new_style, st.sampled_from(LINK_FORMS), st.text(alphabet="0123456789abcxyz", min_size=1, max_size=3))
+def test_a_longer_token_is_not_an_id(parts, form, tail):
+    body, _, _ = _new_id(parts)
+    written = form.format(body).replace(body, body + tail, 1) if "{0}" not in form else None
+    if written is None or written.endswith(">"):
+        return
+    assert body not in [i.id for i in arxiv.find(written)]
 
 
 def test_doi_of_an_old_style_id():

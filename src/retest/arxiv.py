@@ -22,11 +22,18 @@ OLD_ARCHIVES = frozenset(
     plasm-ph q-alg q-bio quant-ph solv-int supr-con""".split()
 )
 
-_PREFIX = (
-    r"(?:(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/"
+# Where people read papers, and how they paste them: arXiv's own pages (abs, pdf,
+# html, the export mirror), ar5iv, Hugging Face papers, alphaXiv, arXiv DOIs, and
+# the textual forms "arXiv:ID", "arXiv ID" and "arXiv.ID" (Semantic Scholar's API
+# writes "ARXIV:ID" in its paths).
+_URL_PREFIX = (
+    r"(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/"
+    r"|(?:https?://)?(?:ar5iv\.labs\.arxiv\.org|ar5iv\.org)/(?:abs|html|pdf)/"
+    r"|(?:https?://)?(?:www\.)?(?:huggingface\.co|hf\.co)/papers/"
+    r"|(?:https?://)?(?:www\.)?alphaxiv\.org/(?:abs|overview|pdf)/"
     r"|(?:https?://)?(?:dx\.)?(?:doi\.org/)?10\.48550/arxiv\."
-    r"|arxiv\s*:\s*|arxiv\s+)"
 )
+_PREFIX = rf"(?:{_URL_PREFIX}|arxiv\s*:\s*|arxiv\s+|arxiv\.)"
 # The scan is anchored on the literal "." of a new-style ID or the "/" of an
 # old-style one (regex engines search for a leading literal very fast); the
 # digits, prefix and boundaries around it are then checked by hand.
@@ -139,6 +146,8 @@ def _new_candidates(text: str):
         end = m.end()
         if prefix and text[end : end + 4].lower() == ".pdf":
             end += 4
+        if prefix and "/" in prefix.group(0) and len(m.group(1)) == 6:
+            continue  # a link whose number is too long is some other page, not a malformed ID
         if not _end_boundary(text, end) or (not prefix and not _bare_boundary(text, start)):
             continue
         parsed = _new_style(text[start : m.end(1)])

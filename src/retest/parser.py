@@ -20,7 +20,7 @@ import hashlib
 import re
 
 from . import claims as _claims
-from . import dates, titles
+from . import dates, markdown, titles
 from .errors import NotAnInquiringLine
 
 _NEXT_LINES = re.compile(r"^next inquiring lines?\b", re.I)
@@ -33,7 +33,7 @@ _ROLE = re.compile(r"^as an? [^,]*researcher\b", re.I)  # anchored: one linear a
 # explores…") is the synthesis itself.
 _FRAMING = re.compile(r"^this (?:reads|interprets|takes) the question\b", re.I)
 _OPENING = re.compile(r"^this (?:reads|explores|asks|looks|takes|interprets|treats|examines)\b", re.I)
-_BULLET = re.compile(r"^(?:[•·▪◦‣*+]|[-–—](?=\s)|\d{1,3}[.)](?=\s))\s*+")
+_BULLET = re.compile(r"^(?:[•·▪◦‣]\s*+|[-–—*+](?=\s)\s*+|\d{1,3}[.)](?=\s)\s*+)")
 _TASK = re.compile(r"^\(?(\d{1,2})[.)]\s*+")
 _FINDINGS = re.compile(r"^(?:what a curated library found|findings span|a curated library identified)", re.I)
 _SPAN_LINE = re.compile(r"findings span\s++([^.]*+)", re.I)
@@ -262,6 +262,8 @@ def parse_raw(text: str, source: str = "<text>") -> dict:
     """Parse one inquiring line into plain data shaped like ``Document``."""
     text = normalise(text)
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    if markdown.looks_like_markdown(text):
+        text = markdown.to_plain(text)
     lines = _lines(text)
     warnings: list[str] = []
     if not lines:
