@@ -170,8 +170,9 @@ def test_send_reports_prompts_in_an_open_batch_not_as_success(server, env, tmp_p
     with Archive(env["RETEST_ARCHIVE"]) as a:
         pid = a.add_prompt(p.prompt, p.sha256)
         with a.transaction():
-            a.db.execute("INSERT INTO batches (id, intent, endpoint, api, model, params_sha256, state, requests,"
-                         " created_at, updated_at) VALUES (1, 'i', ?, 'chat', 'test-model', ?, 'submitted', 1, 'x', 'x')",
+            a.db.execute("INSERT INTO batches (id, intent, endpoint, api, url, model, params_sha256, state, requests,"
+                         " created_at, updated_at) VALUES (1, 'i', ?, 'chat', '/v1/chat/completions', 'test-model', ?,"
+                         " 'submitted', 1, 'x', 'x')",
                          (s.endpoint, s.params_sha256))
         a.claim(pid, model=s.model, endpoint=s.endpoint, params=s.params, params_sha256=s.params_sha256,
                 owner="batch:1")

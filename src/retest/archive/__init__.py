@@ -3,20 +3,22 @@
 Split by concern: ``connection`` (opening, schema and migrations), ``jobs``
 (claims that keep runs from sending anything twice, and the write path of
 replies), ``queries`` (reading back), ``ledger`` (claims and the verdicts
-replies give on them), ``writer`` (the thread that does a
+replies give on them), ``batches`` (which prompt is in which provider batch),
+``writer`` (the thread that does a
 run's writes off the event loop). Only the endpoint's host is stored, never
 the API key.
 """
 
 from __future__ import annotations
 
+from .batches import Batches
 from .connection import ArchiveError, Connection, StorageError, default_path, locate, now
 from .jobs import Jobs, claim_key, valid_text
 from .ledger import Ledger
 from .queries import Queries
 
 
-class Archive(Jobs, Ledger, Queries, Connection):
+class Archive(Jobs, Batches, Ledger, Queries, Connection):
     """One open archive file. Use as a context manager or call ``close()``."""
 
 

@@ -1,0 +1,362 @@
+"""Many prompts through a provider's Batch API, or through any executor that reads the same files.
+
+The library behind ``retest batch``. ``submit`` builds every prompt, skips
+those already answered (or already in an open batch), claims the rest for a
+batch, writes them as request files within the provider's limits, uploads
+them and creates the batches; ``collect`` downloads the results, matches them
+by ``custom_id`` and archives each reply exactly once; ``export`` and
+``import_results`` do the same with a file, for ``vllm run-batch`` and the
+like. Prompts whose request failed or expired go back to "not answered".
+
+Every step is recorded before it is taken (see ``archive.batches``), and
+``reconcile`` — run first by every command — finishes what a killed run
+left half done, finding batches it created but never recorded by the
+metadata it gave them. Request and result files are streamed: memory stays
+flat however many prompts a batch holds.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .archive import Archive, now
+from .endpoint import Settings
+from .errors import RetestError
+from .protocols import IncompleteReply, ReplyFailed, check_text
+from .protocols import get as protocol
+from .protocols.batches import ENDED, Remote, request_line, request_rest, result
+
+MAX_REQUESTS = 50_000  # per file, OpenAI's limit
+MAX_BYTES = 200 * 1024 * 1024
+_ENDED_REASON = {
+    "expired": "the batch expired before this request ran (its 24 h window passed)",
+    "cancelled": "the batch was cancelled before this request ran",
+    "failed": "the batch failed",
+    "completed": "the provider returned no result for this request",
+}
+
+
+def custom_id(reply_id: int, prompt_sha256: str) -> str:
+    """``rt-<reply>-<prompt hash>``: a result can only ever land on the prompt it answers."""
+    return f"rt-{reply_id}-{prompt_sha256[:12]}"
+
+
+def spool_dir(archive: Archive) -> Path:
+    """Where request files wait to be uploaded: beside the archive, so a re-run finds them."""
+    folder = archive.path.parent / f"{archive.path.name}.batches"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@dataclass
+class Submitted:
+    batches: list[dict] = field(default_factory=list)
+    skipped: int = 0  # already answered
+    held: int = 0  # in an open batch, or being sent elsewhere
+    input_failures: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+class _Chunk:
+    """One request file being written, and the local batch it belongs to."""
+
+    def __init__(self, archive: Archive, s: Settings, path: Path | None, state: str = "writing"):
+        self.s = s
+        self.id = archive.new_batch(endpoint=s.endpoint, api=s.api, url=protocol(s.api).PATH, model=s.model,
+                                    params_sha256=s.params_sha256, state=state)
+        self.path = path or spool_dir(archive) / f"batch-{self.id}.jsonl"
+        archive.set_batch(self.id, input_path=str(self.path))
+        self.fh = open(self.path, "w", encoding="utf-8")
+        self.count = 0
+        self.bytes = 0
+
+
+def write_requests(prompts: Iterable, settings: list[Settings], archive: Archive, *, force: bool = False,
+                   per_file: int = MAX_REQUESTS, max_bytes: int = MAX_BYTES, out: Path | None = None,
+                   on_file: Callable[[int], None] | None = None, on_failure: Callable[[str], None] | None = None,
+                   into: Submitted | None = None) -> Submitted:
+    """Claim every unanswered prompt for a batch and write its request line.
+
+    Files are cut at ``per_file`` requests and ``max_bytes``; ``on_file(batch_id)``
+    is called as each is finished (to upload it while the next is written).
+    With ``out``, one file is written there for an executor (``export``).
+    """
+    from .prompter import InputFailure
+
+    result_ = into or Submitted()
+    chunks: dict[str, _Chunk] = {}
+    pending_commit = 0
+
+    def finish(chunk: _Chunk) -> None:
+        chunk.fh.close()
+        if chunk.count == 0:
+            archive.release_batch(chunk.id, error="no prompt needed sending")
+            if out is None:
+                chunk.path.unlink(missing_ok=True)
+            return
+        archive.set_batch(chunk.id, state="exported" if out else "written", bytes=chunk.bytes)
+        result_.batches.append({"id": chunk.id, "model": chunk.s.model, "requests": chunk.count, "bytes": chunk.bytes,
+                               "path": str(chunk.path)})
+        if on_file:
+            on_file(chunk.id)
+
+    archive.db.execute("BEGIN IMMEDIATE")
+    try:
+        for prompt in prompts:
+            if isinstance(prompt, InputFailure):
+                result_.input_failures += 1
+                if on_failure:
+                    on_failure(str(prompt))
+                continue
+            text, sha = prompt.prompt, prompt.sha256
+            prompt_id = archive.add_prompt(
+                text, sha, template=prompt.template, template_sha256=prompt.template_sha256,
+                source=prompt.source if isinstance(prompt.source, str) or prompt.source is None
+                else ", ".join(prompt.source), source_sha256=prompt.source_sha256, tokens=prompt.tokens,
+                encoding=prompt.encoding, claims=list(prompt.claims))
+            for s in settings:
+                chunk = chunks.get(s.model)
+                rest = request_rest(s, text)
+                size = len(rest.encode()) + 48  # the line with its custom_id
+                if chunk is not None:
+                    if chunk.count >= per_file or (chunk.bytes + size > max_bytes and chunk.count):
+                        if out is not None:
+                            raise RetestError(f"-o {out}: more than {per_file:,} requests; split the documents")
+                        archive.db.execute("COMMIT")
+                        finish(chunk)
+                        archive.db.execute("BEGIN IMMEDIATE")
+                        chunk = None
+                if chunk is None:
+                    chunk = chunks[s.model] = _Chunk(archive, s, out, "writing")
+                reply_id, state = archive.claim(prompt_id, model=s.model, endpoint=s.endpoint, params=s.params,
+                                                params_sha256=s.params_sha256, force=force,
+                                                owner=f"batch:{chunk.id}", api=s.api)
+                if reply_id is None:
+                    if state == "done":
+                        result_.skipped += 1
+                    else:
+                        result_.held += 1
+                    continue
+                cid = custom_id(reply_id, sha)
+                line = request_line(cid, rest)
+                archive.add_batch_request(chunk.id, cid, reply_id, prompt_id)
+                chunk.fh.write(line)
+                chunk.count += 1
+                chunk.bytes += len(line.encode())
+                pending_commit += 1
+            if pending_commit >= 500:  # commit in groups: fast, and a kill loses at most a group's claims
+                archive.db.execute("COMMIT")
+                archive.db.execute("BEGIN IMMEDIATE")
+                pending_commit = 0
+        archive.db.execute("COMMIT")
+    except BaseException:
+        if archive.db.in_transaction:
+            archive.db.execute("ROLLBACK")
+        for chunk in chunks.values():
+            if not chunk.fh.closed:
+                chunk.fh.close()
+            if out is None:
+                chunk.path.unlink(missing_ok=True)
+            if archive.batch(chunk.id) is not None:
+                archive.release_batch(chunk.id, error="the run stopped while writing its requests")
+        raise
+    for chunk in chunks.values():
+        finish(chunk)
+    return result_
+
+
+def advance(archive: Archive, remote: Remote, batch: dict, found: dict | None = None) -> dict:
+    """Take a local batch through upload and creation, from whichever step it reached."""
+    bid = batch["id"]
+    state = batch["state"]
+    if state == "writing":  # a run died while writing: its file is partial and its claims are ours to free
+        archive.release_batch(bid, error="the run that wrote it stopped before finishing")
+        _unlink(batch)
+        return archive.batch(bid)
+    if state in ("written", "uploading"):
+        path = Path(batch["input_path"] or "")
+        if not path.is_file():
+            archive.release_batch(bid, error=f"its request file {path} is gone")
+            return archive.batch(bid)
+        archive.set_batch(bid, state="uploading")  # the intent, before the remote step
+        file_id = remote.upload(path)
+        archive.set_batch(bid, state="uploaded", input_file_id=file_id)
+        batch = archive.batch(bid)
+        state = "uploaded"
+    if state == "creating" and found and batch["intent"] in found:
+        state = "found"
+    if state in ("uploaded", "creating"):
+        archive.set_batch(bid, state="creating")
+        remote_batch = remote.create(batch["input_file_id"], batch["url"], batch["intent"])
+        _record(archive, bid, remote_batch)
+        _unlink(batch)
+    elif state == "found":
+        _record(archive, bid, found[batch["intent"]])
+        _unlink(batch)
+    return archive.batch(bid)
+
+
+def _record(archive: Archive, bid: int, remote_batch: dict) -> None:
+    archive.set_batch(bid, state="submitted", remote_id=remote_batch["remote_id"],
+                      remote_status=remote_batch["remote_status"], counts=remote_batch["counts"],
+                      output_file_id=remote_batch["output_file_id"], error_file_id=remote_batch["error_file_id"],
+                      expires_at=_stamp(remote_batch["expires_at"]))
+
+
+def _stamp(epoch) -> str | None:
+    if not epoch:
+        return None
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _unlink(batch: dict) -> None:
+    if batch.get("input_path") and batch["state"] != "exported":
+        Path(batch["input_path"]).unlink(missing_ok=True)
+
+
+def reconcile(archive: Archive, remote: Remote, endpoint: str) -> list[str]:
+    """Finish what killed runs left half done; return one line per batch that needed it."""
+    said = []
+    stuck = [b for b in archive.batches(open_only=True, endpoint=endpoint)
+             if b["state"] in ("writing", "written", "uploading", "uploaded", "creating")]
+    if not stuck:
+        return said
+    creating = {b["intent"] for b in stuck if b["state"] == "creating"}
+    found = remote.find_by_intent(creating) if creating else {}
+    for b in stuck:
+        after = advance(archive, remote, b, found)
+        if after["state"] == "submitted":
+            how = "found on the server" if b["intent"] in found else "submitted now"
+            said.append(f"batch {b['id']} (left half done by an earlier run) {how}: {after['remote_id']}")
+        else:
+            said.append(f"batch {b['id']} (left half done by an earlier run) was given up: {after['error']}")
+    return said
+
+
+def refresh(archive: Archive, remote: Remote, batches: list[dict]) -> list[dict]:
+    """The provider's current state of each submitted batch, recorded."""
+    out = []
+    for b in batches:
+        if b["remote_id"] and b["remote_status"] not in ENDED:
+            r = remote.retrieve(b["remote_id"])
+            archive.set_batch(b["id"], remote_status=r["remote_status"], counts=r["counts"],
+                              output_file_id=r["output_file_id"], error_file_id=r["error_file_id"],
+                              expires_at=_stamp(r["expires_at"]),
+                              error="; ".join(r["errors"]) if r["errors"] else b.get("error"))
+            b = archive.batch(b["id"])
+        out.append(b)
+    return out
+
+
+# -- results ------------------------------------------------------------------------------
+
+@dataclass
+class Collected:
+    replies: int = 0
+    failed: list[str] = field(default_factory=list)  # one line each: what and why
+    unknown: list[str] = field(default_factory=list)  # custom_ids matching no request here
+    unreadable: int = 0
+    already: int = 0
+    batches: list[dict] = field(default_factory=list)
+
+
+def apply_lines(archive: Archive, lines: Iterable[str], done: Collected, label: str) -> set[int]:
+    """Archive every result line once; return the local batches the lines belonged to."""
+    touched: set[int] = set()
+    count = 0
+    archive.db.execute("BEGIN IMMEDIATE")
+    try:
+        for line in lines:
+            try:
+                cid, body, error = result(line)
+            except ValueError:
+                done.unreadable += 1
+                continue
+            request = archive.batch_request(cid)
+            if request is None or not cid.endswith(request["prompt_sha256"][:12]):
+                done.unknown.append(cid)
+                continue
+            touched.add(request["batch_id"])
+            if request["status"] != "pending":
+                done.already += 1
+                continue
+            rid = request["reply_id"]
+            batch = archive.batch(request["batch_id"])
+            if error is None:
+                try:
+                    received = check_text(protocol(batch["api"]).parse(body), None)
+                except (IncompleteReply, ReplyFailed) as exc:
+                    error = str(exc)
+            if error is None:
+                archive.attempt(rid, 1, started_at=batch["created_at"], latency_ms=None, outcome="ok")
+                archive.complete(rid, reply=received.text, finish_reason=received.finish, usage=received.usage,
+                                 latency_ms=None, reasoning=received.reasoning)
+                done.replies += 1
+            else:
+                archive.attempt(rid, 1, started_at=batch["created_at"], latency_ms=None, outcome="failed",
+                                error=error)
+                archive.fail(rid, f"{label}: {error}")
+                done.failed.append(f"{cid}: {error}")
+            count += 1
+            if count % 500 == 0:
+                archive.db.execute("COMMIT")
+                archive.db.execute("BEGIN IMMEDIATE")
+        archive.db.execute("COMMIT")
+    except BaseException:
+        if archive.db.in_transaction:
+            archive.db.execute("ROLLBACK")  # lines of this group are read again next time: nothing lost
+        raise
+    return touched
+
+
+def collect_batch(archive: Archive, remote: Remote, batch: dict, done: Collected) -> None:
+    """Archive an ended batch's results; requests without one fail with the reason, to be sent again."""
+    label = f"batch {batch['remote_id']}"
+    for file_id in (batch["output_file_id"], batch["error_file_id"]):
+        if file_id:
+            apply_lines(archive, remote.lines(file_id), done, label)
+    reason = _ENDED_REASON.get(batch["remote_status"], "the batch ended without a result for this request")
+    if batch["remote_status"] == "failed" and batch.get("error"):
+        reason = f"the batch failed: {batch['error']}"
+    missing = archive.pending_of_batch(batch["id"])
+    with archive.transaction():
+        for request in missing:
+            archive.fail(request["reply_id"], f"{label}: {reason}")
+            done.failed.append(f"{request['custom_id']}: {reason}")
+        archive.set_batch(batch["id"], state="collected", collected_at=now())
+    done.batches.append(archive.batch(batch["id"]))
+
+
+def import_results(archive: Archive, path: Path, done: Collected | None = None) -> Collected:
+    """Archive an executor's output file (OpenAI batch output format), matched by ``custom_id``."""
+    done = done or Collected()
+    try:
+        with open(path, encoding="utf-8") as fh:
+            touched = apply_lines(archive, (line for line in fh if line.strip()), done, f"import of {path.name}")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RetestError(f"{path}: cannot read it ({getattr(exc, 'strerror', None) or exc})") from None
+    for bid in touched:
+        if not archive.pending_of_batch(bid):
+            archive.set_batch(bid, state="collected", collected_at=now())
+        done.batches.append(archive.batch(bid))
+    return done
+
+
+def wait_for(archive: Archive, remote: Remote, batches: list[dict], *, first: float = 5.0, longest: float = 300.0,
+             on_update: Callable[[list[dict]], None] | None = None, sleep=time.sleep) -> list[dict]:
+    """Poll until every batch has ended, waiting longer between polls (×1.5, up to ``longest``)."""
+    delay = first
+    while True:
+        batches = refresh(archive, remote, batches)
+        if on_update:
+            on_update(batches)
+        if all(b["remote_status"] in ENDED for b in batches if b["state"] == "submitted"):
+            return batches
+        sleep(delay)
+        delay = min(delay * 1.5, longest)
