@@ -29,12 +29,16 @@ def _prompt_block(path) -> str:
 
 @pytest.mark.parametrize("path", [SEED_002, FIXTURES / "roundtrip.txt"], ids=lambda p: p.name)
 def test_round_trip_reproduces_the_documents_own_prompt(path):
-    built = build(load(path), today=TODAY).prompt
+    built = build(load(path), today=TODAY, verdicts=False).prompt
     assert _nonblank(built) == _nonblank(_prompt_block(path))
+    with_request = build(load(path), today=TODAY).prompt  # the default adds the verdict request, after it all
+    assert _nonblank(with_request)[: len(_nonblank(built))] == _nonblank(built)
+    assert with_request.rstrip().endswith("the arXiv IDs the verdict rests on.")
+    assert '{"retest_verdicts": [{"claim": 1' in with_request
 
 
 def test_round_trip_byte_exact_through_the_cli(cli):
-    r = cli("build", SEED_002)
+    r = cli("build", SEED_002, "--no-verdicts")
     assert r.returncode == 0, r.stderr
     assert _nonblank(r.stdout) == _nonblank(_prompt_block(SEED_002))
     assert re.fullmatch(r"~?[\d,]+ tokens \([^)]+\)\n", r.stderr)
@@ -43,7 +47,7 @@ def test_round_trip_byte_exact_through_the_cli(cli):
 def test_round_trip_survives_crlf_and_missing_header(tmp_path):
     variant = tmp_path / "v.txt"
     variant.write_bytes(SEED_002.read_bytes().replace(b"INQUIRING LINE\n\n", b"").replace(b"\n", b"\r\n"))
-    assert _nonblank(build(load(variant), today=TODAY).prompt) == _nonblank(_prompt_block(SEED_002))
+    assert _nonblank(build(load(variant), today=TODAY, verdicts=False).prompt) == _nonblank(_prompt_block(SEED_002))
 
 
 def test_seed_000_gets_a_complete_prompt_of_the_same_shape():
@@ -63,7 +67,9 @@ def test_seed_000_gets_a_complete_prompt_of_the_same_shape():
     assert [t[:3] for t in tasks] == ["(1)", "(2)", "(3)"]
     assert "Does the model learn depth-wise drift as an explicit strategy?" in tasks[0]
     assert "(June–November 2026)" in tasks[1]
-    assert lines[-1] == "Cite arXiv IDs; flag anything you cannot ground in a real paper."
+    assert "Cite arXiv IDs; flag anything you cannot ground in a real paper." in lines
+    assert lines[-1].startswith("status is holds, revised, overturned or unresolved")
+    assert "give your verdict on each of the 8 claims above" in text
     assert "What a curated library found — and when (dated claims, not current truth):" in lines
     assert "Anchor papers (verify; mind their dates):" in lines and "Your task:" in lines
     assert not any(l.strip() in ("•", "• ") for l in lines)
@@ -94,7 +100,10 @@ def test_max_tokens_fits_and_reports_what_was_dropped(budget):
     if full.tokens > budget:
         assert fitted.dropped
     kept = [l for l in fitted.prompt.splitlines() if l.endswith("(undated).")]
-    assert fitted.prompt.rstrip().endswith("ground in a real paper.")
+    kept_claims = len(fitted.claims)
+    ending = "the arXiv IDs the verdict rests on." if kept_claims else "ground in a real paper."
+    assert fitted.prompt.rstrip().endswith(ending)
+    assert (f"each of the {kept_claims} claims above" in fitted.prompt) if kept_claims > 1 else True
     # least important first: detail is cut before any claim is dropped
     if any(d.startswith("undated claim") for d in fitted.dropped):
         assert fitted.dropped[0].startswith("claim detail")
@@ -113,7 +122,7 @@ def test_max_tokens_drops_oldest_dated_claims_first():
 def test_a_budget_prunes_tasks_and_anchors_of_dropped_claims():
     full = build(load(SEED_002), today=TODAY)
     assert "~91% routing recovery" in full.prompt and "(5–30%)" in full.prompt
-    fitted = build(load(SEED_002), today=TODAY, max_tokens=400)
+    fitted = build(load(SEED_002), today=TODAY, max_tokens=470)
     kept = [c.text for c in fitted.claims]
     assert len(kept) == 1 and "~70% KL drift" in kept[0]  # the newest claim survives
     assert "~91%" not in fitted.prompt and "5–30%" not in fitted.prompt
@@ -265,10 +274,10 @@ def test_several_documents_print_separated_each_ending_in_a_newline(cli):
     r = cli("build", SEED_000, SEED_002)
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith(f"----- prompt 1 of 2: {SEED_000} -----\nAs an LLM researcher")
-    assert f"ground in a real paper.\n\n----- prompt 2 of 2: {SEED_002} -----\n" in r.stdout
-    assert r.stdout.endswith("ground in a real paper.\n") and r.stderr.count("tokens (") == 2
+    assert f"the verdict rests on.\n\n----- prompt 2 of 2: {SEED_002} -----\n" in r.stdout
+    assert r.stdout.endswith("the verdict rests on.\n") and r.stderr.count("tokens (") == 2
     one = cli("build", SEED_002)
-    assert one.stdout.endswith("real paper.\n") and "-----" not in one.stdout
+    assert one.stdout.endswith("rests on.\n") and "-----" not in one.stdout
     assert cli("build", SEED_000, SEED_002, "-o", "x.txt").returncode == 2
 
 

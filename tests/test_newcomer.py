@@ -143,7 +143,7 @@ def test_outputs_end_with_a_newline(filled):
     r = run_cli("send", SEED_002, env=env)  # already answered: printed from the archive
     assert r.stdout.endswith("\n") and not r.stdout.endswith("\n\n")
     assert run_cli("archive", "show", "1", env=env).stdout.endswith("\n")
-    assert run_cli("build", SEED_002).stdout.endswith("real paper.\n")
+    assert run_cli("build", SEED_002).stdout.endswith("rests on.\n")
 
 
 def test_a_budget_says_which_claims_went():

@@ -32,11 +32,13 @@ def build(
     model: str | None = None,
     encoding: str | None = None,
     count_tokens: bool = True,
+    verdicts: bool = True,
 ) -> Prompt:
     """Render ``template`` over ``docs`` (one document, or several for a corpus template).
 
     ``count_tokens=False`` skips counting when no budget is given (``send`` counts
-    later, and only when the server reports no usage).
+    later, and only when the server reports no usage). ``verdicts=False`` leaves
+    out the request for a ``retest_verdicts`` block at the end.
     """
     docs = [docs] if isinstance(docs, Document) else list(docs)
     if not docs:
@@ -50,7 +52,7 @@ def build(
 
     def draw(steps: list[Step]) -> tuple[Material, str]:
         material = trimmed(full, steps) if steps else full
-        return material, render(tpl, context(material, today, variables))
+        return material, render(tpl, context(material, today, variables, verdicts))
 
     material, text = draw([])
     tokens = count.count(text) if count else None

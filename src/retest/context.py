@@ -207,6 +207,12 @@ def _prune_tasks(tasks: list[str], lost: list[str]) -> tuple[list[str], list[str
     return [t for t in out if t], cut
 
 
+def _verdict_request(n: int) -> str:
+    from .verdicts import instruction
+
+    return instruction(n)
+
+
 class _Lazy(list):
     """A list computed on first use: most templates never look at ``figures``."""
 
@@ -239,7 +245,7 @@ def _short(text: str, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
-def context(m: Material, today: dt.date, variables: dict[str, str]) -> dict:
+def context(m: Material, today: dt.date, variables: dict[str, str], verdicts: bool = True) -> dict:
     """The names a template can use (documented in ``retest templates --help``)."""
     doc = m.docs[0]
     prompt = doc.prompt
@@ -271,6 +277,7 @@ def context(m: Material, today: dt.date, variables: dict[str, str]) -> dict:
         "this_month": dates.month_name(dates.of(today)),
         "window": lambda months=6: dates.window(today, int(months)),
         "vars": dict(variables),
+        "verdict_request": _verdict_request(len(m.claims)) if verdicts and m.claims else "",
     }
     clash = sorted(set(variables) & set(ctx))
     if clash:

@@ -42,6 +42,7 @@ class Recipe:
     max_tokens: int | None = None
     max_bytes: int = 10 * 1024 * 1024
     count_tokens: bool = False
+    verdicts: bool = True
 
 
 def count_documents(paths: tuple[str, ...]) -> int:
@@ -68,7 +69,8 @@ def build_all(recipe: Recipe, encoding: str | None = None) -> Iterator:
 
     tpl = find(recipe.template)
     kw = dict(today=recipe.today, variables=recipe.variables, max_tokens=recipe.max_tokens, model=recipe.model,
-              encoding=encoding, count_tokens=recipe.count_tokens or recipe.max_tokens is not None)
+              encoding=encoding, count_tokens=recipe.count_tokens or recipe.max_tokens is not None,
+              verdicts=recipe.verdicts)
     corpus: list = []
     for item in extract_paths(recipe.paths, recipe.max_bytes):
         if isinstance(item, InputError):

@@ -78,12 +78,13 @@ class Parsed:
 
 def instruction(n_claims: int) -> str:
     """What templates append: short, so that it costs little and every chat model can follow it."""
+    claims = "the claim above" if n_claims == 1 else f"each of the {n_claims} claims above (1 = the first listed)"
     return (
-        f"After your answer, add one fenced ```json block with your verdict on each of the {n_claims} claims "
-        "above, numbered in the order listed (1 = first):\n"
-        '{"retest_verdicts": [{"claim": 1, "status": "holds", "evidence": ["arXiv:XXXX.XXXXX"], '
-        '"note": "one line"}]}\n'
-        "status is one of holds, revised, overturned, unresolved; evidence lists the arXiv IDs you rely on."
+        f"After your answer, give your verdict on {claims} in one fenced json block:\n"
+        "```json\n"
+        '{"retest_verdicts": [{"claim": 1, "status": "holds", "evidence": ["arXiv:YYMM.NNNNN"], "note": "one line"}]}\n'
+        "```\n"
+        "status is holds, revised, overturned or unresolved; evidence lists the arXiv IDs the verdict rests on."
     )
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .common import Number, max_size_option, parse_vars, template_options
+from .common import Number, max_size_option, parse_vars, template_options, verdicts_option
 from .send import endpoint_options
 
 
@@ -25,12 +25,15 @@ def command() -> None:
     """
 
 
-def _settings(models, base_url, api, system, temperature, max_output_tokens, need_model=True, need_key=True):
+def _settings(models, base_url, api, system, temperature, max_output_tokens, need_model=True, need_key=True,
+              verdicts="block"):
     from ..endpoint import Settings
+    from .send import schema_for
 
     models = models or (() if need_model else ("(from each batch)",))
     settings = Settings.for_models(models, base_url=base_url, api=api, system=system, temperature=temperature,
-                                   max_output_tokens=max_output_tokens, stream=False)
+                                   max_output_tokens=max_output_tokens, stream=False,
+                                   response_format=schema_for(verdicts))
     settings[0].check(need_key=need_key)
     return settings
 
@@ -49,10 +52,11 @@ def _reconcile(archive, remote, s) -> None:
         warn(line)
 
 
-def _prompts(paths, template, variables, today, model, max_tokens, max_size):
+def _prompts(paths, template, variables, today, model, max_tokens, max_size, verdicts="block"):
     from .send import prompt_source
 
-    prompts, _ = prompt_source(paths, template, parse_vars(variables), today, model, max_tokens, max_size)
+    prompts, _ = prompt_source(paths, template, parse_vars(variables), today, model, max_tokens, max_size,
+                               verdicts=verdicts != "none")
     return prompts
 
 
@@ -65,17 +69,18 @@ def _prompts(paths, template, variables, today, model, max_tokens, max_size):
 @click.option("--per-file", type=Number(1, 50_000, integer=True), default=50_000, show_default=True, metavar="N",
               help="Requests per batch file (some providers allow fewer; files are also kept under 200 MB).")
 @click.option("--force", is_flag=True, help="Send even prompts already answered with these settings.")
+@verdicts_option
 @max_size_option
 def submit_cmd(paths, template, variables, today, models, base_url, api, system, temperature, max_output_tokens,
-               archive_path, max_tokens, per_file, force, max_size):
+               archive_path, max_tokens, per_file, force, verdicts, max_size):
     """Build every prompt for PATHS, skip those already answered or in an open batch, and submit the
     rest as batches (one per model and per file of at most --per-file requests)."""
     from ..archive import Archive
     from ..batch import Submitted, advance, write_requests
     from ..cli import message, warn
 
-    settings = _settings(models, base_url, api, system, temperature, max_output_tokens)
-    prompts = _prompts(paths, template, variables, today, settings[0].model, max_tokens, max_size)
+    settings = _settings(models, base_url, api, system, temperature, max_output_tokens, verdicts=verdicts)
+    prompts = _prompts(paths, template, variables, today, settings[0].model, max_tokens, max_size, verdicts)
     remote = _remote(settings[0])
     problems: list[str] = []
     with Archive(archive_path) as archive:
@@ -282,9 +287,10 @@ def cancel_cmd(name, base_url, archive_path):
 @click.option("--max-tokens", type=Number(1, 100_000_000, integer=True), metavar="N",
               help="Fit each prompt into N tokens first.")
 @click.option("--force", is_flag=True, help="Include prompts already answered with these settings.")
+@verdicts_option
 @max_size_option
 def export_cmd(paths, template, variables, today, models, base_url, api, system, temperature, max_output_tokens,
-               archive_path, out, max_tokens, force, max_size):
+               archive_path, out, max_tokens, force, verdicts, max_size):
     """Write the same request file `batch submit` would upload, for `vllm run-batch -i FILE -o results.jsonl
     --model M` or any executor that reads OpenAI batch files; archive its results with `batch import`.
     The prompts are held for that file until then (`retest batch cancel N` releases them)."""
@@ -293,10 +299,11 @@ def export_cmd(paths, template, variables, today, models, base_url, api, system,
     from ..cli import message, warn
     from ..errors import RetestError
 
-    settings = _settings(models, base_url, api, system, temperature, max_output_tokens, need_key=False)
+    settings = _settings(models, base_url, api, system, temperature, max_output_tokens, need_key=False,
+                         verdicts=verdicts)
     if len(settings) > 1:
         raise click.UsageError("one --model per exported file (the executor runs one model)")
-    prompts = _prompts(paths, template, variables, today, settings[0].model, max_tokens, max_size)
+    prompts = _prompts(paths, template, variables, today, settings[0].model, max_tokens, max_size, verdicts)
     target = Path(out)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -49,8 +49,10 @@ def out_name(source: str, template: str, taken: set[str], suffix: str = ".prompt
 @click.option("--copy", is_flag=True, help="Copy the prompt to the clipboard.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="json: {prompt, tokens, encoding, template, sha256, source, claims, dropped, ...}.")
+@click.option("--no-verdicts", is_flag=True, help="Leave out the request for a retest_verdicts block.")
 @max_size_option
-def command(paths, template, variables, today, model, encoding, max_tokens, out, out_dir, copy, fmt, max_size):
+def command(paths, template, variables, today, model, encoding, max_tokens, out, out_dir, copy, fmt, no_verdicts,
+            max_size):
     """Build research prompts from inquiring lines.
 
     Prompts go to stdout (several are separated by a ----- line), or to --out,
@@ -80,7 +82,7 @@ def command(paths, template, variables, today, model, encoding, max_tokens, out,
         raise click.UsageError(f"{prompts_expected} documents make {prompts_expected} prompts: give --out-dir DIR "
                                "for one file each, or --template corpus for one prompt of them all")
     recipe = Recipe(tuple(paths), template, variables, today.date() if today else None, model, max_tokens,
-                    max_size * 1024 * 1024, count_tokens=True)
+                    max_size * 1024 * 1024, count_tokens=True, verdicts=not no_verdicts)
     folder = Path(out_dir) if out_dir else None
     if folder is not None:
         try:

@@ -90,3 +90,11 @@ def same_file(a, b) -> bool:
         return os.path.samefile(a, b)
     except OSError:
         return os.path.realpath(a) == os.path.realpath(b)
+
+
+def verdicts_option(f):
+    """How replies are asked for their verdicts on the claims (see README: the verdict block)."""
+    return click.option(
+        "--verdicts", type=click.Choice(["block", "json-schema", "none"]), default="block", show_default=True,
+        help="Ask for a retest_verdicts block after the prose (block), as structured output where the endpoint "
+             "supports it (json-schema), or not at all (none).")(f)

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .common import Number, max_size_option, parse_vars, template_options
+from .common import Number, max_size_option, parse_vars, template_options, verdicts_option
 
 
 def endpoint_options(f):
@@ -162,10 +162,11 @@ class Progress:
 @click.option("--no-stream", is_flag=True, help="Ask for whole replies instead of streams.")
 @click.option("--check", "check_replies", is_flag=True,
               help="Check each reply's arXiv IDs and verdicts as it arrives (offline; see `retest check`).")
+@verdicts_option
 @max_size_option
 def command(paths, template, variables, today, prompt_file, models, base_url, api, system, temperature,
             max_output_tokens, archive_path, max_tokens, concurrency, max_attempts, timeout, backoff, force,
-            dry_run, no_stream, check_replies, max_size):
+            dry_run, no_stream, check_replies, verdicts, max_size):
     """Send prompts built from PATHS (or --prompt FILE) and archive every reply.
 
     Every prompt goes to every --model. A prompt already answered by the same
@@ -180,14 +181,14 @@ def command(paths, template, variables, today, prompt_file, models, base_url, ap
     settings = Settings.for_models(
         models, base_url=base_url, api=api, system=system, temperature=temperature,
         max_output_tokens=max_output_tokens, stream=not no_stream, concurrency=concurrency,
-        max_attempts=max_attempts, timeout=timeout, wait_multiplier=backoff,
+        max_attempts=max_attempts, timeout=timeout, wait_multiplier=backoff, response_format=schema_for(verdicts),
     )
     settings[0].check(need_key=not dry_run)
     if prompt_file:
         prompts, total = _prompt_file(prompt_file), 1
     else:
         prompts, total = prompt_source(paths, template, parse_vars(variables), today, settings[0].model, max_tokens,
-                                       max_size, count_tokens=dry_run)
+                                       max_size, count_tokens=dry_run, verdicts=verdicts != "none")
     if dry_run:
         bad, good = dry_run_report(prompts, settings, archive_path)
         sys.exit(2 if bad and not good else 1 if bad else 0)
@@ -204,7 +205,17 @@ def _prompt_file(name: str) -> list:
     return [Job(text=item.text.strip() + "\n", label=item.source, source=None)]
 
 
-def prompt_source(paths, template, variables, today, model, max_tokens, max_size=10, count_tokens=False):
+def schema_for(verdicts: str) -> dict | None:
+    """The structured-output schema for ``--verdicts json-schema``."""
+    if verdicts != "json-schema":
+        return None
+    from ..verdicts import SCHEMA
+
+    return SCHEMA
+
+
+def prompt_source(paths, template, variables, today, model, max_tokens, max_size=10, count_tokens=False,
+                  verdicts=True):
     """The prompts for PATHS, built ahead in a child process, and how many there will be (at most)."""
     from ..prompter import BuiltElsewhere, Recipe, build_all, count_documents
     from ..templates import compile_template, find
@@ -212,7 +223,7 @@ def prompt_source(paths, template, variables, today, model, max_tokens, max_size
     tpl = find(template)
     compile_template(tpl)  # a template that does not parse stops here, before anything is read or sent
     recipe = Recipe(tuple(paths), template, variables, today.date() if today else None, model, max_tokens,
-                    max_size * 1024 * 1024, count_tokens)
+                    max_size * 1024 * 1024, count_tokens, verdicts)
     count = count_documents(tuple(paths))
     if count == 0:  # nothing to send: say why (an empty folder, …) and stop
         for item in build_all(recipe):

@@ -8,7 +8,8 @@ CONTEXT_HELP = """
 Names a template can use: doc, docs, title, role, topic, tasks, closing,
 claims, dated, undated, anchors, notes, body, shared_notes, span_text,
 span_start, span_end, figures, themes, today, this_month, window(months),
-vars, and every --var. Filters: claim_line, citation_group, arxiv, month,
+vars, verdict_request (the request for a retest_verdicts block, or empty),
+and every --var. Filters: claim_line, citation_group, arxiv, month,
 first_sentence, quoted.
 """
 
