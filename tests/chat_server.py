@@ -56,6 +56,7 @@ class ChatServer:
         self.generation = 0  # bumped by each request when ``interrupt`` is on
         self.cut_count = 0
         self.other: ChatServer | None = None  # where redirect:307 points
+        self.replies_by_model: dict = {}  # model → reply(prompt), over ``reply``
         self.raw: deque[tuple[int, dict, bytes]] = deque()  # "raw": (status, headers, body) sent as is
         self._httpd: ThreadingHTTPServer | None = None
 
@@ -213,7 +214,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(404, {"error": {"message": f"The model `{body.get('model')}` does not exist.",
                                        "type": "invalid_request_error", "code": "model_not_found"}})
             return
-        reply = owner.reply(text)
+        reply = owner.replies_by_model.get(body.get("model"), owner.reply)(text)
         if kind == "escape":
             reply = "Title\x1b]0;pwned\x07 then \x1b[2J cleared. " + reply
         if kind == "null":

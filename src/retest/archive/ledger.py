@@ -31,16 +31,24 @@ class Ledger:
         rows = self._read("SELECT * FROM claim_verdicts WHERE reply_id = ? ORDER BY idx", (reply_id,))
         return [_verdict(r) for r in rows]
 
-    def claims_of_sources(self, sources: list[str] | None = None, source_sha256: list[str] | None = None) -> list[dict]:
-        """Every archived claim, or those sent from the given documents (by path or content hash)."""
+    def claims_by_key(self, keys: list[str]) -> dict[str, dict]:
+        """Archived claims by their key (``claim_key``)."""
+        out = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            for r in self._read(f"SELECT * FROM claims WHERE key IN ({','.join('?' * len(chunk))})", chunk):
+                out[r["key"]] = {"claim_id": r["id"], "text": r["text"], "date": r["date"],
+                                 "arxiv_ids": json.loads(r["arxiv_ids"]), "note_title": r["note_title"],
+                                 "source": r["source"]}
+        return out
+
+    def claims_of_sources(self, source_like: str | None = None) -> list[dict]:
+        """Every archived claim, or those sent from documents whose path contains ``source_like``."""
         where, args = [], []
-        if sources:
-            where.append(f"pc.source IN ({','.join('?' * len(sources))})")
-            args += sources
-        if source_sha256:
-            where.append(f"p.source_sha256 IN ({','.join('?' * len(source_sha256))})")
-            args += source_sha256
-        clause = f" WHERE {' OR '.join(where)}" if where else ""
+        if source_like:
+            where.append("pc.source LIKE ? ESCAPE '\\'")
+            args.append("%" + source_like.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
         rows = self._read(
             "SELECT c.id, c.text, c.date, c.arxiv_ids, c.note_title, min(pc.source) AS source,"
             " min(p.id) AS first_prompt, min(pc.idx) AS idx FROM claims c"
@@ -48,6 +56,18 @@ class Ledger:
             f"{clause} GROUP BY c.id ORDER BY min(pc.source), min(p.id), min(pc.idx)", args)
         return [{"claim_id": r["id"], "text": r["text"], "date": r["date"], "arxiv_ids": json.loads(r["arxiv_ids"]),
                  "note_title": r["note_title"], "source": r["source"]} for r in rows]
+
+    def unchecked(self, claim_ids: list[int]) -> list[int]:
+        """Replies to prompts that sent these claims whose verdicts were never read."""
+        out: set[int] = set()
+        for start in range(0, len(claim_ids), 500):
+            chunk = claim_ids[start : start + 500]
+            out.update(r[0] for r in self._read(
+                "SELECT DISTINCT r.id FROM prompt_claims pc JOIN replies r ON r.prompt_id = pc.prompt_id"
+                " AND r.status = 'ok' WHERE pc.claim_id IN (" + ",".join("?" * len(chunk)) + ")"
+                " AND r.verdicts_note IS NULL AND NOT EXISTS (SELECT 1 FROM claim_verdicts cv WHERE cv.reply_id = r.id)"
+                " AND NOT EXISTS (SELECT 1 FROM verdicts v WHERE v.reply_id = r.id)", chunk))
+        return sorted(out)
 
     def verdict_history(self, claim_ids: list[int], model: str | None = None) -> list[dict]:
         """Every reply to a prompt that sent one of these claims, with its verdict on it (None if none given)."""
