@@ -1,7 +1,12 @@
-"""Run every benchmark and print its figures (targets are printed beside them)."""
+"""Run every benchmark and print its figures (targets are printed beside them).
+
+Works from a clone whichever way retest is installed (editable or not): the
+commands measured are the installed ones.
+"""
 
 from __future__ import annotations
 
+import bench_batch
 import bench_build
 import bench_extract
 import bench_send
@@ -13,3 +18,5 @@ if __name__ == "__main__":
     bench_build.main()
     print("\n== send and archive ==")
     bench_send.main()
+    print("\n== batch ==")
+    bench_batch.main()
