@@ -19,14 +19,18 @@ Server-wide behaviour:
   streams), "details" (cached and reasoning token details);
   ``reasoning``: text streamed as ``reasoning_content`` (or Responses reasoning
   deltas) before the reply;
-  ``interrupt``: a new request cuts the stream in progress (llama-cpp-python's
-  default ``interrupt_requests``), which ends with [DONE] and no finish reason.
+  ``interrupt``: as llama-cpp-python's server with its default
+  ``interrupt_requests``: one request at a time is served, the others wait
+  their turn, and while any waits the stream in progress ends after its next
+  chunk ([DONE] and no finish reason; a Responses stream just ends). A client
+  that leaves while waiting is never served (``withdrawn`` counts them).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import select
 import socket
 import threading
 import time
@@ -53,8 +57,10 @@ class ChatServer:
         self.usage = "full"
         self.reasoning: str | None = None
         self.interrupt = False
-        self.generation = 0  # bumped by each request when ``interrupt`` is on
+        self.model_lock = threading.Lock()  # with ``interrupt``: the one request being served
+        self.waiting = 0  # requests waiting for their turn
         self.cut_count = 0
+        self.withdrawn = 0
         self.other: ChatServer | None = None  # where redirect:307 points
         self.replies_by_model: dict = {}  # model → reply(prompt), over ``reply``
         self.raw: deque[tuple[int, dict, bytes]] = deque()  # "raw": (status, headers, body) sent as is
@@ -147,18 +153,43 @@ class _Handler(BaseHTTPRequestHandler):
                                    "body": body, "t": time.time()})
             owner.active += 1
             owner.max_active = max(owner.max_active, owner.active)
-            owner.generation += 1
-            mine = owner.generation
         try:
             if not self.path.endswith(("/chat/completions", "/responses")):
                 self._json(404, {"error": {"message": f"no route {self.path}", "type": "invalid_request_error"}})
-                return
-            self._answer(body, text, api, mine)
+            elif owner.interrupt:
+                self._one_at_a_time(body, text, api)
+            else:
+                self._answer(body, text, api)
         finally:
             with owner.lock:
                 owner.active -= 1
 
-    def _answer(self, body: dict, text: str, api: str, generation: int) -> None:
+    def _one_at_a_time(self, body: dict, text: str, api: str) -> None:
+        owner = self.owner
+        with owner.lock:
+            owner.waiting += 1
+        while not owner.model_lock.acquire(timeout=0.005):
+            if self._client_left():  # as a cancelled waiter there, it stops waiting at once
+                with owner.lock:
+                    owner.waiting -= 1
+                    owner.withdrawn += 1
+                self.close_connection = True
+                return
+        with owner.lock:
+            owner.waiting -= 1
+        try:
+            self._answer(body, text, api)
+        finally:
+            owner.model_lock.release()
+
+    def _client_left(self) -> bool:
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
+
+    def _answer(self, body: dict, text: str, api: str) -> None:
         owner = self.owner
         fault = owner.fault_for(text)
         if owner.latency:
@@ -221,9 +252,9 @@ class _Handler(BaseHTTPRequestHandler):
             reply = ""
         usage = owner.usage_for(text, reply, api)
         if api == "responses":
-            self._responses(body, reply, usage, kind, arg, generation)
+            self._responses(body, reply, usage, kind, arg)
         elif body.get("stream"):
-            self._stream(body, reply, usage, kind, arg, generation)
+            self._stream(body, reply, usage, kind, arg)
         else:
             finish = {"nofinish": None, "length": "length"}.get(kind, "stop")
             message = {"role": "assistant", "content": None if kind == "null" else reply}
@@ -247,10 +278,16 @@ class _Handler(BaseHTTPRequestHandler):
             pieces.insert(2, "\ude00")
         return pieces
 
-    def _interrupted(self, generation: int) -> bool:
-        return self.owner.interrupt and self.owner.generation != generation
+    def _interrupted(self) -> bool:
+        """With ``interrupt``, whether another request waits: then the stream in progress ends."""
+        owner = self.owner
+        if not (owner.interrupt and owner.waiting):
+            return False
+        with owner.lock:
+            owner.cut_count += 1
+        return True
 
-    def _stream(self, body: dict, reply: str, usage: dict | None, kind: str, arg: str, generation: int) -> None:
+    def _stream(self, body: dict, reply: str, usage: dict | None, kind: str, arg: str) -> None:
         owner = self.owner
         self._start_stream()
         base = {"id": "chatcmpl-test", "object": "chat.completion.chunk", "created": int(time.time()),
@@ -278,16 +315,14 @@ class _Handler(BaseHTTPRequestHandler):
             if kind == "cut" and i == len(pieces) // 2:
                 self._abort()
                 return
-            if self._interrupted(generation):  # llama-cpp-python: the newer request wins
-                with owner.lock:
-                    owner.cut_count += 1
-                self._chunk(b"data: [DONE]\n\n")
-                self._abort()
-                return
             event([{"index": 0, "delta": {"content": None if kind == "null" else pieces[i]},
                     "finish_reason": None}])
             if owner.interrupt:
                 time.sleep(0.01)  # a real model takes time per token
+            if self._interrupted():  # llama-cpp-python: a chunk sent, then [DONE] as another waits
+                self._chunk(b"data: [DONE]\n\n")
+                self._end_stream()
+                return
             i += 1
         if kind != "nofinish":
             event([{"index": 0, "delta": {}, "finish_reason": "length" if kind == "length" else "stop"}])
@@ -298,7 +333,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._end_stream()
 
     # -- the Responses API ---------------------------------------------------------
-    def _responses(self, body: dict, reply: str, usage: dict | None, kind: str, arg: str, generation: int) -> None:
+    def _responses(self, body: dict, reply: str, usage: dict | None, kind: str, arg: str) -> None:
         owner = self.owner
         status = {"incomplete": "incomplete", "failed": "failed"}.get(kind, "completed")
         output = []
@@ -334,13 +369,13 @@ class _Handler(BaseHTTPRequestHandler):
             if kind == "cut" and i == len(pieces) // 2:
                 self._abort()
                 return
-            if self._interrupted(generation):
-                with owner.lock:
-                    owner.cut_count += 1
-                self._abort()
-                return
             event("response.output_text.delta", item_id="msg_1", output_index=len(output) - 1, content_index=0,
                   delta=piece)
+            if owner.interrupt:
+                time.sleep(0.01)
+            if self._interrupted():
+                self._end_stream()
+                return
         if kind == "nodone":
             self._end_stream()
             return

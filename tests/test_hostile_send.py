@@ -256,7 +256,7 @@ def test_a_long_retry_after_is_capped_and_said():
     response = httpx2.Response(429, headers={"Retry-After": "99999"},
                                request=httpx2.Request("POST", "http://x/v1/chat/completions"))
     error = openai.RateLimitError("slow down", response=response, body=None)
-    wait, note = Run([Settings(model="m")], archive=None)._wait(error, 1)
+    wait, note = Run([Settings(model="m")], archive=None)._wait(error, 1, False)
     assert wait == 120 and "asked to wait 99,999 s; waiting 120 s" in note
 
 

@@ -25,17 +25,24 @@ def env(server, tmp_path):
             "RETEST_MODEL": "test-model", "RETEST_ARCHIVE": str(tmp_path / "archive.db")}
 
 
-def test_a_server_that_cuts_streams_on_each_new_request_gets_every_prompt(server, env, tmp_path):
+@pytest.mark.parametrize("api", ["chat", "responses"])
+def test_a_server_that_cuts_streams_on_each_new_request_gets_every_prompt(server, env, tmp_path, api):
     server.interrupt = True  # llama-cpp-python's default: a new request aborts the stream in progress
+    server.latency = 0.2  # reading the prompt, before the first word
     docs = make_docs(tmp_path / "docs", 6)
-    r = send(env, *docs, "-j", "4", "--max-attempts", "2")
+    r = send(env, *docs, "-j", "4", "--max-attempts", "2", "--api", api)
     assert r.returncode == 0, r.stderr
     assert "6 sent, 0 skipped (already archived), 0 failed" in r.stderr
     said = [l for l in r.stderr.splitlines() if "sending fewer at once" in l]
     assert len(said) == 1 and "cut streams while others were in flight" in said[0]  # said once
+    assert "(now 1)" in said[0]  # a server that serves one at a time: straight to 1, no halving on the way
     ok = rows(env, "SELECT p.text, r.reply FROM replies r JOIN prompts p ON p.id = r.prompt_id WHERE status = 'ok'")
     assert len(ok) == 6 and all(reply == default_reply(prompt) for prompt, reply in ok)
-    assert server.cut_count >= 1
+    # after the first cut, two of the three still waiting their turn were taken back rather than left to cut the
+    # next one served (left there, 3 streams are cut; one taken back may have had its turn already)
+    assert 1 <= server.cut_count <= 2 and server.withdrawn >= 1
+    withdrawn = rows(env, "SELECT count(*) FROM attempts WHERE error LIKE '%withdrawn before any reply came%'")
+    assert withdrawn == [(2,)]
     # retries caused by our own concurrency were not counted: --max-attempts 2 still got every prompt
     (ceiling, lowest, final, note), = rows(env, "SELECT concurrency_ceiling, concurrency_lowest, concurrency_final,"
                                                 " note FROM runs")

@@ -3,9 +3,20 @@
 Additive increase, multiplicative decrease. When the server shows overload
 (429, 503, timeouts, streams cut while other requests are in flight — as
 llama.cpp's server does to the stream in progress whenever a new request
-arrives) the level halves, down to 1; after as many successes in a row as the
-level, it grows back by one. Failures of requests that started before the
-last decrease belong to the overload already answered and do not halve again.
+arrives) the level halves, down to 1; after a run of successes in a row it
+grows back by one. Failures of requests that started before the last decrease
+belong to the overload already answered and do not halve again.
+
+The run needed is the level times a patience that doubles with every decrease
+and halves again with every increase that held (a full run at the new level
+without overload). A server that can only ever take one request at a time —
+llama.cpp's cuts the stream in progress when another arrives — is then probed
+rarely, since each probe costs the work of the stream it cuts. Such a server
+shows itself by ending the stream in progress cleanly but early; then the level
+drops straight to 1 and the patience starts high, as halving would only waste
+more streams on the way down; and the requests still waiting there for a first
+word are withdrawn (all but the oldest) and sent again later, since each one
+queued at such a server cuts the stream that runs when its turn comes.
 """
 
 from __future__ import annotations
@@ -13,6 +24,21 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
+
+MAX_PATIENCE = 64
+ONE_AT_A_TIME_PATIENCE = 16
+
+
+class Flight:
+    """One attempt in flight: its task, when it started, and whether any of the reply has come."""
+
+    __slots__ = ("task", "started", "heard", "withdrawn")
+
+    def __init__(self, started: float):
+        self.task: asyncio.Future | None = None
+        self.started = started
+        self.heard = False
+        self.withdrawn = False
 
 
 class Limiter:
@@ -22,9 +48,12 @@ class Limiter:
         self.lowest = self.ceiling
         self.in_flight = 0
         self.streak = 0
+        self.patience = 1
+        self.probing = False  # the last change was an increase not yet confirmed by a full run
         self.decreased_at = 0.0
         self.reasons: Counter[str] = Counter()
         self.changes: list[tuple[float, int, str]] = []  # (time, new level, why)
+        self.flights: set[Flight] = set()
         self._cond = asyncio.Condition()
 
     async def acquire(self) -> float:
@@ -34,7 +63,8 @@ class Limiter:
             self.in_flight += 1
             return time.monotonic()
 
-    async def release(self, started: float, *, ok: bool, overload: str | None = None) -> str | None:
+    async def release(self, started: float, *, ok: bool, overload: str | None = None,
+                      one_at_a_time: bool = False) -> str | None:
         """Record how a request ended; returns a message when the level was lowered."""
         async with self._cond:
             self.in_flight -= 1
@@ -43,19 +73,35 @@ class Limiter:
                 self.reasons[overload] += 1
                 self.streak = 0
                 if started >= self.decreased_at and self.level > 1:
-                    self.level = max(1, self.level // 2)
+                    self.level = 1 if one_at_a_time else self.level // 2
+                    floor = ONE_AT_A_TIME_PATIENCE if one_at_a_time else 1
+                    self.patience = min(max(self.patience * 2, floor), MAX_PATIENCE)
+                    self.probing = False
                     self.lowest = min(self.lowest, self.level)
                     self.decreased_at = time.monotonic()
                     self.changes.append((self.decreased_at, self.level, overload))
                     message = overload
+                    if one_at_a_time:
+                        self._withdraw_unheard()
             elif ok:
                 self.streak += 1
-                if self.streak >= self.level and self.level < self.ceiling:
+                if self.probing and self.streak >= self.level:  # the last increase held
+                    self.patience = max(1, self.patience // 2)
+                    self.probing = False
+                if self.streak >= self.level * self.patience and self.level < self.ceiling:
                     self.level += 1
                     self.streak = 0
+                    self.probing = True
                     self.changes.append((time.monotonic(), self.level, "successes"))
             self._cond.notify_all()
             return message
+
+    def _withdraw_unheard(self) -> None:
+        unheard = sorted((f for f in self.flights if not f.heard and f.task is not None), key=lambda f: f.started)
+        room = max(0, self.level - (len(self.flights) - len(unheard)))
+        for flight in unheard[room:]:
+            if flight.task.cancel():
+                flight.withdrawn = True
 
     def others_in_flight(self) -> bool:
         """Whether any request besides the caller's is in flight now."""

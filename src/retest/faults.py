@@ -21,6 +21,13 @@ from .protocols import IncompleteReply, ReplyFailed
 MAX_RETRY_WAIT = 120.0
 
 
+class Withdrawn(Exception):
+    """We took the request back before any reply came, to send fewer at once (see ``concurrency``)."""
+
+    def __str__(self) -> str:
+        return "withdrawn before any reply came, to send one at a time (the server cuts a stream for each newcomer)"
+
+
 class AttemptTimeout(Exception):
     """An attempt ran past ``--timeout`` (wall clock, however slowly bytes kept coming)."""
 
@@ -49,7 +56,7 @@ def _status(exc) -> int | None:
 def retryable(exc: BaseException) -> bool:
     import openai
 
-    if isinstance(exc, IncompleteReply | AttemptTimeout):
+    if isinstance(exc, IncompleteReply | AttemptTimeout | Withdrawn):
         return True
     code = _status(exc)
     if code is not None:
@@ -73,6 +80,11 @@ def overload(exc: BaseException) -> str | None:
     if isinstance(exc, IncompleteReply | openai.APIConnectionError):
         return "cut streams while others were in flight"
     return None
+
+
+def one_at_a_time(exc: BaseException) -> bool:
+    """Whether this overload says the server serves one request at a time, cutting the one in progress."""
+    return isinstance(exc, IncompleteReply) and exc.ended_early
 
 
 def retry_after(exc: BaseException | None) -> float | None:
@@ -118,6 +130,8 @@ def describe(exc: BaseException, s: Settings, attempts: int = 1) -> str:
     code = _status(exc)
     if isinstance(exc, IncompleteReply):
         text = f"the reply from {s.endpoint} was incomplete{tries}: {exc}"
+    elif isinstance(exc, Withdrawn):
+        text = f"{s.endpoint}: {exc}"
     elif isinstance(exc, ReplyFailed):
         text = f"{s.endpoint}: {exc}"
     elif isinstance(exc, AttemptTimeout | openai.APITimeoutError):

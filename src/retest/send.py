@@ -33,10 +33,11 @@ from urllib.parse import urlsplit
 
 from .archive import Archive, now, valid_text
 from .archive.writer import Writer
-from .concurrency import Limiter
+from .concurrency import Flight, Limiter
 from .endpoint import ConfigError, Settings
 from .errors import RetestError
-from .faults import (MAX_RETRY_WAIT, AttemptTimeout, describe, fatal, overload, retry_after, retryable)
+from .faults import (MAX_RETRY_WAIT, AttemptTimeout, Withdrawn, describe, fatal, one_at_a_time, overload,
+                     retry_after, retryable)
 from .protocols import get as protocol
 from .protocols.usage import estimate
 
@@ -181,7 +182,7 @@ async def close_client(client) -> None:
 async def request(client, s: Settings, text: str, on_delta: Callable[[str], None] | None = None):
     """One attempt, bounded by ``--timeout`` of wall-clock time (not per read)."""
     try:
-        async with asyncio.timeout(s.timeout):  # no extra task per request, unlike wait_for
+        async with asyncio.timeout(s.timeout):
             return await protocol(s.api).request(client, s, text, on_delta)
     except TimeoutError:
         raise AttemptTimeout() from None
@@ -427,13 +428,27 @@ class Run:
                 started = await self.limiter.acquire()
                 t0, at = time.monotonic(), now()
                 error: BaseException | None = None
+                flight = Flight(started)
+
+                def on_delta(d: str, flight=flight) -> None:
+                    flight.heard = True
+                    proto_events.delta(job, d)
+
+                # its own task, so that the limiter can withdraw this attempt alone
+                flight.task = asyncio.ensure_future(request(self.client, s, job.text, on_delta))
+                self.limiter.flights.add(flight)
                 try:
-                    received = await request(self.client, s, job.text, lambda d: proto_events.delta(job, d))
+                    received = await flight.task
                 except asyncio.CancelledError:
-                    await self.limiter.release(started, ok=False)
-                    raise
+                    if not flight.withdrawn or asyncio.current_task().cancelling():
+                        flight.task.cancel()
+                        await self.limiter.release(started, ok=False)
+                        raise
+                    error = Withdrawn()
                 except Exception as exc:  # noqa: BLE001 — classified below
                     error = exc
+                finally:
+                    self.limiter.flights.discard(flight)
                 latency = int((time.monotonic() - t0) * 1000)
                 if error is None:
                     await self.limiter.release(started, ok=True)
@@ -441,10 +456,12 @@ class Run:
                     return
                 # overload only counts as such when we had others in flight: it is ours to fix
                 kind = overload(error) if self.limiter.others_in_flight() else None
-                lowered = await self.limiter.release(started, ok=False, overload=kind)
+                lowered = await self.limiter.release(started, ok=False, overload=kind,
+                                                     one_at_a_time=bool(kind) and one_at_a_time(error))
                 if lowered:
                     self._said_lowered(lowered)
-                counted += not kind
+                ours = bool(kind) or isinstance(error, Withdrawn)
+                counted += not ours
                 will_retry = (retryable(error) and not fatal(error) and counted < s.max_attempts
                               and attempt_no < s.max_attempts + EXTRA_ATTEMPTS)
                 message = describe(error, s)
@@ -458,16 +475,18 @@ class Run:
                         raise ConfigError(final)
                     self._finish(Outcome(job, "failed", reply_id, error=final, attempts=attempt_no))
                     return
-                wait, note = self._wait(error, counted)
+                wait, note = self._wait(error, counted, ours)
                 self.events.retrying(job, attempt_no, message + note, wait)
                 await asyncio.sleep(wait)
         except asyncio.CancelledError:
             await asyncio.shield(self.writer.call(self.archive.release, reply_id))
             raise
 
-    def _wait(self, error: BaseException, counted: int) -> tuple[float, str]:
+    def _wait(self, error: BaseException, counted: int, ours: bool) -> tuple[float, str]:
         hinted = retry_after(error)
         if hinted is None:
+            if ours and not counted:  # our own overload, already answered by the limiter: no pause
+                return 0.0, ""
             return self.backoff(_Attempt(max(counted, 1))), ""
         if hinted > MAX_RETRY_WAIT:
             return MAX_RETRY_WAIT, (f" (the server asked to wait {hinted:,.0f} s; waiting {MAX_RETRY_WAIT:.0f} s, "

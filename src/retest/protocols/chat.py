@@ -101,6 +101,6 @@ async def request(client, s, text: str, on_delta=None) -> Received:
     if not done:
         raise IncompleteReply("the stream ended without [DONE]")
     if finish is None:
-        raise IncompleteReply("the stream ended without a finish reason")
+        raise IncompleteReply("the stream ended without a finish reason", ended_early=True)
     received = Received("".join(parts), finish, normalise(usage), "".join(thoughts) or None)
     return check_text(received, s.max_output_tokens)

@@ -112,7 +112,7 @@ async def request(client, s, text: str, on_delta=None) -> Received:
         except json.JSONDecodeError as exc:
             raise IncompleteReply("the stream sent a malformed event") from exc
     if final is None:
-        raise IncompleteReply("the stream ended without response.completed")
+        raise IncompleteReply("the stream ended without response.completed", ended_early=True)
     received = parse(final)
     # the final event may omit the output it streamed; what was streamed is the reply
     streamed = "".join(parts)
