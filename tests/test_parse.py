@@ -179,6 +179,12 @@ def test_not_an_inquiring_line():
         parse((FIXTURES / "not_a_line.txt").read_text())
 
 
+@pytest.mark.parametrize("text", ["INQUIRING LINE", "INQUIRING LINE\n\n\n", "# INQUIRING LINE\n"])
+def test_a_header_with_nothing_under_it_is_not_an_inquiring_line(text):
+    with pytest.raises(NotAnInquiringLine, match="nothing under it"):
+        parse(text)
+
+
 def test_template_syntax_in_text_is_plain_data():
     doc = parse(SEED_002.read_text().replace("Echo Chamber thesis", "{{ 7*7 }} {% include '/etc/passwd' %}"))
     assert doc.anchors[0].label.startswith("{{ 7*7 }} {% include '/etc/passwd' %}")

@@ -272,6 +272,8 @@ def parse_raw(text: str, source: str = "<text>") -> dict:
     has_header = bool(_HEADER.match(lines[0]))
     if has_header:
         lines = lines[1:]
+        if not lines:
+            raise NotAnInquiringLine("an 'INQUIRING LINE' header with nothing under it")
     sources_at = next((i for i, l in enumerate(lines) if _SOURCES.match(l)), None)
     prompt_at = next((i for i, l in enumerate(lines) if _PROMPT_MARK.match(l)), None)
     if prompt_at is None:
