@@ -22,7 +22,8 @@ Server-wide behaviour:
   ``interrupt``: as llama-cpp-python's server with its default
   ``interrupt_requests``: one request at a time is served, the others wait
   their turn, and while any waits the stream in progress ends after its next
-  chunk ([DONE] and no finish reason; a Responses stream just ends). A client
+  chunk, the first one (a role, no text) included ([DONE] and no finish
+  reason; a Responses stream just ends). A client
   that leaves while waiting is never served (``withdrawn`` counts them).
 """
 
@@ -300,6 +301,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._chunk(f"data: {json.dumps(payload)}\n\n".encode())
 
         event([{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}])
+        if self._interrupted():  # llama-cpp-python checks after every chunk, the first (no text) too
+            self._chunk(b"data: [DONE]\n\n")
+            self._end_stream()
+            return
         if owner.reasoning:
             for word in owner.reasoning.split(" "):
                 event([{"index": 0, "delta": {"reasoning_content": word + " "}, "finish_reason": None}])
@@ -361,6 +366,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._chunk(f"event: {kind_name}\ndata: {json.dumps(payload)}\n\n".encode())
 
         event("response.created", response={**response, "status": "in_progress", "output": [], "usage": None})
+        if self._interrupted():
+            self._end_stream()
+            return
         if owner.reasoning:
             event("response.reasoning_summary_text.delta", item_id="rs_1", output_index=0, summary_index=0,
                   delta=owner.reasoning)

@@ -9,14 +9,16 @@ belong to the overload already answered and do not halve again.
 
 The run needed is the level times a patience that doubles with every decrease
 and halves again with every increase that held (a full run at the new level
-without overload). A server that can only ever take one request at a time —
-llama.cpp's cuts the stream in progress when another arrives — is then probed
-rarely, since each probe costs the work of the stream it cuts. Such a server
-shows itself by ending the stream in progress cleanly but early; then the level
-drops straight to 1 and the patience starts high, as halving would only waste
-more streams on the way down; and the requests still waiting there for a first
-word are withdrawn (all but the oldest) and sent again later, since each one
-queued at such a server cuts the stream that runs when its turn comes.
+without overload), so that a level that failed is tried again ever more rarely.
+
+A server that takes one request at a time and ends the stream it serves
+whenever another waits (llama.cpp's, by default) shows itself by ending a
+stream cleanly before any text while every other request in flight still waits
+for its first word. Then halving would only waste more streams on the way down:
+the level drops straight to 1, the patience starts high (each probe costs the
+stream it cuts), and the requests still waiting there are withdrawn, all but
+the oldest, to be sent again in turn — left queued, each would cut the stream
+served before it.
 """
 
 from __future__ import annotations
@@ -102,6 +104,10 @@ class Limiter:
         for flight in unheard[room:]:
             if flight.task.cancel():
                 flight.withdrawn = True
+
+    def others_all_waiting(self) -> bool:
+        """Whether requests other than the caller's are in flight and none has had a word of its reply yet."""
+        return bool(self.flights) and not any(f.heard for f in self.flights)
 
     def others_in_flight(self) -> bool:
         """Whether any request besides the caller's is in flight now."""

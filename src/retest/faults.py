@@ -83,7 +83,8 @@ def overload(exc: BaseException) -> str | None:
 
 
 def one_at_a_time(exc: BaseException) -> bool:
-    """Whether this overload says the server serves one request at a time, cutting the one in progress."""
+    """Whether this failure looks like a server that serves one request at a time and ends the stream
+    it starts, before any text, when others wait (the caller checks that the others are all waiting)."""
     return isinstance(exc, IncompleteReply) and exc.ended_early
 
 

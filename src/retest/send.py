@@ -241,7 +241,7 @@ class Run:
         loop = asyncio.get_running_loop()
         self.writer = Writer(self.archive, loop)
         self.limiter = Limiter(s.concurrency)
-        self.client = client_for(s)
+        self.client = None  # made at the first request: a run with everything archived never loads the SDK
         main = asyncio.current_task()
         terminated = threading.Event()
 
@@ -294,7 +294,8 @@ class Run:
                 except Exception:  # noqa: BLE001 — the run's own outcome matters more
                     pass
             await self.writer.close()
-            await close_client(self.client)
+            if self.client is not None:
+                await close_client(self.client)
             try:
                 loop.remove_signal_handler(signal.SIGTERM)
             except (NotImplementedError, RuntimeError, ValueError):
@@ -434,6 +435,8 @@ class Run:
                     flight.heard = True
                     proto_events.delta(job, d)
 
+                if self.client is None:
+                    self.client = client_for(self.models[0])
                 # its own task, so that the limiter can withdraw this attempt alone
                 flight.task = asyncio.ensure_future(request(self.client, s, job.text, on_delta))
                 self.limiter.flights.add(flight)
@@ -457,7 +460,8 @@ class Run:
                 # overload only counts as such when we had others in flight: it is ours to fix
                 kind = overload(error) if self.limiter.others_in_flight() else None
                 lowered = await self.limiter.release(started, ok=False, overload=kind,
-                                                     one_at_a_time=bool(kind) and one_at_a_time(error))
+                                                     one_at_a_time=bool(kind) and one_at_a_time(error)
+                                                     and self.limiter.others_all_waiting())
                 if lowered:
                     self._said_lowered(lowered)
                 ours = bool(kind) or isinstance(error, Withdrawn)

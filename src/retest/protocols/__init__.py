@@ -24,9 +24,10 @@ APIS = ("chat", "responses")
 class IncompleteReply(Exception):
     """The reply did not arrive whole: a stream broke, or ended without its final event.
 
-    ``ended_early``: the stream ended cleanly but too soon — what a server that
-    serves one request at a time does to the stream in progress when another
-    arrives (llama-cpp-python's default), rather than what a failing network does.
+    ``ended_early``: the stream ended cleanly before any text — what a server
+    that serves one request at a time does to the stream it starts while
+    others already wait (llama-cpp-python's default), rather than what a
+    failing network does.
     """
 
     def __init__(self, message: str, *, ended_early: bool = False):

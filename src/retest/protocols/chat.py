@@ -101,6 +101,7 @@ async def request(client, s, text: str, on_delta=None) -> Received:
     if not done:
         raise IncompleteReply("the stream ended without [DONE]")
     if finish is None:
-        raise IncompleteReply("the stream ended without a finish reason", ended_early=True)
+        raise IncompleteReply("the stream ended without a finish reason" + ("" if parts else ", before any text"),
+                             ended_early=not parts)
     received = Received("".join(parts), finish, normalise(usage), "".join(thoughts) or None)
     return check_text(received, s.max_output_tokens)

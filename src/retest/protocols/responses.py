@@ -112,7 +112,8 @@ async def request(client, s, text: str, on_delta=None) -> Received:
         except json.JSONDecodeError as exc:
             raise IncompleteReply("the stream sent a malformed event") from exc
     if final is None:
-        raise IncompleteReply("the stream ended without response.completed", ended_early=True)
+        raise IncompleteReply("the stream ended without response.completed" + ("" if parts else ", before any text"),
+                             ended_early=not parts)
     received = parse(final)
     # the final event may omit the output it streamed; what was streamed is the reply
     streamed = "".join(parts)
