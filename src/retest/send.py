@@ -159,10 +159,11 @@ def client_for(s: Settings):
     import openai
 
     timeout = httpx2.Timeout(s.timeout, connect=min(10.0, s.timeout))
+    tls = httpx2.create_ssl_context()  # one for all pools: loading the CA store takes ~30 ms each time
 
     def pool():
         # a redirect is a wrong --base-url: say so, do not re-send elsewhere
-        return httpx2.AsyncClient(follow_redirects=False, timeout=timeout,
+        return httpx2.AsyncClient(follow_redirects=False, timeout=timeout, verify=tls,
                                   limits=httpx2.Limits(max_connections=POOL_SIZE, max_keepalive_connections=POOL_SIZE))
 
     pools = [pool() for _ in range(max(1, -(-s.concurrency // POOL_SIZE)))]
