@@ -363,6 +363,8 @@ class Run:
             while True:
                 attempt_no += 1
                 started = await self.limiter.acquire()
+                if self.client is None:
+                    self.client = client_for(self.models[0])
                 t0, at = time.monotonic(), now()
                 error: BaseException | None = None
                 flight = Flight(started)
@@ -371,8 +373,6 @@ class Run:
                     flight.heard = True
                     proto_events.delta(job, d)
 
-                if self.client is None:
-                    self.client = client_for(self.models[0])
                 # its own task, so that the limiter can withdraw this attempt alone
                 flight.task = asyncio.ensure_future(request(self.client, s, job.text, on_delta))
                 self.limiter.flights.add(flight)
