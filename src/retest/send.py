@@ -37,6 +37,7 @@ from .concurrency import Flight, Limiter
 from .endpoint import ConfigError, Settings
 from .errors import RetestError
 from .faults import MAX_RETRY_WAIT, Withdrawn, describe, fatal, one_at_a_time, overload, retry_after, retryable
+from .protocols import IncompleteReply
 from .protocols.usage import estimate
 
 EXTRA_ATTEMPTS = 40  # overload retries not counted against a prompt, at most this many more
@@ -425,8 +426,8 @@ class Run:
     def _wait(self, error: BaseException, counted: int, ours: bool) -> tuple[float, str]:
         hinted = retry_after(error)
         if hinted is None:
-            if ours and not counted:  # our own overload, already answered by the limiter: no pause
-                return 0.0, ""
+            if ours and not counted and isinstance(error, Withdrawn | IncompleteReply):
+                return 0.0, ""  # a stream we cut or had cut by sending too many: the limiter has answered it
             return self.backoff(_Attempt(max(counted, 1))), ""
         if hinted > MAX_RETRY_WAIT:
             return MAX_RETRY_WAIT, (f" (the server asked to wait {hinted:,.0f} s; waiting {MAX_RETRY_WAIT:.0f} s, "
