@@ -166,21 +166,24 @@ def bench_real_server(tmp: Path) -> None:
         for doc in [SEED_000, SEED_002, FIXTURES / "roundtrip.txt", FIXTURES / "variants.txt",
                     FIXTURES / "summaries_crlf.txt", FIXTURES / "wrapped.md"]:
             shutil.copy(doc, docs / doc.name)
-        timings = {}
-        for j in ("1", "4"):
-            env = {**_env(url, tmp / f"real{j}.db"), "RETEST_MODEL": "smollm2", "OPENAI_API_KEY": ""}
-            t0 = time.perf_counter()
-            proc_send = subprocess.run(retest_cmd("send", "-j", j, "--max-output-tokens", "120", str(docs)), env=env,
-                                       capture_output=True, text=True)
-            timings[j] = time.perf_counter() - t0
-            ok = sqlite3.connect(env["RETEST_ARCHIVE"]).execute(
-                "SELECT count(*) FROM replies WHERE status = 'ok'").fetchone()[0]
-            timings[j + "ok"] = ok
-            if proc_send.returncode:
-                print(f"  -j {j} failed: {proc_send.stderr[-300:]}")
-        print(f"llama-cpp-python (SmolLM2-135M, default settings), 6 documents, --max-output-tokens 120: "
-              f"-j 1 {timings['1']:.1f} s ({timings['1ok']}/6 answered); -j 4 {timings['4']:.1f} s "
-              f"({timings['4ok']}/6 answered) = {timings['4'] / timings['1']:.2f}x (target <= 1.5x, all 6)")
+        timings: dict[str, list[float]] = {"1": [], "4": []}
+        answered: dict[str, list[int]] = {"1": [], "4": []}
+        for rep in range(2):  # alternated, best of two: this machine's noise is larger than the effect
+            for j in ("1", "4"):
+                env = {**_env(url, tmp / f"real{j}-{rep}.db"), "RETEST_MODEL": "smollm2", "OPENAI_API_KEY": ""}
+                t0 = time.perf_counter()
+                proc_send = subprocess.run(retest_cmd("send", "-j", j, "--max-output-tokens", "120", str(docs)),
+                                           env=env, capture_output=True, text=True)
+                timings[j].append(time.perf_counter() - t0)
+                answered[j].append(sqlite3.connect(env["RETEST_ARCHIVE"]).execute(
+                    "SELECT count(*) FROM replies WHERE status = 'ok'").fetchone()[0])
+                if proc_send.returncode:
+                    print(f"  -j {j} failed: {proc_send.stderr[-300:]}")
+        one, four = min(timings["1"]), min(timings["4"])
+        runs = "; ".join(f"-j {j}: " + ", ".join(f"{t:.1f} s" for t in timings[j]) for j in ("1", "4"))
+        print(f"llama-cpp-python (SmolLM2-135M, default settings), 6 documents, --max-output-tokens 120, best of 2: "
+              f"-j 1 {one:.1f} s ({min(answered['1'])}/6 answered); -j 4 {four:.1f} s ({min(answered['4'])}/6 "
+              f"answered) = {four / one:.2f}x (target <= 1.5x, all 6)\n  every run: {runs}")
     finally:
         proc.terminate()
         proc.wait(timeout=10)
