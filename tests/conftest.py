@@ -34,6 +34,25 @@ def run_cli(*args, input=None, env=None, timeout=120, cwd=None):
     )
 
 
+def run_on_tty(*args, env, stderr_too=True, timeout=60) -> bytes:
+    """Run the real ``retest`` with its stdout (and stderr) on a pseudo-terminal; what the terminal got."""
+    import pty
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "retest", *map(str, args)], env={**os.environ, **env},
+                            stdout=slave, stderr=slave if stderr_too else subprocess.PIPE)
+    os.close(slave)
+    data = b""
+    try:
+        while chunk := os.read(master, 65536):
+            data += chunk
+    except OSError:  # the other end closed: Linux says EIO
+        pass
+    proc.wait(timeout=timeout)
+    os.close(master)
+    return data
+
+
 @pytest.fixture
 def cli():
     return run_cli

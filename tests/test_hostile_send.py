@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from chat_server import ChatServer, default_reply
-from conftest import SEED_002, run_cli
+from conftest import SEED_002, run_cli, run_on_tty
 from test_send import KEY, make_docs, requests_for, rows, send
 
 
@@ -271,27 +271,11 @@ def test_a_trickling_stream_is_cut_at_the_deadline(server, env):
 
 
 def test_terminal_escapes_in_a_reply_are_shown_not_obeyed(server, env):
-    import pty
-
     server.queue.append("escape")
     assert send(env, SEED_002).returncode == 0
     (reply,), = rows(env, "SELECT reply FROM replies")
     assert "\x1b]0;pwned\x07" in reply  # stored exactly
-    master, slave = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "retest", "archive", "show", "1"], env={**os.environ, **env},
-                            stdout=slave, stderr=subprocess.PIPE)
-    os.close(slave)
-    data = b""
-    while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        data += chunk
-    proc.wait(timeout=30)
-    os.close(master)
+    data = run_on_tty("archive", "show", "1", env=env, stderr_too=False, timeout=30)
     assert b"\x1b]0;" not in data and b"\x1b[2J" not in data and "␛]0;pwned".encode() in data
     piped = run_cli("archive", "show", "1", env=env).stdout
     assert "\x1b]0;pwned\x07" in piped  # a pipe gets the data as it is

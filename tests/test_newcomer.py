@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from chat_server import ChatServer
-from conftest import SEED_000, SEED_002, SEEDS, run_cli
+from conftest import SEED_000, SEED_002, SEEDS, run_cli, run_on_tty
 from test_send import KEY, make_docs
 
 
@@ -108,29 +108,13 @@ def test_check_and_extract_fit_the_terminal(filled, columns):
 
 
 def test_progress_keeps_its_elapsed_time_at_80_columns(tmp_path):
-    import pty
-
     server = ChatServer()
     server.start()
-    env = {**os.environ, "OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": server.base_url, "RETEST_MODEL": "test-model",
+    env = {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": server.base_url, "RETEST_MODEL": "test-model",
            "RETEST_ARCHIVE": str(tmp_path / "a.db"), "COLUMNS": "80", "NO_COLOR": "1"}
     try:
         docs = make_docs(tmp_path / "docs", 3)
-        master, slave = pty.openpty()
-        proc = subprocess.Popen([sys.executable, "-m", "retest", "send", *map(str, docs)], env=env, stdout=slave,
-                                stderr=slave)
-        os.close(slave)
-        data = b""
-        while True:
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            data += chunk
-        proc.wait(timeout=60)
-        os.close(master)
+        data = run_on_tty("send", *docs, env=env)
     finally:
         server.stop()
     text = data.decode("utf-8", "replace")
