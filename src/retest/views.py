@@ -78,19 +78,6 @@ def table(rows: list[list[str]], cols: list[Col], width: int | None = None, gap:
     return "\n".join(lines)
 
 
-def render_rich(renderable, width: int | None = None) -> str:
-    """A rich renderable as plain text at the terminal's width, without trailing spaces."""
-    import io
-
-    from rich.console import Console
-
-    buffer = io.StringIO()
-    console = Console(file=buffer, width=width or terminal_width(), color_system=None, highlight=False,
-                      emoji=False, legacy_windows=False)
-    console.print(renderable)
-    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines())
-
-
 class DocumentTable:
     """One row per document; with a single document, its claims and notes too.
 
