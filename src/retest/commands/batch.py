@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .common import Number, max_size_option, parse_vars, template_options, verdicts_option
+from .common import Number, max_size_option, max_tokens_option, parse_vars, template_options, verdicts_option
 from .send import endpoint_options
 
 
@@ -64,8 +64,7 @@ def _prompts(paths, template, variables, today, model, max_tokens, max_size, ver
 @click.argument("paths", nargs=-1, required=True)
 @template_options
 @endpoint_options
-@click.option("--max-tokens", type=Number(1, 100_000_000, integer=True), metavar="N",
-              help="Fit each prompt into N tokens first.")
+@max_tokens_option
 @click.option("--per-file", type=Number(1, 50_000, integer=True), default=50_000, show_default=True, metavar="N",
               help="Requests per batch file (some providers allow fewer; files are also kept under 200 MB).")
 @click.option("--force", is_flag=True, help="Send even prompts already answered with these settings.")
@@ -284,8 +283,7 @@ def cancel_cmd(name, base_url, archive_path):
 @template_options
 @endpoint_options
 @click.option("-o", "--out", required=True, metavar="FILE", help="Where to write the requests (JSONL).")
-@click.option("--max-tokens", type=Number(1, 100_000_000, integer=True), metavar="N",
-              help="Fit each prompt into N tokens first.")
+@max_tokens_option
 @click.option("--force", is_flag=True, help="Include prompts already answered with these settings.")
 @verdicts_option
 @max_size_option

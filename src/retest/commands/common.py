@@ -59,6 +59,11 @@ def max_size_option(f):
                         metavar="MB", help="Refuse documents larger than this.")(f)
 
 
+def max_tokens_option(f):
+    return click.option("--max-tokens", type=Number(1, 100_000_000, integer=True), metavar="N",
+                        help="Fit each prompt into N tokens first.")(f)
+
+
 def template_options(f):
     """--template, --var, --today: what decides a prompt's text."""
     f = click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",

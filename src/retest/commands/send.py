@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .common import Number, max_size_option, parse_vars, template_options, verdicts_option
+from .common import Number, max_size_option, max_tokens_option, parse_vars, template_options, verdicts_option
 
 
 def endpoint_options(f):
@@ -148,7 +148,7 @@ class Progress:
 @template_options
 @click.option("--prompt", "prompt_file", metavar="FILE|-", help="Send this already-built prompt as is.")
 @endpoint_options
-@click.option("--max-tokens", type=Number(1, 100_000_000, integer=True), metavar="N", help="Fit each prompt into N tokens first.")
+@max_tokens_option
 @click.option("-j", "--concurrency", type=Number(1, 256, integer=True), default=4, show_default=True, metavar="N",
               help="Most requests in flight at once; fewer while the server shows overload.")
 @click.option("--max-attempts", type=Number(1, 50, integer=True), default=6, show_default=True, metavar="N",
