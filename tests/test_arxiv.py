@@ -1,7 +1,7 @@
 import pytest
 from hypothesis import given, strategies as st
 
-from retest import arxiv
+from retest.extract import arxiv
 
 
 @pytest.mark.parametrize(

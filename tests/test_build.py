@@ -9,7 +9,7 @@ import pytest
 
 from retest import load, parse
 from retest.build import BudgetError, build
-from retest.templates import TemplateError, find
+from retest.build.templates import TemplateError, find
 
 from conftest import FIXTURES, SEED_000, SEED_002
 
@@ -95,7 +95,7 @@ def test_max_tokens_fits_and_reports_what_was_dropped(budget):
     full = build(load(SEED_000), today=TODAY)
     fitted = build(load(SEED_000), today=TODAY, max_tokens=budget)
     assert fitted.tokens <= budget
-    from retest.tokens import counter
+    from retest.build.tokens import counter
     assert counter().count(fitted.prompt) == fitted.tokens
     if full.tokens > budget:
         assert fitted.dropped
@@ -136,7 +136,7 @@ def test_a_budget_prunes_tasks_and_anchors_of_dropped_claims():
 
 
 def test_a_budget_over_thousands_of_claims_takes_few_renders(monkeypatch):
-    from retest import build as build_module
+    from retest.build import builder as build_module
     from retest.models import Claim
 
     doc = load(SEED_000)

@@ -7,7 +7,7 @@ import pytest
 
 from arxiv_server import ArxivServer
 from conftest import SEED_002, run_cli
-from retest.check import check, sequence_bound
+from retest.check.reply import check, sequence_bound
 
 AS_OF = dt.date(2026, 11, 23)
 
@@ -160,7 +160,7 @@ def test_online_batches_of_100_are_paced(tmp_path, arxiv_api):
 
 
 def test_default_pacing_is_three_seconds(tmp_path, arxiv_api):
-    from retest.arxiv_api import Client
+    from retest.check.arxiv_api import Client
 
     server, env = arxiv_api
     client = Client(url=env["RETEST_ARXIV_URL"])
@@ -189,7 +189,7 @@ def test_an_api_that_answers_nonsense_says_nothing_is_missing(tmp_path, mode):
 def test_a_trickling_api_is_cut_at_its_deadline(tmp_path, monkeypatch):
     import time
 
-    from retest.arxiv_api import Client, OfflineError
+    from retest.check.arxiv_api import Client, OfflineError
 
     server = ArxivServer(PAPERS, mode="trickle")
     client = Client(url=server.start(), interval=0, timeout=2)

@@ -2,7 +2,7 @@
 
 import asyncio
 
-from retest.concurrency import MAX_PATIENCE, ONE_AT_A_TIME_PATIENCE, Limiter
+from retest.send.concurrency import MAX_PATIENCE, ONE_AT_A_TIME_PATIENCE, Limiter
 
 
 def run(coro):

@@ -51,7 +51,7 @@ documents = st.lists(st.one_of(st.sampled_from(SEED_LINES), hostile_text), min_s
 @given(documents)
 def test_the_parser_survives_any_document_quickly(text):
     from retest.errors import NotAnInquiringLine
-    from retest.parser import parse
+    from retest.extract.parser import parse
 
     t = time.perf_counter()
     try:
@@ -67,7 +67,7 @@ def test_the_parser_survives_any_document_quickly(text):
 def test_building_survives_any_document(text):
     from retest.build import build
     from retest.errors import NotAnInquiringLine, RetestError
-    from retest.parser import parse
+    from retest.extract.parser import parse
 
     try:
         doc = parse(text, "fuzz")
@@ -178,7 +178,7 @@ def test_any_retry_after_value(value):
     import httpx2
     import openai
 
-    from retest.faults import retry_after
+    from retest.send.faults import retry_after
 
     try:
         response = httpx2.Response(429, headers={"Retry-After": value},

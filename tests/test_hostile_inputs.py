@@ -47,7 +47,7 @@ def test_undecodable_file_names(tmp_path):
 
 
 def test_an_unreadable_folder_is_named_and_the_rest_read(tmp_path, monkeypatch):
-    from retest import inputs
+    from retest.extract import inputs
 
     (tmp_path / "ok").mkdir()
     (tmp_path / "ok" / "doc.txt").write_text(SEED_002.read_text())

@@ -119,7 +119,7 @@ def test_waits_for_another_process_and_takes_over_when_it_fails(server, env, tmp
         "print('claimed', flush=True); time.sleep(2); a.fail(rid, 'the other run gave up'); time.sleep(1)"
     )
     from retest.build import build
-    from retest.endpoint import Settings
+    from retest.send.endpoint import Settings
     from retest import load
 
     prompt = build(load(SEED_002), "retest")
@@ -163,7 +163,7 @@ def test_send_reports_prompts_in_an_open_batch_not_as_success(server, env, tmp_p
     # a batch holds the prompt: send skips it, and says where it is
     from retest import load
     from retest.build import build
-    from retest.endpoint import Settings
+    from retest.send.endpoint import Settings
 
     s = Settings(model="test-model", base_url=server.base_url)
     p = build(load(SEED_002), "retest")
@@ -250,8 +250,8 @@ def test_a_long_retry_after_is_capped_and_said():
     import httpx2
     import openai
 
-    from retest.endpoint import Settings
-    from retest.send import Run
+    from retest.send.endpoint import Settings
+    from retest.send.run import Run
 
     response = httpx2.Response(429, headers={"Retry-After": "99999"},
                                request=httpx2.Request("POST", "http://x/v1/chat/completions"))

@@ -175,7 +175,7 @@ def test_report_without_an_archive(tmp_path):
     (["holds", "revised"], "split"), (["unresolved", "unresolved"], "unresolved"),
 ])
 def test_consensus_words(statuses, word):
-    from retest.ledger import consensus
+    from retest.results.ledger import consensus
 
     assert consensus([{"status": s, "supported": True} for s in statuses]) == word
     assert consensus([{"status": "overturned", "supported": False}]) == "unsupported"

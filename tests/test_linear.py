@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from retest.check import check
-from retest.parser import parse_raw
+from retest.check.reply import check
+from retest.extract.parser import parse_raw
 
 HEAD = "INQUIRING LINE\n\nWhy does this hold?\n\nThis reads the question as a test.\n\n"
 

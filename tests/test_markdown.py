@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from conftest import FIXTURES, SEED_000, SEED_002, run_cli
 from retest import load, parse
-from retest.markdown import looks_like_markdown
+from retest.extract.markdown import looks_like_markdown
 
 MD = FIXTURES / "markdown"
 

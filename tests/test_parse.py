@@ -196,7 +196,7 @@ def test_plain_data_and_document_agree(path):
     import json
 
     from retest.models import Document
-    from retest.parser import parse_raw
+    from retest.extract.parser import parse_raw
 
     raw = parse_raw(path.read_text(encoding="utf-8-sig"), str(path))
     dumped = json.loads(Document.model_validate(raw).model_dump_json())

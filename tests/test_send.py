@@ -422,7 +422,7 @@ def test_credentials_in_the_base_url_never_reach_messages(env):
 
 
 def test_preflight_honours_proxy_settings(monkeypatch):
-    from retest.endpoint import Settings, behind_proxy
+    from retest.send.endpoint import Settings, behind_proxy
 
     for var in ("https_proxy", "no_proxy"):
         monkeypatch.delenv(var, raising=False)

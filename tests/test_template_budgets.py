@@ -85,7 +85,7 @@ def test_include_reads_only_templates_inside_the_folder(tmp_path):
 def test_compiled_once_per_process(tmp_path):
     from retest import load
     from retest.build import build
-    from retest.templates import _compiled, find
+    from retest.build.templates import _compiled, find
 
     doc = load(SEED_002)
     tpl = find("retest")

@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from retest import tokens
+from retest.build import tokens
 
 
 def test_encoding_names():
@@ -24,7 +24,7 @@ def test_offline_encoding_counts():
 def test_fallback_says_which_encoding_was_used(tmp_path):
     """With no cache and no way to download, the count uses the bundled cl100k_base and says so."""
     code = (
-        "from retest import tokens; c = tokens.counter('gpt-4o'); "
+        "from retest.build import tokens; c = tokens.counter('gpt-4o'); "
         "print(c.name); print(c.label); print(c.fallback); print(c.count('hello world'))"
     )
     env = {"TIKTOKEN_CACHE_DIR": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path / "cache"),
@@ -37,7 +37,7 @@ def test_fallback_says_which_encoding_was_used(tmp_path):
 
 
 def test_cl100k_base_offline_is_exact_not_an_estimate(tmp_path):
-    code = ("from retest import tokens; c = tokens.counter(encoding='cl100k_base'); "
+    code = ("from retest.build import tokens; c = tokens.counter(encoding='cl100k_base'); "
             "print(c.label); print(c.fallback)")
     env = {"TIKTOKEN_CACHE_DIR": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path / "cache"),
            "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9", "PATH": "/usr/bin:/bin"}

@@ -7,7 +7,7 @@ import pytest
 
 from chat_server import ChatServer
 from conftest import SEED_000, SEED_002, run_cli
-from retest.check import check
+from retest.check.reply import check
 from retest.verdicts import parse
 from test_send import KEY, make_docs
 

@@ -1,9 +1,9 @@
 """retest: re-test dated research findings with large language models.
 
-The pipeline, one module per stage::
+The pipeline, one package per stage::
 
-    text ─parse→ Document ─render→ Prompt ─send→ Reply ─archive→ SQLite
-                                                 └─check→ verdicts
+    text ─extract→ Document ─build→ Prompt ─send/batch→ Reply ─archive→ SQLite
+                                                        └─check→ verdicts ─results→ ledger, report
 
 Names are imported on first use so that ``import retest`` (and the CLI's
 start-up) stays cheap.
@@ -20,7 +20,7 @@ _EXPORTS = {
     "Note": "models", "Span": "models",
     "InputError": "errors", "RetestError": "errors",
     "extract_paths": "extract", "load": "extract",
-    "parse": "parser",
+    "parse": "extract.parser",
 }
 __all__ = sorted(_EXPORTS)
 

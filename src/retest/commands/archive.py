@@ -61,7 +61,7 @@ def _tokens(rec: dict) -> str:
 
 def rows_table(rows: list[dict]) -> str:
     from ..display import first_line, relative
-    from ..views import Col, table
+    from .views import Col, table
 
     cols = [Col("id", 2, 12, right=True), Col("when (UTC)", 10, 11), Col("status", 6, 7),
             Col("model", 8, 30, 1), Col("template", 8, 16, 1), Col("tokens", 6, 10, right=True),
@@ -160,7 +160,7 @@ def show_cmd(reply_id, reasoning, as_json, archive_path) -> None:
         rec["claims"] = archive.prompt_claims(rec["prompt_id"])
         rec["claim_verdicts"] = archive.claim_verdicts(reply_id)
         if rec["claims"] and rec["status"] == "ok" and reply_id in archive.unchecked([c["claim_id"] for c in rec["claims"]]):
-            from ..check import check_archived
+            from ..check.reply import check_archived
 
             report = check_archived(archive, reply_id, save=not archive.readonly)  # its verdicts, read now
             rec["verdicts_note"] = report.verdicts_problem

@@ -27,7 +27,7 @@ def command() -> None:
 
 def _settings(models, base_url, api, system, temperature, max_output_tokens, need_model=True, need_key=True,
               verdicts="block"):
-    from ..endpoint import Settings
+    from ..send.endpoint import Settings
     from .send import schema_for
 
     models = models or (() if need_model else ("(from each batch)",))
@@ -39,13 +39,13 @@ def _settings(models, base_url, api, system, temperature, max_output_tokens, nee
 
 
 def _remote(s):
-    from ..protocols.batches import Remote
+    from ..batch.api import Remote
 
     return Remote(s)
 
 
 def _reconcile(archive, remote, s) -> None:
-    from ..batch import reconcile
+    from ..batch.runner import reconcile
     from ..cli import warn
 
     for line in reconcile(archive, remote, s.endpoint):
@@ -75,7 +75,7 @@ def submit_cmd(paths, template, variables, today, models, base_url, api, system,
     """Build every prompt for PATHS, skip those already answered or in an open batch, and submit the
     rest as batches (one per model and per file of at most --per-file requests)."""
     from ..archive import Archive
-    from ..batch import Submitted, advance, write_requests
+    from ..batch.runner import Submitted, advance, write_requests
     from ..cli import message, warn
 
     settings = _settings(models, base_url, api, system, temperature, max_output_tokens, verdicts=verdicts)
@@ -119,7 +119,7 @@ def _find(archive, name):
 
 
 def _status_rows(batches) -> str:
-    from ..views import Col, table
+    from .views import Col, table
 
     rows = []
     for b in batches:
@@ -145,7 +145,7 @@ def _status_rows(batches) -> str:
 def status_cmd(name, show_all, as_json, base_url, archive_path):
     """The lifecycle state of every open batch (or the named one): validating, in_progress,
     finalizing, completed, failed, expired, cancelling, cancelled — and its request counts."""
-    from ..batch import refresh
+    from ..batch.runner import refresh
     from .archive import open_or_explain
 
     s = _settings((), base_url, None, None, None, None, need_model=False)[0]
@@ -181,9 +181,9 @@ def collect_cmd(name, wait, poll, base_url, archive_path):
     Exit status: 0 when every collected request has a reply, 1 when some failed or expired
     (listed one line each), 2 for unusable settings.
     """
-    from ..batch import Collected, collect_batch, refresh, wait_for
+    from ..batch.runner import Collected, collect_batch, refresh, wait_for
     from ..cli import message, warn
-    from ..protocols.batches import ENDED
+    from ..batch.api import ENDED
     from .archive import open_or_explain
 
     s = _settings((), base_url, None, None, None, None, need_model=False)[0]
@@ -293,7 +293,7 @@ def export_cmd(paths, template, variables, today, models, base_url, api, system,
     --model M` or any executor that reads OpenAI batch files; archive its results with `batch import`.
     The prompts are held for that file until then (`retest batch cancel N` releases them)."""
     from ..archive import Archive
-    from ..batch import write_requests
+    from ..batch.runner import write_requests
     from ..cli import message, warn
     from ..errors import RetestError
 
@@ -327,7 +327,7 @@ def import_cmd(path, archive_path):
     """Archive RESULTS (OpenAI batch output format: what vllm run-batch writes), matched to the exported
     requests by custom_id. Importing twice adds nothing; lines matching no request are reported."""
     from ..archive import Archive
-    from ..batch import import_results
+    from ..batch.runner import import_results
     from ..cli import message, warn
 
     with Archive(archive_path, create=False) as archive:

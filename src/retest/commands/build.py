@@ -63,8 +63,8 @@ def command(paths, template, variables, today, model, encoding, max_tokens, out,
     its anchors and the task sentences about its figures with it.
     """
     from ..cli import message
-    from ..prompter import InputFailure, Recipe, build_all, count_documents
-    from ..templates import compile_template, find
+    from ..build.prompter import InputFailure, Recipe, build_all, count_documents
+    from ..build.templates import compile_template, find
 
     if model and encoding:
         raise click.UsageError("give --model or --encoding, not both")
@@ -74,7 +74,7 @@ def command(paths, template, variables, today, model, encoding, max_tokens, out,
     tpl = find(template)
     compile_template(tpl)
     if encoding:
-        from ..tokens import counter
+        from ..build.tokens import counter
 
         counter(None, encoding)  # an unknown encoding stops here, once
     prompts_expected = 1 if tpl.kind == "corpus" else count_documents(tuple(paths))

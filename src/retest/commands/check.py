@@ -10,7 +10,7 @@ import click
 
 
 def _read(name: str, max_size: int = 10) -> str:
-    from ..inputs import read_path, read_stdin
+    from ..extract.inputs import read_path, read_stdin
 
     item = read_stdin(max_size * 1024 * 1024) if name == "-" else read_path(Path(name), max_size * 1024 * 1024)
     return item.text
@@ -34,7 +34,7 @@ def command(target, as_json, online, as_of, against, archive_path) -> None:
     archived reply, the verdicts it gives on its prompt's claims are read from
     its retest_verdicts block, and everything is stored with the reply.
     """
-    from ..check import check, check_archived, store
+    from ..check.reply import check, check_archived, store
     from ..cli import warn
 
     is_id = target.isascii() and target.isdigit()
@@ -97,8 +97,8 @@ def _print(report, label: str, had_prompt: bool, as_json: bool) -> None:
 def _online(report, archive, archive_path) -> str | None:
     """Look the checkable IDs up; return a problem to report, if any."""
     from ..archive import Archive, ArchiveError
-    from ..arxiv_api import OfflineError, verify
-    from ..check import apply_online, refresh_evidence
+    from ..check.arxiv_api import OfflineError, verify
+    from ..check.reply import apply_online, refresh_evidence
     from ..cli import warn
 
     ids = [c.id for c in report.cited if c.verdict not in ("malformed", "impossible")]

@@ -22,7 +22,7 @@ def command(paths, source, model, history, as_json, archive_path):
     overturned by N, split, or untested. A verdict whose every evidence ID is suspect is
     flagged unsupported and left out of the consensus.
     """
-    from ..ledger import claims_of_documents, ledger
+    from ..results.ledger import claims_of_documents, ledger
     from .archive import open_or_explain
 
     if paths and source:

@@ -53,7 +53,7 @@ def reply_id_type() -> Number:
 
 
 def max_size_option(f):
-    from ..inputs import MAX_SIZE_MB
+    from ..extract.inputs import MAX_SIZE_MB
 
     return click.option("--max-size", type=Number(1, MAX_SIZE_MB, integer=True), default=10, show_default=True,
                         metavar="MB", help="Refuse documents larger than this.")(f)

@@ -31,7 +31,7 @@ def command(paths: tuple[str, ...], fmt: str | None, max_size: int) -> None:
     good = bad = 0
     table = None
     if fmt is None:
-        from ..views import DocumentTable
+        from .views import DocumentTable
         table = DocumentTable()
     elif fmt == "json":
         out.write("[")

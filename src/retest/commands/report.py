@@ -19,7 +19,7 @@ def command(paths, source, model, out, archive_path):
     opens the model's note and evidence), the replies side by side with suspect citations
     highlighted and new papers listed, and the claims no reply addressed. It needs nothing but
     itself: it opens from file:// and can be mailed."""
-    from ..report import build_report, render_report
+    from ..results.report import build_report, render_report
     from .archive import open_or_explain
     from .common import write_file
 

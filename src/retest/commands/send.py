@@ -174,7 +174,7 @@ def command(paths, template, variables, today, prompt_file, models, base_url, ap
     run, re-run, finishes the rest. Exit status: 0 when every prompt has a
     reply, 1 when some failed after retries, 2 for unusable input or settings.
     """
-    from ..endpoint import Settings
+    from ..send.endpoint import Settings
 
     if bool(paths) == bool(prompt_file):
         raise click.UsageError("give document PATHS or --prompt FILE (one of them)")
@@ -198,8 +198,8 @@ def command(paths, template, variables, today, prompt_file, models, base_url, ap
 def _prompt_file(name: str) -> list:
     from pathlib import Path
 
-    from ..inputs import read_path, read_stdin
-    from ..send import Job
+    from ..extract.inputs import read_path, read_stdin
+    from ..send.run import Job
 
     item = read_stdin() if name == "-" else read_path(Path(name))
     return [Job(text=item.text.strip() + "\n", label=item.source, source=None)]
@@ -217,8 +217,8 @@ def schema_for(verdicts: str) -> dict | None:
 def prompt_source(paths, template, variables, today, model, max_tokens, max_size=10, count_tokens=False,
                   verdicts=True):
     """The prompts for PATHS, built ahead in a child process, and how many there will be (at most)."""
-    from ..prompter import BuiltElsewhere, Recipe, build_all, count_documents
-    from ..templates import compile_template, find
+    from ..build.prompter import BuiltElsewhere, Recipe, build_all, count_documents
+    from ..build.templates import compile_template, find
 
     tpl = find(template)
     compile_template(tpl)  # a template that does not parse stops here, before anything is read or sent
@@ -238,9 +238,9 @@ def dry_run_report(prompts, settings, archive_path) -> tuple[int, int]:
     """What would be sent, and how many tokens; touches neither key nor network. ``(failed, built)``."""
     from ..archive import ArchiveError, open_for_reading
     from ..cli import message
-    from ..prompter import InputFailure
-    from ..send import Job
-    from ..tokens import counter
+    from ..build.prompter import InputFailure
+    from ..send.run import Job
+    from ..build.tokens import counter
 
     try:
         archive = open_for_reading(archive_path)
@@ -286,7 +286,7 @@ def _checker():
     """Offline check of each reply against the claims its prompt sent; stored with the reply."""
     import datetime as dt
 
-    from ..check import check_archived
+    from ..check.reply import check_archived
 
     def run_check(archive, outcome) -> dict:
         report = check_archived(archive, outcome.reply_id, as_of=dt.date.today())
@@ -302,7 +302,7 @@ def _send(prompts, total, settings, archive_path, force, check_replies=False) ->
     from ..archive import Archive
     from ..cli import message, warn
     from ..display import for_stream
-    from ..send import Run
+    from ..send.run import Run
 
     jobs = total * len(settings)
     live = jobs == 1 and settings[0].stream and sys.stdout.isatty()

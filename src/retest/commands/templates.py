@@ -19,7 +19,7 @@ first_sentence, quoted.
 @click.option("--show", metavar="NAME", help="Print one template's source.")
 def command(as_json: bool, show: str | None) -> None:
     """List prompt templates: built-ins, then yours (RETEST_TEMPLATES or the user config folder)."""
-    from ..templates import available, find, user_dir
+    from ..build.templates import available, find, user_dir
 
     if show:
         click.echo(find(show).source, nl=False)

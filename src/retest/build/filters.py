@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from . import dates
+from ..extract import dates
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'“*])")
 

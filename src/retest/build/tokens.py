@@ -77,7 +77,7 @@ def counter(model: str | None = None, encoding: str | None = None) -> Counter:
         result = Counter(enc, wanted, label)
     except ValueError as exc:
         if "Unknown encoding" in str(exc):
-            from .errors import RetestError
+            from ..errors import RetestError
 
             raise RetestError(f"--encoding: unknown tiktoken encoding '{wanted}'") from None
         result = _offline(wanted, "could not be loaded")
@@ -128,7 +128,7 @@ def _download_would_fail(name: str) -> bool:
             return True
     except OSError:
         pass
-    from .endpoint import behind_proxy
+    from ..send.endpoint import behind_proxy
 
     if behind_proxy(PROBE[0]):
         return False  # only the proxy knows; let tiktoken try

@@ -21,7 +21,7 @@ import re
 
 from . import claims as _claims
 from . import dates, markdown, titles
-from .errors import NotAnInquiringLine
+from ..errors import NotAnInquiringLine
 
 _NEXT_LINES = re.compile(r"^next inquiring lines?\b", re.I)
 _HEADER = re.compile(r"^inquiring line$", re.I)
@@ -253,7 +253,7 @@ def parse(text: str, source: str = "<text>"):
 
     Raises NotAnInquiringLine for text without the layout's marks.
     """
-    from .models import Document
+    from ..models import Document
 
     return Document.model_validate(parse_raw(text, source))
 

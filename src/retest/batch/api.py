@@ -15,7 +15,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from . import get as protocol
+from ..send.protocols import get as protocol
 
 COMPLETION_WINDOW = "24h"
 ENDED = ("completed", "failed", "expired", "cancelled")
@@ -41,9 +41,9 @@ class Remote:
     def _call(self, fn, *args, **kwargs):
         from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
-        from ..endpoint import ConfigError
+        from ..send.endpoint import ConfigError
         from ..errors import RetestError
-        from ..faults import MAX_RETRY_WAIT, describe, fatal, retry_after, retryable
+        from ..send.faults import MAX_RETRY_WAIT, describe, fatal, retry_after, retryable
 
         backoff = wait_random_exponential(multiplier=self.s.wait_multiplier, max=30)
 
@@ -118,7 +118,7 @@ class Remote:
             import openai
 
             if isinstance(exc, openai.OpenAIError):
-                from ..faults import describe
+                from ..send.faults import describe
 
                 raise RetestError(f"cannot download {file_id}: {describe(exc, self.s)}") from None
             raise

@@ -23,12 +23,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .archive import Archive, now
-from .endpoint import Settings
-from .errors import RetestError
-from .protocols import IncompleteReply, ReplyFailed, check_text
-from .protocols import get as protocol
-from .protocols.batches import ENDED, Remote, request_line, request_rest, result
+from ..archive import Archive, now
+from ..send.endpoint import Settings
+from ..errors import RetestError
+from ..send.protocols import IncompleteReply, ReplyFailed, check_text
+from ..send.protocols import get as protocol
+from .api import ENDED, Remote, request_line, request_rest, result
 
 MAX_REQUESTS = 50_000  # per file, OpenAI's limit
 MAX_BYTES = 200 * 1024 * 1024
@@ -85,7 +85,7 @@ def write_requests(prompts: Iterable, settings: list[Settings], archive: Archive
     is called as each is finished (to upload it while the next is written).
     With ``out``, one file is written there for an executor (``export``).
     """
-    from .prompter import InputFailure
+    from ..build.prompter import InputFailure
 
     result_ = into or Submitted()
     chunks: dict[str, _Chunk] = {}

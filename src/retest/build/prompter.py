@@ -17,7 +17,7 @@ import queue as queue_module
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .errors import RetestError
+from ..errors import RetestError
 
 QUEUE_SIZE = 64
 
@@ -47,7 +47,7 @@ class Recipe:
 
 def count_documents(paths: tuple[str, ...]) -> int:
     """How many documents ``paths`` names (files are not read): the size of a progress bar."""
-    from .inputs import is_document_name
+    from ..extract.inputs import is_document_name
 
     n = 0
     for name in paths:
@@ -62,9 +62,9 @@ def count_documents(paths: tuple[str, ...]) -> int:
 
 def build_all(recipe: Recipe, encoding: str | None = None) -> Iterator:
     """Prompts (or ``InputFailure``s) for the recipe, built here, one document at a time."""
-    from .build import BudgetError, build
-    from .errors import InputError
-    from .extract import extract_paths
+    from . import BudgetError, build
+    from ..errors import InputError
+    from ..extract import extract_paths
     from .templates import find
 
     tpl = find(recipe.template)
@@ -118,7 +118,7 @@ class BuiltElsewhere:
         self.child.start()
 
     def __iter__(self) -> Iterator:
-        from .models import Prompt, SentClaim
+        from ..models import Prompt, SentClaim
 
         try:
             while True:

@@ -30,12 +30,12 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from .archive import Archive, now, valid_text
-from .archive.writer import Writer
+from ..archive import Archive, now, valid_text
+from ..archive.writer import Writer
 from .client import client_for, close_client, reachable, request
 from .concurrency import Flight, Limiter
 from .endpoint import ConfigError, Settings
-from .errors import RetestError
+from ..errors import RetestError
 from .faults import MAX_RETRY_WAIT, Withdrawn, describe, fatal, one_at_a_time, overload, retry_after, retryable
 from .protocols import IncompleteReply
 from .protocols.usage import estimate
@@ -241,7 +241,7 @@ class Run:
 
     # -- building, on its own thread -------------------------------------------------
     def _build(self, prompts: Iterable, queue: asyncio.Queue, loop, stop: threading.Event) -> None:
-        from .prompter import InputFailure
+        from ..build.prompter import InputFailure
 
         def put(item) -> bool:
             future = asyncio.run_coroutine_threadsafe(queue.put(item), loop)
@@ -486,7 +486,7 @@ def _for_model(job: Job, s: Settings) -> Job:
 
 def _recount(text: str, model: str, fallback: int | None) -> int | None:
     try:
-        from .tokens import counter
+        from ..build.tokens import counter
 
         return counter(model).count(text)
     except RetestError:

@@ -35,7 +35,7 @@ def consensus(verdicts: list[dict]) -> str:
 
 def read_unchecked(archive, claim_ids: list[int]) -> None:
     """Read the verdict blocks of replies nobody has checked yet (stored when the archive can be written)."""
-    from .check import check_archived
+    from ..check.reply import check_archived
 
     for reply_id in archive.unchecked(claim_ids):
         try:
@@ -47,10 +47,10 @@ def read_unchecked(archive, claim_ids: list[int]) -> None:
 
 def claims_of_documents(paths: Iterable[str]) -> list[dict]:
     """The claims of the given documents, in order, as the ledger lists them."""
-    from .archive import claim_key
-    from .cli import message
-    from .errors import InputError
-    from .extract import extract_paths
+    from ..archive import claim_key
+    from ..cli import message
+    from ..errors import InputError
+    from ..extract import extract_paths
 
     out = []
     for doc in extract_paths(paths):

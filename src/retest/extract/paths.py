@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .errors import InputError, NotAnInquiringLine
+from ..errors import InputError, NotAnInquiringLine
 from .inputs import MAX_BYTES, iter_inputs, read_path
 from .parser import parse, parse_raw
 

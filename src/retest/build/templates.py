@@ -14,7 +14,7 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import RetestError
+from ..errors import RetestError
 
 SUFFIX = ".j2"
 

@@ -24,7 +24,7 @@ import datetime as dt
 import re
 from dataclasses import asdict, dataclass, field
 
-from . import arxiv, dates
+from ..extract import arxiv, dates
 
 # Roughly the highest sequence number arXiv issued in a month of each year
 # (new-style IDs; monthly submissions have grown every year). The bound is
@@ -288,7 +288,7 @@ def verdicts(reply: str, known: set[str], as_of: dt.date) -> list[CitedId]:
 # -- claims ------------------------------------------------------------------------
 
 def _mentions(claim, reply: str, flat: str, cited_ids: set[str]) -> list[str]:
-    from .context import figures, normal_figure
+    from ..build.context import figures, normal_figure
 
     text = claim.text if hasattr(claim, "text") else claim["text"]
     ids = claim.arxiv_ids if hasattr(claim, "arxiv_ids") else claim["arxiv_ids"]
@@ -307,7 +307,7 @@ class _Text:
 
 def coverage(claims: list, reply: str, cited: list[CitedId], parsed=None) -> list[ClaimCoverage]:
     """Which sent claims the reply speaks to: by its verdict on them, else their papers or figures."""
-    from .context import normal_figure
+    from ..build.context import normal_figure
 
     cited_ids = {c.id for c in cited}
     flat = normal_figure(reply)
@@ -353,8 +353,8 @@ def prompt_context(prompt: str | None) -> tuple[set[str], list]:
     """The IDs a prompt (or document) names, and the claims it sent, when it has any."""
     if not prompt:
         return set(), []
-    from .errors import NotAnInquiringLine
-    from .parser import parse
+    from ..errors import NotAnInquiringLine
+    from ..extract.parser import parse
 
     known = {i.id for i in arxiv.find(prompt)}
     try:
@@ -368,7 +368,7 @@ def prompt_context(prompt: str | None) -> tuple[set[str], list]:
 def check(reply: str, *, prompt: str | None = None, claims: list | None = None,
           as_of: dt.date | None = None) -> Report:
     """Offline check of one reply against the prompt it answered (or the claims it sent)."""
-    from . import verdicts as verdict_blocks
+    from .. import verdicts as verdict_blocks
 
     as_of = as_of or dt.date.today()
     known, parsed_claims = prompt_context(prompt)

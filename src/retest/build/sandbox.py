@@ -50,7 +50,7 @@ def render_timeout() -> float:
     except ValueError:
         value = float("nan")
     if not 0 < value < 1e6:
-        from .errors import RetestError
+        from ..errors import RetestError
 
         raise RetestError(f"RETEST_RENDER_TIMEOUT={raw!r}: give a number of seconds above 0")
     return value

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from markupsafe import Markup, escape
 
-from . import arxiv
+from ..extract import arxiv
 
 STATUS_ORDER = ("holds", "revised", "overturned", "unresolved")
 
@@ -42,7 +42,7 @@ def marked_up(text: str, cited: dict[str, dict]) -> Markup:
 def build_report(archive, *, paths: list[str] | None = None, source: str | None = None,
                  model: str | None = None) -> dict:
     """Everything the page shows, grouped by document."""
-    from .check import check_archived
+    from ..check.reply import check_archived
     from .ledger import ledger
 
     entries = ledger(archive, paths=paths, source=source, model=model)
@@ -104,8 +104,8 @@ def _counts(claims: list[dict]) -> dict:
 
 
 def _titles(paths: list[str]) -> dict[str, str]:
-    from .errors import InputError
-    from .extract import extract_paths
+    from ..errors import InputError
+    from ..extract import extract_paths
 
     return {d.source: d.title for d in extract_paths(paths) if not isinstance(d, InputError) and d.title}
 
@@ -114,7 +114,7 @@ def render_report(data: dict) -> str:
     """The page: the package's report template, in the bounded sandbox, autoescaped."""
     from jinja2 import StrictUndefined
 
-    from . import sandbox
+    from ..build import sandbox
 
     env = sandbox.BoundedSandbox(loader=sandbox.ConfinedLoader(Path(__file__).parent), undefined=StrictUndefined,
                                  autoescape=True, trim_blocks=True, lstrip_blocks=True)

@@ -47,7 +47,7 @@ def estimate(usage: dict | None, prompt_tokens: int | None, reply: str, reasonin
         usage.setdefault("total_tokens", usage["prompt_tokens"] + usage["completion_tokens"])
         usage.setdefault("estimated", False)
         return usage
-    from ..tokens import counter
+    from ...build.tokens import counter
 
     count = counter(model)
     if usage.get("prompt_tokens") is None:

@@ -125,7 +125,7 @@ def describe(exc: BaseException, s: Settings, attempts: int = 1) -> str:
     """One line, naming the setting to fix; never the key."""
     import openai
 
-    from .redact import scrub
+    from ..redact import scrub
 
     tries = f" after {attempts} attempts" if attempts > 1 else ""
     code = _status(exc)

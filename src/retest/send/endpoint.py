@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from urllib.parse import urlsplit
 
-from .errors import RetestError
+from ..errors import RetestError
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
@@ -52,7 +52,7 @@ class Settings:
         if not model:
             raise ConfigError("no model: give --model or set RETEST_MODEL")
         settings = cls(model=model, **given)
-        from .redact import register
+        from ..redact import register
 
         register(settings.api_key)
         return settings
@@ -124,7 +124,7 @@ class Settings:
         return behind_proxy(urlsplit(self.base_url).hostname or "", urlsplit(self.base_url).scheme)
 
     def redact(self, text: str) -> str:
-        from .redact import scrub
+        from ..redact import scrub
 
         return scrub(text)
 

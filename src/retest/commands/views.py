@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .display import neutral, shorten_middle, terminal_width
+from ..display import neutral, shorten_middle, terminal_width
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ class DocumentTable:
         self.rows: list[list[str]] = []
 
     def add(self, doc: dict) -> None:
-        from .display import relative
+        from ..display import relative
 
         self.first = self.first or doc
         self.rows.append([relative(doc["source"]), doc["title"] or "—", str(len(doc["notes"])),
@@ -115,7 +115,7 @@ def detail(doc: dict, width: int | None = None) -> str:
     """One document: its question, claims, anchors and notes, wrapped to the width."""
     import textwrap
 
-    from .display import relative
+    from ..display import relative
 
     width = max(40, width or terminal_width())
     wrap = lambda text, indent="", first="": textwrap.wrap(  # noqa: E731

@@ -12,8 +12,8 @@ import datetime as dt
 import hashlib
 
 from .context import Material, Step, context, trim_plan, trimmed
-from .errors import RetestError
-from .models import Document, Prompt, SentClaim
+from ..errors import RetestError
+from ..models import Document, Prompt, SentClaim
 from .templates import Template, find, render
 from .tokens import counter
 

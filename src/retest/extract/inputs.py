@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import InputError
+from ..errors import InputError
 
 DOCUMENT_SUFFIXES = (".txt", ".md")
 BUILT_SUFFIXES = (".prompt.txt", ".prompt.json")  # what `build --out-dir` writes

@@ -23,9 +23,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from . import dates
+from ..extract import dates
 from .filters import first_sentence
-from .models import Anchor, Claim, Document, Note
+from ..models import Anchor, Claim, Document, Note
 
 # Figures worth re-testing: percentages and ranges, multipliers, "depth 16".
 # Each attempt starts where a number starts, and possessive quantifiers never
@@ -208,7 +208,7 @@ def _prune_tasks(tasks: list[str], lost: list[str]) -> tuple[list[str], list[str
 
 
 def _verdict_request(n: int) -> str:
-    from .verdicts import instruction
+    from ..verdicts import instruction
 
     return instruction(n)
 
@@ -281,7 +281,7 @@ def context(m: Material, today: dt.date, variables: dict[str, str], verdicts: bo
     }
     clash = sorted(set(variables) & set(ctx))
     if clash:
-        from .errors import RetestError
+        from ..errors import RetestError
 
         raise RetestError(f"--var {clash[0]}: that name is already given to templates; choose another")
     ctx.update(variables)

@@ -1,0 +1,5 @@
+"""Stage 5, check: what a reply cites, whether those papers are real, and its verdicts on claims.
+
+``citations`` finds arXiv IDs and the dates stated beside them, ``reply`` weighs a
+reply against the claims it was sent, and ``arxiv_api`` asks arXiv, politely and cached.
+"""
