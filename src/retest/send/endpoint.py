@@ -16,6 +16,7 @@ from functools import cached_property
 from urllib.parse import urlsplit
 
 from ..errors import RetestError
+from ..net import behind_proxy
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
@@ -127,13 +128,3 @@ class Settings:
         from ..redact import scrub
 
         return scrub(text)
-
-
-def behind_proxy(host: str, scheme: str = "https") -> bool:
-    """True when the environment sends requests for ``host`` through a proxy."""
-    from urllib.request import getproxies_environment, proxy_bypass_environment
-
-    proxies = getproxies_environment()
-    if not (proxies.get(scheme) or proxies.get("all")):
-        return False
-    return not proxy_bypass_environment(host, proxies)
