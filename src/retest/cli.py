@@ -44,6 +44,11 @@ def fail(text: str, code: int = 2) -> None:
     sys.exit(code)
 
 
+def error_line(exc: Exception) -> None:
+    """An error that stops one input, not the command."""
+    click.echo(f"retest: error: {message(exc)}", err=True)
+
+
 def warn(text: str) -> None:
     click.echo(f"retest: {message(text)}", err=True)
 

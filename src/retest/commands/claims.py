@@ -22,6 +22,7 @@ def command(paths, source, model, history, as_json, archive_path):
     overturned by N, split, or untested. A verdict whose every evidence ID is suspect is
     flagged unsupported and left out of the consensus.
     """
+    from ..cli import error_line
     from ..results.ledger import claims_of_documents, ledger
     from .archive import open_or_explain
 
@@ -30,10 +31,11 @@ def command(paths, source, model, history, as_json, archive_path):
     archive = open_or_explain(archive_path, as_json)
     if archive is None:
         if paths and not as_json:
-            _print([{**c, "consensus": "not sent", "verdicts": []} for c in claims_of_documents(paths)])
+            _print([{**c, "consensus": "not sent", "verdicts": []} for c in claims_of_documents(paths, error_line)])
         return
     with archive:
-        entries = ledger(archive, paths=list(paths) or None, source=source, model=model, history=history)
+        entries = ledger(archive, paths=list(paths) or None, source=source, model=model, history=history,
+                         on_error=error_line)
     if as_json:
         click.echo(json.dumps(entries, ensure_ascii=False, indent=2))
         return

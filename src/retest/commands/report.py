@@ -19,6 +19,7 @@ def command(paths, source, model, out, archive_path):
     opens the model's note and evidence), the replies side by side with suspect citations
     highlighted and new papers listed, and the claims no reply addressed. It needs nothing but
     itself: it opens from file:// and can be mailed."""
+    from ..cli import error_line
     from ..results.report import build_report, render_report
     from .archive import open_or_explain
     from .common import write_file
@@ -29,7 +30,8 @@ def command(paths, source, model, out, archive_path):
     if archive is None:
         return
     with archive:
-        data = build_report(archive, paths=list(paths) or None, source=source, model=model)
+        data = build_report(archive, paths=list(paths) or None, source=source, model=model,
+                            on_error=error_line)
     page = render_report(data)
     if out == "-":
         sys.stdout.write(page)

@@ -17,7 +17,7 @@ shown, flagged, and left out of the consensus.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 
 def consensus(verdicts: list[dict]) -> str:
@@ -45,19 +45,20 @@ def read_unchecked(archive, claim_ids: list[int]) -> None:
                 raise
 
 
-def claims_of_documents(paths: Iterable[str]) -> list[dict]:
-    """The claims of the given documents, in order, as the ledger lists them."""
+def claims_of_documents(paths: Iterable[str], on_error: Callable[[Exception], None] | None = None) -> list[dict]:
+    """The claims of the given documents, in order, as the ledger lists them.
+
+    A document that cannot be read is passed to ``on_error`` and skipped: the rest still count.
+    """
     from ..archive import claim_key
-    from ..cli import message
     from ..errors import InputError
     from ..extract import extract_paths
 
     out = []
     for doc in extract_paths(paths):
         if isinstance(doc, InputError):
-            import click
-
-            click.echo(f"retest: error: {message(doc)}", err=True)
+            if on_error:
+                on_error(doc)
             continue
         for i, c in enumerate(doc.claims, start=1):
             out.append({"key": claim_key(c.text), "index": i, "text": c.text, "date": c.date,
@@ -66,7 +67,7 @@ def claims_of_documents(paths: Iterable[str]) -> list[dict]:
 
 
 def ledger(archive, *, paths: list[str] | None = None, source: str | None = None, model: str | None = None,
-           history: bool = False) -> list[dict]:
+           history: bool = False, on_error: Callable[[Exception], None] | None = None) -> list[dict]:
     """One entry per claim: ``{index, text, date, arxiv_ids, source, consensus, verdicts}``.
 
     ``verdicts`` holds each model's latest verdict (every verdict, oldest
@@ -74,7 +75,7 @@ def ledger(archive, *, paths: list[str] | None = None, source: str | None = None
     supported, note, reply_id, at}``, ``status`` None where a reply gave none.
     """
     if paths:
-        wanted = claims_of_documents(paths)
+        wanted = claims_of_documents(paths, on_error)
         known = archive.claims_by_key([c["key"] for c in wanted])
         entries = []
         for c in wanted:

@@ -40,12 +40,12 @@ def marked_up(text: str, cited: dict[str, dict]) -> Markup:
 
 
 def build_report(archive, *, paths: list[str] | None = None, source: str | None = None,
-                 model: str | None = None) -> dict:
+                 model: str | None = None, on_error=None) -> dict:
     """Everything the page shows, grouped by document."""
     from ..check.reply import check_archived
     from .ledger import ledger
 
-    entries = ledger(archive, paths=paths, source=source, model=model)
+    entries = ledger(archive, paths=paths, source=source, model=model, on_error=on_error)
     titles = _titles(paths) if paths else {}
     docs: dict[str, dict] = {}
     for e in entries:
