@@ -11,10 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
-
 from batch_server import BatchServer
 from chat_server import ChatServer, default_reply
-from conftest import SEED_002, run_cli
+from conftest import run_cli
 from test_send import KEY, make_docs
 
 

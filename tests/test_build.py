@@ -6,12 +6,11 @@ import re
 import shutil
 
 import pytest
+from conftest import FIXTURES, SEED_000, SEED_002
 
 from retest import load, parse
 from retest.build import BudgetError, build
 from retest.build.templates import TemplateError, find
-
-from conftest import FIXTURES, SEED_000, SEED_002
 
 TODAY = dt.date(2026, 11, 23)
 

@@ -4,10 +4,11 @@ import datetime as dt
 import json
 
 import pytest
-
 from arxiv_server import ArxivServer
 from conftest import SEED_002, run_cli
-from retest.check.reply import check, sequence_bound
+
+from retest.check.citations import sequence_bound
+from retest.check.reply import check
 
 AS_OF = dt.date(2026, 11, 23)
 

@@ -3,7 +3,6 @@
 import json
 
 import pytest
-
 from conftest import FIXTURES, SEED_000, SEED_002, SEEDS
 
 

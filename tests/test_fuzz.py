@@ -11,17 +11,14 @@ import json
 import os
 import sqlite3
 import string
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from chat_server import ChatServer
 from conftest import SEED_000, SEED_002, run_cli
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_send import KEY
 
 SEED_LINES = (SEED_000.read_text() + "\n" + SEED_002.read_text()).splitlines()

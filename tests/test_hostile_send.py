@@ -1,6 +1,5 @@
 """Nothing received is lost or sent twice, no key leaks, no hang: ``send`` and the archive under faults."""
 
-import collections
 import os
 import resource
 import signal
@@ -11,7 +10,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from chat_server import ChatServer, default_reply
 from conftest import SEED_002, run_cli, run_on_tty
 from test_send import KEY, make_docs, requests_for, rows, send
@@ -118,9 +116,9 @@ def test_waits_for_another_process_and_takes_over_when_it_fails(server, env, tmp
         "rid, _ = a.claim(pid, model=sys.argv[3], endpoint=sys.argv[4], params=sys.argv[5], params_sha256=sys.argv[6]); "
         "print('claimed', flush=True); time.sleep(2); a.fail(rid, 'the other run gave up'); time.sleep(1)"
     )
+    from retest import load
     from retest.build import build
     from retest.send.endpoint import Settings
-    from retest import load
 
     prompt = build(load(SEED_002), "retest")
     text = tmp_path / "prompt.txt"

@@ -1,14 +1,12 @@
 """The claims ledger over models and time, and the HTML report in a real browser."""
 
 import json
-import os
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-
 from chat_server import ChatServer
 from conftest import SEED_000, SEED_002, SEEDS, run_cli
 from test_send import KEY

@@ -2,11 +2,10 @@
 
 import re
 
-import pytest
+from conftest import FIXTURES, SEED_000, SEED_002, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import FIXTURES, SEED_000, SEED_002, run_cli
 from retest import load, parse
 from retest.extract.markdown import looks_like_markdown
 

@@ -1,14 +1,12 @@
 """The first hour: help, errors, tables at 80 and 200 columns, piped, with NO_COLOR."""
 
-import json
 import os
 import subprocess
 import sys
 
 import pytest
-
 from chat_server import ChatServer
-from conftest import SEED_000, SEED_002, SEEDS, run_cli, run_on_tty
+from conftest import SEED_002, SEEDS, run_cli, run_on_tty
 from test_send import KEY, make_docs
 
 

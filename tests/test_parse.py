@@ -1,12 +1,11 @@
 """The parser on both seeds (exactly) and on fixtures for each layout variation."""
 
 import pytest
+from conftest import FIXTURES, SEED_000, SEED_002
 
 from retest import parse
 from retest.errors import NotAnInquiringLine
 from retest.extract import load
-
-from conftest import FIXTURES, SEED_000, SEED_002
 
 SEED_000_NOTES = [
     ("Does staying close to the base model preserve learning ability?", "FST-trained models stay up to 70% closer"),
@@ -195,8 +194,8 @@ def test_plain_data_and_document_agree(path):
     """What ``retest extract`` prints (plain data) is exactly the Document's JSON."""
     import json
 
-    from retest.models import Document
     from retest.extract.parser import parse_raw
+    from retest.models import Document
 
     raw = parse_raw(path.read_text(encoding="utf-8-sig"), str(path))
     dumped = json.loads(Document.model_validate(raw).model_dump_json())
@@ -218,7 +217,8 @@ def test_unbulleted_lines_continue_the_last_claim_and_anchor():
     assert doc.prompt.intro.startswith("Copy into ChatGPT") and "Deployment" not in doc.prompt.intro
 
 
-from hypothesis import given, strategies as st  # noqa: E402
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st
 
 _SEED_TEXTS = [SEED_000.read_text(encoding="utf-8"), SEED_002.read_text(encoding="utf-8")]
 

@@ -9,7 +9,6 @@ import shutil
 import sqlite3
 
 import pytest
-
 from conftest import FIXTURES, SEED_000, SEED_002, run_cli
 
 pytestmark = pytest.mark.real_server

@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from chat_server import ChatServer, default_reply
 from conftest import SEED_000, SEED_002, run_cli
 

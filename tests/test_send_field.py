@@ -5,7 +5,6 @@ import json
 import os
 
 import pytest
-
 from chat_server import ChatServer, default_reply
 from conftest import SEED_002, run_cli
 from test_send import KEY, make_docs, requests_for, rows, send

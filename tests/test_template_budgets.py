@@ -1,10 +1,8 @@
 """User templates cannot exhaust the machine or read files outside their folder."""
 
-import os
 import time
 
 import pytest
-
 from conftest import SEED_002, run_cli
 
 HEAD = "{#- description: hostile -#}\n"

@@ -12,7 +12,14 @@ the API key.
 from __future__ import annotations
 
 from .batches import Batches
-from .connection import ArchiveError, Connection, StorageError, default_path, locate, now
+from .connection import (
+    ArchiveError,
+    Connection,
+    StorageError,
+    default_path,
+    locate,
+    now,
+)
 from .jobs import Jobs, claim_key, valid_text
 from .ledger import Ledger
 from .queries import Queries

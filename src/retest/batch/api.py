@@ -39,11 +39,22 @@ class Remote:
         self.client.close()
 
     def _call(self, fn, *args, **kwargs):
-        from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
+        from tenacity import (
+            Retrying,
+            retry_if_exception,
+            stop_after_attempt,
+            wait_random_exponential,
+        )
 
-        from ..send.endpoint import ConfigError
         from ..errors import RetestError
-        from ..send.faults import MAX_RETRY_WAIT, describe, fatal, retry_after, retryable
+        from ..send.endpoint import ConfigError
+        from ..send.faults import (
+            MAX_RETRY_WAIT,
+            describe,
+            fatal,
+            retry_after,
+            retryable,
+        )
 
         backoff = wait_random_exponential(multiplier=self.s.wait_multiplier, max=30)
 

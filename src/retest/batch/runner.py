@@ -17,15 +17,14 @@ flat however many prompts a batch holds.
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..archive import Archive, now
-from ..send.endpoint import Settings
 from ..errors import RetestError
+from ..send.endpoint import Settings
 from ..send.protocols import IncompleteReply, ReplyFailed, check_text
 from ..send.protocols import get as protocol
 from .api import ENDED, Remote, request_line, request_rest, result

@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
-from .context import Material, Step, context, trim_plan, trimmed
 from ..errors import RetestError
 from ..models import Document, Prompt, SentClaim
+from .context import Material, Step, context, trim_plan, trimmed
 from .templates import Template, find, render
 from .tokens import counter
 

@@ -24,8 +24,8 @@ import re
 from dataclasses import dataclass, field
 
 from ..extract import dates
-from .filters import first_sentence
 from ..models import Anchor, Claim, Document, Note
+from .filters import first_sentence
 
 # Figures worth re-testing: percentages and ranges, multipliers, "depth 16".
 # Each attempt starts where a number starts, and possessive quantifiers never

@@ -62,9 +62,9 @@ def count_documents(paths: tuple[str, ...]) -> int:
 
 def build_all(recipe: Recipe, encoding: str | None = None) -> Iterator:
     """Prompts (or ``InputFailure``s) for the recipe, built here, one document at a time."""
-    from . import BudgetError, build
     from ..errors import InputError
     from ..extract import extract_paths
+    from . import BudgetError, build
     from .templates import find
 
     tpl = find(recipe.template)

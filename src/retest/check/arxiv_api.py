@@ -16,8 +16,8 @@ import urllib.parse
 import urllib.request
 import xml.etree.ElementTree as ET
 
-from ..extract import arxiv
 from ..errors import RetestError
+from ..extract import arxiv
 
 DEFAULT_URL = "https://export.arxiv.org/api/query"
 BATCH = 100

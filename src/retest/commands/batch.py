@@ -8,7 +8,14 @@ from pathlib import Path
 
 import click
 
-from .common import Number, max_size_option, max_tokens_option, parse_vars, template_options, verdicts_option
+from .common import (
+    Number,
+    max_size_option,
+    max_tokens_option,
+    parse_vars,
+    template_options,
+    verdicts_option,
+)
 from .send import endpoint_options
 
 
@@ -181,9 +188,9 @@ def collect_cmd(name, wait, poll, base_url, archive_path):
     Exit status: 0 when every collected request has a reply, 1 when some failed or expired
     (listed one line each), 2 for unusable settings.
     """
+    from ..batch.api import ENDED
     from ..batch.runner import Collected, collect_batch, refresh, wait_for
     from ..cli import message, warn
-    from ..batch.api import ENDED
     from .archive import open_or_explain
 
     s = _settings((), base_url, None, None, None, None, need_model=False)[0]
@@ -233,7 +240,13 @@ class _Waiting:
 
     def __init__(self, batches):
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
 
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(bar_width=16), MofNCompleteColumn(),
                                  TimeElapsedColumn(), TextColumn("{task.fields[state]}"),

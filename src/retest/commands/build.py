@@ -62,9 +62,9 @@ def command(paths, template, variables, today, model, encoding, max_tokens, out,
     first), dated claims (oldest first), anchor papers; a dropped claim takes
     its anchors and the task sentences about its figures with it.
     """
-    from ..cli import message
     from ..build.prompter import InputFailure, Recipe, build_all, count_documents
     from ..build.templates import compile_template, find
+    from ..cli import message
 
     if model and encoding:
         raise click.UsageError("give --model or --encoding, not both")

@@ -6,7 +6,14 @@ import sys
 
 import click
 
-from .common import Number, max_size_option, max_tokens_option, parse_vars, template_options, verdicts_option
+from .common import (
+    Number,
+    max_size_option,
+    max_tokens_option,
+    parse_vars,
+    template_options,
+    verdicts_option,
+)
 
 
 def endpoint_options(f):
@@ -44,7 +51,12 @@ class Progress:
         self.run = None
         if total > 1:
             from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
             from rich.progress import Progress as Bar
             from rich.table import Column
 
@@ -199,7 +211,7 @@ def _prompt_file(name: str) -> list:
     from pathlib import Path
 
     from ..extract.inputs import read_path, read_stdin
-    from ..send.run import Job
+    from ..send.job import Job
 
     item = read_stdin() if name == "-" else read_path(Path(name))
     return [Job(text=item.text.strip() + "\n", label=item.source, source=None)]
@@ -237,10 +249,10 @@ def prompt_source(paths, template, variables, today, model, max_tokens, max_size
 def dry_run_report(prompts, settings, archive_path) -> tuple[int, int]:
     """What would be sent, and how many tokens; touches neither key nor network. ``(failed, built)``."""
     from ..archive import ArchiveError, open_for_reading
-    from ..cli import message
     from ..build.prompter import InputFailure
-    from ..send.run import Job
     from ..build.tokens import counter
+    from ..cli import message
+    from ..send.job import Job
 
     try:
         archive = open_for_reading(archive_path)

@@ -19,9 +19,9 @@ from __future__ import annotations
 import hashlib
 import re
 
+from ..errors import NotAnInquiringLine
 from . import claims as _claims
 from . import dates, markdown, titles
-from ..errors import NotAnInquiringLine
 
 _NEXT_LINES = re.compile(r"^next inquiring lines?\b", re.I)
 _HEADER = re.compile(r"^inquiring line$", re.I)

@@ -22,124 +22,34 @@ not counted against the prompt.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import signal
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 
 from ..archive import Archive, now, valid_text
 from ..archive.writer import Writer
+from ..errors import RetestError
 from .client import client_for, close_client, reachable, request
 from .concurrency import Flight, Limiter
 from .endpoint import ConfigError, Settings
-from ..errors import RetestError
-from .faults import MAX_RETRY_WAIT, Withdrawn, describe, fatal, one_at_a_time, overload, retry_after, retryable
+from .faults import (
+    MAX_RETRY_WAIT,
+    Withdrawn,
+    describe,
+    fatal,
+    one_at_a_time,
+    overload,
+    retry_after,
+    retryable,
+)
+from .job import Events, Job, Outcome, Summary, Terminated
 from .protocols import IncompleteReply
 from .protocols.usage import estimate
 
 EXTRA_ATTEMPTS = 40  # overload retries not counted against a prompt, at most this many more
 BUSY_POLL = 1.0
-
-
-class Terminated(RetestError):
-    exit_code = 143
-
-
-@dataclass
-class Job:
-    """One prompt to send to one model, and where it came from."""
-
-    text: str
-    label: str
-    settings: Settings | None = None
-    template: str | None = None
-    template_sha256: str | None = None
-    source: str | None = None
-    source_sha256: str | None = None
-    tokens: int | None = None
-    encoding: str | None = None
-    claims: list = field(default_factory=list)
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
-
-    @classmethod
-    def from_prompt(cls, p, settings: Settings | None = None) -> Job:
-        source = p.source if isinstance(p.source, str) or p.source is None else ", ".join(p.source)
-        return cls(text=p.prompt, label=source or p.template, settings=settings, template=p.template,
-                   template_sha256=p.template_sha256, source=source, source_sha256=p.source_sha256,
-                   tokens=p.tokens, encoding=p.encoding, claims=list(p.claims))
-
-
-@dataclass
-class Outcome:
-    job: Job
-    status: str  # ok | failed | skipped | busy | batched
-    reply_id: int | None = None
-    reply: str | None = None
-    error: str | None = None
-    attempts: int = 0
-    usage: dict = field(default_factory=dict)
-    finish: str | None = None
-    note: str | None = None
-    check: dict | None = None  # what --check found: {"suspect": n, "verdicts": n}
-
-    @property
-    def model(self) -> str:
-        return self.job.settings.model if self.job.settings else "?"
-
-
-class Events:
-    """What a run reports as it goes; the CLI draws its progress from these."""
-
-    def started(self, job: Job) -> None: ...
-    def delta(self, job: Job, text: str) -> None: ...
-    def retrying(self, job: Job, attempt: int, error: str, wait: float) -> None: ...
-    def finished(self, outcome: Outcome) -> None: ...
-    def level_changed(self, level: int, reason: str | None) -> None: ...
-    def waiting_changed(self, delta: int) -> None: ...
-    def input_failed(self, label: str, message: str) -> None: ...
-
-
-@dataclass
-class Summary:
-    """What a run did, small enough to keep for any number of prompts."""
-
-    counts: Counter = field(default_factory=Counter)  # (model, status) → n
-    failed: list[Outcome] = field(default_factory=list)
-    cut: list[Outcome] = field(default_factory=list)
-    tokens: int = 0
-    tokens_estimated: bool = False
-    single: Outcome | None = None
-    input_failures: int = 0
-    run_id: int | None = None
-    lowest: int = 0
-    level: int = 0
-    overloads: Counter = field(default_factory=Counter)
-    checked: Counter = field(default_factory=Counter)  # suspect citations, claims given verdicts
-
-    def add(self, o: Outcome, keep: bool) -> None:
-        self.counts[(o.model, o.status)] += 1
-        if o.check:
-            self.checked.update(o.check)
-        if o.status == "failed":
-            o.reply = None
-            self.failed.append(o)
-        if o.status == "ok":
-            total = (o.usage or {}).get("total_tokens") or 0
-            self.tokens += total
-            self.tokens_estimated |= bool((o.usage or {}).get("estimated"))
-            if o.finish == "length":
-                self.cut.append(Outcome(o.job, o.status, o.reply_id, finish=o.finish))
-        if keep:
-            self.single = o
-
-    def total(self, status: str) -> int:
-        return sum(n for (_, s), n in self.counts.items() if s == status)
 
 
 # -- a run ----------------------------------------------------------------------
