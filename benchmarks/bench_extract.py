@@ -12,7 +12,15 @@ import sys
 import tempfile
 from pathlib import Path
 
-from common import SEEDS, build_corpus, bench_env, floor_cmd, median_time, peak_rss_kb, retest_cmd
+from common import (
+    SEEDS,
+    bench_env,
+    build_corpus,
+    floor_cmd,
+    median_time,
+    peak_rss_kb,
+    retest_cmd,
+)
 
 
 def main(count: int = 10_000) -> None:
