@@ -263,7 +263,7 @@ def test_a_trickling_stream_is_cut_at_the_deadline(server, env):
     t = time.monotonic()
     r = send(env, SEED_002, "--timeout", "2", "--max-attempts", "2")
     took = time.monotonic() - t
-    assert r.returncode == 1 and took < 15, (took, r.stderr)
+    assert r.returncode == 1 and took < 30, (took, r.stderr)  # a whole reply would trickle for minutes
     assert "did not finish the reply in time (--timeout 2 s)" in r.stderr
     assert rows(env, "SELECT status, attempts FROM replies") == [("failed", 2)]
 
