@@ -19,20 +19,23 @@ import re
 from . import arxiv, dates
 
 # What may remain of a citation group once its dates and IDs are removed.
-_GROUP_RESIDUE = re.compile(r"^(?:[\s,;:&/]|and|see|arxiv|https?|www|org|abs|pdf|e\.g\.)*+$", re.I)
+_GROUP_RESIDUE = re.compile(
+    r"^(?:[\s,;:&/\u200b\u200c\u200d\u2060\ufeff]|and|see|cf\.?|via|arxiv|preprint|https?|www|org|abs|pdf|e\.g\.)*+$",
+    re.I)
 _LABEL_SEP = re.compile(r"^[\s)\]]*+(?:\([^()]*+\))?\s*+(?:—|–|-|:)?\s*+")
 _LEAD_SEP = " \t\n\r\f\v([—–:-"
 
 
 def trailing_group(text: str) -> tuple[int, str] | None:
-    """The final ``(…)`` of ``text`` (an optional full stop after it): ``(start, inside)``."""
+    """The final ``(…)`` or ``[…]`` of ``text`` (an optional full stop after it): ``(start, inside)``."""
     end = len(text.rstrip())
     if end and text[end - 1] == ".":
         end = len(text[: end - 1].rstrip())
-    if not end or text[end - 1] != ")":
+    if not end or text[end - 1] not in ")]":
         return None
-    start = text.rfind("(", 0, end - 1)
-    if start == -1 or ")" in text[start + 1 : end - 1]:
+    opener = "(" if text[end - 1] == ")" else "["
+    start = text.rfind(opener, 0, end - 1)
+    if start == -1 or text[end - 1] in text[start + 1 : end - 1]:
         return None
     return len(text[:start].rstrip()), text[start + 1 : end - 1]
 
@@ -102,7 +105,7 @@ def _claim(text: str, cites: list[dict], written: list[str], origin: str, note_t
     }
 
 
-def claim_from_bullet(text: str) -> dict:
+def claim_from_bullet(text: str, origin: str = "prompt", note_title: str | None = None) -> dict:
     """A research-prompt bullet → claim, with its trailing citation group lifted off."""
     cites, written = citations(text)
     body = text
@@ -113,7 +116,7 @@ def claim_from_bullet(text: str) -> dict:
         residue = dates.DATE.sub("", residue)
         if _GROUP_RESIDUE.match(residue):
             body = text[:cut].rstrip()
-    return _claim(body, cites, written, "prompt", None)
+    return _claim(body, cites, written, origin, note_title)
 
 
 def _gaps(text: str, found: list) -> list[tuple[int, int]]:
@@ -127,9 +130,8 @@ def _gaps(text: str, found: list) -> list[tuple[int, int]]:
 
 
 def claim_from_note(note: dict) -> dict:
-    """A note → claim: its summary, with any papers and dates the summary names."""
-    cites, written = citations(note["summary"])
-    return _claim(note["summary"], cites, written, "note", note["title"])
+    """A note → claim: its summary, with any papers and dates it names; a trailing citation is lifted off once."""
+    return claim_from_bullet(note["summary"], "note", note["title"])
 
 
 def anchors_from_bullet(text: str) -> list[dict]:

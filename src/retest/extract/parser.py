@@ -301,7 +301,7 @@ def parse_raw(text: str, source: str = "<text>") -> dict:
     notes: list[dict] = []
     if sources_at is not None:
         m = _SOURCES.match(lines[sources_at])
-        declared = int(m.group(1)) if m and m.group(1) else None
+        declared = int(m.group(1)) if m and m.group(1) and len(m.group(1)) <= 6 else None
         end = prompt_at if prompt_at is not None and prompt_at > sources_at else len(lines)
         notes = _notes(lines[sources_at + 1 : end])
         _recover_titles(notes, framing + body, warnings)
