@@ -61,6 +61,7 @@ def citations(text: str) -> tuple[list[dict], list[str]]:
     """
     ids = arxiv.find(text)
     found = dates.find_dates(text)
+    grouped = _grouped(text, ids, found)
     cites: list[dict] = []
     i = d = 0
     for start, end in _segments(text):
@@ -75,7 +76,7 @@ def citations(text: str) -> tuple[list[dict], list[str]]:
                 before = found[d]
                 d += 1
             after = found[d] if d < len(found) and found[d].pos < end else None
-            written = before or after
+            written = grouped.get(i) or before or after
             cites.append({
                 "arxiv_id": ident.id,
                 "version": ident.version,
@@ -87,6 +88,37 @@ def citations(text: str) -> tuple[list[dict], list[str]]:
     for c in cites:
         unique.setdefault(c["arxiv_id"], c)
     return list(unique.values()), [d.start for d in found]
+
+
+def _grouped(text: str, ids: list, found: list) -> dict:
+    """Papers whose dates are written as a group in one parenthesis, paired by position.
+
+    ``(2023-01; 2024-05, arXiv:A, arXiv:B)``: A is 2023-01 and B 2024-05 — the
+    dates all before the papers (or all after), as many of each.
+    """
+    out: dict = {}
+    if len(ids) < 2 or len(found) < 2:
+        return out
+    i = d = 0
+    at = text.find("(")
+    while at != -1:
+        close = text.find(")", at)
+        if close == -1:
+            break
+        while i < len(ids) and ids[i].start < at:
+            i += 1
+        while d < len(found) and found[d].pos < at:
+            d += 1
+        i_end, d_end = i, d
+        while i_end < len(ids) and ids[i_end].end <= close:
+            i_end += 1
+        while d_end < len(found) and found[d_end].stop <= close:
+            d_end += 1
+        n = i_end - i
+        if n > 1 and d_end - d == n and (found[d_end - 1].pos < ids[i].start or ids[i_end - 1].end <= found[d].pos):
+            out.update({i + k: found[d + k] for k in range(n)})
+        at = text.find("(", close)
+    return out
 
 
 def _earliest(cites: list[dict], written: list[str]) -> str | None:

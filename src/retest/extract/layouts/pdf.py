@@ -1,0 +1,67 @@
+"""Text out of PDFs (``pdftotext``, print to PDF): page furniture, ligatures, soft hyphens.
+
+Repeated headers and footers (a title, a print timestamp, ``Page 2 of 3``, a
+URL) sit at page boundaries — form feeds, or the page-number lines themselves —
+and recur with only their digits changed: such lines are dropped, and a sentence
+that a page break cut is joined again.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_LIGATURES = {c: unicodedata.normalize("NFKC", chr(c)) for c in range(0xFB00, 0xFB07)}
+_PAGE = re.compile(r"^(?:page[ \t]++\d{1,5}(?:[ \t]++of[ \t]++\d{1,5})?|-?[ \t]*+\d{1,5}[ \t]*+-?|"
+                   r"\d{1,5}[ \t]*+/[ \t]*+\d{1,5})$", re.I)
+_DIGITS = re.compile(r"\d++")
+_NEAR = 3  # lines from a page boundary where furniture sits
+_SENTENCE_END = ".?!:"
+
+
+def characters(text: str) -> str:
+    """Ligature code points as letters (NFKC, for those only); soft hyphens gone."""
+    if any(0xFB00 <= ord(c) <= 0xFB06 for c in text):
+        text = text.translate(_LIGATURES)
+    if "\xad" in text:
+        text = text.replace("\xad\n", "").replace("\xad", "")
+    return text
+
+
+def _shape(line: str) -> str:
+    return _DIGITS.sub("#", " ".join(line.split()).lower())
+
+
+def convert(text: str) -> str:
+    if "\f" not in text and not any(_PAGE.match(l.strip()) and l.strip()[:1].isalpha() for l in text.split("\n")):
+        return text
+    lines = text.replace("\f", "\n\f\n").split("\n")
+    boundaries = [i for i, l in enumerate(lines) if l == "\f" or (_PAGE.match(l.strip()) and l.strip())]
+    boundaries += [0, len(lines) - 1]
+    near = set()
+    for b in boundaries:
+        near.update(range(max(0, b - _NEAR - 1), min(len(lines), b + _NEAR + 2)))
+    counts: dict[str, int] = {}
+    for i in near:
+        if lines[i].strip() and len(lines[i]) <= 120:
+            counts[_shape(lines[i])] = counts.get(_shape(lines[i]), 0) + 1
+    furniture = {i for i in near if lines[i] == "\f" or (lines[i].strip() and (
+        _PAGE.match(lines[i].strip()) or (counts.get(_shape(lines[i]), 0) >= 2 and len(lines[i]) <= 120)))}
+    out: list[str] = []
+    cut = False
+    for i, line in enumerate(lines):
+        if i in furniture:
+            cut = True
+            continue
+        if cut and not line.strip():
+            continue
+        if cut:
+            while out and not out[-1].strip():
+                out.pop()
+            if out and out[-1].rstrip()[-1:] not in _SENTENCE_END:
+                pass  # a sentence the page break cut: no blank line between its halves
+            elif out:
+                out.append("")
+            cut = False
+        out.append(line)
+    return "\n".join(out)
