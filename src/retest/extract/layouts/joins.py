@@ -22,7 +22,7 @@ _WORDS = re.compile(r"[^\W\d_]++(?:-[^\W\d_]++)*+")
 _SUFFIXES = frozenset("""ment ments tion tions sion sions ing ings ness ity ities ed er ers ly able ible ance ence
     ous ive al ally ize ized izes ise ised ist ists ism ful less ship ure ures age ant ent ents ic ical ory ary ation
     ations ization ies es ward wards""".split())
-_STRUCTURE = re.compile(r"^(?:[#>|<`~•·▪◦‣*+-]|\d{1,3}[.)][ \t]|\(\d{1,2}\)|\[!)")
+_STRUCTURE = re.compile(r"^(?:[#>|•·▪◦‣]|```|~~~|<[/a-z]|[*+-](?=[ \t])|\d{1,3}[.)][ \t]|\(\d{1,2}\)|\[!)")
 _MAX_WRAP = 120
 
 
@@ -85,7 +85,7 @@ def reflow(text: str, is_heading) -> str:
         line, nxt = lines[i].rstrip(), lines[i + 1].strip()
         if line.lstrip()[:3] in ("```", "~~~"):
             fence = not fence
-        if fence or not line.strip() or not nxt or line.endswith("?") or line.lstrip()[:1] == "#":
+        if fence or not line.strip() or not nxt or line.lstrip()[:1] == "#" or (line.endswith("?") and nxt[0].isupper()):
             continue
         if _STRUCTURE.match(nxt) or is_heading(nxt):
             continue
