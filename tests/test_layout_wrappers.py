@@ -43,7 +43,7 @@ def quoted(text: str) -> str:
             "Subject: Fwd: a line worth re-testing\nDate: Tue, 13 Jan 2026 08:15:02 +0100\n\n"
             "Worth a look before Thursday?\n\n-- \nInes\n\n---------- Forwarded message ---------\n"
             "From: Library <noreply@example.org>\nDate: Mon, 12 Jan 2026 at 18:02\nSubject: Your line\n\n")
-    return head + "\n".join(f"> {l}" if l.strip() else ">" for l in text.split("\n"))
+    return head + "\n".join(f"> {l}" if l.strip(" ") else ">" for l in text.split("\n"))
 
 
 def front_matter(text: str) -> str:
@@ -56,7 +56,7 @@ def _same(doc: dict) -> dict:
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
-@given(st.sampled_from(PLAIN), st.booleans(), st.booleans(), st.booleans(), st.booleans())
+@given(st.sampled_from(PLAIN), st.booleans(), st.sampled_from([None, 40, 13]), st.booleans(), st.booleans())
 def test_a_wrapped_copy_extracts_as_the_plain_document(path, wrap, pages, quote, front):
     text = _text(path)
     expected = _same(parse_raw(text))
@@ -64,7 +64,7 @@ def test_a_wrapped_copy_extracts_as_the_plain_document(path, wrap, pages, quote,
     if wrap:
         wrapped = wrap72(wrapped)
     if pages:
-        wrapped = furniture(wrapped)
+        wrapped = furniture(wrapped, pages)
     if quote:
         wrapped = quoted(wrapped)
     if front:

@@ -35,7 +35,17 @@ def _shape(line: str) -> str:
 def convert(text: str) -> str:
     if "\f" not in text and not any(_PAGE.match(l.strip()) and l.strip()[:1].isalpha() for l in text.split("\n")):
         return text
-    lines = text.replace("\f", "\n\f\n").split("\n")
+    lines = []
+    for line in text.split("\n"):
+        if "\f" in line:
+            parts = line.split("\f")
+            for k, part in enumerate(parts):
+                if k:
+                    lines.append("\f")
+                if part.strip():
+                    lines.append(part)
+        else:
+            lines.append(line)
     boundaries = [i for i, l in enumerate(lines) if l == "\f" or (_PAGE.match(l.strip()) and l.strip())]
     boundaries += [0, len(lines) - 1]
     near = set()
@@ -43,25 +53,22 @@ def convert(text: str) -> str:
         near.update(range(max(0, b - _NEAR - 1), min(len(lines), b + _NEAR + 2)))
     counts: dict[str, int] = {}
     for i in near:
-        if lines[i].strip() and len(lines[i]) <= 120:
+        if lines[i].strip() and len(lines[i]) <= 120 and "arxiv" not in lines[i].lower():
             counts[_shape(lines[i])] = counts.get(_shape(lines[i]), 0) + 1
+    recurring = max(2, (len(boundaries) - 2) // 3)  # on a third of the pages at least
     furniture = {i for i in near if lines[i] == "\f" or (lines[i].strip() and (
-        _PAGE.match(lines[i].strip()) or (counts.get(_shape(lines[i]), 0) >= 2 and len(lines[i]) <= 120)))}
+        _PAGE.match(lines[i].strip()) or counts.get(_shape(lines[i]), 0) >= recurring))}
     out: list[str] = []
     cut = False
     for i, line in enumerate(lines):
         if i in furniture:
             cut = True
             continue
-        if cut and not line.strip():
-            continue
-        if cut:
-            while out and not out[-1].strip():
-                out.pop()
-            if out and out[-1].rstrip()[-1:] not in _SENTENCE_END:
-                pass  # a sentence the page break cut: no blank line between its halves
-            elif out:
-                out.append("")
+        if cut and line.strip():
+            last = next((l for l in reversed(out) if l.strip()), "")
+            if last and last.rstrip()[-1] not in _SENTENCE_END:
+                while out and not out[-1].strip():
+                    out.pop()  # a sentence the page break cut: its halves meet again
             cut = False
         out.append(line)
     return "\n".join(out)
