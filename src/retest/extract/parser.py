@@ -36,6 +36,7 @@ _FRAMING = re.compile(r"^this (?:reads|interprets|takes) the question\b", re.I)
 _OPENING = re.compile(r"^this (?:reads|explores|asks|looks|takes|interprets|treats|examines)\b", re.I)
 _BULLET = re.compile(r"^(?:[•·▪◦‣]\s*+|[-–—*+](?=\s)\s*+|\d{1,3}[.)](?=\s)\s*+)")
 _TASK = re.compile(r"^\(?(\d{1,2})[.)]\s*+")
+_NUMBERED = re.compile(r"^\d{1,3}[.)](?:\s|$)")
 _FINDINGS = re.compile(r"^(?:what a curated library found|findings span|a curated library identified)", re.I)
 _SPAN_LINE = re.compile(r"findings span\s++([^.]*+)", re.I)
 _ANCHORS = re.compile(r"^anchor papers\b", re.I)
@@ -128,7 +129,7 @@ def _lines(text: str) -> list[str]:
 
 def _is_figure(line: str) -> bool:
     """A wrapped line that opens with a figure (``3.1×, …``, ``40% of …``), not a numbered item."""
-    return line[0].isdigit() and not _BULLET.match(line) and not _TASK.match(line)
+    return line[0].isdigit() and not _BULLET.match(line) and not _NUMBERED.match(line)
 
 
 def _is_title_line(line: str, following: str) -> bool:

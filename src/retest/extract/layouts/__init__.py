@@ -29,7 +29,9 @@ def normalise(text: str) -> Normalised:
     text = textbrowser.convert(text)
     text = obsidian.convert(text)
     text = notion.convert(text)
-    text = pdf.convert(text)
+    paged = pdf.is_paged(text)
+    text = pdf.convert(text) if paged else text
+    wrap = joins.width(text)
     text = joins.split_ids(text)
     text = joins.hyphens(text)
     lines, languages = [], set()
@@ -38,5 +40,5 @@ def normalise(text: str) -> Normalised:
         lines.append(line)
         if language:
             languages.add(language)
-    text = joins.reflow("\n".join(lines), headings.is_heading)
+    text = joins.reflow("\n".join(lines), headings.is_heading, wrap, paged)
     return Normalised(text, title, languages)

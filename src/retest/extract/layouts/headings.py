@@ -110,8 +110,10 @@ def _plain(line: str) -> str:
 
 
 def is_heading(line: str) -> bool:
+    """A section's heading line (a framing or body paragraph is not one)."""
     key = fold(_plain(line.strip())[:60])
-    return bool(_SOURCES.match(key)) or any(key.startswith(p) for p, _, _ in _PHRASES if p.split()[0] in key[:30])
+    return bool(_SOURCES.match(key)) or any(key.startswith(p) for p, k, _ in _PHRASES
+                                            if k not in ("framing", "opening") and p.split()[0] in key[:30])
 
 
 def translate(line: str) -> tuple[str, str | None]:

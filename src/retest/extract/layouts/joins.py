@@ -73,12 +73,22 @@ def _first_word(line: str) -> int:
     return len(stripped) if space == -1 else space
 
 
-def reflow(text: str, is_heading) -> str:
-    """Rejoin hard-wrapped paragraphs (see the module's docstring); other text is returned as it is."""
+def width(text: str) -> int:
+    """The longest line's length: the wrap width, when the text is wrapped."""
+    return max((len(l.rstrip()) for l in text.split("\n")), default=0)
+
+
+def reflow(text: str, is_heading, width: int, paged: bool = False) -> str:
+    """Rejoin hard-wrapped paragraphs (see the module's docstring); other text is returned as it is.
+
+    Text from a paged medium (``paged``) is set in proportional type, so line
+    lengths say little: there every line of a paragraph (lines between blank
+    lines) is joined, when paragraphs are marked by blank lines at all.
+    """
     lines = text.split("\n")
-    width = max((len(l.rstrip()) for l in lines), default=0)
-    if width > _MAX_WRAP or width < 40:
+    if (width > _MAX_WRAP and not paged) or width < 40:
         return text
+    paged = paged and sum(1 for l in lines if not l.strip()) * 8 >= len(lines)
     soft = [False] * len(lines)
     fence = False
     for i in range(len(lines) - 1):
@@ -89,7 +99,7 @@ def reflow(text: str, is_heading) -> str:
             continue
         if _STRUCTURE.match(nxt) or is_heading(nxt):
             continue
-        soft[i] = len(line) + 1 + _first_word(nxt) > width
+        soft[i] = len(line) + 1 + _first_word(nxt) > width or (paged and not is_heading(line))
     if sum(soft) < 2:
         return text
     out = [lines[0]]

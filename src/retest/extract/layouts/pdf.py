@@ -15,6 +15,8 @@ _LIGATURES = {c: unicodedata.normalize("NFKC", chr(c)) for c in range(0xFB00, 0x
 _PAGE = re.compile(r"^(?:page[ \t]++\d{1,5}(?:[ \t]++of[ \t]++\d{1,5})?|-?[ \t]*+\d{1,5}[ \t]*+-?|"
                    r"\d{1,5}[ \t]*+/[ \t]*+\d{1,5})$", re.I)
 _DIGITS = re.compile(r"\d++")
+# A print header's timestamp (``1/22/26, 9:14 AM``) or a footer's URL and page (``https://… 1/2``).
+_STAMP = re.compile(r"\b\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}\b.{0,12}?\b\d{1,2}:\d\d\b|^https?://\S++[ \t]++\d{1,4}/\d{1,4}$")
 _NEAR = 3  # lines from a page boundary where furniture sits
 _SENTENCE_END = ".?!:"
 
@@ -32,8 +34,13 @@ def _shape(line: str) -> str:
     return _DIGITS.sub("#", " ".join(line.split()).lower())
 
 
+def is_paged(text: str) -> bool:
+    """Whether ``text`` came out of a paged medium (form feeds, ``Page N of M`` lines)."""
+    return "\f" in text or any(_PAGE.match(l.strip()) and l.strip()[:1].isalpha() for l in text.split("\n"))
+
+
 def convert(text: str) -> str:
-    if "\f" not in text and not any(_PAGE.match(l.strip()) and l.strip()[:1].isalpha() for l in text.split("\n")):
+    if not is_paged(text):
         return text
     lines = []
     for line in text.split("\n"):
@@ -57,7 +64,9 @@ def convert(text: str) -> str:
             counts[_shape(lines[i])] = counts.get(_shape(lines[i]), 0) + 1
     recurring = max(2, (len(boundaries) - 2) // 3)  # on a third of the pages at least
     furniture = {i for i in near if lines[i] == "\f" or (lines[i].strip() and (
-        _PAGE.match(lines[i].strip()) or counts.get(_shape(lines[i]), 0) >= recurring))}
+        _PAGE.match(lines[i].strip()) or counts.get(_shape(lines[i]), 0) >= recurring
+        or (len(lines[i]) <= 120 and _STAMP.search(lines[i].strip()))))}
+    full = 0.6 * max((len(l) for i, l in enumerate(lines) if i not in furniture), default=0)
     out: list[str] = []
     cut = False
     for i, line in enumerate(lines):
@@ -66,7 +75,7 @@ def convert(text: str) -> str:
             continue
         if cut and line.strip():
             last = next((l for l in reversed(out) if l.strip()), "")
-            if last and last.rstrip()[-1] not in _SENTENCE_END:
+            if last and last.rstrip()[-1] not in _SENTENCE_END and len(last) >= full:
                 while out and not out[-1].strip():
                     out.pop()  # a sentence the page break cut: its halves meet again
             cut = False
