@@ -192,3 +192,71 @@ def test_unrecognised_layout_with_dated_claims_degrades_instead_of_refusing(cli)
     assert d["warnings"][0].startswith("layout not recognised: 2 dated claim(s)")
     r = cli("extract", "--jsonl", FIXTURES / "not_a_line.txt")  # nothing dated and cited: still refused
     assert r.returncode == 2 and "not an inquiring line" in r.stderr
+
+
+# -- dates in any common form beside a citation -------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from retest.extract import dates  # noqa: E402
+
+_EN = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+       "November", "December"]
+_ABBR = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sept", "Oct", "Nov", "Dec"]
+_ES = ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
+       "noviembre", "diciembre"]
+_FR = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre",
+       "décembre"]
+_DE = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November",
+       "Dezember"]
+_PT = ["janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto", "setembro", "outubro",
+       "novembro", "dezembro"]
+FORMS = {
+    "iso": lambda y, m: f"{y}-{m:02d}",
+    "iso day": lambda y, m: f"{y}-{m:02d}-14",
+    "slash": lambda y, m: f"{y}/{m:02d}",
+    "month slash": lambda y, m: f"{m:02d}/{y}",
+    "month slash short": lambda y, m: f"{m}/{y}",
+    "name": lambda y, m: f"{_EN[m - 1]} {y}",
+    "abbr": lambda y, m: f"{_ABBR[m - 1]} {y}",
+    "abbr dot": lambda y, m: f"{_ABBR[m - 1]}. {y}",
+    "lower": lambda y, m: f"{_EN[m - 1].lower()} {y}",
+    "es": lambda y, m: f"{_ES[m - 1]} de {y}",
+    "fr": lambda y, m: f"{_FR[m - 1]} {y}",
+    "de": lambda y, m: f"{_DE[m - 1]} {y}",
+    "pt": lambda y, m: f"{_PT[m - 1]} de {y}",
+}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1991, 2039), st.integers(1, 12), st.sampled_from(list(FORMS)), st.sampled_from(["(", "[", ", "]),
+       st.sampled_from(["arXiv:2405.07490", "https://arxiv.org/abs/2405.07490v2", "arXiv 2405.07490"]),
+       st.booleans())
+def test_any_common_date_form_dates_its_claim(year, month, form, opener, paper, paper_first):
+    written = FORMS[form](year, month)
+    assert [d.start for d in dates.find_dates(written)] == [f"{year}-{month:02d}"]
+    group = f"{paper}, {written}" if paper_first else f"{written}, {paper}"
+    close = {"(": ")", "[": "]", ", ": ""}[opener]
+    text = f"INQUIRING LINE\n\nQ?\n\nThis reads the question as: x.\n\nSources 1 notes\n\nN?\n\nA finding {opener}{group}{close}.\n"
+    claim = parse_raw(text)["claims"][0]
+    assert (claim["date"], claim["arxiv_ids"]) == (f"{year}-{month:02d}", ["2405.07490"])
+    if close:
+        assert claim["text"] == "A finding"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(2015, 2029), st.integers(1, 12)), min_size=2, max_size=5, unique=True),
+       st.sampled_from(list(FORMS)), st.booleans())
+def test_grouped_dates_and_ids_pair_by_position(when, form, ids_first):
+    ids = [f"arXiv:{y % 100:02d}{m:02d}.{10001 + k:05d}" for k, (y, m) in enumerate(when)]
+    written = [FORMS[form](y, m) for y, m in reversed(when)]  # dates written in an order of their own
+    ids = list(reversed(ids))
+    parts = (ids + written) if ids_first else (written + ids)
+    claim = parse_raw(f"Q?\n\nThis explores x.\n\nSources 1 notes\n\nN?\n\nA finding ({'; '.join(parts)}).\n")["claims"][0]
+    assert [c["date"] for c in claim["citations"]] == [f"{y}-{m:02d}" for y, m in reversed(when)]
+    assert claim["date"] == min(f"{y}-{m:02d}" for y, m in when)
+
+
+def test_numbers_that_are_not_dates():
+    assert dates.find_dates("14/05/2024, 1.5/2024, x/2024/05, 2024/13, 13/2024, v2/2024") == []
