@@ -36,12 +36,28 @@ _FOREIGN = {
 _WORDS = {**{w: n for n, words in _FOREIGN.items() for w in words.split()},
           **{name.lower(): i + 1 for i, name in enumerate(MONTH_NAMES)}}
 
-_MONTH_WORD = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|"
-    + "|".join(sorted((w for w in _WORDS if w not in MONTHS), key=len, reverse=True))
-    + r")\.?"
-)
+_ENGLISH = "jan january feb february mar march apr april may jun june jul july aug august sep sept september " \
+    "oct october nov november dec december"
+
+
+def _trie(words: list[str]) -> str:
+    """One alternation per first letter, nested: the regex engine rejects a non-month at once."""
+    if words == [""]:
+        return ""
+    groups: dict[str, list[str]] = {}
+    for w in words:
+        groups.setdefault(w[:1], []).append(w[1:])
+    parts = []
+    for head, tails in sorted(groups.items(), key=lambda kv: kv[0] == ""):
+        if head == "":
+            continue
+        rest = _trie(sorted(set(tails), key=len, reverse=True))
+        optional = "" in tails and rest
+        parts.append(re.escape(head) + (f"(?:{rest})?" if optional else (f"(?:{rest})" if rest else "")))
+    return "|".join(parts)
+
+
+_MONTH_WORD = "(?:" + _trie(sorted(set(_ENGLISH.split()) | set(_WORDS), key=len, reverse=True)) + r")\.?"
 # A single month: ISO ``2025-04`` (optionally with a day), ``2025/04``, ``04/2025``,
 # or a month word and year (``Sept 2024``, ``mayo de 2024``).
 _ISO = r"(?P<{p}y>(?:19|20)\d\d)(?P<{p}sep>[-/])(?P<{p}m>0[1-9]|1[0-2])(?:(?P={p}sep)\d\d)?(?![\d/])"

@@ -40,5 +40,6 @@ def normalise(text: str) -> Normalised:
         lines.append(line)
         if language:
             languages.add(language)
-    text = joins.reflow("\n".join(lines), headings.is_heading, wrap, paged)
+    text = "\n".join(lines)
+    text = joins.reflow(text, headings.is_heading, wrap, paged)
     return Normalised(text, title, languages)

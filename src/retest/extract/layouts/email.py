@@ -22,13 +22,13 @@ _FOOTER = re.compile(r"^_{5,}[ \t]*+$")
 _SENT_FROM = re.compile(r"^sent from my \w", re.I)
 
 
-def _is_email(lines: list[str]) -> bool:
+def _is_email(text: str, lines: list[str]) -> bool:
     first = next((l for l in lines if l.strip()), "")
     head = _QUOTE.sub("", first)
     if _HEADER.match(head) and sum(1 for l in lines[:12] if _HEADER.match(_QUOTE.sub("", l))) >= 2:
         return True
-    return any(_FORWARD.match(_QUOTE.sub("", l).strip()) or _WROTE.match(_QUOTE.sub("", l).strip())
-               for l in lines)
+    ends = [l for l in lines if l.rstrip()[-1:] in (":", "-")]  # where forward markers end
+    return any(_FORWARD.match(_QUOTE.sub("", l).strip()) or _WROTE.match(_QUOTE.sub("", l).strip()) for l in ends)
 
 
 def _skip_headers(lines: list[str], i: int) -> int:
@@ -43,7 +43,7 @@ def _skip_headers(lines: list[str], i: int) -> int:
 
 def convert(text: str) -> str:
     lines = text.split("\n")
-    if not _is_email(lines):
+    if not _is_email(text, lines):
         return text
     lines = [_QUOTE.sub("", l) for l in lines]
     forward = next((i for i, l in enumerate(lines) if _FORWARD.match(l.strip()) or _WROTE.match(l.strip())), None)

@@ -90,12 +90,17 @@ TABLES = {
 def fold(text: str) -> str:
     """Lower case without accents (``Línea`` → ``linea``), for matching only."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
+    if decomposed.isascii():
+        return decomposed
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 _PHRASES = sorted(((fold(p), key, lang) for lang, table in TABLES.items() for key, ps in table.items()
                    if key in ENGLISH for p in ps), key=lambda x: -len(x[0]))
 _FIRST = {p.split()[0] for p, _, _ in _PHRASES} | {fold(w) for t in TABLES.values() for w in t["sources"]}
+# First words only English phrases start with: such a line needs no rewriting.
+_ENGLISH_ONLY = {p.split()[0] for p, _, lang in _PHRASES if lang == "en"} - {
+    p.split()[0] for p, _, lang in _PHRASES if lang != "en"} - {fold(w) for t in TABLES.values() for w in t["sources"]}
 _SOURCE_WORDS = "|".join(sorted({fold(w) for t in TABLES.values() for w in t["sources"]}))
 _NOTE_WORDS = "|".join(sorted({fold(w) for t in TABLES.values() for w in t["notes"]}, key=len, reverse=True))
 _SOURCES = re.compile(rf"^(?:{_SOURCE_WORDS})\b\W*+(?:(\d++)[ \t]*+(?:{_NOTE_WORDS})?)?\W*+$")
@@ -121,10 +126,13 @@ def translate(line: str) -> tuple[str, str | None]:
     stripped = line.strip()
     if not stripped or len(stripped) > 400:
         return line, None
-    plain = _plain(stripped)
-    first = fold(plain[:40].split(maxsplit=1)[0]).strip(":")
+    plain = _plain(stripped) if stripped[0] in "*_" else stripped
+    first = plain[:40].split(maxsplit=1)[0]
+    first = (first.lower() if first.isascii() else fold(first)).strip(":")
     if first not in _FIRST:
         return line, None
+    if first in _ENGLISH_ONLY:
+        return plain, None
     folded = fold(plain[:80])
     m = _SOURCES.match(folded) if len(plain) <= 80 else None
     if m:
@@ -153,3 +161,4 @@ def _original_length(text: str, folded_phrase: str) -> int:
         if n >= len(folded_phrase):
             return i + 1
     return len(text)
+

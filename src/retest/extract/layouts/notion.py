@@ -46,6 +46,8 @@ def _icon_off(line: str) -> str:
 
 
 def convert(text: str) -> str:
+    if not text.lstrip().startswith("# ") and "<aside" not in text:
+        return text
     lines = _without_properties(text.split("\n"))
     if "<aside" in text:
         out: list[str] = []

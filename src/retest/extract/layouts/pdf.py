@@ -23,7 +23,7 @@ _SENTENCE_END = ".?!:"
 
 def characters(text: str) -> str:
     """Ligature code points as letters (NFKC, for those only); soft hyphens gone."""
-    if any(0xFB00 <= ord(c) <= 0xFB06 for c in text):
+    if any(chr(c) in text for c in _LIGATURES):
         text = text.translate(_LIGATURES)
     if "\xad" in text:
         text = text.replace("\xad\n", "").replace("\xad", "")
@@ -36,7 +36,11 @@ def _shape(line: str) -> str:
 
 def is_paged(text: str) -> bool:
     """Whether ``text`` came out of a paged medium (form feeds, ``Page N of M`` lines)."""
-    return "\f" in text or any(_PAGE.match(l.strip()) and l.strip()[:1].isalpha() for l in text.split("\n"))
+    if "\f" in text:
+        return True
+    if "Page " not in text and "page " not in text and "PAGE " not in text:
+        return False
+    return any(_PAGE.match(l.strip()) and l.strip()[:1].isalpha() for l in text.split("\n"))
 
 
 def convert(text: str) -> str:

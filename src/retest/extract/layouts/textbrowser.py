@@ -12,6 +12,7 @@ import re
 from .. import arxiv
 
 _REFERENCES = re.compile(r"^[ \t]*+(?:references|visible links:?|hidden links:?)[ \t]*+$", re.I)
+_LIST_HEAD = re.compile(r"^[ \t]*+(?:references|visible links|hidden links)", re.I | re.M)
 _ITEM = re.compile(r"^[ \t]*+(\d{1,5})\.[ \t]++(\S++)[ \t]*+$")
 _MARKER = re.compile(r"\[(\d{1,5})\]([^\W_]*+)")
 _WIDGET = re.compile(r"\[(?:INLINE|IMG|IMAGE|LINK|BUTTON|hidden)\]|\((?:BUTTON|submit)\)", re.I)
@@ -44,6 +45,8 @@ def _is_breadcrumb(line: str) -> bool:
 
 
 def convert(text: str) -> str:
+    if "[" not in text or not _LIST_HEAD.search(text):
+        return text
     lines = text.split("\n")
     found = _references(lines)
     if found is None:
