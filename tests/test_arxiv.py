@@ -172,3 +172,21 @@ def test_a_longer_token_is_not_an_id(parts, form, tail):
 def test_doi_of_an_old_style_id():
     assert [(i.id, i.prefixed) for i in arxiv.find("doi:10.48550/arXiv.cs/9112001")] == [("cs/9112001", True)]
     assert [i.id for i in arxiv.find("https://doi.org/10.48550/arXiv.hep-th/9711200")] == ["hep-th/9711200"]
+
+
+def test_a_version_longer_than_any_integer_limit_is_a_problem_not_a_crash():
+    text = "arXiv:2504.07912v" + "7" * 5000 + " and arXiv:2307.03172v2"
+    found = arxiv.find_all(text)
+    assert [(i.id, i.version, i.valid) for i in found] == [("2504.07912", None, False), ("2307.03172", 2, True)]
+    assert "5,000 digits" in found[0].problem
+    with pytest.raises(ValueError):
+        arxiv.parse("2504.07912v" + "1" * 4400)
+
+
+@pytest.mark.parametrize("zw", ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"])
+def test_zero_width_characters_inside_an_id_are_ignored(zw):
+    text = f"(2023-07, arXiv:2307.{zw}031{zw}72) and 2504{zw}.07912"
+    found = arxiv.find(text)
+    assert [i.id for i in found] == ["2307.03172", "2504.07912"]
+    assert text[found[0].start:found[0].end] == f"arXiv:2307.{zw}031{zw}72"  # positions are in the text as given
+    assert arxiv.canonical(f"arXiv:{zw}2307.03172v2") == "2307.03172"

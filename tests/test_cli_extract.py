@@ -131,3 +131,41 @@ def test_truncated_is_not_an_error(cli):
 def test_help_and_module_entry(cli):
     r = cli("--help")
     assert r.returncode == 0 and "extract" in r.stdout
+
+
+def test_digits_past_the_integer_limit_are_one_warning_at_most(cli, tmp_path):
+    doc = tmp_path / "digits.txt"
+    doc.write_text("Does a huge version number break anything?\n\nThis reads the question as: no.\n\n"
+                   f"Sources {'9' * 5000} notes\n\nIs it read?\n\n"
+                   f"A claim (2025-04, arXiv:2504.07912v{'3' * 5000}; 2023-07, arXiv:2307.0\u200b3172).\n")
+    r = cli("extract", "--jsonl", doc)
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    d = json.loads(r.stdout)
+    assert d["declared_notes"] is None and d["claims"][0]["arxiv_ids"] == ["2307.03172"]
+    r = cli("build", doc, "--today", "2026-01-15")
+    assert r.returncode == 0 and "Traceback" not in r.stderr and "arXiv:2307.03172" in r.stdout, r.stderr
+
+
+def _readme_smallest_example() -> str:
+    from conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index("```text\n", readme.index("The smallest useful one")) + len("```text\n")
+    return readme[start : readme.index("```", start)]
+
+
+@pytest.mark.parametrize("citation", ["(2023-07, arXiv:2307.03172)", "(July 2023; arxiv.org/abs/2307.03172v2)",
+                                      "[2023-07, arXiv 2307.03172]", "(2023/07, see https://arxiv.org/pdf/2307.03172)"])
+def test_readme_smallest_example_cites_once(cli, tmp_path, citation):
+    text = _readme_smallest_example()
+    assert "(2023-07, arXiv:2307.03172)." in text
+    doc = tmp_path / "small.txt"
+    doc.write_text(text.replace("(2023-07, arXiv:2307.03172)", citation))
+    r = cli("extract", "--jsonl", doc)
+    claim = json.loads(r.stdout)["claims"][0]
+    assert claim["text"] == "Accuracy drops by over 20% when the relevant passage sits mid-context"
+    assert (claim["date"], claim["arxiv_ids"], claim["origin"]) == ("2023-07", ["2307.03172"], "note")
+    shown = cli("extract", doc).stdout
+    assert shown.count("2307.03172") == 1 and "mid-context (2023-07; arXiv:2307.03172)" in " ".join(shown.split())
+    built = cli("build", doc, "--today", "2026-01-15").stdout
+    assert built.count("mid-context (2023-07, arXiv:2307.03172") == 1 and built.count("mid-context (") == 1

@@ -40,6 +40,31 @@ FAMILIES = {
         "This explores " + "so Does it hold " * (3 * n) + "?.\n"),
     "month names before spaces": lambda n: _prompt(("Jan" + " " * 30) * n + "claim (2025-04)."),
     "open parentheses in a bullet": lambda n: _prompt("(" * (40 * n) + " claim (2025-04, arXiv:2504.07912)."),
+    # the wrappers taken off before parsing, and the date forms
+    "slashes and digits": lambda n: _prompt("1/" * (20 * n) + "2024/" * (5 * n) + " claim (05/2024)."),
+    "month words without a year": lambda n: _prompt("mayo de " * (5 * n) + "sept. " * (5 * n) + "claim (2025-04)."),
+    "grouped dates without papers": lambda n: _prompt("(2024-05; " * (4 * n) + "arXiv:2504.07912)."),
+    "many parentheses of papers": lambda n: _prompt(
+        " ".join(f"(2024-05; 2023-01, arXiv:2405.{10000 + k:05d}, arXiv:2301.{10000 + k:05d})" for k in range(n))),
+    "front matter of many keys": lambda n: "---\n" + "key: value\n" * (30 * n) + "title: " + "x" * (9 * n) + "\n"
+        + _sources("a note."),
+    "callout markers": lambda n: _sources("> " * (20 * n) + "[!" + "n" * (9 * n)) + "> [!note]- " + "> " * (9 * n),
+    "wikilink openers": lambda n: _sources("[[" * (20 * n) + "a|" * (9 * n) + "]]"),
+    "notion properties": lambda n: "# Q?\n\n" + "Created: June 5, 2023\n" * (4 * n) + "A" * (40 * n) + ": x\n\n"
+        + _sources("a.") + "<aside>\n" * (4 * n),
+    "e-mail headers and quotes": lambda n: "From: a\nTo: b\n" + "> " * (30 * n) + "\nOn " + "x" * (30 * n)
+        + " wrote\n" + _sources("summary."),
+    "link numbers without references": lambda n: _sources("[1]" * (20 * n) + "› [2]a " * (5 * n)),
+    "link numbers with references": lambda n: "[1]Home › [2]Lines\n" + _sources("[3]arXiv " * (5 * n) + "x.")
+        + "\nReferences\n\n" + "".join(f"   {k}. https://arxiv.org/abs/2504.{10000 + k:05d}\n" for k in range(1, 4 * n)),
+    "page furniture": lambda n: ("Printed 1/2/26, 9:14 AM\n" + _sources("a note.") + "\nPage 1 of 9\n\f") * n
+        + "1/2/26 " * (5 * n),
+    "ids and hyphens at line ends": lambda n: _sources(("arXiv:" + "a-" * 5 + "\nth/9711200 cross-\nentropy reinforce-\nment ") * n),
+    "hard-wrapped paragraphs": lambda n: HEAD + "Sources 1 notes\n\nA title?\n\n" + ("word " * 12 + "\n") * (8 * n),
+    "heading words repeated": lambda n: HEAD + "**" * (10 * n) + "\n" + "Fuentes " * (5 * n) + "\n"
+        + "Lo que encontró " * (5 * n) + "\n" + _sources("x."),
+    "question lines of junk": lambda n: ("12:30 " * (5 * n) + "›\n") * 3 + "This explores x.\n\nSources 1 notes\n\nA?\n\nb.\n",
+    "no layout, many citations": lambda n: "\n".join(f"- claim {k} (2024-05, arXiv:2405.{10000 + k:05d})." for k in range(4 * n)),
 }
 
 

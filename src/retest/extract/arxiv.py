@@ -12,7 +12,7 @@ dates such as ``2025.04`` or version numbers are never taken for papers.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # The archives that used old-style identifiers (before April 2007).
 OLD_ARCHIVES = frozenset(
@@ -42,6 +42,10 @@ _SLASH = re.compile(r"/([0-9]{7})(?:v([0-9]+))?", re.I)
 _PREFIX_END = re.compile(rf"(?<!\w){_PREFIX}$", re.I)
 _ARCHIVE_END = re.compile(r"([a-z]+(?:-[a-z]+)?)(?:\.[a-z]{2})?$", re.I)
 _BARE_BEFORE = frozenset("_./-")
+# Invisible characters that pages copied from the web leave inside identifiers.
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+_ZW_TABLE = str.maketrans("", "", ZERO_WIDTH)
+MAX_VERSION_DIGITS = 6  # int() of text is bounded: no real paper has a millionth version
 
 
 def _bare_boundary(text: str, i: int) -> bool:
@@ -128,7 +132,11 @@ def _old_style(archive: str, number: str) -> tuple[str, int, int, str | None]:
 def _make(parsed: tuple[str, int, int, str | None], raw_version: str | None,
           start: int, end: int, prefixed: bool) -> ArxivId:
     canonical, year, month, problem = parsed
-    version = int(raw_version) if raw_version is not None else None
+    version = None
+    if raw_version is not None and len(raw_version) > MAX_VERSION_DIGITS:
+        problem = problem or f"a version number of {len(raw_version):,} digits does not exist"
+    elif raw_version is not None:
+        version = int(raw_version)
     if version == 0 and problem is None:
         problem = "version v0 does not exist"
     return ArxivId(canonical, version, year, month, start, end, problem, prefixed)
@@ -179,8 +187,22 @@ def _old_candidates(text: str):
 
 
 def find_all(text: str) -> list[ArxivId]:
-    """Every candidate identifier in ``text``, valid or not, in order."""
+    """Every candidate identifier in ``text``, valid or not, in order.
+
+    Zero-width characters are ignored (an ID copied from a web page may hold
+    some); positions are those in ``text`` as given.
+    """
+    if any(c in text for c in ZERO_WIDTH):
+        return _without_zero_width(text)
     return sorted((*_new_candidates(text), *_old_candidates(text)), key=lambda i: i.start)
+
+
+def _without_zero_width(text: str) -> list[ArxivId]:
+    clean = text.translate(_ZW_TABLE)
+    where = [i for i, c in enumerate(text) if c not in ZERO_WIDTH]
+    where.append(len(text))
+    found = sorted((*_new_candidates(clean), *_old_candidates(clean)), key=lambda i: i.start)
+    return [replace(i, start=where[i.start], end=where[i.end - 1] + 1 if i.end else where[0]) for i in found]
 
 
 def find(text: str) -> list[ArxivId]:

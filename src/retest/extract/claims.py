@@ -19,20 +19,23 @@ import re
 from . import arxiv, dates
 
 # What may remain of a citation group once its dates and IDs are removed.
-_GROUP_RESIDUE = re.compile(r"^(?:[\s,;:&/]|and|see|arxiv|https?|www|org|abs|pdf|e\.g\.)*+$", re.I)
+_GROUP_RESIDUE = re.compile(
+    r"^(?:[\s,;:&/\u200b\u200c\u200d\u2060\ufeff]|and|see|cf\.?|via|arxiv|preprint|https?|www|org|abs|pdf|e\.g\.)*+$",
+    re.I)
 _LABEL_SEP = re.compile(r"^[\s)\]]*+(?:\([^()]*+\))?\s*+(?:—|–|-|:)?\s*+")
 _LEAD_SEP = " \t\n\r\f\v([—–:-"
 
 
 def trailing_group(text: str) -> tuple[int, str] | None:
-    """The final ``(…)`` of ``text`` (an optional full stop after it): ``(start, inside)``."""
+    """The final ``(…)`` or ``[…]`` of ``text`` (an optional full stop after it): ``(start, inside)``."""
     end = len(text.rstrip())
     if end and text[end - 1] == ".":
         end = len(text[: end - 1].rstrip())
-    if not end or text[end - 1] != ")":
+    if not end or text[end - 1] not in ")]":
         return None
-    start = text.rfind("(", 0, end - 1)
-    if start == -1 or ")" in text[start + 1 : end - 1]:
+    opener = "(" if text[end - 1] == ")" else "["
+    start = text.rfind(opener, 0, end - 1)
+    if start == -1 or text[end - 1] in text[start + 1 : end - 1]:
         return None
     return len(text[:start].rstrip()), text[start + 1 : end - 1]
 
@@ -58,6 +61,7 @@ def citations(text: str) -> tuple[list[dict], list[str]]:
     """
     ids = arxiv.find(text)
     found = dates.find_dates(text)
+    grouped = _grouped(text, ids, found)
     cites: list[dict] = []
     i = d = 0
     for start, end in _segments(text):
@@ -72,7 +76,7 @@ def citations(text: str) -> tuple[list[dict], list[str]]:
                 before = found[d]
                 d += 1
             after = found[d] if d < len(found) and found[d].pos < end else None
-            written = before or after
+            written = grouped.get(i) or before or after
             cites.append({
                 "arxiv_id": ident.id,
                 "version": ident.version,
@@ -84,6 +88,37 @@ def citations(text: str) -> tuple[list[dict], list[str]]:
     for c in cites:
         unique.setdefault(c["arxiv_id"], c)
     return list(unique.values()), [d.start for d in found]
+
+
+def _grouped(text: str, ids: list, found: list) -> dict:
+    """Papers whose dates are written as a group in one parenthesis, paired by position.
+
+    ``(2023-01; 2024-05, arXiv:A, arXiv:B)``: A is 2023-01 and B 2024-05 — the
+    dates all before the papers (or all after), as many of each.
+    """
+    out: dict = {}
+    if len(ids) < 2 or len(found) < 2:
+        return out
+    i = d = 0
+    at = text.find("(")
+    while at != -1:
+        close = text.find(")", at)
+        if close == -1:
+            break
+        while i < len(ids) and ids[i].start < at:
+            i += 1
+        while d < len(found) and found[d].pos < at:
+            d += 1
+        i_end, d_end = i, d
+        while i_end < len(ids) and ids[i_end].end <= close:
+            i_end += 1
+        while d_end < len(found) and found[d_end].stop <= close:
+            d_end += 1
+        n = i_end - i
+        if n > 1 and d_end - d == n and (found[d_end - 1].pos < ids[i].start or ids[i_end - 1].end <= found[d].pos):
+            out.update({i + k: found[d + k] for k in range(n)})
+        at = text.find("(", close)
+    return out
 
 
 def _earliest(cites: list[dict], written: list[str]) -> str | None:
@@ -102,7 +137,7 @@ def _claim(text: str, cites: list[dict], written: list[str], origin: str, note_t
     }
 
 
-def claim_from_bullet(text: str) -> dict:
+def claim_from_bullet(text: str, origin: str = "prompt", note_title: str | None = None) -> dict:
     """A research-prompt bullet → claim, with its trailing citation group lifted off."""
     cites, written = citations(text)
     body = text
@@ -113,7 +148,7 @@ def claim_from_bullet(text: str) -> dict:
         residue = dates.DATE.sub("", residue)
         if _GROUP_RESIDUE.match(residue):
             body = text[:cut].rstrip()
-    return _claim(body, cites, written, "prompt", None)
+    return _claim(body, cites, written, origin, note_title)
 
 
 def _gaps(text: str, found: list) -> list[tuple[int, int]]:
@@ -127,9 +162,8 @@ def _gaps(text: str, found: list) -> list[tuple[int, int]]:
 
 
 def claim_from_note(note: dict) -> dict:
-    """A note → claim: its summary, with any papers and dates the summary names."""
-    cites, written = citations(note["summary"])
-    return _claim(note["summary"], cites, written, "note", note["title"])
+    """A note → claim: its summary, with any papers and dates it names; a trailing citation is lifted off once."""
+    return claim_from_bullet(note["summary"], "note", note["title"])
 
 
 def anchors_from_bullet(text: str) -> list[dict]:

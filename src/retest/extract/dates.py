@@ -17,21 +17,59 @@ MONTHS = {
 _FULL = "january february march april may june july august september october november december"
 MONTH_NAMES = _FULL.title().split()
 SHORT_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sept", "Oct", "Nov", "Dec"]
+# Month words of the languages the headings table knows (es, fr, de, pt), as written
+# beside citations; abbreviations that are also English words ("set", "out") are left out.
+_FOREIGN = {
+    1: "enero ene janvier janv januar jänner janeiro",
+    2: "febrero février fevrier févr fevr februar fevereiro fev",
+    3: "marzo mars märz maerz mrz março marco",
+    4: "abril abr avril avr",
+    5: "mayo mai maio",
+    6: "junio juin juni junho",
+    7: "julio juillet juil juli julho",
+    8: "agosto août aout",
+    9: "septiembre setiembre septembre setembro",
+    10: "octubre octobre oktober okt outubro",
+    11: "noviembre novembre novembro",
+    12: "diciembre décembre decembre déc dezember dez dezembro",
+}
+_WORDS = {**{w: n for n, words in _FOREIGN.items() for w in words.split()},
+          **{name.lower(): i + 1 for i, name in enumerate(MONTH_NAMES)}}
 
-_MONTH_WORD = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
-)
-# A single month: ISO ``2025-04`` (optionally with a day) or ``Sept 2024``.
-_ISO = r"(?P<{p}y>(?:19|20)\d\d)-(?P<{p}m>0[1-9]|1[0-2])(?:-\d\d)?(?![\d])"
-_NAMED = r"(?P<{p}mon>" + _MONTH_WORD + r")\s+(?P<{p}ny>(?:19|20)\d\d)"
-_ONE = r"(?:" + _ISO + "|" + _NAMED + ")"
+_ENGLISH = "jan january feb february mar march apr april may jun june jul july aug august sep sept september " \
+    "oct october nov november dec december"
 
-DATE = re.compile(r"(?<![\w-])" + _ONE.format(p="a") + r"(?!\d)", re.IGNORECASE)
+
+def _trie(words: list[str]) -> str:
+    """One alternation per first letter, nested: the regex engine rejects a non-month at once."""
+    if words == [""]:
+        return ""
+    groups: dict[str, list[str]] = {}
+    for w in words:
+        groups.setdefault(w[:1], []).append(w[1:])
+    parts = []
+    for head, tails in sorted(groups.items(), key=lambda kv: kv[0] == ""):
+        if head == "":
+            continue
+        rest = _trie(sorted(set(tails), key=len, reverse=True))
+        optional = "" in tails and rest
+        parts.append(re.escape(head) + (f"(?:{rest})?" if optional else (f"(?:{rest})" if rest else "")))
+    return "|".join(parts)
+
+
+_MONTH_WORD = "(?:" + _trie(sorted(set(_ENGLISH.split()) | set(_WORDS), key=len, reverse=True)) + r")\.?"
+# A single month: ISO ``2025-04`` (optionally with a day), ``2025/04``, ``04/2025``,
+# or a month word and year (``Sept 2024``, ``mayo de 2024``).
+_ISO = r"(?P<{p}y>(?:19|20)\d\d)(?P<{p}sep>[-/])(?P<{p}m>0[1-9]|1[0-2])(?:(?P={p}sep)\d\d)?(?![\d/])"
+_MY = r"(?P<{p}mm>0?[1-9]|1[0-2])/(?P<{p}my>(?:19|20)\d\d)(?![\d/])"
+_NAMED = r"(?P<{p}mon>" + _MONTH_WORD + r")\s++(?:de\s++)?(?P<{p}ny>(?:19|20)\d\d)"
+_ONE = r"(?:" + _ISO + "|" + _MY + "|" + _NAMED + ")"
+
+DATE = re.compile(r"(?<![\w/.-])" + _ONE.format(p="a") + r"(?!\d)", re.IGNORECASE)
 # ``Sept 2024–May 2026``, ``2024-09 to 2026-05``, ``Sept–Dec 2024``.
 _SEP = r"\s*(?:–|—|-|to|until|through)\s*"
 RANGE = re.compile(
-    r"(?<![\w-])(?:"
+    r"(?<![\w/.-])(?:"
     + _ONE.format(p="a") + _SEP + _ONE.format(p="b")
     + r"|(?P<smon>" + _MONTH_WORD + r")" + _SEP + _NAMED.format(p="e")
     + r")(?!\d)",
@@ -51,13 +89,16 @@ class Found:
 
 
 def _month(word: str) -> int:
-    return MONTHS[word.lower()[:3]]
+    word = word.lower().rstrip(".")
+    return _WORDS.get(word) or MONTHS[word[:3]]
 
 
 def _ym(m: re.Match[str], p: str) -> str | None:
     groups = m.groupdict()
     if groups.get(p + "y"):
         return f"{m.group(p + 'y')}-{m.group(p + 'm')}"
+    if groups.get(p + "my"):
+        return f"{m.group(p + 'my')}-{int(m.group(p + 'mm')):02d}"
     if groups.get(p + "mon"):
         return f"{m.group(p + 'ny')}-{_month(m.group(p + 'mon')):02d}"
     return None

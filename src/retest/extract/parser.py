@@ -21,7 +21,8 @@ import re
 
 from ..errors import NotAnInquiringLine
 from . import claims as _claims
-from . import dates, markdown, titles
+from . import dates, layouts, markdown, titles
+from .question import is_question, question
 
 _NEXT_LINES = re.compile(r"^next inquiring lines?\b", re.I)
 _HEADER = re.compile(r"^inquiring line$", re.I)
@@ -35,6 +36,7 @@ _FRAMING = re.compile(r"^this (?:reads|interprets|takes) the question\b", re.I)
 _OPENING = re.compile(r"^this (?:reads|explores|asks|looks|takes|interprets|treats|examines)\b", re.I)
 _BULLET = re.compile(r"^(?:[•·▪◦‣]\s*+|[-–—*+](?=\s)\s*+|\d{1,3}[.)](?=\s)\s*+)")
 _TASK = re.compile(r"^\(?(\d{1,2})[.)]\s*+")
+_NUMBERED = re.compile(r"^\d{1,3}[.)](?:\s|$)")
 _FINDINGS = re.compile(r"^(?:what a curated library found|findings span|a curated library identified)", re.I)
 _SPAN_LINE = re.compile(r"findings span\s++([^.]*+)", re.I)
 _ANCHORS = re.compile(r"^anchor papers\b", re.I)
@@ -112,7 +114,7 @@ def _lines(text: str) -> list[str]:
             continue
         if _NEXT_LINES.match(line):
             break
-        if parts and joinable and line[0].islower():
+        if parts and joinable and (line[0].islower() or _is_figure(line)):
             parts.append(line)
         else:
             if parts:
@@ -123,6 +125,11 @@ def _lines(text: str) -> list[str]:
     if parts:
         out.append(" ".join(parts))
     return out
+
+
+def _is_figure(line: str) -> bool:
+    """A wrapped line that opens with a figure (``3.1×, …``, ``40% of …``), not a numbered item."""
+    return line[0].isdigit() and not _BULLET.match(line) and not _NUMBERED.match(line)
 
 
 def _is_title_line(line: str, following: str) -> bool:
@@ -262,6 +269,8 @@ def parse_raw(text: str, source: str = "<text>") -> dict:
     """Parse one inquiring line into plain data shaped like ``Document``."""
     text = normalise(text)
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    plain = layouts.normalise(text)
+    text = plain.text
     if markdown.looks_like_markdown(text):
         text = markdown.to_plain(text)
     lines = _lines(text)
@@ -281,16 +290,11 @@ def parse_raw(text: str, source: str = "<text>") -> dict:
         prompt_at = next((i for i in range(after, len(lines)) if _ROLE.match(lines[i])), None)
     has_framing = any(_OPENING.match(l) for l in lines[:4])
     if not (has_header or sources_at is not None or prompt_at is not None or has_framing):
-        raise NotAnInquiringLine(
-            "not an inquiring line (no 'INQUIRING LINE' header, framing, 'Sources' list or research prompt)"
-        )
+        return _salvaged(lines, plain.title, source, sha)
 
     head_end = min(i for i in (sources_at, prompt_at, len(lines)) if i is not None)
-    head = lines[:head_end]
-    title = None
-    if head and not _OPENING.match(head[0]) and len(head[0]) < 300:
-        title, head = head[0], head[1:]
-    else:
+    title, head = question(lines[:head_end], plain.title, has_header)
+    if title is None:
         warnings.append("no question title found")
     framing: list[str] = []
     while head and _FRAMING.match(head[0]) and len(framing) < 2:
@@ -301,7 +305,7 @@ def parse_raw(text: str, source: str = "<text>") -> dict:
     notes: list[dict] = []
     if sources_at is not None:
         m = _SOURCES.match(lines[sources_at])
-        declared = int(m.group(1)) if m and m.group(1) else None
+        declared = int(m.group(1)) if m and m.group(1) and len(m.group(1)) <= 6 else None
         end = prompt_at if prompt_at is not None and prompt_at > sources_at else len(lines)
         notes = _notes(lines[sources_at + 1 : end])
         _recover_titles(notes, framing + body, warnings)
@@ -337,6 +341,32 @@ def parse_raw(text: str, source: str = "<text>") -> dict:
         "prompt": prompt,
         "truncated": truncated,
         "warnings": warnings,
+    }
+
+
+def _salvaged(lines: list[str], front_title: str | None, source: str, sha: str) -> dict:
+    """A text in no layout known: its dated claims with arXiv IDs, else NotAnInquiringLine."""
+    claims = []
+    for line in lines:
+        bullet = _BULLET.match(line)
+        text = line[bullet.end() :] if bullet else line
+        if "arxiv" not in text.lower() and "." not in text:
+            continue
+        claim = _claims.claim_from_bullet(text)
+        if claim["arxiv_ids"] and any(c["date_source"] == "written" for c in claim["citations"]):
+            claims.append(claim)
+    if not claims:
+        raise NotAnInquiringLine(
+            "not an inquiring line (no 'INQUIRING LINE' header, framing, 'Sources' list, research prompt, "
+            "or dated claims with arXiv IDs)"
+        )
+    title = front_title or next((l for l in lines if is_question(l)), None)
+    warnings = [f"layout not recognised: {len(claims)} dated claim(s) with arXiv IDs read from the text, "
+                "without notes"]
+    return {
+        "source": source, "sha256": sha, "title": title, "framing": [], "body": [], "declared_notes": None,
+        "notes": [], "claims": claims, "anchors": [], "span": _span(None, claims, warnings), "prompt": None,
+        "truncated": False, "warnings": warnings,
     }
 
 

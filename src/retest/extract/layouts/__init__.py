@@ -1,0 +1,45 @@
+"""Normalise first: the wrappers people put around an inquiring line, taken off.
+
+Each module turns one wrapper into the plain layout the parser reads: YAML
+front matter, Obsidian callouts and wikilinks, Notion properties and asides,
+e-mail headers/quoting/forwards/signatures, text-browser link numbers, PDF page
+furniture, words and IDs split across lines, hard-wrapped paragraphs, and the
+section words of other languages. Each does nothing to a text without its marks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import email, frontmatter, headings, joins, notion, obsidian, pdf, textbrowser
+
+
+@dataclass(slots=True)
+class Normalised:
+    text: str
+    title: str | None = None  # the front matter's title
+    languages: set[str] = field(default_factory=set)
+
+
+def normalise(text: str) -> Normalised:
+    """``text`` (line ends already ``\\n``) in the plain layout."""
+    text = pdf.characters(text)
+    text, title = frontmatter.strip(text)
+    text = email.convert(text)
+    text = textbrowser.convert(text)
+    text = obsidian.convert(text)
+    text = notion.convert(text)
+    paged = pdf.is_paged(text)
+    text = pdf.convert(text) if paged else text
+    wrap = joins.width(text)
+    text = joins.split_ids(text)
+    text = joins.hyphens(text)
+    lines, languages = [], set()
+    for line in text.split("\n"):
+        line, language = headings.translate(line)
+        lines.append(line)
+        if language:
+            languages.add(language)
+    text = "\n".join(lines)
+    text = joins.reflow(text, headings.is_heading, wrap, paged)
+    return Normalised(text, title, languages)

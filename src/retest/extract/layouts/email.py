@@ -1,0 +1,59 @@
+"""E-mail: headers, ``>`` quoting, forwarded blocks, signatures and list footers.
+
+Only a text that carries e-mail's marks (a header block, a forward marker, an
+``On … wrote:`` line) is treated as one. When something was forwarded, the
+forwarded part is the document; the sender's note above it is not.
+"""
+
+from __future__ import annotations
+
+import re
+
+_HEADER = re.compile(
+    r"^(?:from|to|cc|bcc|subject|date|sent|reply-to|message-id|return-path|mime-version|content-type|"
+    r"content-transfer-encoding|list-id|x-[\w-]{1,40}|von|an|betreff|datum|gesendet|de|para|asunto|fecha|"
+    r"enviado|objet|envoyé|à|assunto)[ \t]*+:[ \t]", re.I)
+_FORWARD = re.compile(
+    r"^(?:-{2,}[ \t]*+(?:forwarded message|original message|mensaje reenviado|message transféré|"
+    r"weitergeleitete nachricht|mensagem encaminhada)[ \t]*+-{2,}|begin forwarded message:?)[ \t]*+$", re.I)
+_WROTE = re.compile(r"^on .{1,200}(?:wrote|a écrit|schrieb|escribió|escreveu)[ \t]*+:$", re.I)
+_QUOTE = re.compile(r"^(?:[ \t]*+>[ \t]?)++")
+_FOOTER = re.compile(r"^_{5,}[ \t]*+$")
+_SENT_FROM = re.compile(r"^sent from my \w", re.I)
+
+
+def _is_email(text: str, lines: list[str]) -> bool:
+    first = next((l for l in lines if l.strip()), "")
+    head = _QUOTE.sub("", first)
+    if _HEADER.match(head) and sum(1 for l in lines[:12] if _HEADER.match(_QUOTE.sub("", l))) >= 2:
+        return True
+    ends = [l for l in lines if l.rstrip()[-1:] in (":", "-")]  # where forward markers end
+    return any(_FORWARD.match(_QUOTE.sub("", l).strip()) or _WROTE.match(_QUOTE.sub("", l).strip()) for l in ends)
+
+
+def _skip_headers(lines: list[str], i: int) -> int:
+    """The index after a header block starting at ``i`` (continuation lines included)."""
+    while i < len(lines) and not lines[i].strip():
+        i += 1
+    start = i
+    while i < len(lines) and (_HEADER.match(lines[i]) or (i > start and lines[i][:1] in " \t" and lines[i].strip())):
+        i += 1
+    return i
+
+
+def convert(text: str) -> str:
+    lines = text.split("\n")
+    if not _is_email(text, lines):
+        return text
+    lines = [_QUOTE.sub("", l) for l in lines]
+    forward = next((i for i, l in enumerate(lines) if _FORWARD.match(l.strip()) or _WROTE.match(l.strip())), None)
+    start = _skip_headers(lines, forward + 1 if forward is not None else 0)
+    out: list[str] = []
+    for line in lines[start:]:
+        stripped = line.strip()
+        if line.rstrip() in ("--", "-- ") or _FOOTER.match(stripped):
+            break  # a signature or a mailing list's footer: the rest is not the document
+        if _SENT_FROM.match(stripped) or _FORWARD.match(stripped) or _WROTE.match(stripped):
+            continue
+        out.append(line)
+    return "\n".join(out)
