@@ -11,11 +11,15 @@ orchestrates without knowing either:
   did not arrive whole);
 - ``parse(body)``: a whole response body (non-streamed, or a batch output
   line's) → ``Received``.
+
+Every remote payload is read totally: a value of an unexpected type is
+skipped with a note kept on the reply (``Received.notes``), never an
+exception that would lose what was received.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import import_module
 
 APIS = ("chat", "responses")
@@ -41,12 +45,18 @@ class ReplyFailed(Exception):
 
 @dataclass
 class Received:
-    """One whole reply: its text, why it ended, what it cost, and any reasoning kept apart."""
+    """One whole reply: its text, why it ended, what it cost, any reasoning kept apart, its sources."""
 
     text: str
     finish: str | None
     usage: dict | None = None  # normalised by protocols.usage; None when the server sent none
     reasoning: str | None = None
+    sources: list[dict] = field(default_factory=list)  # see protocols.sources: one dict per URL, in order
+    notes: list[str] = field(default_factory=list)  # odd fields met while reading it
+
+    @property
+    def note(self) -> str | None:
+        return "; ".join(self.notes) or None
 
 
 class _Post:
@@ -65,8 +75,8 @@ class _Post:
         response = await _send(client, path, body, stream=False)
         try:
             return json.loads(response.content)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise IncompleteReply("the response is not JSON") from exc
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+            raise IncompleteReply("the response is not JSON (or nested too deep)") from exc
 
     def stream(self, client, path: str, body: dict):
         return _Lines(client, path, body)
