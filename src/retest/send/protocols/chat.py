@@ -44,8 +44,10 @@ def provider(s) -> str | None:
     """Which grounding dialect the endpoint speaks beyond OpenAI's: ``perplexity``, ``openrouter`` or None."""
     host = s.endpoint.split(":")[0]
     for name in ("perplexity", "openrouter"):
-        if host == f"api.{name}.ai" or host == f"{name}.ai" or host.endswith(f".{name}.ai"):
+        if host == f"{name}.ai" or host.endswith(f".{name}.ai"):
             return name
+    if s.model.split("/")[-1].startswith("sonar"):  # Perplexity's models, also behind gateways
+        return "perplexity"
     return None
 
 

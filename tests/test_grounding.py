@@ -1,0 +1,159 @@
+"""Grounded re-tests: what ``--search`` asks of each provider, and the sources of every reply, archived."""
+
+import json
+import sqlite3
+
+import pytest
+from conftest import SEED_000, run_cli
+from grounding_server import SOURCES, GroundingServer
+from test_send import KEY
+
+
+@pytest.fixture
+def grounded(tmp_path):
+    servers = []
+
+    def make(shape, **kw):
+        srv = GroundingServer(shape, **kw)
+        url = srv.start()
+        servers.append(srv)
+        env = {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": url, "RETEST_MODEL": "gpt-test",
+               "RETEST_ARCHIVE": str(tmp_path / f"{shape}-{len(servers)}.db")}
+        return srv, env
+
+    yield make
+    for srv in servers:
+        srv.stop()
+
+
+def send(env, *args):
+    return run_cli("send", "--backoff", "0.01", SEED_000, *args, env=env)
+
+
+def archived_sources(env):
+    db = sqlite3.connect(env["RETEST_ARCHIVE"])
+    db.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in db.execute("SELECT * FROM sources ORDER BY reply_id, idx")]
+    finally:
+        db.close()
+
+
+def expect(shape: str) -> list[dict]:
+    """What each dialect tells of the fixture's sources: chat annotations name only the cited ones."""
+    return [s for s in SOURCES if shape != "chat" or s["cited"]]
+
+
+@pytest.mark.parametrize("stream", [True, False], ids=["stream", "whole"])
+@pytest.mark.parametrize("shape,api", [("responses", "responses"), ("chat", "chat"), ("perplexity", "chat")])
+def test_sources_are_archived_exactly_as_sent(grounded, shape, api, stream):
+    srv, env = grounded(shape)
+    r = send(env, "--api", api, *([] if stream else ["--no-stream"]))
+    assert r.returncode == 0, r.stderr
+    got = archived_sources(env)
+    want = expect(shape)
+    assert [s["url"] for s in got] == [s["url"] for s in want]  # in order, each once (streams repeat them)
+    for g, w in zip(got, want):
+        assert bool(g["cited"]) == w["cited"], g
+        if shape != "responses" or w["cited"]:  # a web_search_call lists URLs only
+            assert g["title"] == w["title"]
+        if shape == "perplexity":
+            assert (g["date"], g["snippet"]) == (w["date"], w["snippet"])
+    assert got[0]["arxiv_id"] == "2504.07912" and all(s["arxiv_id"] is None for s in got[1:])
+    reply = json.loads(run_cli("archive", "show", "1", "--json", env=env).stdout)
+    assert reply["reply"].startswith("The claim holds")
+    if shape != "perplexity":  # annotation spans point into the reply
+        first = reply["sources"][0]
+        assert reply["reply"][first["start_index"]:first["end_index"]] == "2504.07912"
+
+
+def test_search_asks_each_api_for_grounding(grounded):
+    srv, env = grounded("responses")
+    assert send(env, "--api", "responses", "--search", "--search-context", "high",
+                "--search-domains", "arxiv.org,OpenReview.net").returncode == 0
+    body = srv.requests[-1]
+    assert body["tools"] == [{"type": "web_search", "search_context_size": "high",
+                              "filters": {"allowed_domains": ["arxiv.org", "openreview.net"]}}]
+    assert body["include"] == ["web_search_call.action.sources"]
+
+    srv, env = grounded("chat")
+    assert send(env, "--search", "--search-context", "low").returncode == 0
+    body = srv.requests[-1]
+    assert body["web_search_options"] == {"search_context_size": "low"} and "tools" not in body
+    r = send(env, "--search-domains", "arxiv.org", "--force")
+    assert r.returncode == 2 and "--search-domains" in r.stderr and "Traceback" not in r.stderr
+
+    srv, env = grounded("perplexity")
+    env["RETEST_MODEL"] = "sonar-pro"
+    assert send(env, "--search-domains", "arxiv.org").returncode == 0
+    body = srv.requests[-1]
+    assert body["search_domain_filter"] == ["arxiv.org"] and body["web_search_options"] == {}
+
+    srv, env = grounded("chat")
+    env["RETEST_SEARCH"] = "1"
+    assert send(env).returncode == 0 and srv.requests[-1]["web_search_options"] == {}
+    env["RETEST_SEARCH"] = "maybe"
+    r = send(env)
+    assert r.returncode == 2 and "RETEST_SEARCH" in r.stderr
+
+
+def test_without_search_nothing_is_asked_and_settings_keep_their_identity(grounded):
+    srv, env = grounded("chat")
+    assert send(env).returncode == 0
+    assert not {"web_search_options", "tools", "plugins"} & set(srv.requests[-1])
+    assert send(env).returncode == 0 and len(srv.requests) == 1  # answered: the same settings
+    assert send(env, "--search").returncode == 0 and len(srv.requests) == 2  # grounded is another setting
+
+
+def test_openrouter_fields():
+    from retest.send.endpoint import Settings
+    from retest.send.protocols import chat
+
+    s = Settings(model="openai/gpt-4o", base_url="https://openrouter.ai/api/v1", search=True,
+                 search_domains=("arxiv.org",))
+    assert chat.body(s, "x")["plugins"] == [{"id": "web", "include_domains": ["arxiv.org"]}]
+    s = Settings(model="openai/gpt-4o:online", base_url="https://openrouter.ai/api/v1", search=True)
+    assert "plugins" not in chat.body(s, "x")
+
+
+def test_archive_search_finds_replies_by_source_title_or_domain(grounded):
+    srv, env = grounded("perplexity")
+    assert send(env).returncode == 0
+    for query in ("openreview.net", "Blog Post", "example.org"):
+        found = json.loads(run_cli("archive", "search", query, "--json", env=env).stdout)
+        assert [r["id"] for r in found] == [1], query
+    assert json.loads(run_cli("archive", "search", "nowhere.invalid", "--json", env=env).stdout) == []
+    shown = run_cli("archive", "show", "1", env=env).stdout
+    assert "## Sources (3)" in shown and "cited: Scaling Laws for Test-Time Compute" in shown
+    exported = [json.loads(line) for line in run_cli("archive", "export", env=env).stdout.splitlines()]
+    assert [s["url"] for s in exported[0]["sources"]] == [s["url"] for s in SOURCES]
+
+
+def test_final_responses_text_wins_over_deltas(grounded):
+    srv, env = grounded("responses")
+    srv.final_text = "The claim holds (arXiv:2504.07912); newer work exists. And a last sentence the deltas lost."
+    assert send(env, "--api", "responses").returncode == 0
+    reply = json.loads(run_cli("archive", "show", "1", "--json", env=env).stdout)
+    assert reply["reply"] == srv.final_text
+    assert "final text is kept" in reply["note"]
+
+
+@pytest.mark.parametrize("final", [
+    {"status": "incomplete", "incomplete_details": "max_output_tokens", "output": []},
+    {"status": "completed", "output": [{"type": "message", "content": "a string, not parts"}]},
+    {"status": "completed", "output": "nothing like a list"},
+    "not even an object",
+    {"status": 42},
+])
+def test_a_final_event_of_odd_shape_keeps_the_streamed_reply(grounded, final):
+    srv, env = grounded("responses")
+    srv.final = final
+    r = send(env, "--api", "responses")
+    out = r.stdout + r.stderr
+    assert r.returncode == 0, out
+    assert "Traceback" not in out and "internal error" not in out and "Error" not in out
+    reply = json.loads(run_cli("archive", "show", "1", "--json", env=env).stdout)
+    expected = "a string, not parts" if isinstance(final, dict) and isinstance(final.get("output"), list) \
+        and final["output"] else "The claim holds (arXiv:2504.07912); newer work exists."
+    assert reply["status"] == "ok" and reply["reply"] == expected
+    assert [s["url"] for s in reply["sources"]] == [s["url"] for s in SOURCES]  # the streamed sources
