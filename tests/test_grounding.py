@@ -157,3 +157,92 @@ def test_a_final_event_of_odd_shape_keeps_the_streamed_reply(grounded, final):
         and final["output"] else "The claim holds (arXiv:2504.07912); newer work exists."
     assert reply["status"] == "ok" and reply["reply"] == expected
     assert [s["url"] for s in reply["sources"]] == [s["url"] for s in SOURCES]  # the streamed sources
+
+
+# -- sources, checked -------------------------------------------------------------------
+
+from arxiv_server import ArxivServer  # noqa: E402
+
+PAPERS = {
+    "2504.07912": ("Scaling Laws for Test-Time Compute", "Ada Lovelace", "2025-04-10"),
+    "2503.01111": ("Echo Chamber: RL Post-training Amplifies Behaviors", "Rosie Zhao", "2025-03-02"),
+}
+BLOCK = ('\n```json\n{"retest_verdicts": [{"claim": 1, "status": "holds", "evidence": ["%s"]}, '
+         '{"claim": 2, "status": "overturned", "evidence": ["%s"]}]}\n```\n')
+
+
+@pytest.fixture
+def arxiv_api():
+    server = ArxivServer(PAPERS)
+    url = server.start()
+    yield {"RETEST_ARXIV_URL": url, "RETEST_ARXIV_INTERVAL": "0"}
+    server.stop()
+
+
+def source(url, title, cited=True):
+    return {"url": url, "title": title, "cited": cited, "date": None, "snippet": None}
+
+
+def test_ids_behind_source_urls_are_cited_and_judged(grounded):
+    srv, env = grounded("perplexity", sources=[
+        source("https://arxiv.org/abs/2503.01111", "Echo Chamber"),
+        source("https://arxiv.org/pdf/2912.00001v1", "From the future", cited=False),
+        source("https://huggingface.co/papers/2504.07912", "Scaling Laws for Test-Time Compute")])
+    assert send(env).returncode == 0
+    r = run_cli("check", "1", "--json", env=env)
+    cited = {c["id"]: c for c in json.loads(r.stdout)["cited"]}
+    assert cited["2503.01111"]["verdict"] == "new" and cited["2503.01111"]["source"].endswith("2503.01111")
+    assert cited["2912.00001"]["verdict"] == "impossible"  # dated after the reply, though only consulted
+    assert cited["2504.07912"]["source"] is None  # the text cites it too: judged once, from the text
+    assert r.returncode == 0
+
+
+@pytest.mark.parametrize("title, mismatch", [
+    ("Attention Is All You Need", True),
+    ("Echo Chamber: RL Post-training Amplifies Behaviors", True),  # a real title, of another paper
+    ("scaling laws for test-time compute", False),
+    ("Scaling Laws for Test Time Compute!", False),
+    ("Scaling Laws for Test-Time Compute: An Empirical Study", False),
+    ("[2504.07912] Scaling Laws for Test-Time Compute", False),  # arXiv's own page title
+])
+def test_title_mismatch_from_a_source_title(grounded, arxiv_api, title, mismatch):
+    srv, env = grounded("chat", sources=[source("https://arxiv.org/abs/2504.07912", title)])
+    assert send(env).returncode == 0
+    r = run_cli("check", "1", "--online", "--json", env={**env, **arxiv_api})
+    assert r.returncode == 0, r.stderr
+    c = {c["id"]: c for c in json.loads(r.stdout)["cited"]}["2504.07912"]
+    assert c["claimed_title"] and (c["verdict"] == "title-mismatch") == mismatch, c
+    if mismatch:
+        assert title.split(":")[0] in c["detail"] and "Scaling Laws for Test-Time Compute" in c["detail"]
+        assert c["suspect"]
+    shown = run_cli("archive", "show", "1", env=env).stdout
+    assert ("title-mismatch" in shown) == mismatch
+
+
+@pytest.mark.parametrize("text, mismatch", [
+    ("See [Attention Is All You Need](https://arxiv.org/abs/2504.07912).", True),
+    ("See [Scaling laws for test-time compute](https://arxiv.org/abs/2504.07912v1).", False),
+    ("See “Attention Is All You Need” (arXiv:2504.07912).", True),
+    ('arXiv:2504.07912, "Scaling Laws for Test-Time Compute", is the one.', False),
+    ("See [arxiv.org](https://arxiv.org/abs/2504.07912).", False),  # a domain names no paper
+])
+def test_title_mismatch_from_the_text(tmp_path, arxiv_api, text, mismatch):
+    f = tmp_path / "reply.txt"
+    f.write_text(text)
+    r = run_cli("check", f, "--online", "--json", "--as-of", "2026-11-23",
+                env={**arxiv_api, "RETEST_ARCHIVE": str(tmp_path / "c.db")})
+    assert r.returncode == 0, r.stderr
+    c = json.loads(r.stdout)["cited"][0]
+    assert (c["verdict"] == "title-mismatch") == mismatch, c
+
+
+def test_evidence_urls_are_resolved_against_the_sources(grounded):
+    srv, env = grounded("chat", reply=lambda p: "Reply." + BLOCK % (
+        "https://www.example.org/blog/post/", "https://made-up.example.com/paper"))
+    assert send(env).returncode == 0
+    r = run_cli("check", "1", "--json", env=env)
+    claims = json.loads(r.stdout)["claims"]
+    first, second = claims[0], claims[1]
+    assert first["supported"] is True and first["evidence_check"][0]["source"] == "Someone's Blog Post"
+    assert second["supported"] is False
+    assert second["evidence_check"][0]["verdict"] == "not a source of the reply"

@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-
-def label(source: dict) -> str:
-    """A source in a few words: its title, else its domain, else its URL."""
-    title = (source.get("title") or "").strip()
-    if title:
-        return " ".join(title.split())[:120]
-    try:
-        host = urlsplit(source.get("url") or "").hostname
-    except ValueError:
-        host = None
-    return host or (source.get("url") or "?")[:120]
 
 
 def source_lines(sources: list[dict]) -> list[str]:
+    from ..check.grounding import label
+
     out = []
     for i, s in enumerate(sources, start=1):
         how = "cited" if s.get("cited") else "consulted"
