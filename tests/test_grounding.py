@@ -246,3 +246,21 @@ def test_evidence_urls_are_resolved_against_the_sources(grounded):
     assert first["supported"] is True and first["evidence_check"][0]["source"] == "Someone's Blog Post"
     assert second["supported"] is False
     assert second["evidence_check"][0]["verdict"] == "not a source of the reply"
+
+
+def test_claims_show_the_sources_and_mark_suspect_evidence(grounded, arxiv_api):
+    srv, env = grounded("chat", sources=[source("https://arxiv.org/abs/2504.07912", "Attention Is All You Need"),
+                                         source("https://www.example.org/blog/post", "Someone's Blog Post")],
+                        reply=lambda p: "Reply." + BLOCK % ("arXiv:2504.07912", "https://example.org/blog/post"))
+    assert send(env).returncode == 0
+    entries = json.loads(run_cli("claims", "--json", env=env).stdout)
+    first, second = entries[0]["verdicts"][0], entries[1]["verdicts"][0]
+    assert first["grounded"] and first["sources"] == ["Attention Is All You Need"] and first["supported"] is True
+    assert second["sources"] == ["Someone's Blog Post"]
+    assert run_cli("check", "1", "--online", env={**env, **arxiv_api}).returncode == 0
+    entries = json.loads(run_cli("claims", "--json", env=env).stdout)
+    first = entries[0]["verdicts"][0]
+    assert first["supported"] is False and first["evidence_check"][0]["verdict"] == "title-mismatch"
+    text = run_cli("claims", env=env).stdout
+    assert "gpt-test (grounded): holds (unsupported" in text
+    assert "! arXiv:2504.07912: title-mismatch" in text and "sources: Someone's Blog Post" in text

@@ -68,3 +68,14 @@ class Sources:
             "SELECT s.reply_id FROM sources_fts JOIN sources s ON s.id = sources_fts.rowid"
             " WHERE sources_fts MATCH ? ORDER BY sources_fts.rowid DESC LIMIT ?", (query, n * 4)).fetchall()
         return list(dict.fromkeys(r[0] for r in rows))[:n]
+
+    def source_counts(self, reply_ids: list[int]) -> dict[int, int]:
+        """``{reply id: how many sources}`` for those of ``reply_ids`` that have any."""
+        out: dict[int, int] = {}
+        ids = list(dict.fromkeys(reply_ids))
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            for r in self._read(f"SELECT reply_id, count(*) FROM sources WHERE reply_id IN ({','.join('?' * len(chunk))})"
+                                " GROUP BY reply_id", chunk):
+                out[r[0]] = r[1]
+        return out

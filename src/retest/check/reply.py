@@ -132,6 +132,7 @@ def _check_evidence(evidence: list[str], by_id: dict[str, CitedId],
             suspect = cited.suspect if cited else bool(ident.problem)
             check = {"evidence": item, "id": ident.id, "verdict": verdict, "suspect": suspect,
                      "online": cited.online if cited else None}
+            source = source or next((s for s in sources or [] if s.get("arxiv_id") == ident.id), None)
             if source is not None:
                 check["source"] = label(source)
             checks.append(check)
