@@ -264,3 +264,37 @@ def test_claims_show_the_sources_and_mark_suspect_evidence(grounded, arxiv_api):
     text = run_cli("claims", env=env).stdout
     assert "gpt-test (grounded): holds (unsupported" in text
     assert "! arXiv:2504.07912: title-mismatch" in text and "sources: Someone's Blog Post" in text
+
+
+def test_the_report_lists_each_replys_sources_and_links_only_http(grounded, tmp_path, arxiv_api):
+    import html as html_lib
+    import re
+
+    hostile = [source("javascript:alert(document.domain)", "JS source"),
+               source("JaVaScRiPt:alert(1)", "Mixed case JS"),
+               source("data:text/html,<script>alert(1)</script>", "Data source"),
+               source("/relative/path", "Relative source"),
+               source("//evil.example/x", "Scheme-relative source"),
+               source("https://arxiv.org/abs/2504.07912", "Attention Is All You Need"),
+               source('https://ok.example/a"onmouseover="alert(1)', "Quoted source")]
+    srv, env = grounded("perplexity", sources=hostile,
+                        reply=lambda p: "Reply." + BLOCK % ("arXiv:2504.07912", "https://ok.example/none"))
+    assert send(env).returncode == 0
+    assert run_cli("check", "1", "--online", env={**env, **arxiv_api}).returncode == 0
+    page = tmp_path / "report.html"
+    r = run_cli("report", SEED_000, "-o", page, env=env)
+    assert r.returncode == 0, r.stderr
+    html = page.read_text()
+    hrefs = [html_lib.unescape(h) for h in re.findall(r'href="([^"]*)"', html)]
+    assert hrefs and all(h.startswith(("https://", "http://")) for h in hrefs), hrefs
+    assert not re.search(r"(?i)href=\"(javascript|data):", html) and "onmouseover=\"" not in html
+    block = html[html.index('<details class="sources">'):]
+    block = block[: block.index("</details>")]
+    for s in hostile:
+        assert html_lib.escape(s["title"], quote=False) in block  # every source is listed, as text at least
+    for label in ("JS source", "Mixed case JS", "Data source", "Relative source", "Scheme-relative source"):
+        assert not re.search(rf"<a [^>]*>{label}</a>", block), label
+    assert re.search(r'<a href="https://arxiv.org/abs/2504.07912" rel="noopener noreferrer nofollow">'
+                     r"Attention Is All You Need</a>", block)
+    assert 'class="source suspect"' in block and "title-mismatch" in block  # the real ID with another title
+    assert 'class="muted grounded"' in html  # the matrix marks grounded verdicts
