@@ -27,11 +27,11 @@ def search_options(f):
         return f(*args, **kwargs)
 
     wrapper = click.option("--search-domains", metavar="A,B", callback=_domains,
-                           help="Search only these domains (implies --search): Responses filters.allowed_domains, "
-                           "Perplexity search_domain_filter, OpenRouter's web plugin.")(wrapper)
+                           help="Search only these domains, e.g. arxiv.org,openreview.net (implies "
+                           "the search option; Perplexity, OpenRouter and the Responses API).")(wrapper)
     wrapper = click.option("--search-context", type=click.Choice(["low", "medium", "high"]),
-                           help="How much search context the model takes in (implies --search).")(wrapper)
+                           help="How much search context the model takes in (implies the search option).")(wrapper)
     wrapper = click.option("--search", is_flag=True, default=None,
-                           help="Ground replies in a web search: the web_search tool (--api responses) or "
-                           "web_search_options (chat) [env: RETEST_SEARCH=1]. Sources are archived either way.")(wrapper)
+                           help="Ground replies in a web search (Responses API: the web_search tool; chat: "
+                           "web_search_options) [env: RETEST_SEARCH=1]. Sources are archived either way.")(wrapper)
     return wrapper
