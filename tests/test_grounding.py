@@ -298,3 +298,21 @@ def test_the_report_lists_each_replys_sources_and_links_only_http(grounded, tmp_
                      r"Attention Is All You Need</a>", block)
     assert 'class="source suspect"' in block and "title-mismatch" in block  # the real ID with another title
     assert 'class="muted grounded"' in html  # the matrix marks grounded verdicts
+
+
+def test_batch_requests_ask_for_search_and_their_results_keep_their_sources(grounded, tmp_path):
+    srv, env = grounded("responses")
+    out = tmp_path / "requests.jsonl"
+    r = run_cli("batch", "export", SEED_000, "-m", "gpt-test", "--api", "responses", "--search",
+                "--search-domains", "arxiv.org", "-o", out, env=env)
+    assert r.returncode == 0, r.stderr
+    (line,) = [json.loads(x) for x in out.read_text().splitlines()]
+    assert line["body"]["tools"] == [{"type": "web_search", "filters": {"allowed_domains": ["arxiv.org"]}}]
+    assert line["body"]["include"] == ["web_search_call.action.sources"]
+    result = {"id": "r1", "custom_id": line["custom_id"], "error": None,
+              "response": {"status_code": 200, "body": srv.response("The claim holds (arXiv:2504.07912).")}}
+    res = tmp_path / "results.jsonl"
+    res.write_text(json.dumps(result) + "\n")
+    r = run_cli("batch", "import", res, env=env)
+    assert r.returncode == 0, r.stderr
+    assert [s["url"] for s in archived_sources(env)] == [s["url"] for s in SOURCES]
