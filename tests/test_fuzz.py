@@ -300,3 +300,34 @@ def test_odd_responses_events_never_lose_the_streamed_reply(raw_server, junk, fi
     if not (isinstance(final, dict) and isinstance(final.get("output"), list) and received.text != "".join(_PIECES)):
         assert all(p in received.text for p in _PIECES)
     _storable(received)
+
+
+@pytest.mark.parametrize("api", ["chat", "responses"])
+@pytest.mark.parametrize("stream", [True, False])
+def test_json_nested_thousands_deep_is_pruned_and_the_reply_kept(tmp_path, raw_server, api, stream):
+    deep = "[" * 5000 + "]" * 5000
+    if api == "chat" and stream:
+        body = ('data: {"choices": [{"delta": {"content": "Kept."}, "finish_reason": null}], "x": %s}\n\n'
+                'data: {"choices": [{"delta": {}, "finish_reason": "stop"}]}\n\ndata: [DONE]\n\n' % deep)
+    elif api == "chat":
+        body = ('{"choices": [{"message": {"content": "Kept.", "odd": %s}, "finish_reason": "stop"}]}' % deep)
+    else:
+        response = ('{"status": "completed", "output": [{"type": "message", "content": [{"type": "output_text", '
+                    '"text": "Kept.", "annotations": %s}]}]}' % deep)
+        body = (f'data: {{"type": "response.output_text.delta", "delta": "Kept."}}\n\n'
+                f'data: {{"type": "response.completed", "response": {response}}}\n\n') if stream else response
+    raw_server.queue.clear()
+    raw_server.queue.append("raw")
+    raw_server.raw.clear()
+    raw_server.raw.append((200, {"Content-Type": "text/event-stream" if stream else "application/json"},
+                           body.encode()))
+    env = {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": raw_server.base_url, "RETEST_MODEL": "test-model",
+           "RETEST_ARCHIVE": str(tmp_path / "a.db")}
+    r = run_cli("send", "--prompt", "-", "--api", api, "--max-attempts", "1", *([] if stream else ["--no-stream"]),
+                input="A prompt.\n", env=env)
+    _clean(r)
+    assert r.returncode == 0, r.stderr
+    db = sqlite3.connect(env["RETEST_ARCHIVE"])
+    assert db.execute("SELECT reply, note FROM replies").fetchall() == [
+        ("Kept.", "values nested deeper than 64 levels were replaced by null")]
+    db.close()

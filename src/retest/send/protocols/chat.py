@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 
-from . import IncompleteReply, Received, check_text
+from . import IncompleteReply, Received, check_text, loads
 from .sources import Sources
 from .usage import normalise
 
@@ -112,11 +112,11 @@ def parse(data: dict) -> Received:
 
 async def request(client, s, text: str, on_delta=None) -> Received:
     """One attempt: the whole reply, or an exception."""
-    from . import post
+    from . import post, whole
 
     args = body(s, text)
     if not s.stream:
-        return check_text(parse(await post(client, PATH, args)), s.max_output_tokens)
+        return check_text(await whole(client, PATH, args, parse), s.max_output_tokens)
 
     parts: list[str] = []
     thoughts: list[str] = []
@@ -136,11 +136,7 @@ async def request(client, s, text: str, on_delta=None) -> Received:
                 if data == "[DONE]":
                     done = True
                     break
-                try:
-                    chunk = json.loads(data)
-                except RecursionError:
-                    chunk = None
-                    _note(notes, "an event nested too deep was skipped")
+                chunk = loads(data, notes)
                 if not isinstance(chunk, dict):
                     continue
                 if chunk.get("error"):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 
-from . import IncompleteReply, Received, ReplyFailed, check_text
+from . import IncompleteReply, Received, ReplyFailed, check_text, loads
 from .sources import Sources
 from .usage import normalise
 
@@ -117,11 +117,11 @@ def parse(data: dict) -> Received:
 
 
 async def request(client, s, text: str, on_delta=None) -> Received:
-    from . import post
+    from . import post, whole
 
     args = body(s, text)
     if not s.stream:
-        return check_text(parse(await post(client, PATH, args)), s.max_output_tokens)
+        return check_text(await whole(client, PATH, args, parse), s.max_output_tokens)
 
     parts: list[str] = []
     thoughts: list[str] = []
@@ -139,12 +139,7 @@ async def request(client, s, text: str, on_delta=None) -> Received:
                 data = line[5:].strip()
                 if not data or data == "[DONE]":
                     continue
-                try:
-                    event = json.loads(data)
-                except RecursionError:
-                    event = None
-                    if len(notes) < 10:
-                        notes.append("an event nested too deep was skipped")
+                event = loads(data, notes)
                 if not isinstance(event, dict):
                     continue
                 kind = event.get("type")
