@@ -24,10 +24,10 @@ MAX_SPANS = 50
 
 
 def text(value, limit: int) -> str | None:
-    """A string from remote data, capped; None for anything else."""
+    """A string from remote data, as sent but capped; None for anything else (or only spaces)."""
     if not isinstance(value, str) or not value.strip():
         return None
-    return value.strip()[:limit]
+    return value[:limit]
 
 
 def index(value) -> int | None:
@@ -46,6 +46,7 @@ class Sources:
     def add(self, url, *, title=None, date=None, snippet=None, cited: bool = False, start=None, end=None,
             kind: str) -> None:
         url = text(url, MAX_URL)
+        url = url.strip() if url else None
         if url is None:
             if title is not None or start is not None:
                 self.note(f"a {kind} without a URL was skipped")
