@@ -184,3 +184,150 @@ def test_any_retry_after_value(value):
         return  # not a header value httpx would ever hand us
     wait = retry_after(openai.RateLimitError("x", response=response, body=None))
     assert wait is None or (math.isfinite(wait) and wait >= 0)
+
+
+# -- provider payloads: chat chunks, Responses events, whole bodies (with sources) ---------------
+
+json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70),
+              st.floats(allow_nan=False), st.text(max_size=20),
+              st.sampled_from(["url_citation", "https://arxiv.org/abs/2504.07912", "javascript:x", "message",
+                               "output_text", "web_search_call", "completed", "incomplete", "stop"])),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.sampled_from(
+        ["type", "url", "title", "text", "content", "annotations", "url_citation", "start_index", "end_index",
+         "action", "sources", "output", "status", "incomplete_details", "reason", "citations", "search_results",
+         "choices", "delta", "message", "finish_reason", "usage", "date", "snippet", "summary"]), inner,
+        max_size=5)),
+    max_leaves=25)
+
+
+def _storable(received) -> None:
+    """What a protocol returns can be stored, whatever it holds."""
+    import tempfile
+
+    from retest.archive import Archive
+
+    with tempfile.TemporaryDirectory() as d, Archive(Path(d) / "a.db") as archive:
+        pid = archive.add_prompt("p", "0" * 64)
+        rid, _ = archive.claim(pid, model="m", endpoint="e", params={}, params_sha256="x")
+        archive.complete(rid, reply=received.text, finish_reason=received.finish, usage=received.usage,
+                         latency_ms=1, reasoning=received.reasoning, note=received.note, sources=received.sources)
+        assert archive.get(rid)["status"] == "ok" and len(archive.sources(rid)) <= len(received.sources)
+
+
+@FAST
+@given(data=json_values, api=st.sampled_from(["chat", "responses"]))
+def test_any_whole_body_is_read_or_refused_never_a_crash(data, api):
+    from retest.send.protocols import IncompleteReply, Received, ReplyFailed, get
+
+    try:
+        received = get(api).parse(data)
+    except (IncompleteReply, ReplyFailed):
+        return
+    assert isinstance(received, Received) and isinstance(received.text, str)
+    assert all(isinstance(s["url"], str) for s in received.sources)
+    _storable(received)
+
+
+@pytest.fixture(scope="module")
+def raw_server():
+    server = ChatServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+def _events_body(events: list) -> bytes:
+    return b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events)
+
+
+def _request(server, api: str, body: bytes):
+    import asyncio
+
+    from retest.send.client import client_for, close_client, request
+    from retest.send.endpoint import Settings
+
+    server.queue.clear()
+    server.queue.append("raw")
+    server.raw.clear()
+    server.raw.append((200, {"Content-Type": "text/event-stream"}, body))
+    s = Settings(model="test-model", base_url=server.base_url, api_key=KEY, api=api, timeout=10)
+
+    async def one():
+        client = client_for(s)
+        try:
+            return await request(client, s, "A prompt.")
+        finally:
+            await close_client(client)
+
+    return asyncio.run(one())
+
+
+_PIECES = ["The claim ", "still holds ", "(arXiv:2504.07912)."]
+odd = json_values.filter(lambda v: not (isinstance(v, dict) and (v.get("error") or v.get("type") in (
+    "error", "response.failed", "response.completed", "response.incomplete"))))
+
+
+@SLOW
+@given(junk=st.lists(st.tuples(st.integers(0, 3), odd), max_size=6))
+def test_odd_chat_chunks_never_lose_the_streamed_reply(raw_server, junk):
+    events = [{"choices": [{"delta": {"content": p}, "finish_reason": None}]} for p in _PIECES]
+    events.append({"choices": [{"delta": {}, "finish_reason": "stop"}], "citations": ["https://arxiv.org/abs/x"]})
+    for at, value in sorted(junk, key=lambda j: -j[0]):
+        events.insert(at, value)
+    received = _request(raw_server, "chat", _events_body(events) + b"data: [DONE]\n\n")
+    at = 0
+    for piece in _PIECES:  # every piece received, in order, whatever came between
+        at = received.text.index(piece, at) + len(piece)
+    _storable(received)
+
+
+@SLOW
+@given(junk=st.lists(st.tuples(st.integers(0, 3), odd), max_size=6), final=json_values)
+def test_odd_responses_events_never_lose_the_streamed_reply(raw_server, junk, final):
+    from retest.send.protocols import IncompleteReply, ReplyFailed
+
+    events = [{"type": "response.output_text.delta", "delta": p} for p in _PIECES]
+    for at, value in sorted(junk, key=lambda j: -j[0]):
+        events.insert(at, value)
+    events.append({"type": "response.completed", "response": final})
+    try:
+        received = _request(raw_server, "responses", _events_body(events))
+    except (ReplyFailed, IncompleteReply):
+        assert isinstance(final, dict) and final.get("status") == "failed"  # the server said it failed
+        return
+    assert received.text  # the final text, or else the streamed one
+    if not (isinstance(final, dict) and isinstance(final.get("output"), list) and received.text != "".join(_PIECES)):
+        assert all(p in received.text for p in _PIECES)
+    _storable(received)
+
+
+@pytest.mark.parametrize("api", ["chat", "responses"])
+@pytest.mark.parametrize("stream", [True, False])
+def test_json_nested_thousands_deep_is_pruned_and_the_reply_kept(tmp_path, raw_server, api, stream):
+    deep = "[" * 5000 + "]" * 5000
+    if api == "chat" and stream:
+        body = ('data: {"choices": [{"delta": {"content": "Kept."}, "finish_reason": null}], "x": %s}\n\n'
+                'data: {"choices": [{"delta": {}, "finish_reason": "stop"}]}\n\ndata: [DONE]\n\n' % deep)
+    elif api == "chat":
+        body = ('{"choices": [{"message": {"content": "Kept.", "odd": %s}, "finish_reason": "stop"}]}' % deep)
+    else:
+        response = ('{"status": "completed", "output": [{"type": "message", "content": [{"type": "output_text", '
+                    '"text": "Kept.", "annotations": %s}]}]}' % deep)
+        body = (f'data: {{"type": "response.output_text.delta", "delta": "Kept."}}\n\n'
+                f'data: {{"type": "response.completed", "response": {response}}}\n\n') if stream else response
+    raw_server.queue.clear()
+    raw_server.queue.append("raw")
+    raw_server.raw.clear()
+    raw_server.raw.append((200, {"Content-Type": "text/event-stream" if stream else "application/json"},
+                           body.encode()))
+    env = {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": raw_server.base_url, "RETEST_MODEL": "test-model",
+           "RETEST_ARCHIVE": str(tmp_path / "a.db")}
+    r = run_cli("send", "--prompt", "-", "--api", api, "--max-attempts", "1", *([] if stream else ["--no-stream"]),
+                input="A prompt.\n", env=env)
+    _clean(r)
+    assert r.returncode == 0, r.stderr
+    db = sqlite3.connect(env["RETEST_ARCHIVE"])
+    assert db.execute("SELECT reply, note FROM replies").fetchall() == [
+        ("Kept.", "values nested deeper than 64 levels were replaced by null")]
+    db.close()

@@ -99,6 +99,10 @@ REPLIES = {
     "ids without parentheses": lambda n: " ".join(f"arXiv:2504.{10000 + k:05d}" for k in range(n)),
     "ids after one open parenthesis": lambda n: "(" + " see ".join(f"arXiv:2504.{10000 + k:05d}" for k in range(n)),
     "ids with dates between": lambda n: " ".join(f"arXiv:2504.{10000 + k:05d} (Apr 2025)," for k in range(n)),
+    "link texts never closed": lambda n: "[a title" * (20 * n) + "](https://arxiv.org/abs/2504.07912",
+    "links with long targets": lambda n: " ".join(f"[A Title {k}](https://arxiv.org/abs/2504.{10000 + k:05d}"
+                                                  + "x" * 400 for k in range(n)),
+    "quotes around every id": lambda n: " ".join(f'"“ arXiv:2504.{10000 + k:05d} ”"' for k in range(n)),
 }
 
 

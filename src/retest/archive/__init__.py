@@ -23,9 +23,10 @@ from .connection import (
 from .jobs import Jobs, claim_key, valid_text
 from .ledger import Ledger
 from .queries import Queries
+from .sources import Sources
 
 
-class Archive(Jobs, Batches, Ledger, Queries, Connection):
+class Archive(Jobs, Batches, Ledger, Sources, Queries, Connection):
     """One open archive file. Use as a context manager or call ``close()``."""
 
 

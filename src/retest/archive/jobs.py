@@ -188,14 +188,15 @@ class Jobs:
                             (now(), reply_id))
 
     def complete(self, reply_id: int, *, reply: str, finish_reason: str | None, usage: dict | None,
-                 latency_ms: int | None, reasoning: str | None = None, note: str | None = None) -> None:
-        """Store a whole reply. ``usage`` is normalised (see ``protocols.usage``)."""
+                 latency_ms: int | None, reasoning: str | None = None, note: str | None = None,
+                 sources: list[dict] | None = None) -> None:
+        """Store a whole reply and its sources, together. ``usage`` is normalised (see ``protocols.usage``)."""
         reply, fixed = valid_text(reply)
         reasoning, _ = valid_text(reasoning)
         note = "; ".join(n for n in (note, fixed) if n) or None
         usage = usage or {}
         with self.transaction():
-            self.db.execute(
+            cur = self.db.execute(
                 "UPDATE replies SET status = 'ok', reply = ?, finish_reason = ?, prompt_tokens = ?,"
                 " completion_tokens = ?, total_tokens = ?, reasoning_tokens = ?, cached_tokens = ?,"
                 " usage_estimated = ?, latency_ms = ?, reasoning = ?, note = ?, error = NULL, owner = NULL,"
@@ -204,6 +205,8 @@ class Jobs:
                  usage.get("total_tokens"), usage.get("reasoning_tokens"), usage.get("cached_tokens"),
                  int(bool(usage.get("estimated"))), latency_ms, reasoning, note, now(), reply_id),
             )
+            if sources and cur.rowcount:
+                self.add_sources(reply_id, sources)
 
     def set_usage(self, reply_id: int, usage: dict) -> None:
         """Token counts made after the reply was stored (estimated locally when the server sent none)."""

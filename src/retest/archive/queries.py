@@ -61,7 +61,7 @@ class Queries:
         return [record(r) for r in self._read(f"{_SELECT}{clause} ORDER BY r.id DESC LIMIT ?", (*args, n))]
 
     def search(self, text: str, n: int = 20) -> list[dict]:
-        """Replies whose text, or whose prompt, contains every word of ``text``; newest first.
+        """Replies whose text, prompt, or a source's title or domain contains every word of ``text``; newest first.
 
         Each index is asked only for its newest ``n`` matches (FTS5 walks rowids
         backwards without sorting); prompt matches bring their replies.
@@ -74,6 +74,7 @@ class Queries:
                 "SELECT rowid FROM replies_fts WHERE replies_fts MATCH ? ORDER BY rowid DESC LIMIT ?", (query, n))]
             prompt_ids = [r[0] for r in self.db.execute(
                 "SELECT rowid FROM prompts_fts WHERE prompts_fts MATCH ? ORDER BY rowid DESC LIMIT ?", (query, n))]
+            reply_ids += self.replies_by_source(text, n)  # a source's title or domain
         except sqlite3.OperationalError as exc:
             if "no such table" in str(exc):
                 raise ArchiveError(f"{self.label} {self.path}: has no search index and cannot be repaired "

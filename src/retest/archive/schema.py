@@ -182,6 +182,31 @@ MIGRATIONS: list[str] = [
     CREATE INDEX batch_requests_by_batch ON batch_requests(batch_id);
     CREATE INDEX batch_requests_by_reply ON batch_requests(reply_id);
     """,
+    # 4: the sources a grounded reply rests on, in order, searchable by title and domain
+    """
+    CREATE TABLE sources (
+        id INTEGER PRIMARY KEY,
+        reply_id INTEGER NOT NULL REFERENCES replies(id),
+        idx INTEGER NOT NULL,
+        url TEXT NOT NULL,
+        domain TEXT,
+        title TEXT,
+        date TEXT,
+        snippet TEXT,
+        cited INTEGER NOT NULL DEFAULT 0,
+        start_index INTEGER,
+        end_index INTEGER,
+        spans TEXT,
+        kind TEXT,
+        arxiv_id TEXT,
+        UNIQUE (reply_id, idx)
+    );
+    CREATE INDEX sources_by_arxiv ON sources(arxiv_id);
+    CREATE VIRTUAL TABLE sources_fts USING fts5(title, domain, content='sources', content_rowid='id');
+    CREATE TRIGGER sources_ai AFTER INSERT ON sources BEGIN
+        INSERT INTO sources_fts(rowid, title, domain) VALUES (new.id, new.title, new.domain);
+    END;
+    """,
 ]
 
 # What every current archive must have; a missing search index is rebuilt on open.
@@ -196,6 +221,11 @@ FTS_TABLES = {
         "CREATE TRIGGER replies_au AFTER UPDATE OF status ON replies\n"
         "    WHEN new.status = 'ok' AND old.status != 'ok' BEGIN\n"
         "    INSERT INTO replies_fts(rowid, reply) VALUES (new.id, new.reply);\nEND",
+    ),
+    "sources_fts": (
+        "CREATE VIRTUAL TABLE sources_fts USING fts5(title, domain, content='sources', content_rowid='id')",
+        "CREATE TRIGGER sources_ai AFTER INSERT ON sources BEGIN\n"
+        "    INSERT INTO sources_fts(rowid, title, domain) VALUES (new.id, new.title, new.domain);\nEND",
     ),
 }
 

@@ -295,7 +295,8 @@ def apply_lines(archive: Archive, lines: Iterable[str], done: Collected, label: 
             if error is None:
                 archive.attempt(rid, 1, started_at=batch["created_at"], latency_ms=None, outcome="ok")
                 archive.complete(rid, reply=received.text, finish_reason=received.finish, usage=received.usage,
-                                 latency_ms=None, reasoning=received.reasoning)
+                                 latency_ms=None, reasoning=received.reasoning, note=received.note,
+                                 sources=received.sources)
                 done.replies += 1
             else:
                 archive.attempt(rid, 1, started_at=batch["created_at"], latency_ms=None, outcome="failed",

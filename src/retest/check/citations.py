@@ -32,7 +32,7 @@ MONTHLY_PEAK = {
 }
 IMPLAUSIBLE_MARGIN = 1.25
 GROWTH = 1.15
-SUSPECT = ("malformed", "impossible", "implausible", "not-found", "date-mismatch")
+SUSPECT = ("malformed", "impossible", "implausible", "not-found", "date-mismatch", "title-mismatch")
 _ABBREVIATIONS = frozenset(
     "al e.g i.e cf vs etc fig figs no vol approx ca eq ref refs dr mr ms prof sec ch jan feb mar apr jun jul aug "
     "sep sept oct nov dec".split())
@@ -66,6 +66,8 @@ class CitedId:
     title: str | None = None
     first_author: str | None = None
     published: str | None = None
+    claimed_title: str | None = None  # the title the reply or its provider gave it (see ``titles``)
+    source: str | None = None  # the URL of the reply's source it came from, when not from the text
 
     @property
     def suspect(self) -> bool:
@@ -219,23 +221,26 @@ def verdicts(reply: str, known: set[str], as_of: dt.date) -> list[CitedId]:
     for ident in found:
         if ident.id in out:
             continue
-        written = reply[ident.start : ident.end]
-        relation = "known" if ident.id in known else "new"
-        implied = ident.date if 1 <= ident.month <= 12 else None
-        stated = stated_at.get(ident.start)
-        if ident.problem:
-            verdict, detail = "malformed", ident.problem
-        elif implied > limit:
-            verdict, detail = "impossible", f"dated {implied}, after the reply ({limit})"
-        elif "/" not in ident.id and ident.sequence > sequence_bound(ident.year):
-            verdict = "implausible"
-            detail = (f"number {ident.sequence:,} is far above what arXiv issued in a month of {ident.year} "
-                      f"(plausible up to ~{sequence_bound(ident.year):,})")
-        elif stated and _months_apart(stated, implied) > 1:
-            verdict, detail = "date-mismatch", f"the reply says {stated}; the ID implies {implied}"
-        else:
-            verdict, detail = relation, None
-        out[ident.id] = CitedId(ident.id, written, verdict, relation, implied, stated, detail)
+        out[ident.id] = judge(ident, reply[ident.start : ident.end], known, limit, stated_at.get(ident.start))
     return list(out.values())
+
+
+def judge(ident: arxiv.ArxivId, written: str, known: set[str], limit: str, stated: str | None = None) -> CitedId:
+    """The offline verdict on one ID, however the reply gave it (its text, or a source's URL)."""
+    relation = "known" if ident.id in known else "new"
+    implied = ident.date if 1 <= ident.month <= 12 else None
+    if ident.problem:
+        verdict, detail = "malformed", ident.problem
+    elif implied > limit:
+        verdict, detail = "impossible", f"dated {implied}, after the reply ({limit})"
+    elif "/" not in ident.id and ident.sequence > sequence_bound(ident.year):
+        verdict = "implausible"
+        detail = (f"number {ident.sequence:,} is far above what arXiv issued in a month of {ident.year} "
+                  f"(plausible up to ~{sequence_bound(ident.year):,})")
+    elif stated and _months_apart(stated, implied) > 1:
+        verdict, detail = "date-mismatch", f"the reply says {stated}; the ID implies {implied}"
+    else:
+        verdict, detail = relation, None
+    return CitedId(ident.id, written, verdict, relation, implied, stated, detail)
 
 

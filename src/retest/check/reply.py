@@ -37,6 +37,7 @@ class Report:
     claims: list[ClaimCoverage]
     verdicts_problem: str | None = None
     verdicts_warnings: list[str] = field(default_factory=list)
+    sources: list[dict] = field(default_factory=list)
 
     @property
     def suspect_count(self) -> int:
@@ -54,6 +55,7 @@ class Report:
             "suspect": self.suspect_count,
             "verdicts_problem": self.verdicts_problem,
             "verdicts_warnings": self.verdicts_warnings,
+            "sources": self.sources,
         }
 
 
@@ -77,7 +79,8 @@ class _Text:
         self.text = text
 
 
-def coverage(claims: list, reply: str, cited: list[CitedId], parsed=None) -> list[ClaimCoverage]:
+def coverage(claims: list, reply: str, cited: list[CitedId], parsed=None,
+             sources: list[dict] | None = None) -> list[ClaimCoverage]:
     """Which sent claims the reply speaks to: by its verdict on them, else their papers or figures."""
     from ..build.context import normal_figure
 
@@ -96,29 +99,47 @@ def coverage(claims: list, reply: str, cited: list[CitedId], parsed=None) -> lis
         if verdict is not None:
             cov.status, cov.evidence, cov.note = verdict.status, verdict.evidence, verdict.note
             cov.addressed = True
-            cov.evidence_check, cov.supported = _check_evidence(verdict.evidence, by_id)
+            cov.evidence_check, cov.supported = _check_evidence(verdict.evidence, by_id, sources or [])
         out.append(cov)
     return out
 
 
-def _check_evidence(evidence: list[str], by_id: dict[str, CitedId]) -> tuple[list[dict], bool | None]:
-    """Each evidence ID's citation verdict; unsupported when every ID given is suspect."""
+def _check_evidence(evidence: list[str], by_id: dict[str, CitedId],
+                    sources: list[dict] | None = None) -> tuple[list[dict], bool | None]:
+    """Each evidence item checked: an ID by its citation verdict, a URL against the reply's sources.
+
+    Unsupported when every ID or URL given is suspect (a URL is, unless the reply's source or a real paper).
+    """
+    from .grounding import find_source, is_url, label
+
     checks = []
     for item in evidence:
         found = arxiv.find_all(item)
+        source = find_source(item, sources or [])
         if not found:
-            checks.append({"evidence": item, "id": None, "verdict": "not an arXiv ID", "suspect": False})
+            if source is not None:
+                checks.append({"evidence": item, "id": None, "verdict": "source", "suspect": False,
+                               "source": label(source), "url": source["url"]})
+            elif is_url(item):
+                checks.append({"evidence": item, "id": None, "verdict": "not a source of the reply",
+                               "suspect": True, "url": item.strip()})
+            else:
+                checks.append({"evidence": item, "id": None, "verdict": "not an arXiv ID", "suspect": False})
             continue
         for ident in found:
             cited = by_id.get(ident.id)
             verdict = cited.verdict if cited else ("malformed" if ident.problem else "unchecked")
             suspect = cited.suspect if cited else bool(ident.problem)
-            checks.append({"evidence": item, "id": ident.id, "verdict": verdict, "suspect": suspect,
-                           "online": cited.online if cited else None})
-    ids = [c for c in checks if c["id"]]
-    if not ids:
+            check = {"evidence": item, "id": ident.id, "verdict": verdict, "suspect": suspect,
+                     "online": cited.online if cited else None}
+            source = source or next((s for s in sources or [] if s.get("arxiv_id") == ident.id), None)
+            if source is not None:
+                check["source"] = label(source)
+            checks.append(check)
+    weighed = [c for c in checks if c["id"] or c.get("url")]
+    if not weighed:
         return checks, None
-    return checks, not all(c["suspect"] for c in ids)
+    return checks, not all(c["suspect"] for c in weighed)
 
 
 def prompt_context(prompt: str | None) -> tuple[set[str], list]:
@@ -138,9 +159,10 @@ def prompt_context(prompt: str | None) -> tuple[set[str], list]:
 
 
 def check(reply: str, *, prompt: str | None = None, claims: list | None = None,
-          as_of: dt.date | None = None) -> Report:
-    """Offline check of one reply against the prompt it answered (or the claims it sent)."""
+          as_of: dt.date | None = None, sources: list[dict] | None = None) -> Report:
+    """Offline check of one reply (and its sources) against the prompt it answered (or the claims it sent)."""
     from .. import verdicts as verdict_blocks
+    from .grounding import from_sources, give_titles
 
     as_of = as_of or dt.date.today()
     known, parsed_claims = prompt_context(prompt)
@@ -148,9 +170,12 @@ def check(reply: str, *, prompt: str | None = None, claims: list | None = None,
         claims = parsed_claims
     for c in claims:
         known |= set(c.arxiv_ids if hasattr(c, "arxiv_ids") else c["arxiv_ids"])
+    sources = sources or []
     cited = verdicts(reply, known, as_of)
+    cited += from_sources(sources, cited, known, as_of)
+    give_titles(cited, reply, sources)
     parsed = verdict_blocks.parse(reply, len(claims)) if claims else None
-    report = Report(as_of.isoformat(), cited, coverage(claims, reply, cited, parsed))
+    report = Report(as_of.isoformat(), cited, coverage(claims, reply, cited, parsed, sources), sources=sources)
     if parsed is not None:
         report.verdicts_problem, report.verdicts_warnings = parsed.problem, parsed.warnings
     return report
@@ -162,7 +187,8 @@ def check_archived(archive, reply_id: int, *, as_of: dt.date | None = None, onli
     rec = archive.get(reply_id)
     claims = archive.prompt_claims(rec["prompt_id"])
     as_of = as_of or dt.datetime.fromisoformat(rec["finished_at"] or rec["created_at"]).date()
-    report = check(rec["reply"] or "", prompt=rec["prompt"], claims=claims or None, as_of=as_of)
+    report = check(rec["reply"] or "", prompt=rec["prompt"], claims=claims or None, as_of=as_of,
+                   sources=archive.sources(reply_id))
     if online:
         apply_online(report, online)
         refresh_evidence(report)
@@ -175,7 +201,7 @@ def refresh_evidence(report: Report) -> None:
     by_id = {c.id: c for c in report.cited}
     for cov in report.claims:
         if cov.status:
-            cov.evidence_check, cov.supported = _check_evidence(cov.evidence, by_id)
+            cov.evidence_check, cov.supported = _check_evidence(cov.evidence, by_id, report.sources)
 
 
 def store(archive, reply_id: int, report: Report) -> None:
@@ -202,3 +228,6 @@ def apply_online(report: Report, results: dict[str, dict | None]) -> None:
         else:
             c.online = "found"
             c.title, c.first_author, c.published = found.get("title"), found.get("first_author"), found.get("published")
+    from .grounding import compare_titles
+
+    compare_titles(report.cited)

@@ -128,7 +128,8 @@ def list_cmd(count, model, since, status, as_json, archive_path) -> None:
 @_JSON
 @_ARCHIVE
 def search_cmd(text, count, as_json, archive_path) -> None:
-    """Replies whose text or prompt contains every word of TEXT (full-text search), newest first."""
+    """Replies whose text, prompt, or a source's title or domain contains every word of TEXT
+    (full-text search), newest first."""
     archive = open_or_explain(archive_path, as_json)
     if archive is None:
         return
@@ -159,6 +160,7 @@ def show_cmd(reply_id, reasoning, as_json, archive_path) -> None:
         rec["verdicts"] = archive.verdicts(reply_id)
         rec["claims"] = archive.prompt_claims(rec["prompt_id"])
         rec["claim_verdicts"] = archive.claim_verdicts(reply_id)
+        rec["sources"] = archive.sources(reply_id)
         if rec["claims"] and rec["status"] == "ok" and reply_id in archive.unchecked([c["claim_id"] for c in rec["claims"]]):
             from ..check.reply import check_archived
 
@@ -170,7 +172,8 @@ def show_cmd(reply_id, reasoning, as_json, archive_path) -> None:
         run = archive.run(rec["run_id"]) if rec.get("run_id") else None
     if as_json:
         out = public(rec) | {"attempt_log": rec["attempt_log"], "verdicts": rec["verdicts"],
-                             "claims": rec["claims"], "claim_verdicts": rec["claim_verdicts"]}
+                             "claims": rec["claims"], "claim_verdicts": rec["claim_verdicts"],
+                             "sources": rec["sources"]}
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
     sys.stdout.write(for_stream(markdown(rec, reasoning=reasoning, run=run)))
@@ -228,6 +231,10 @@ def markdown(rec: dict, reasoning: bool = False, run: dict | None = None) -> str
                 parts.append(f"- [{c['index']}] no verdict: {c['text']}")
         if rec.get("verdicts_note"):
             parts.append(f"\n({rec['verdicts_note']})")
+    if rec.get("sources"):
+        from .sources_view import source_lines
+
+        parts += ["", f"## Sources ({len(rec['sources'])})", "", *source_lines(rec["sources"])]
     if rec.get("verdicts"):
         parts += ["", "## Cited arXiv IDs (retest check)", ""]
         for v in rec["verdicts"]:
@@ -276,12 +283,14 @@ def export_cmd(fmt, out, include_all, archive_path) -> None:
             try:
                 for rec in archive.iter_all(None if include_all else "ok"):
                     if fmt == "jsonl":
-                        rec_out = public(rec) | {"claim_verdicts": archive.claim_verdicts(rec["id"])}
+                        rec_out = public(rec) | {"claim_verdicts": archive.claim_verdicts(rec["id"]),
+                                                 "sources": archive.sources(rec["id"])}
                         fh.write(json.dumps(rec_out, ensure_ascii=False) + "\n")
                     else:
                         rec["claims"] = archive.prompt_claims(rec["prompt_id"])
                         rec["claim_verdicts"] = archive.claim_verdicts(rec["id"])
                         rec["verdicts"] = archive.verdicts(rec["id"])
+                        rec["sources"] = archive.sources(rec["id"])
                         fh.write(markdown(rec) + "\n---\n\n")
                     n += 1
             finally:

@@ -16,6 +16,7 @@ from .common import (
     template_options,
     verdicts_option,
 )
+from .grounding import search_options
 from .send import endpoint_options
 
 
@@ -33,14 +34,14 @@ def command() -> None:
 
 
 def _settings(models, base_url, api, system, temperature, max_output_tokens, need_model=True, need_key=True,
-              verdicts="block"):
+              verdicts="block", search=None):
     from ..send.endpoint import Settings
     from .send import schema_for
 
     models = models or (() if need_model else ("(from each batch)",))
     settings = Settings.for_models(models, base_url=base_url, api=api, system=system, temperature=temperature,
                                    max_output_tokens=max_output_tokens, stream=False,
-                                   response_format=schema_for(verdicts))
+                                   response_format=schema_for(verdicts), **(search or {}))
     settings[0].check(need_key=need_key)
     return settings
 
@@ -77,15 +78,17 @@ def _prompts(paths, template, variables, today, model, max_tokens, max_size, ver
 @click.option("--force", is_flag=True, help="Send even prompts already answered with these settings.")
 @verdicts_option
 @max_size_option
+@search_options
 def submit_cmd(paths, template, variables, today, models, base_url, api, system, temperature, max_output_tokens,
-               archive_path, max_tokens, per_file, force, verdicts, max_size):
+               archive_path, max_tokens, per_file, force, verdicts, max_size, search):
     """Build every prompt for PATHS, skip those already answered or in an open batch, and submit the
     rest as batches (one per model and per file of at most --per-file requests)."""
     from ..archive import Archive
     from ..batch.runner import Submitted, advance, write_requests
     from ..cli import message, warn
 
-    settings = _settings(models, base_url, api, system, temperature, max_output_tokens, verdicts=verdicts)
+    settings = _settings(models, base_url, api, system, temperature, max_output_tokens, verdicts=verdicts,
+                         search=search)
     prompts = _prompts(paths, template, variables, today, settings[0].model, max_tokens, max_size, verdicts)
     remote = _remote(settings[0])
     problems: list[str] = []
@@ -300,8 +303,9 @@ def cancel_cmd(name, base_url, archive_path):
 @click.option("--force", is_flag=True, help="Include prompts already answered with these settings.")
 @verdicts_option
 @max_size_option
+@search_options
 def export_cmd(paths, template, variables, today, models, base_url, api, system, temperature, max_output_tokens,
-               archive_path, out, max_tokens, force, verdicts, max_size):
+               archive_path, out, max_tokens, force, verdicts, max_size, search):
     """Write the same request file `batch submit` would upload, for `vllm run-batch -i FILE -o results.jsonl
     --model M` or any executor that reads OpenAI batch files; archive its results with `batch import`.
     The prompts are held for that file until then (`retest batch cancel N` releases them)."""
@@ -311,7 +315,7 @@ def export_cmd(paths, template, variables, today, models, base_url, api, system,
     from ..errors import RetestError
 
     settings = _settings(models, base_url, api, system, temperature, max_output_tokens, need_key=False,
-                         verdicts=verdicts)
+                         verdicts=verdicts, search=search)
     if len(settings) > 1:
         raise click.UsageError("one --model per exported file (the executor runs one model)")
     prompts = _prompts(paths, template, variables, today, settings[0].model, max_tokens, max_size, verdicts)

@@ -29,8 +29,10 @@ def command(target, as_json, online, as_of, against, archive_path) -> None:
 
     Citation verdicts: malformed, impossible (dated after the reply),
     implausible (a number far above what arXiv issued that month),
-    date-mismatch (the reply states another date), not-found (--online), else
-    known (it was in the prompt) or new (the reply surfaced it). For an
+    date-mismatch (the reply states another date), not-found and
+    title-mismatch (--online: a real ID given another paper's title), else
+    known (it was in the prompt) or new (the reply surfaced it). IDs behind
+    an archived reply's source URLs count as cited. For an
     archived reply, the verdicts it gives on its prompt's claims are read from
     its retest_verdicts block, and everything is stored with the reply.
     """
@@ -131,6 +133,8 @@ def _cite_line(c, width: int) -> list[str]:
     lines = [head]
     if c.online == "not-found" and c.verdict != "not-found":
         lines.append("      also not found on arXiv")
+    if getattr(c, "source", None):
+        lines.append(f"      behind a source of the reply: {c.source}")
     if c.online == "found":
         who = f"{c.first_author}, " if c.first_author else ""
         lines.append(f"      found: “{c.title}” ({who}{c.published or '?'})")

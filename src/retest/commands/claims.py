@@ -65,10 +65,23 @@ def _print(entries: list[dict]) -> None:
             flag = " (unsupported: its evidence is suspect)" if v["supported"] is False else ""
             evidence = ", ".join(v["evidence"]) if v["evidence"] else ""
             when = (v["at"] or "")[:10]
-            text = f"{v['model']}: {status}{flag} — reply {v['reply_id']}, {when}"
+            grounded = " (grounded)" if v.get("grounded") else ""
+            text = f"{v['model']}{grounded}: {status}{flag} — reply {v['reply_id']}, {when}"
             if evidence:
                 text += f"; evidence {evidence}"
             if v["note"]:
                 text += f"; {neutral(v['note'], one_line=True)}"
             lines += textwrap.wrap(text, width=width, initial_indent="    ", subsequent_indent="      ")
+            for extra in _evidence_lines(v):
+                lines += textwrap.wrap(neutral(extra, one_line=True), width=width, initial_indent="      ",
+                                       subsequent_indent="        ")
     click.echo(for_stream("\n".join(line.rstrip() for line in lines)))
+
+
+def _evidence_lines(v: dict) -> list[str]:
+    """The sources a verdict's evidence rests on, and each suspect piece of it, marked."""
+    out = [f"sources: {'; '.join(v['sources'])}"] if v.get("sources") else []
+    for c in v.get("evidence_check") or []:
+        if isinstance(c, dict) and c.get("suspect"):
+            out.append(f"! {c.get('evidence')}: {c.get('verdict')}")
+    return out

@@ -14,6 +14,7 @@ from .common import (
     template_options,
     verdicts_option,
 )
+from .grounding import search_options
 
 
 def endpoint_options(f):
@@ -176,9 +177,10 @@ class Progress:
               help="Check each reply's arXiv IDs and verdicts as it arrives (offline; see `retest check`).")
 @verdicts_option
 @max_size_option
+@search_options
 def command(paths, template, variables, today, prompt_file, models, base_url, api, system, temperature,
             max_output_tokens, archive_path, max_tokens, concurrency, max_attempts, timeout, backoff, force,
-            dry_run, no_stream, check_replies, verdicts, max_size):
+            dry_run, no_stream, check_replies, verdicts, max_size, search):
     """Send prompts built from PATHS (or --prompt FILE) and archive every reply.
 
     Every prompt goes to every --model. A prompt already answered by the same
@@ -194,6 +196,7 @@ def command(paths, template, variables, today, prompt_file, models, base_url, ap
         models, base_url=base_url, api=api, system=system, temperature=temperature,
         max_output_tokens=max_output_tokens, stream=not no_stream, concurrency=concurrency,
         max_attempts=max_attempts, timeout=timeout, wait_multiplier=backoff, response_format=schema_for(verdicts),
+        **search,
     )
     settings[0].check(need_key=not dry_run)
     if prompt_file:

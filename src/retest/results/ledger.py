@@ -93,6 +93,7 @@ def ledger(archive, *, paths: list[str] | None = None, source: str | None = None
     by_claim: dict[int, list[dict]] = {}
     for v in archive.verdict_history(ids, model):
         by_claim.setdefault(v["claim_id"], []).append(v)
+    grounded = archive.source_counts([v["reply_id"] for vs in by_claim.values() for v in vs])
     out = []
     for e in entries:
         every = by_claim.get(e["claim_id"], [])
@@ -102,8 +103,15 @@ def ledger(archive, *, paths: list[str] | None = None, source: str | None = None
         shown = every if history else sorted(latest.values(), key=lambda v: v["model"])
         verdicts = [{"model": v["model"], "status": v["status"], "evidence": v["evidence"],
                      "evidence_check": v["evidence_check"], "supported": v["supported"], "note": v["note"],
-                     "reply_id": v["reply_id"], "at": v["at"]} for v in shown]
+                     "reply_id": v["reply_id"], "at": v["at"], **grounding(v, grounded)} for v in shown]
         word = consensus(list(latest.values())) if e["claim_id"] is not None else "not sent"
         out.append({"index": e["index"], "text": e["text"], "date": e["date"], "arxiv_ids": e["arxiv_ids"],
                     "source": e["source"], "consensus": word, "verdicts": verdicts})
     return out
+
+
+def grounding(verdict: dict, grounded: dict[int, int]) -> dict:
+    """Whether the verdict's reply was grounded (had sources), and the sources its evidence rests on."""
+    checks = verdict.get("evidence_check") or []
+    return {"grounded": bool(grounded.get(verdict["reply_id"])),
+            "sources": list(dict.fromkeys(c["source"] for c in checks if isinstance(c, dict) and c.get("source")))}

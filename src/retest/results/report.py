@@ -39,6 +39,35 @@ def marked_up(text: str, cited: dict[str, dict]) -> Markup:
     return Markup("").join(out)
 
 
+def link(url: str | None) -> str | None:
+    """``url`` if it may become a link: http(s) with a host, nothing else (no javascript:, data:, relative)."""
+    from urllib.parse import urlsplit
+
+    if not isinstance(url, str) or any(c.isspace() or ord(c) < 32 for c in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return url if parts.scheme.lower() in ("http", "https") and parts.hostname else None
+
+
+def report_sources(report) -> list[dict]:
+    """A reply's sources for the page; a source is suspect when the paper it points to is."""
+    from ..check.grounding import label
+
+    by_id = {c.id: c for c in report.cited}
+    out = []
+    for s in report.sources:
+        c = by_id.get(s.get("arxiv_id") or "")
+        suspect = bool(c and c.suspect)
+        out.append({"url": s["url"], "href": link(s["url"]), "title": s.get("title"), "label": label(s),
+                    "domain": s.get("domain"), "arxiv_id": s.get("arxiv_id"), "cited": bool(s.get("cited")),
+                    "suspect": suspect, "reason": (c.verdict + (f": {c.detail}" if c.detail else "")) if suspect
+                    else None})
+    return out
+
+
 def build_report(archive, *, paths: list[str] | None = None, source: str | None = None,
                  model: str | None = None, on_error=None) -> dict:
     """Everything the page shows, grouped by document."""
@@ -62,7 +91,8 @@ def build_report(archive, *, paths: list[str] | None = None, source: str | None 
         replies = []
         for m in models:
             latest = max(d["reply_ids"][m])
-            report = checked.setdefault(latest, check_archived(archive, latest, save=False))
+            report = checked.setdefault(latest, _with_cached_lookups(archive, check_archived(archive, latest,
+                                                                                         save=False)))
             rec = archive.get(latest)
             cited = {c.id: {"verdict": c.verdict, "detail": c.detail, "suspect": c.suspect} for c in report.cited}
             replies.append({
@@ -70,6 +100,7 @@ def build_report(archive, *, paths: list[str] | None = None, source: str | None 
                 "template": rec.get("template"), "text": marked_up(rec["reply"] or "", cited),
                 "new": [c for c in report.cited if c.relation == "new" and not c.suspect],
                 "suspect": [c for c in report.cited if c.suspect],
+                "sources": report_sources(report),
             })
         rows = []
         for e in d["claims"]:
@@ -81,6 +112,18 @@ def build_report(archive, *, paths: list[str] | None = None, source: str | None 
                     "unaddressed": unaddressed, "counts": _counts(d["claims"])})
     return {"docs": out, "generated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="minutes"),
             "statuses": STATUS_ORDER, "archive": str(archive.path)}
+
+
+def _with_cached_lookups(archive, report):
+    """What arXiv said of the reply's IDs when last asked (``check --online``): not found, another title."""
+    from ..check.arxiv_api import NOT_FOUND_TTL
+    from ..check.reply import apply_online, refresh_evidence
+
+    cached = archive.cached_lookups([c.id for c in report.cited], NOT_FOUND_TTL)
+    if cached:
+        apply_online(report, cached)
+        refresh_evidence(report)
+    return report
 
 
 def _mentioned(entry: dict, checked: dict, reply_ids: dict) -> bool:

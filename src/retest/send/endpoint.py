@@ -25,6 +25,14 @@ class ConfigError(RetestError):
     """A setting that makes every request fail: stop the whole run."""
 
 
+def _flag(name: str, raw: str | None) -> bool:
+    if raw is None or raw.strip().lower() in ("", "0", "no", "false", "off"):
+        return False
+    if raw.strip().lower() in ("1", "yes", "true", "on"):
+        return True
+    raise ConfigError(f"{name}={raw!r}: give 1 or 0")
+
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -41,6 +49,9 @@ class Settings:
     wait_multiplier: float = 0.5
     api: str = "chat"
     response_format: dict | None = None  # a JSON schema for structured output (chat: json_schema)
+    search: bool = False  # ask the model to search the web (see protocols: each API's own fields)
+    search_context: str | None = None  # low | medium | high
+    search_domains: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, **given) -> Settings:
@@ -49,6 +60,9 @@ class Settings:
         given.setdefault("base_url", os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL)
         given.setdefault("api_key", os.environ.get("OPENAI_API_KEY") or None)
         given.setdefault("api", os.environ.get("RETEST_API") or "chat")
+        given.setdefault("search", _flag("RETEST_SEARCH", os.environ.get("RETEST_SEARCH")))
+        if given.get("search_context") or given.get("search_domains"):
+            given["search"] = True
         model = given.pop("model", None) or os.environ.get("RETEST_MODEL")
         if not model:
             raise ConfigError("no model: give --model or set RETEST_MODEL")
@@ -92,6 +106,8 @@ class Settings:
         }
         if self.response_format:
             params["response_format"] = self.response_format.get("name")
+        if self.search:  # only when asked, so that earlier replies keep their identity
+            params["search"] = {"context": self.search_context, "domains": list(self.search_domains)}
         return params
 
     @cached_property
@@ -116,8 +132,22 @@ class Settings:
             raise ConfigError(f"--base-url {self.display_url!r} has an invalid port") from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConfigError(f"--base-url {self.display_url!r} is not an http(s) URL")
+        self._check_search()
         if need_key and not self.api_key and self.endpoint == "api.openai.com":
             raise ConfigError("OPENAI_API_KEY is not set (needed for api.openai.com; --dry-run needs none)")
+
+    def _check_search(self) -> None:
+        if self.search_context not in (None, "low", "medium", "high"):
+            raise ConfigError(f"--search-context {self.search_context!r}: give low, medium or high")
+        for d in self.search_domains:
+            if not d or len(d) > 253 or any(c.isspace() or c in "/?#@" for c in d) or not d.isprintable():
+                raise ConfigError(f"--search-domains: {d!r} is not a domain (give names such as arxiv.org)")
+        if self.search_domains and self.api == "chat":
+            from .protocols.chat import provider
+
+            if provider(self) is None:
+                raise ConfigError("--search-domains: OpenAI's chat search models take no domain filter; use "
+                                  "--api responses, Perplexity or OpenRouter")
 
     @property
     def proxied(self) -> bool:

@@ -354,7 +354,8 @@ class Run:
             reasoning, _ = valid_text(received.reasoning)
             archive.attempt(reply_id, attempt_no, started_at=at, latency_ms=latency, outcome="ok")
             archive.complete(reply_id, reply=text, finish_reason=received.finish, usage=received.usage,
-                             latency_ms=latency, reasoning=reasoning, note=note)
+                             latency_ms=latency, reasoning=reasoning,
+                             note="; ".join(n for n in (note, received.note) if n) or None, sources=received.sources)
             if received.usage is None or received.usage.get("completion_tokens") is None:
                 usage = estimate(received.usage, job.tokens, text, reasoning, s.model, prompt=job.text)
                 archive.set_usage(reply_id, usage)

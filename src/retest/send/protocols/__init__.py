@@ -11,11 +11,17 @@ orchestrates without knowing either:
   did not arrive whole);
 - ``parse(body)``: a whole response body (non-streamed, or a batch output
   line's) → ``Received``.
+
+Every remote payload is read totally: a value of an unexpected type is
+skipped with a note kept on the reply (``Received.notes``), never an
+exception that would lose what was received.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+import re
+from dataclasses import dataclass, field
 from importlib import import_module
 
 APIS = ("chat", "responses")
@@ -41,12 +47,18 @@ class ReplyFailed(Exception):
 
 @dataclass
 class Received:
-    """One whole reply: its text, why it ended, what it cost, and any reasoning kept apart."""
+    """One whole reply: its text, why it ended, what it cost, any reasoning kept apart, its sources."""
 
     text: str
     finish: str | None
     usage: dict | None = None  # normalised by protocols.usage; None when the server sent none
     reasoning: str | None = None
+    sources: list[dict] = field(default_factory=list)  # see protocols.sources: one dict per URL, in order
+    notes: list[str] = field(default_factory=list)  # odd fields met while reading it
+
+    @property
+    def note(self) -> str | None:
+        return "; ".join(self.notes) or None
 
 
 class _Post:
@@ -59,12 +71,10 @@ class _Post:
     100 requests in flight is what decides how fast a run can go.
     """
 
-    async def __call__(self, client, path: str, body: dict) -> dict:
-        import json
-
+    async def __call__(self, client, path: str, body: dict, notes: list[str] | None = None) -> dict:
         response = await _send(client, path, body, stream=False)
         try:
-            return json.loads(response.content)
+            return loads(response.content, notes)
         except (ValueError, UnicodeDecodeError) as exc:
             raise IncompleteReply("the response is not JSON") from exc
 
@@ -147,6 +157,40 @@ class _Lines:
         await self.response.aclose()
 
 
+MAX_DEPTH = 64
+_STRUCTURE = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.S)
+
+
+def loads(data: str | bytes, notes: list[str] | None = None):
+    """JSON from a provider, whatever its depth: values nested past ``MAX_DEPTH`` become null, with a note.
+
+    Python's parser fails on deep nesting (RecursionError), which would lose a
+    whole reply for one strange field; the pruning pass is one linear scan.
+    """
+    try:
+        return json.loads(data)
+    except RecursionError:
+        pass
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    out, depth, at, cut = [], 0, 0, None
+    for m in _STRUCTURE.finditer(raw):
+        c = m.group(0)
+        if c in (b"[", b"{"):
+            depth += 1
+            if depth == MAX_DEPTH + 1 and cut is None:
+                cut = m.start()
+        elif c in (b"]", b"}"):
+            depth -= 1
+            if depth == MAX_DEPTH and cut is not None:
+                out += [raw[at:cut], b"null"]
+                at, cut = m.end(), None
+    out.append(raw[at:])
+    message = f"values nested deeper than {MAX_DEPTH} levels were replaced by null"
+    if notes is not None and message not in notes:
+        notes.append(message)
+    return json.loads(b"".join(out))
+
+
 def _relative(path: str) -> str:
     """``/v1/chat/completions`` → ``/chat/completions``: the client's base URL holds the ``/v1``."""
     return path[3:] if path.startswith("/v1/") else path
@@ -160,6 +204,14 @@ def get(api: str):
     if api not in APIS:
         raise ValueError(api)
     return import_module(f".{api}", __name__)
+
+
+async def whole(client, path: str, args: dict, parse) -> Received:
+    """A non-streamed reply, read by ``parse``, with any note from reading its JSON."""
+    notes: list[str] = []
+    received = parse(await post(client, path, args, notes))
+    received.notes[:0] = notes
+    return received
 
 
 def check_text(received: Received, max_output_tokens: int | None) -> Received:

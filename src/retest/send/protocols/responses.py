@@ -4,13 +4,20 @@ A stream is a sequence of typed events with no ``[DONE]``: it is whole only
 when ``response.completed`` (or ``response.incomplete``, the output limit
 reached) arrives. ``response.failed`` and ``error`` events carry the
 server's reason. ``--system`` becomes ``instructions``.
+
+The final event's response, when it carries the text whole, is the reply;
+streamed deltas are the fallback (a final event that omits its output, or
+whose shape is not understood). ``parse`` is the one place a completed
+response object becomes a ``Received`` with its sources: streams, whole
+replies, batch lines and polled background responses all go through it.
 """
 
 from __future__ import annotations
 
 import json
 
-from . import IncompleteReply, Received, ReplyFailed, check_text
+from . import IncompleteReply, Received, ReplyFailed, check_text, loads
+from .sources import Sources
 from .usage import normalise
 
 PATH = "/v1/responses"
@@ -28,16 +35,32 @@ def body(s, text: str) -> dict:
         args["max_output_tokens"] = s.max_output_tokens
     if s.response_format:
         args["text"] = {"format": {"type": "json_schema", **s.response_format}}
+    if getattr(s, "search", False):
+        tool: dict = {"type": "web_search"}
+        if s.search_context:
+            tool["search_context_size"] = s.search_context
+        if s.search_domains:
+            tool["filters"] = {"allowed_domains": list(s.search_domains)}
+        args["tools"] = [tool]
+        args["include"] = ["web_search_call.action.sources"]
     return args
 
 
-def _texts(output, kind: str) -> str:
+def _texts(output, kind: str, notes: list[str] | None = None) -> str:
     """The text of every output item of ``kind`` (``message`` or ``reasoning``)."""
     out = []
-    for item in output or []:
+    for item in output if isinstance(output, list) else []:
         if not isinstance(item, dict) or item.get("type") != kind:
             continue
-        parts = (item.get("content") or []) + (item.get("summary") or [] if kind == "reasoning" else [])
+        parts = []
+        for key in ("content", "summary") if kind == "reasoning" else ("content",):
+            value = item.get(key)
+            if isinstance(value, str):  # a server that sends the text itself, not parts
+                parts.append({"text": value})
+            elif isinstance(value, list):
+                parts += value
+            elif value is not None and notes is not None:
+                notes.append(f"a {kind} {key} of type {type(value).__name__} was not read")
         for part in parts:
             if isinstance(part, dict) and isinstance(part.get("text"), str):
                 if kind == "reasoning" or part.get("type") in ("output_text", "text", None):
@@ -46,41 +69,66 @@ def _texts(output, kind: str) -> str:
 
 
 def _failure(error) -> Exception:
-    error = error if isinstance(error, dict) else {"message": str(error)}
+    error = error if isinstance(error, dict) else {"message": str(error)[:500]}
     code, message = error.get("code"), error.get("message") or "no message"
-    text = f"the response failed ({code or 'no code'}: {message})"
+    code = code if isinstance(code, str) or code is None else str(code)
+    text = f"the response failed ({code or 'no code'}: {str(message)[:500]})"
     return IncompleteReply(text) if code in _RETRYABLE_FAILURES else ReplyFailed(text)
 
 
+def _incomplete_reason(details) -> str:
+    reason = details.get("reason") if isinstance(details, dict) else details
+    if not isinstance(reason, str) or not reason:
+        return "incomplete"
+    return _INCOMPLETE_FINISH.get(reason, reason[:100])
+
+
 def parse(data: dict) -> Received:
-    """A whole response object (non-streamed, a final stream event's, or a batch output line's)."""
+    """A whole response object (non-streamed, a final stream event's, a batch output line's, or a polled one).
+
+    The one place a Responses object becomes a ``Received``: its text, finish,
+    usage, reasoning and sources (``web_search_call`` items and ``url_citation``
+    annotations). Raises ``ReplyFailed``/``IncompleteReply`` for a failed or
+    unfinished response; never anything else, whatever the object holds.
+    """
     if not isinstance(data, dict):
         raise IncompleteReply("the response is not an object")
     status = data.get("status")
     if status == "failed":
         raise _failure(data.get("error"))
     if status == "incomplete":
-        reason = (data.get("incomplete_details") or {}).get("reason")
-        finish = _INCOMPLETE_FINISH.get(reason, reason or "incomplete")
+        finish = _incomplete_reason(data.get("incomplete_details"))
     elif status == "completed":
         finish = "stop"
     else:
-        raise IncompleteReply(f"the response is not finished (status {status or 'missing'})")
+        shown = status[:40] if isinstance(status, str) else None
+        raise IncompleteReply(f"the response is not finished (status {shown or 'missing'})")
     output = data.get("output")
-    return Received(_texts(output, "message"), finish, normalise(data.get("usage")),
-                    _texts(output, "reasoning") or None)
+    notes: list[str] = []
+    if output is not None and not isinstance(output, list):
+        notes.append(f"an output of type {type(output).__name__} was not read")
+    sources = Sources()
+    sources.responses_output(output)
+    text = _texts(output, "message", notes)
+    if not text and isinstance(data.get("output_text"), str):  # the SDKs' convenience field, if a server sends it
+        text = data["output_text"]
+    return Received(text, finish, normalise(data.get("usage")), _texts(output, "reasoning") or None,
+                    sources.result(), notes + sources.notes)
 
 
 async def request(client, s, text: str, on_delta=None) -> Received:
-    from . import post
+    from . import post, whole
 
     args = body(s, text)
     if not s.stream:
-        return check_text(parse(await post(client, PATH, args)), s.max_output_tokens)
+        return check_text(await whole(client, PATH, args, parse), s.max_output_tokens)
 
     parts: list[str] = []
     thoughts: list[str] = []
     final: dict | None = None
+    ended = False
+    streamed_sources = Sources()
+    notes: list[str] = []
     async with post.stream(client, PATH, {**args, "stream": True}) as lines:
         from ..faults import transport_errors
 
@@ -91,19 +139,26 @@ async def request(client, s, text: str, on_delta=None) -> Received:
                 data = line[5:].strip()
                 if not data or data == "[DONE]":
                     continue
-                event = json.loads(data)
+                event = loads(data, notes)
                 if not isinstance(event, dict):
                     continue
                 kind = event.get("type")
+                delta = event.get("delta")
                 if kind == "response.output_text.delta":
-                    delta = event.get("delta") or ""
-                    parts.append(delta)
-                    if on_delta and delta:
-                        on_delta(delta)
+                    if isinstance(delta, str) and delta:
+                        parts.append(delta)
+                        if on_delta:
+                            on_delta(delta)
                 elif kind in ("response.reasoning_summary_text.delta", "response.reasoning_text.delta"):
-                    thoughts.append(event.get("delta") or "")
+                    if isinstance(delta, str):
+                        thoughts.append(delta)
+                elif kind == "response.output_text.annotation.added":
+                    streamed_sources.annotations([event.get("annotation")])
+                elif kind == "response.output_item.done" and isinstance(event.get("item"), dict):
+                    streamed_sources.responses_output([event["item"]])
                 elif kind in ("response.completed", "response.incomplete", "response.failed"):
-                    final = event.get("response") or {}
+                    final = event.get("response")
+                    ended = True
                     break
                 elif kind == "error":
                     raise _failure(event.get("error") or event)
@@ -111,14 +166,37 @@ async def request(client, s, text: str, on_delta=None) -> Received:
             raise IncompleteReply(f"the stream broke ({type(exc).__name__})") from exc
         except json.JSONDecodeError as exc:
             raise IncompleteReply("the stream sent a malformed event") from exc
-    if final is None:
+    if not ended:
         raise IncompleteReply("the stream ended without response.completed" + ("" if parts else ", before any text"),
                              ended_early=not parts)
-    received = parse(final)
-    # the final event may omit the output it streamed; what was streamed is the reply
+    received = _final(final, kind, "".join(parts), notes)
+    # the final event's text is the reply when it carries one; else what was streamed
     streamed = "".join(parts)
-    if streamed or not received.text:
+    if not received.text:
         received.text = streamed
+    elif streamed and received.text != streamed:
+        received.notes.append(f"the streamed text ({len(streamed):,} characters) differed from the final event's "
+                              f"({len(received.text):,}); the final text is kept")
     if thoughts and not received.reasoning:
         received.reasoning = "".join(thoughts)
+    streamed_sources.extend(received.sources)
+    received.sources = streamed_sources.result()
+    received.notes = notes + received.notes + [n for n in streamed_sources.notes if n not in received.notes]
     return check_text(received, s.max_output_tokens)
+
+
+def _final(final, kind: str, streamed: str, notes: list[str]) -> Received:
+    """The final event's response, read; a shape not understood falls back to what was streamed."""
+    said = {"response.completed": "completed", "response.incomplete": "incomplete", "response.failed": "failed"}[kind]
+    if isinstance(final, dict) and final.get("status") not in ("completed", "incomplete", "failed"):
+        if "status" in final:
+            notes.append(f"the final event's status was {str(final['status'])[:40]!r}; read as {said}")
+        final = {**final, "status": said}  # the event's type says how it ended
+    if not isinstance(final, dict):
+        if kind == "response.failed":
+            raise ReplyFailed("the response failed (no details)")
+        notes.append(f"the final event's response was {type(final).__name__}, not an object; the streamed text "
+                     "is kept")
+        return Received("", "stop" if kind == "response.completed" else "incomplete")
+    return parse(final)
+
