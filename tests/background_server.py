@@ -11,7 +11,8 @@ The outcome is ``completed`` unless the prompt contains a marker listed in
 ``create_faults`` scripts the next create calls: ``500``, ``502``, ``429``,
 ``drop-before`` (the connection is cut, nothing made), ``drop-after`` (the
 response is made, then the connection is cut before the answer),
-``hang-after`` (made, never answered). ``poll_faults`` scripts the next
+``hang-after`` (made, never answered), ``slow-after:S`` (made, answered S
+seconds later). ``poll_faults`` scripts the next
 retrieves: ``500``, ``hang`` (never answered), ``404``. ``listable``: whether
 ``GET /v1/responses`` lists responses with their metadata (OpenAI's API has
 no such list; some providers do).
@@ -224,4 +225,6 @@ class _Handler(BaseHTTPRequestHandler):
         if fault == "hang-after":
             time.sleep(3600)
             return
+        if fault and fault.startswith("slow-after:"):
+            time.sleep(float(fault.split(":", 1)[1]))
         self._json(200, public(r))

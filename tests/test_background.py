@@ -265,6 +265,23 @@ def test_kill_9_while_a_create_is_in_flight(server, env, tmp_path, listable):
         assert r.returncode == 1 and "an earlier run stopped while its create call was in flight" in r.stderr
 
 
+@pytest.mark.parametrize("sig,code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)], ids=["sigterm", "ctrl-c"])
+def test_stopped_while_a_create_is_in_flight_keeps_its_id(server, env, tmp_path, sig, code):
+    (doc,) = make_docs(tmp_path / "docs", 1)
+    server.create_faults.append("slow-after:1.5")  # made at once, answered 1.5 s later
+    proc = start(env, doc)
+    wait_until(env, "SELECT state FROM background_responses", lambda v: v == [("creating",)])
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == code, err
+    assert "Traceback" not in err
+    # the run waited for the answer rather than leave the create's outcome unknown
+    assert rows(env, "SELECT state, response_id FROM background_responses") == [("open", "resp_0001")]
+    r = send(env, doc)  # the provider lists nothing here: only the recorded id can find it
+    assert r.returncode == 0, r.stderr
+    assert server.total_creates() == 1 and len(ok_replies(env)) == 1
+
+
 def test_refused_creates_are_retried_and_gateway_timeouts_are_not(server, env, tmp_path):
     docs = make_docs(tmp_path / "docs", 2)
     server.create_faults.extend(["500", "429"])  # answered errors: nothing made, safe to send again
