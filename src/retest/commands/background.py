@@ -142,11 +142,14 @@ def run_background(jobs, total: int, settings, archive_path, *, force=False, che
         run = BackgroundRun(settings, archive, force=force, events=progress, keep_single=single and count == 1,
                             after_reply=after, poll=poll, wait=wait, retry_failed=retry_failed,
                             resend_unknown=resend_unknown)
+        again = "run the same command again, or `retest background collect`, to collect them"
         try:
             summary = asyncio.run(run.run(jobs))
         except Terminated:
-            raise Terminated("stopped by SIGTERM; the background responses keep running — run the same command "
-                             "again, or `retest background collect`, to collect them") from None
+            raise Terminated(f"stopped by SIGTERM; the background responses keep running — {again}") from None
+        except KeyboardInterrupt:
+            warn(f"the background responses keep running — {again}")
+            raise
         path = archive.path
     one = summary.single
     if one is not None and one.reply is not None:
@@ -169,7 +172,7 @@ def run_background(jobs, total: int, settings, archive_path, *, force=False, che
     click.echo(f"{', '.join(parts)}{failures} · {tokens} · archive {relative(str(path))}", err=True)
     if summary.input_failures and not any(summary.counts.values()):
         return 2
-    bad = ("failed", "unknown", "held", "unsent")
+    bad = ("failed", "unknown", "held", "unsent") + (("running",) if wait else ())
     return 1 if any(done.get(k) for k in bad) or summary.input_failures else 0
 
 
@@ -290,6 +293,9 @@ def cancel_cmd(names, cancel_all, base_url, archive_path):
             rec = archive.background_find(name)
             if rec is None:
                 raise RetestError(f"no background response {name} in {archive.path} (see `retest background list`)")
+            if rec["endpoint"] != s.endpoint:
+                raise RetestError(f"background response {name} was created at {rec['endpoint']}, not {s.endpoint}: "
+                                  "give its --base-url (or OPENAI_BASE_URL)")
             found.append(rec)
         return found
 

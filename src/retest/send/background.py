@@ -261,7 +261,8 @@ class BackgroundRun(Run):
                 except Exception as exc:  # noqa: BLE001 — classified below
                     data, error = None, exc
             if isinstance(error, openai.NotFoundError):
-                reason = f"the provider no longer has response {response_id} (expired or deleted)"
+                reason = (f"the provider has no response {response_id} (expired, deleted, or made with another "
+                          "key or project)")
                 await self.writer.call(self.archive.background_end, reply_id, "gone", reason, error=reason)
                 self._finish(Outcome(job, "failed", reply_id, error=reason))
                 return
