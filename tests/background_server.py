@@ -15,7 +15,8 @@ response is made, then the connection is cut before the answer),
 seconds later). ``poll_faults`` scripts the next
 retrieves: ``500``, ``hang`` (never answered), ``404``. ``listable``: whether
 ``GET /v1/responses`` lists responses with their metadata (OpenAI's API has
-no such list; some providers do).
+no such list; some providers do). ``cancel_conflict``: cancelling an ended
+response answers 409 (OpenAI answers it as it is).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class BackgroundServer:
         self.cancels: list[str] = []
         self.hold = False
         self.listable = False
+        self.cancel_conflict = False  # refuse to cancel an ended response (409), as some servers do
         self.lock = threading.Lock()
         self._httpd = None
 
@@ -129,13 +131,16 @@ class BackgroundServer:
         else:
             r.update(status="completed", output=[message], usage=usage, completed_at=int(time.time()))
 
-    def cancel(self, r: dict) -> dict:
+    def cancel(self, r: dict) -> dict | None:
+        """The cancelled response; ``None`` (a 409) for an ended one when ``cancel_conflict``."""
         with self.lock:
             self.cancels.append(r["id"])
         r = self.state_of(r)
         with self.lock:
             if r["status"] not in ENDED:
                 r["status"] = "cancelled"
+            elif self.cancel_conflict:
+                return None
         return r
 
 
@@ -204,7 +209,10 @@ class _Handler(BaseHTTPRequestHandler):
         m = re.match(r"^/v1/responses/([^/]+)/cancel$", self.path)
         if m:
             r = owner.responses.get(m.group(1))
-            return self._json(200, public(owner.cancel(r))) if r else self._error(404, "not found")
+            if r is None:
+                return self._error(404, "not found")
+            cancelled = owner.cancel(r)
+            return self._json(200, public(cancelled)) if cancelled else self._error(409, "Cannot cancel an ended response.")
         if self.path != "/v1/responses":
             return self._error(404, "not found")
         body = json.loads(raw or b"{}")

@@ -50,6 +50,7 @@ class Resume(Job):
 
     reply_id: int = 0
     cancel: bool = False  # ask the provider to cancel it first (``retest background cancel``)
+    note: str | None = None  # what went wrong cancelling it
 
 
 class BackgroundRun(Run):
@@ -229,12 +230,12 @@ class BackgroundRun(Run):
             answer = await self._call(s, "post", api.path_of(record["response_id"], "cancel"))
         except openai.NotFoundError:
             answer = {}
-        except Exception as exc:  # noqa: BLE001 — said; the response keeps running
+        except Exception as exc:  # noqa: BLE001 — e.g. 409 once it has ended: the poll below says where it is
             if fatal(exc):
                 raise ConfigError(api.say(exc, s)) from None
-            self._finish(Outcome(job, "running", reply_id, error=f"cancel failed: {api.say(exc, s)}"))
-            return None
-        await self.writer.call(self.archive.background_polled, reply_id, api.status_of(answer), "cancel requested")
+            answer, job.note = {}, f"cancel failed: {api.say(exc, s)}"
+        await self.writer.call(self.archive.background_polled, reply_id, api.status_of(answer),
+                               job.note or "cancel requested")
         return await self.writer.call(self.archive.background_record, reply_id)
 
     def _follow(self, job: Job, reply_id: int, response_id: str, status: str | None, resumed: bool = False) -> None:
@@ -285,7 +286,7 @@ class BackgroundRun(Run):
             await self.writer.call(self.archive.background_polled, reply_id, status)
             self.events.status(job, status if status in api.RUNNING else "in_progress")
             if once:
-                self._finish(Outcome(job, "running", reply_id, note=response_id))
+                self._finish(Outcome(job, "running", reply_id, note=response_id, error=getattr(job, "note", None)))
                 return
 
     async def _ended(self, job: Job, reply_id: int, data: dict) -> None:
