@@ -12,7 +12,8 @@ The outcome is ``completed`` unless the prompt contains a marker listed in
 ``drop-before`` (the connection is cut, nothing made), ``drop-after`` (the
 response is made, then the connection is cut before the answer),
 ``hang-after`` (made, never answered), ``slow-after:S`` (made, answered S
-seconds later). ``poll_faults`` scripts the next
+seconds later), ``bad-id`` (made, answered with an id full of terminal
+escapes), ``not-json`` (made, answered with HTML). ``poll_faults`` scripts the next
 retrieves: ``500``, ``hang`` (never answered), ``404``. ``listable``: whether
 ``GET /v1/responses`` lists responses with their metadata (OpenAI's API has
 no such list; some providers do). ``cancel_conflict``: cancelling an ended
@@ -36,8 +37,9 @@ MARKER = re.compile(r"marker\d+x")
 
 
 class BackgroundServer:
-    def __init__(self, durations=(0.2, 0.4), models=("test-model", "other-model")):
+    def __init__(self, durations=(0.2, 0.4), models=("test-model", "other-model"), reply=default_reply):
         self.durations = durations
+        self.reply = reply
         self.models = set(models)
         self.responses: dict[str, dict] = {}
         self.order: list[str] = []
@@ -114,7 +116,7 @@ class BackgroundServer:
             return r
 
     def _finish(self, r: dict, outcome: str) -> None:
-        reply = default_reply(r["text"])
+        reply = self.reply(r["text"])
         message = {"type": "message", "id": "msg_1", "role": "assistant", "status": "completed",
                    "content": [{"type": "output_text", "text": reply, "annotations": []}]}
         usage = {"input_tokens": len(r["text"].split()), "output_tokens": len(reply.split()),
@@ -232,6 +234,16 @@ class _Handler(BaseHTTPRequestHandler):
             return self._abort()
         if fault == "hang-after":
             time.sleep(3600)
+            return
+        if fault == "bad-id":  # made, but answered with an id that is no id
+            return self._json(200, {**public(r), "id": "resp_\x1b]0;pwned\x07\x1b[2J"})
+        if fault == "not-json":
+            data = b"<html>upstream says hello</html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
             return
         if fault and fault.startswith("slow-after:"):
             time.sleep(float(fault.split(":", 1)[1]))

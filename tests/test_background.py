@@ -89,6 +89,19 @@ def test_each_prompt_is_created_in_the_background_polled_and_archived(server, en
     assert again.returncode == 0 and "3 skipped" in again.stderr and len(server.bodies) == 3
 
 
+def test_replies_are_checked_as_send_checks_them(server, env, tmp_path):
+    server.reply = lambda prompt: ("Still holds, see arXiv:2513.01234.\n\n```json\n"
+                                   '{"retest_verdicts": [{"claim": 1, "status": "holds", "evidence": []}]}\n```\n')
+    docs = make_docs(tmp_path / "docs", 2)
+    r = send(env, *docs, "--check")
+    assert r.returncode == 0, r.stderr
+    assert "2 suspect citation(s) · verdicts on 2 of" in r.stderr
+    assert rows(env, "SELECT count(*), sum(verdict = 'malformed') FROM verdicts") == [(2, 2)]
+    assert rows(env, "SELECT DISTINCT idx, status FROM claim_verdicts") == [(1, "holds")]
+    claims = run_cli("claims", *docs, "--json", env=env)
+    assert claims.returncode == 0 and '"holds"' in claims.stdout
+
+
 def test_one_prompt_prints_its_reply(server, env, tmp_path):
     (doc,) = make_docs(tmp_path / "docs", 1)
     r = send(env, doc)
@@ -308,6 +321,18 @@ def test_refused_creates_are_retried_and_gateway_timeouts_are_not(server, env, t
     server.create_faults.append("drop-before")  # cut before anything was made: unknown too (we cannot tell)
     assert send(env, docs[1], "--resend-unknown").returncode == 1
     assert len(server.bodies) == 5
+
+
+@pytest.mark.parametrize("fault", ["bad-id", "not-json"])
+def test_a_create_answered_with_nonsense_is_not_created_again(server, env, tmp_path, fault):
+    (doc,) = make_docs(tmp_path / "docs", 1)
+    server.create_faults.append(fault)
+    r = send(env, doc)
+    assert r.returncode == 1 and "unknown outcome" in r.stderr
+    assert "\x1b" not in r.stderr + r.stdout and "Traceback" not in r.stderr
+    assert send(env, doc).returncode == 1 and server.total_creates() == 1
+    listed = background(env, "list")
+    assert listed.returncode == 0 and "\x1b" not in listed.stdout and "unknown" in listed.stdout
 
 
 def test_every_poll_is_bounded_and_failures_are_survived(server, env, tmp_path):

@@ -169,7 +169,11 @@ def run_background(jobs, total: int, settings, archive_path, *, force=False, che
         ("batched", "in an open batch")) if done.get(k)]
     tokens = f"{'~' if progress.estimated else ''}{progress.tokens:,} tokens"
     failures = f" · {summary.input_failures} document(s) could not be built" if summary.input_failures else ""
-    click.echo(f"{', '.join(parts)}{failures} · {tokens} · archive {relative(str(path))}", err=True)
+    checked = ""
+    if check_replies:
+        checked = (f" · {summary.checked['suspect']} suspect citation(s) · verdicts on "
+                   f"{summary.checked['verdicts']} of {summary.checked['claims']} claims")
+    click.echo(f"{', '.join(parts)}{failures} · {tokens}{checked} · archive {relative(str(path))}", err=True)
     if summary.input_failures and not any(summary.counts.values()):
         return 2
     bad = ("failed", "unknown", "held", "unsent") + (("running",) if wait else ())

@@ -55,8 +55,10 @@ async def call(client, s: Settings, method: str, path: str, payload: dict | None
                 answer = await client.get(path, cast_to=object, options=options)
     except TimeoutError:
         raise Deadline(f"{s.endpoint} did not answer within {limit:g} s") from None
+    except ValueError:  # the SDK's JSON decoding
+        raise IncompleteReply(f"{s.endpoint} answered something that is not JSON") from None
     if not isinstance(answer, dict):
-        raise IncompleteReply("the answer is not a JSON object")
+        raise IncompleteReply(f"{s.endpoint} answered something that is not a JSON object")
     return answer
 
 
@@ -91,7 +93,7 @@ async def look_up(client, s: Settings, key: str) -> tuple[dict | None, str]:
 
 
 def say(error: BaseException, s: Settings) -> str:
-    return str(error) if isinstance(error, Deadline) else describe(error, s)
+    return str(error) if isinstance(error, Deadline | IncompleteReply) else describe(error, s)
 
 
 def refused(error: BaseException) -> bool:
