@@ -4,6 +4,7 @@ Split by concern: ``connection`` (opening, schema and migrations), ``jobs``
 (claims that keep runs from sending anything twice, and the write path of
 replies), ``queries`` (reading back), ``ledger`` (claims and the verdicts
 replies give on them), ``batches`` (which prompt is in which provider batch),
+``background`` (which reply waits on which background response),
 ``writer`` (the thread that does a
 run's writes off the event loop). Only the endpoint's host is stored, never
 the API key.
@@ -11,6 +12,7 @@ the API key.
 
 from __future__ import annotations
 
+from .background import Background
 from .batches import Batches
 from .connection import (
     ArchiveError,
@@ -26,7 +28,7 @@ from .queries import Queries
 from .sources import Sources
 
 
-class Archive(Jobs, Batches, Ledger, Sources, Queries, Connection):
+class Archive(Jobs, Batches, Background, Ledger, Sources, Queries, Connection):
     """One open archive file. Use as a context manager or call ``close()``."""
 
 

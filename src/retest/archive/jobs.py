@@ -120,7 +120,7 @@ class Jobs:
     def claim(self, prompt_id: int, *, model: str, endpoint: str, params: dict, params_sha256: str,
               force: bool = False, owner: str | None = None, api: str = "chat",
               run_id: int | None = None) -> tuple[int | None, str]:
-        """Reserve the job: ``(reply_id, "claimed")``, or ``(None, "done"|"busy"|"batched")``."""
+        """Reserve the job: ``(reply_id, "claimed")``, or ``(None, "done"|"busy"|"batched"|"background")``."""
         owner = owner or self.owner
         with self.transaction():
             if not force and self.done(prompt_id, params_sha256):
@@ -131,7 +131,9 @@ class Jobs:
                 (prompt_id, params_sha256),
             ).fetchone()
             if pending is not None and self._alive(pending["owner"], pending["heartbeat_at"]):
-                return None, "batched" if (pending["owner"] or "").startswith("batch:") else "busy"
+                held = pending["owner"] or ""
+                return None, "batched" if held.startswith("batch:") else "background" if held.startswith(
+                    "background:") else "busy"
             if pending is not None:
                 self.db.execute("UPDATE replies SET owner = ?, heartbeat_at = ?, api = ?, run_id = ? WHERE id = ?",
                                 (owner, now(), api, run_id, pending["id"]))
@@ -152,6 +154,8 @@ class Jobs:
             row = self.db.execute("SELECT collected_at, state FROM batches WHERE id = ?",
                                   (int(owner.split(":", 1)[1]),)).fetchone()
             return row is not None and row["collected_at"] is None and row["state"] != "abandoned"
+        if owner.startswith("background:"):
+            return self._background_open(int(owner.split(":", 1)[1]))
         if owner in _OPEN_OWNERS:
             return True  # this process holds it: the same prompt twice in one run
         if not heartbeat_at:

@@ -207,6 +207,27 @@ MIGRATIONS: list[str] = [
         INSERT INTO sources_fts(rowid, title, domain) VALUES (new.id, new.title, new.domain);
     END;
     """,
+    # 5: background responses (Responses API, background mode): the remote id of each reply, recorded first
+    """
+    CREATE TABLE background_responses (
+        reply_id INTEGER PRIMARY KEY REFERENCES replies(id),
+        intent TEXT NOT NULL UNIQUE,
+        response_id TEXT,
+        state TEXT NOT NULL,
+        status TEXT,
+        reason TEXT,
+        creator TEXT,
+        heartbeat_at TEXT,
+        endpoint TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        submitted_at TEXT,
+        polled_at TEXT,
+        polls INTEGER NOT NULL DEFAULT 0,
+        ended_at TEXT
+    );
+    CREATE INDEX background_by_state ON background_responses(state, endpoint);
+    CREATE INDEX background_by_response ON background_responses(response_id);
+    """,
 ]
 
 # What every current archive must have; a missing search index is rebuilt on open.

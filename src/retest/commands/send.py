@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from .background import background_options, check_background, run_background
 from .common import (
     Number,
     max_size_option,
@@ -41,7 +42,7 @@ class Progress:
         self.total = total
         self.live_reply = live_reply
         self.models = models
-        self.counts = {"ok": 0, "failed": 0, "skipped": 0, "busy": 0, "batched": 0}
+        self.counts = {"ok": 0, "failed": 0, "skipped": 0, "busy": 0, "batched": 0, "background": 0}
         self.in_retry: set[int] = set()
         self.tokens = 0
         self.estimated = False
@@ -85,7 +86,7 @@ class Progress:
         parts = [f"ok {c['ok']}", f"failed {c['failed']}"]
         if self.in_retry:
             parts.append(f"retrying {len(self.in_retry)}")
-        skipped = c["skipped"] + c["busy"] + c["batched"]
+        skipped = c["skipped"] + c["busy"] + c["batched"] + c["background"]
         if skipped:
             parts.append(f"skipped {skipped}")
         if self.waiting_for:
@@ -178,9 +179,10 @@ class Progress:
 @verdicts_option
 @max_size_option
 @search_options
+@background_options
 def command(paths, template, variables, today, prompt_file, models, base_url, api, system, temperature,
             max_output_tokens, archive_path, max_tokens, concurrency, max_attempts, timeout, backoff, force,
-            dry_run, no_stream, check_replies, verdicts, max_size, search):
+            dry_run, no_stream, check_replies, verdicts, max_size, search, **background):
     """Send prompts built from PATHS (or --prompt FILE) and archive every reply.
 
     Every prompt goes to every --model. A prompt already answered by the same
@@ -192,9 +194,10 @@ def command(paths, template, variables, today, prompt_file, models, base_url, ap
 
     if bool(paths) == bool(prompt_file):
         raise click.UsageError("give document PATHS or --prompt FILE (one of them)")
+    in_background = check_background(background, api)
     settings = Settings.for_models(
-        models, base_url=base_url, api=api, system=system, temperature=temperature,
-        max_output_tokens=max_output_tokens, stream=not no_stream, concurrency=concurrency,
+        models, base_url=base_url, api="responses" if in_background else api, system=system, temperature=temperature,
+        max_output_tokens=max_output_tokens, stream=not no_stream and not in_background, concurrency=concurrency,
         max_attempts=max_attempts, timeout=timeout, wait_multiplier=backoff, response_format=schema_for(verdicts),
         **search,
     )
@@ -207,6 +210,10 @@ def command(paths, template, variables, today, prompt_file, models, base_url, ap
     if dry_run:
         bad, good = dry_run_report(prompts, settings, archive_path)
         sys.exit(2 if bad and not good else 1 if bad else 0)
+    if in_background:
+        sys.exit(run_background(prompts, total, settings, archive_path, force=force, check_replies=check_replies,
+                                wait=not background["no_wait"], retry_failed=background["retry_failed"],
+                                resend_unknown=background["resend_unknown"], poll=background["poll"], single=True))
     sys.exit(_send(prompts, total, settings, archive_path, force, check_replies))
 
 
@@ -369,6 +376,8 @@ def _summary_line(summary, settings, path, checked_too: bool = False) -> str:
             text += f", {n('busy')} in progress elsewhere"
         if n("batched"):
             text += f", {n('batched')} in an open batch (`retest batch collect`)"
+        if n("background"):
+            text += f", {n('background')} running in the background (`retest background collect`)"
         return text
 
     if len(settings) > 1:
