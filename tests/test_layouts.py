@@ -178,7 +178,9 @@ def test_structure_in_a_language_not_in_the_tables_still_gives_its_claims():
     assert _claims(d) == [("2023-09", ["2309.10668"]), ("2024-03", ["2403.09472"])]  # "marzo 2024"
     assert d["claims"][0]["text"] == "Gli studenti distillati mostrano il 92% dei bias di genere del maestro su WinoBias"
     assert (d["span"]["start"], d["span"]["end"]) == ("2023-09", "2024-03")
-    assert d["warnings"] == ["layout not recognised: 2 dated claim(s) with arXiv IDs read from the text, without notes"]
+    assert d["warnings"] == ["layout not recognised: 2 dated claim(s) with arXiv IDs read from the text, without notes",
+                             "'Fonti 2 note' looks like a 'Sources N notes' heading in a language retest does not read "
+                             "(it reads English, Spanish, French, German and Portuguese)"]
 
 
 def test_unrecognised_layout_with_dated_claims_degrades_instead_of_refusing(cli):
@@ -189,7 +191,7 @@ def test_unrecognised_layout_with_dated_claims_degrades_instead_of_refusing(cli)
     assert _claims(d) == [("2024-01", ["2401.13660"]), ("2024-07", ["2407.13623"])]  # the undated, unsourced line is not one
     assert d["claims"][1]["text"] == "Vocabulary size should grow with model size; 32k is too small above 7B"
     assert (d["span"]["start"], d["span"]["end"]) == ("2024-01", "2024-07")
-    assert d["warnings"][0].startswith("layout not recognised: 2 dated claim(s)")
+    assert d["warnings"] == ["layout not recognised: 2 dated claim(s) with arXiv IDs read from the text, without notes"]
     r = cli("extract", "--jsonl", FIXTURES / "not_a_line.txt")  # nothing dated and cited: still refused
     assert r.returncode == 2 and "not an inquiring line" in r.stderr
 
