@@ -262,3 +262,17 @@ def test_grouped_dates_and_ids_pair_by_position(when, form, ids_first):
 
 def test_numbers_that_are_not_dates():
     assert dates.find_dates("14/05/2024, 1.5/2024, x/2024/05, 2024/13, 13/2024, v2/2024") == []
+
+
+@pytest.mark.parametrize("text, joined", [
+    ("the reinforce-\nment signal", "the reinforcement signal"),  # a suffix: the joined word is likelier
+    ("low cross-\nentropy loss", "low cross-entropy loss"),  # a word of its own: the hyphen stays
+    ("pretraining helps; pre-\ntraining at scale", "pretraining helps; pretraining at scale"),  # the text's own use
+    ("pre-training helps; pre-\ntraining at scale", "pre-training helps; pre-training at scale"),
+    ("see arXiv:2311.\n01234 and arXiv:hep-\nth/9711200", "see arXiv:2311.01234 and arXiv:hep-th/9711200"),
+    ("stated con\u00adfi-\ndence and confidence", "stated confidence and confidence"),  # soft hyphen gone
+])
+def test_words_and_ids_split_across_lines(text, joined):
+    from retest.extract.layouts import joins, pdf
+
+    assert joins.hyphens(joins.split_ids(pdf.characters(text))) == joined
