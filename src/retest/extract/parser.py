@@ -361,7 +361,9 @@ def _salvaged(lines: list[str], front_title: str | None, source: str, sha: str) 
             "not an inquiring line (no 'INQUIRING LINE' header, framing, 'Sources' list, research prompt, "
             "or dated claims with arXiv IDs)"
         )
-    title = front_title or next((l for l in lines if is_question(l)), None)
+    first_claim = next((i for i, l in enumerate(lines) if claims[0]["text"] in l), 0)
+    heads = [l for l in lines[:first_claim] if len(l) < 200 and not _BULLET.match(l)]
+    title = front_title or next((l for l in lines if is_question(l)), None) or next(iter(heads), None)
     warnings = [f"layout not recognised: {len(claims)} dated claim(s) with arXiv IDs read from the text, "
                 "without notes"]
     heading = next((l for l in lines if _FOREIGN_SOURCES.match(l)), None)
