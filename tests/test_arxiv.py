@@ -190,3 +190,17 @@ def test_zero_width_characters_inside_an_id_are_ignored(zw):
     assert [i.id for i in found] == ["2307.03172", "2504.07912"]
     assert text[found[0].start:found[0].end] == f"arXiv:2307.{zw}031{zw}72"  # positions are in the text as given
     assert arxiv.canonical(f"arXiv:{zw}2307.03172v2") == "2307.03172"
+
+
+def test_replies_with_endless_versions_or_zero_width_ids_are_checked_not_crashed():
+    import datetime as dt
+
+    from retest.check.reply import check
+
+    reply = (f"See arXiv:2504.07912v{'8' * 4500} and arXiv:2307.\u200b03172 (2023-07); "
+             f"also arXiv:\u20602402.02750v2.")
+    report = check(reply, as_of=dt.date(2026, 1, 1))
+    verdicts = {c.id: c.verdict for c in report.cited}
+    assert verdicts["2504.07912"] == "malformed"
+    assert verdicts["2307.03172"] != "malformed" and verdicts["2402.02750"] != "malformed"
+    assert report.to_dict()["cited"]  # serialisable: what `archive show` and `report` print

@@ -178,18 +178,21 @@ def test_structure_in_a_language_not_in_the_tables_still_gives_its_claims():
     assert _claims(d) == [("2023-09", ["2309.10668"]), ("2024-03", ["2403.09472"])]  # "marzo 2024"
     assert d["claims"][0]["text"] == "Gli studenti distillati mostrano il 92% dei bias di genere del maestro su WinoBias"
     assert (d["span"]["start"], d["span"]["end"]) == ("2023-09", "2024-03")
-    assert d["warnings"] == ["layout not recognised: 2 dated claim(s) with arXiv IDs read from the text, without notes"]
+    assert d["warnings"] == ["layout not recognised: 2 dated claim(s) with arXiv IDs read from the text, without notes",
+                             "'Fonti 2 note' looks like a 'Sources N notes' heading in a language retest does not read "
+                             "(it reads English, Spanish, French, German and Portuguese)"]
 
 
 def test_unrecognised_layout_with_dated_claims_degrades_instead_of_refusing(cli):
     r = cli("extract", "--jsonl", LAYOUTS / "unrecognised.txt")
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
-    assert d["title"] is None and d["notes"] == [] and d["anchors"] == []
+    assert d["title"] == "Reading notes, week 3 — tokenizer papers"  # no question: the heading above the claims
+    assert d["notes"] == [] and d["anchors"] == []
     assert _claims(d) == [("2024-01", ["2401.13660"]), ("2024-07", ["2407.13623"])]  # the undated, unsourced line is not one
     assert d["claims"][1]["text"] == "Vocabulary size should grow with model size; 32k is too small above 7B"
     assert (d["span"]["start"], d["span"]["end"]) == ("2024-01", "2024-07")
-    assert d["warnings"][0].startswith("layout not recognised: 2 dated claim(s)")
+    assert d["warnings"] == ["layout not recognised: 2 dated claim(s) with arXiv IDs read from the text, without notes"]
     r = cli("extract", "--jsonl", FIXTURES / "not_a_line.txt")  # nothing dated and cited: still refused
     assert r.returncode == 2 and "not an inquiring line" in r.stderr
 
@@ -260,3 +263,17 @@ def test_grouped_dates_and_ids_pair_by_position(when, form, ids_first):
 
 def test_numbers_that_are_not_dates():
     assert dates.find_dates("14/05/2024, 1.5/2024, x/2024/05, 2024/13, 13/2024, v2/2024") == []
+
+
+@pytest.mark.parametrize("text, joined", [
+    ("the reinforce-\nment signal", "the reinforcement signal"),  # a suffix: the joined word is likelier
+    ("low cross-\nentropy loss", "low cross-entropy loss"),  # a word of its own: the hyphen stays
+    ("pretraining helps; pre-\ntraining at scale", "pretraining helps; pretraining at scale"),  # the text's own use
+    ("pre-training helps; pre-\ntraining at scale", "pre-training helps; pre-training at scale"),
+    ("see arXiv:2311.\n01234 and arXiv:hep-\nth/9711200", "see arXiv:2311.01234 and arXiv:hep-th/9711200"),
+    ("stated con\u00adfi-\ndence and confidence", "stated confidence and confidence"),  # soft hyphen gone
+])
+def test_words_and_ids_split_across_lines(text, joined):
+    from retest.extract.layouts import joins, pdf
+
+    assert joins.hyphens(joins.split_ids(pdf.characters(text))) == joined

@@ -64,6 +64,8 @@ FAMILIES = {
     "heading words repeated": lambda n: HEAD + "**" * (10 * n) + "\n" + "Fuentes " * (5 * n) + "\n"
         + "Lo que encontró " * (5 * n) + "\n" + _sources("x."),
     "question lines of junk": lambda n: ("12:30 " * (5 * n) + "›\n") * 3 + "This explores x.\n\nSources 1 notes\n\nA?\n\nb.\n",
+    "no layout, heading-shaped lines": lambda n: ("Fonti " + "9" * (10 * n) + " note\n") * 4
+        + "- claim (2024-05, arXiv:2405.10001).\n",
     "no layout, many citations": lambda n: "\n".join(f"- claim {k} (2024-05, arXiv:2405.{10000 + k:05d})." for k in range(4 * n)),
 }
 

@@ -36,6 +36,7 @@ _FRAMING = re.compile(r"^this (?:reads|interprets|takes) the question\b", re.I)
 _OPENING = re.compile(r"^this (?:reads|explores|asks|looks|takes|interprets|treats|examines)\b", re.I)
 _BULLET = re.compile(r"^(?:[•·▪◦‣]\s*+|[-–—*+](?=\s)\s*+|\d{1,3}[.)](?=\s)\s*+)")
 _TASK = re.compile(r"^\(?(\d{1,2})[.)]\s*+")
+_FOREIGN_SOURCES = re.compile(r"^[^\W\d_]{3,20}+[ \t]++\(?\d{1,4}+[ \t]++[^\W\d_]{3,12}+\)?$")
 _NUMBERED = re.compile(r"^\d{1,3}[.)](?:\s|$)")
 _FINDINGS = re.compile(r"^(?:what a curated library found|findings span|a curated library identified)", re.I)
 _SPAN_LINE = re.compile(r"findings span\s++([^.]*+)", re.I)
@@ -360,9 +361,15 @@ def _salvaged(lines: list[str], front_title: str | None, source: str, sha: str) 
             "not an inquiring line (no 'INQUIRING LINE' header, framing, 'Sources' list, research prompt, "
             "or dated claims with arXiv IDs)"
         )
-    title = front_title or next((l for l in lines if is_question(l)), None)
+    first_claim = next((i for i, l in enumerate(lines) if claims[0]["text"] in l), 0)
+    heads = [l for l in lines[:first_claim] if len(l) < 200 and not _BULLET.match(l)]
+    title = front_title or next((l for l in lines if is_question(l)), None) or next(iter(heads), None)
     warnings = [f"layout not recognised: {len(claims)} dated claim(s) with arXiv IDs read from the text, "
                 "without notes"]
+    heading = next((l for l in lines if _FOREIGN_SOURCES.match(l)), None)
+    if heading:  # the layout's shape, in words no table holds
+        warnings.append(f"'{heading}' looks like a 'Sources N notes' heading in a language retest does not read "
+                        "(it reads English, Spanish, French, German and Portuguese)")
     return {
         "source": source, "sha256": sha, "title": title, "framing": [], "body": [], "declared_notes": None,
         "notes": [], "claims": claims, "anchors": [], "span": _span(None, claims, warnings), "prompt": None,

@@ -22,12 +22,22 @@ _FOOTER = re.compile(r"^_{5,}[ \t]*+$")
 _SENT_FROM = re.compile(r"^sent from my \w", re.I)
 
 
-def _is_email(text: str, lines: list[str]) -> bool:
-    first = next((l for l in lines if l.strip()), "")
-    head = _QUOTE.sub("", first)
-    if _HEADER.match(head) and sum(1 for l in lines[:12] if _HEADER.match(_QUOTE.sub("", l))) >= 2:
+def _ending(text: str, marks: tuple[str, ...]) -> list[str]:
+    """The lines of ``text`` that end with one of ``marks`` (found with ``str.find``)."""
+    out = []
+    for mark in marks:
+        at = text.find(mark + "\n")
+        while at != -1:
+            out.append(text[text.rfind("\n", 0, at) + 1 : at + 1])
+            at = text.find(mark + "\n", at + 1)
+    return out + [text[text.rstrip().rfind("\n") + 1 :]]
+
+
+def _is_email(text: str) -> bool:
+    head = text[:4000].lstrip().split("\n", 12)[:12]
+    if head and _HEADER.match(_QUOTE.sub("", head[0])) and sum(1 for l in head if _HEADER.match(_QUOTE.sub("", l))) >= 2:
         return True
-    ends = [l for l in lines if l.rstrip()[-1:] in (":", "-")]  # where forward markers end
+    ends = _ending(text, (":", "-"))  # where forward markers end
     return any(_FORWARD.match(_QUOTE.sub("", l).strip()) or _WROTE.match(_QUOTE.sub("", l).strip()) for l in ends)
 
 
@@ -42,9 +52,9 @@ def _skip_headers(lines: list[str], i: int) -> int:
 
 
 def convert(text: str) -> str:
-    lines = text.split("\n")
-    if not _is_email(text, lines):
+    if not _is_email(text):
         return text
+    lines = text.split("\n")
     lines = [_QUOTE.sub("", l) for l in lines]
     forward = next((i for i, l in enumerate(lines) if _FORWARD.match(l.strip()) or _WROTE.match(l.strip())), None)
     start = _skip_headers(lines, forward + 1 if forward is not None else 0)

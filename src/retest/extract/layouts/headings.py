@@ -98,6 +98,8 @@ def fold(text: str) -> str:
 _PHRASES = sorted(((fold(p), key, lang) for lang, table in TABLES.items() for key, ps in table.items()
                    if key in ENGLISH for p in ps), key=lambda x: -len(x[0]))
 _FIRST = {p.split()[0] for p, _, _ in _PHRASES} | {fold(w) for t in TABLES.values() for w in t["sources"]}
+_STARTS = tuple({w for p, _, _ in _PHRASES for w in (p.split()[0],)} | _FIRST | {"*", "_"}
+                | {p.split()[0].lower() for t in TABLES.values() for v in t.values() for p in v})
 # First words only English phrases start with: such a line needs no rewriting.
 _ENGLISH_ONLY = {p.split()[0] for p, _, lang in _PHRASES if lang == "en"} - {
     p.split()[0] for p, _, lang in _PHRASES if lang != "en"} - {fold(w) for t in TABLES.values() for w in t["sources"]}
@@ -124,7 +126,7 @@ def is_heading(line: str) -> bool:
 def translate(line: str) -> tuple[str, str | None]:
     """``line`` with its section words in English, and the language's code when they were not."""
     stripped = line.strip()
-    if not stripped or len(stripped) > 400:
+    if not stripped or len(stripped) > 400 or not stripped[:24].lower().startswith(_STARTS):
         return line, None
     plain = _plain(stripped) if stripped[0] in "*_" else stripped
     first = plain[:40].split(maxsplit=1)[0]

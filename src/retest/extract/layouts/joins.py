@@ -29,12 +29,14 @@ _MAX_WRAP = 120
 
 def _has_split_id(text: str) -> bool:
     """Whether some line ends in the first part of an arXiv ID (``str.find`` only: fast on long text)."""
-    for spelling in ("arXiv", "arxiv", "ARXIV", "ArXiv"):
+    for spelling in ("rXiv", "rxiv", "RXIV"):
         at = text.find(spelling)
         while at != -1:
             nl = text.find("\n", at, at + 48)
-            if nl != -1 and _ID_HEAD.search(text[at:nl].rstrip()):
-                return True
+            tail = text[max(0, at - 1) : nl].rstrip() if nl != -1 else ""
+            if tail[-1:] == "-" or tail[-1:].isdigit() or tail[-2:-1].isdigit() and tail[-1:] == ".":
+                if _ID_HEAD.search(tail):
+                    return True
             at = text.find(spelling, at + 5)
     return False
 
@@ -55,8 +57,17 @@ def split_ids(text: str) -> str:
     return "\n".join(out)
 
 
+def _has_broken_word(text: str) -> bool:
+    at = text.find("-\n") if "-" in text else -1
+    while at != -1:
+        if at and text[at - 1].isalpha() and text[at + 2 : at + 3].isalpha():
+            return True
+        at = text.find("-\n", at + 2)
+    return False
+
+
 def hyphens(text: str) -> str:
-    if "-\n" not in text:
+    if not _has_broken_word(text):
         return text
     counts: dict[str, int] = {}
     for m in _WORDS.finditer(text.lower()):
@@ -88,7 +99,7 @@ def _first_word(line: str) -> int:
 
 def width(text: str) -> int:
     """The longest line's length: the wrap width, when the text is wrapped."""
-    return max((len(l.rstrip()) for l in text.split("\n")), default=0)
+    return max(map(len, text.split("\n")), default=0)
 
 
 def reflow(text: str, is_heading, width: int, paged: bool = False) -> str:

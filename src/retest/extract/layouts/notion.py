@@ -46,7 +46,7 @@ def _icon_off(line: str) -> str:
 
 
 def convert(text: str) -> str:
-    if not text.lstrip().startswith("# ") and "<aside" not in text:
+    if not text.lstrip()[:2] == "# " and ("<" not in text or "<aside" not in text):
         return text
     lines = _without_properties(text.split("\n"))
     if "<aside" in text:

@@ -22,6 +22,8 @@ def _wikilink(m: re.Match) -> str:
 
 
 def convert(text: str) -> str:
+    if "[" not in text:
+        return text
     if "[!" in text:
         text = "\n".join(_CALLOUT.sub(r"\1", line) if "[!" in line else line for line in text.split("\n"))
     if "[[" in text:

@@ -38,9 +38,17 @@ def is_paged(text: str) -> bool:
     """Whether ``text`` came out of a paged medium (form feeds, ``Page N of M`` lines)."""
     if "\f" in text:
         return True
-    if "Page " not in text and "page " not in text and "PAGE " not in text:
+    if "age " not in text and "AGE " not in text:
         return False
-    return any(_PAGE.match(l.strip()) and l.strip()[:1].isalpha() for l in text.split("\n"))
+    for spelling in ("Page ", "page ", "PAGE "):
+        at = text.find(spelling)
+        while at != -1:
+            start, end = text.rfind("\n", 0, at) + 1, text.find("\n", at)
+            line = text[start : end if end != -1 else len(text)].strip()
+            if line[:1].isalpha() and _PAGE.match(line):
+                return True
+            at = text.find(spelling, at + 5)
+    return False
 
 
 def convert(text: str) -> str:
