@@ -169,7 +169,7 @@ async def request(client, s, text: str, on_delta=None) -> Received:
     if not ended:
         raise IncompleteReply("the stream ended without response.completed" + ("" if parts else ", before any text"),
                              ended_early=not parts)
-    received = _final(final, kind, "".join(parts), notes)
+    received = _final(final, kind, notes)
     # the final event's text is the reply when it carries one; else what was streamed
     streamed = "".join(parts)
     if not received.text:
@@ -185,7 +185,7 @@ async def request(client, s, text: str, on_delta=None) -> Received:
     return check_text(received, s.max_output_tokens)
 
 
-def _final(final, kind: str, streamed: str, notes: list[str]) -> Received:
+def _final(final, kind: str, notes: list[str]) -> Received:
     """The final event's response, read; a shape not understood falls back to what was streamed."""
     said = {"response.completed": "completed", "response.incomplete": "incomplete", "response.failed": "failed"}[kind]
     if isinstance(final, dict) and final.get("status") not in ("completed", "incomplete", "failed"):
