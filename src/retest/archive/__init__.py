@@ -12,6 +12,7 @@ the API key.
 from __future__ import annotations
 
 from .batches import Batches
+from .costs import Costs
 from .connection import (
     ArchiveError,
     Connection,
@@ -25,7 +26,7 @@ from .ledger import Ledger
 from .queries import Queries
 
 
-class Archive(Jobs, Batches, Ledger, Queries, Connection):
+class Archive(Jobs, Batches, Costs, Ledger, Queries, Connection):
     """One open archive file. Use as a context manager or call ``close()``."""
 
 

@@ -182,6 +182,17 @@ MIGRATIONS: list[str] = [
     CREATE INDEX batch_requests_by_batch ON batch_requests(batch_id);
     CREATE INDEX batch_requests_by_reply ON batch_requests(reply_id);
     """,
+    # 4: what each reply cost, and each attempt that may have been billed without a reply
+    """
+    ALTER TABLE replies ADD COLUMN cost_usd REAL;
+    ALTER TABLE replies ADD COLUMN cost_estimated INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE replies ADD COLUMN cost_source TEXT;
+    ALTER TABLE replies ADD COLUMN spent_usd REAL;
+    ALTER TABLE replies ADD COLUMN spent_estimated INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE attempts ADD COLUMN prompt_tokens INTEGER;
+    ALTER TABLE attempts ADD COLUMN completion_tokens INTEGER;
+    ALTER TABLE attempts ADD COLUMN cost_usd REAL;
+    """,
 ]
 
 # What every current archive must have; a missing search index is rebuilt on open.

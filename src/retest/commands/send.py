@@ -14,6 +14,7 @@ from .common import (
     template_options,
     verdicts_option,
 )
+from .costs import DryRunCosts, cost_options, spend_for, summary_costs, unsent_line
 
 
 def endpoint_options(f):
@@ -176,9 +177,10 @@ class Progress:
               help="Check each reply's arXiv IDs and verdicts as it arrives (offline; see `retest check`).")
 @verdicts_option
 @max_size_option
+@cost_options
 def command(paths, template, variables, today, prompt_file, models, base_url, api, system, temperature,
             max_output_tokens, archive_path, max_tokens, concurrency, max_attempts, timeout, backoff, force,
-            dry_run, no_stream, check_replies, verdicts, max_size):
+            dry_run, no_stream, check_replies, verdicts, max_size, max_cost, prices):
     """Send prompts built from PATHS (or --prompt FILE) and archive every reply.
 
     Every prompt goes to every --model. A prompt already answered by the same
@@ -196,15 +198,16 @@ def command(paths, template, variables, today, prompt_file, models, base_url, ap
         max_attempts=max_attempts, timeout=timeout, wait_multiplier=backoff, response_format=schema_for(verdicts),
     )
     settings[0].check(need_key=not dry_run)
+    spend = spend_for(settings, None if dry_run else max_cost, prices)  # before anything is built or sent
     if prompt_file:
         prompts, total = _prompt_file(prompt_file), 1
     else:
         prompts, total = prompt_source(paths, template, parse_vars(variables), today, settings[0].model, max_tokens,
                                        max_size, count_tokens=dry_run, verdicts=verdicts != "none")
     if dry_run:
-        bad, good = dry_run_report(prompts, settings, archive_path)
+        bad, good = dry_run_report(prompts, settings, archive_path, spend)
         sys.exit(2 if bad and not good else 1 if bad else 0)
-    sys.exit(_send(prompts, total, settings, archive_path, force, check_replies))
+    sys.exit(_send(prompts, total, settings, archive_path, force, check_replies, spend))
 
 
 def _prompt_file(name: str) -> list:
@@ -246,7 +249,7 @@ def prompt_source(paths, template, variables, today, model, max_tokens, max_size
     return BuiltElsewhere(recipe), 1 if tpl.kind == "corpus" else count
 
 
-def dry_run_report(prompts, settings, archive_path) -> tuple[int, int]:
+def dry_run_report(prompts, settings, archive_path, spend=None) -> tuple[int, int]:
     """What would be sent, and how many tokens; touches neither key nor network. ``(failed, built)``."""
     from ..archive import ArchiveError, open_for_reading
     from ..build.prompter import InputFailure
@@ -261,6 +264,7 @@ def dry_run_report(prompts, settings, archive_path) -> tuple[int, int]:
     would = skip = total_tokens = bad = good = 0
     estimated = False
     labels = set()
+    costs = DryRunCosts(spend, settings) if spend is not None else None
     try:
         for p in prompts:
             if isinstance(p, InputFailure):
@@ -278,6 +282,8 @@ def dry_run_report(prompts, settings, archive_path) -> tuple[int, int]:
                 skip += done
                 would += not done
                 total_tokens += 0 if done else tokens
+                if costs is not None and not done:
+                    costs.add(s.model, tokens, count.fallback)
                 note = "  (already archived: would skip)" if done else ""
                 approx = "~" if count.fallback else ""
                 click.echo(message(f"would send {job.label} to {s.model}: {approx}{tokens:,} tokens, "
@@ -291,6 +297,8 @@ def dry_run_report(prompts, settings, archive_path) -> tuple[int, int]:
     click.echo(f"dry run: {would} of {would + skip} {unit} ({approx}{total_tokens:,} prompt tokens; "
                f"{'; '.join(sorted(labels)) or 'no prompts'}) would go to {models} at {settings[0].endpoint}; "
                "nothing was sent", err=True)
+    for line in costs.lines() if costs is not None else ():
+        click.echo(message(line), err=True)
     return bad, good
 
 
@@ -308,7 +316,7 @@ def _checker():
     return run_check
 
 
-def _send(prompts, total, settings, archive_path, force, check_replies=False) -> int:
+def _send(prompts, total, settings, archive_path, force, check_replies=False, spend=None) -> int:
     import asyncio
 
     from ..archive import Archive
@@ -320,7 +328,7 @@ def _send(prompts, total, settings, archive_path, force, check_replies=False) ->
     live = jobs == 1 and settings[0].stream and sys.stdout.isatty()
     with Archive(archive_path) as archive, Progress(jobs, live, [s.model for s in settings]) as progress:
         run = Run(settings, archive, force=force, events=progress, keep_single=jobs == 1,
-                  after_reply=_checker() if check_replies else None)
+                  after_reply=_checker() if check_replies else None, spend=spend)
         progress.run = run
         summary = asyncio.run(run.run(prompts))
         path = archive.path
@@ -344,17 +352,19 @@ def _send(prompts, total, settings, archive_path, force, check_replies=False) ->
     if summary.lowest < settings[0].concurrency:
         warn(f"the server showed overload ({_reasons(summary.overloads)}); at most {summary.lowest} at once at "
              f"the lowest, {summary.level} at the end")
-    click.echo(_summary_line(summary, settings, path, check_replies), err=True)
+    if unsent_line(run.spend):
+        warn(unsent_line(run.spend))
+    click.echo(_summary_line(summary, settings, path, check_replies, run.spend), err=True)
     if summary.input_failures and not any(summary.counts.values()):
         return 2  # nothing could be read or built
-    return 1 if summary.failed or summary.input_failures else 0
+    return 1 if summary.failed or summary.input_failures or run.spend.unsent else 0
 
 
 def _reasons(reasons) -> str:
     return ", ".join(f"{reason} ×{n}" for reason, n in reasons.most_common()) or "no detail"
 
 
-def _summary_line(summary, settings, path, checked_too: bool = False) -> str:
+def _summary_line(summary, settings, path, checked_too: bool = False, spend=None) -> str:
     from ..display import relative
 
     def part(model=None) -> str:
@@ -366,6 +376,8 @@ def _summary_line(summary, settings, path, checked_too: bool = False) -> str:
             text += f", {n('busy')} in progress elsewhere"
         if n("batched"):
             text += f", {n('batched')} in an open batch (`retest batch collect`)"
+        if n("unsent"):
+            text += f", {n('unsent')} not sent (--max-cost)"
         return text
 
     if len(settings) > 1:
@@ -380,4 +392,4 @@ def _summary_line(summary, settings, path, checked_too: bool = False) -> str:
     if checked_too:
         checked = (f" · {summary.checked['suspect']} suspect citation(s) · verdicts on "
                    f"{summary.checked['verdicts']} of {summary.checked['claims']} claims")
-    return f"{head}{failed_inputs} · {tokens}{checked} · archive {relative(str(path))}"
+    return f"{head}{failed_inputs} · {tokens}{summary_costs(spend, settings)}{checked} · archive {relative(str(path))}"
