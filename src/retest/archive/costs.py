@@ -43,6 +43,15 @@ class Costs:
                 self.db.execute("UPDATE replies SET spent_usd = coalesce(spent_usd, 0) + ?, spent_estimated = 1"
                                 " WHERE id = ?", (cost.usd, reply_id))
 
+    def unclaim(self, reply_id: int) -> None:
+        """Give back a claim never sent (the cost ceiling): the row goes, as if never claimed; else released."""
+        with self.transaction():
+            gone = self.db.execute("DELETE FROM replies WHERE id = ? AND status = 'pending' AND attempts = 0"
+                                   " AND NOT EXISTS (SELECT 1 FROM batch_requests b WHERE b.reply_id = replies.id)",
+                                   (reply_id,)).rowcount
+            if not gone:
+                self.db.execute("UPDATE replies SET owner = NULL WHERE id = ? AND status = 'pending'", (reply_id,))
+
     def stats(self, by: str = "model", since: str | None = None) -> list[dict]:
         """Requests, tokens, cost and failures per model (and per day or run), oldest group first."""
         extra = GROUPS[by]

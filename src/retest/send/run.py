@@ -270,7 +270,7 @@ class Run:
             while True:
                 attempt_no += 1
                 if not self.spend.reserve(job):  # --max-cost: nothing new starts; a re-run sends the rest
-                    await self.writer.call(self.archive.release, reply_id)
+                    await self.writer.call(self.archive.unclaim, reply_id)
                     return self._finish(Outcome(job, "unsent", reply_id, error=self.spend.why))
                 started = await self.limiter.acquire()
                 if self.client is None:
