@@ -253,3 +253,31 @@ def test_the_price_table_is_not_imported_at_start_up(args, tmp_path):
                        env={**__import__("os").environ, "RETEST_ARCHIVE": str(tmp_path / "none.db")}, timeout=60)
     assert r.returncode == 0, r.stderr[-2000:]
     assert "genai_prices" not in r.stderr and "import time:" in r.stderr
+
+
+def test_claims_json_and_the_report_carry_costs(server, env, tmp_path):
+    from test_ledger_report import block
+
+    server.replies_by_model = {m: (lambda p: "Fine.\n" + block((1, "holds", ["arXiv:2504.07912"], "ok")))
+                               for m in ("gpt-4o", "test-model")}
+    assert send(env, SEED_002, "-m", "gpt-4o", "-m", "test-model").returncode == 0
+    by_id = {r["id"]: r for r in listed(env)}
+    ledger = json.loads(run_cli("claims", SEED_002, "--json", env=env).stdout)
+    verdicts = {v["model"]: v for v in ledger[0]["verdicts"]}
+    kept = by_id[verdicts["gpt-4o"]["reply_id"]]["cost"]["usd"]
+    assert verdicts["gpt-4o"]["cost"]["usd"] == pytest.approx(kept) and kept > 0
+    assert verdicts["gpt-4o"]["cost"]["reported"] is False
+    assert verdicts["test-model"]["cost"] is None  # unknown, not zero
+
+    from retest.archive import Archive
+    from retest.results.report import build_report, render_report
+
+    with Archive(env["RETEST_ARCHIVE"]) as archive:
+        data = build_report(archive, paths=[str(SEED_002)])
+    cost = data["docs"][0]["cost"]
+    assert cost["models"]["gpt-4o"]["usd"] == pytest.approx(kept) and cost["models"]["test-model"] is None
+    assert cost["total"]["usd"] == pytest.approx(kept) and cost["unpriced"] == ["test-model"]
+    page = tmp_path / "r.html"
+    assert run_cli("report", SEED_002, "-o", page, env=env).returncode == 0
+    html = page.read_text()
+    assert "Cost of these replies:" in html and "test-model unknown" in html and "(without test-model)" in html

@@ -43,6 +43,16 @@ class Costs:
                 self.db.execute("UPDATE replies SET spent_usd = coalesce(spent_usd, 0) + ?, spent_estimated = 1"
                                 " WHERE id = ?", (cost.usd, reply_id))
 
+    def costs_of(self, reply_ids: list[int]) -> dict[int, dict]:
+        """``{id: {cost_usd, cost_estimated, cost_source, spent_usd}}`` for these replies."""
+        ids, out = sorted(set(reply_ids)), {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            for r in self._read("SELECT id, cost_usd, cost_estimated, cost_source, spent_usd FROM replies"
+                                f" WHERE id IN ({','.join('?' * len(chunk))})", chunk):
+                out[r["id"]] = dict(r)
+        return out
+
     def unclaim(self, reply_id: int) -> None:
         """Give back a claim never sent (the cost ceiling): the row goes, as if never claimed; else released."""
         with self.transaction():
