@@ -281,3 +281,39 @@ def test_claims_json_and_the_report_carry_costs(server, env, tmp_path):
     assert run_cli("report", SEED_002, "-o", page, env=env).returncode == 0
     html = page.read_text()
     assert "Cost of these replies:" in html and "test-model unknown" in html and "(without test-model)" in html
+
+
+# -- batches ------------------------------------------------------------------------------------------------------
+
+def test_batch_replies_at_batch_rates_and_max_cost_per_submit(tmp_path):
+    from batch_server import BatchServer
+
+    srv = BatchServer()
+    srv.start()
+    try:
+        prices = tmp_path / "prices.toml"
+        prices.write_text(f'[endpoints."{srv.base_url.split("/")[2]}"]\nprovider = "openai"\n')
+        env = {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": srv.base_url, "RETEST_ARCHIVE": str(tmp_path / "a.db"),
+               "RETEST_PRICES": str(prices)}
+        docs = make_docs(tmp_path / "docs", 6)
+        # each request reserves ~1,100 input + 1,000 output tokens at batch rates (~$0.0064): $0.02 holds 3
+        r = run_cli("batch", "submit", *docs, "-m", "gpt-4o", "--max-output-tokens", "1000", "--max-cost", "0.02",
+                    env=env)
+        assert r.returncode == 1, r.stderr
+        assert "3 request(s) not submitted" in r.stderr and "3 requests in 1 batch(es)" in r.stderr
+        c = run_cli("batch", "collect", "--wait", "--poll", "0.05", env=env)
+        assert c.returncode == 0, c.stderr
+        recs = listed(env)
+        assert len(recs) == 3
+        from retest.send.prices import resolve
+
+        standard = resolve("gpt-4o", "api.openai.com", user={"models": {}, "endpoints": {}})
+        for rec in recs:
+            u = rec["usage"]
+            full = float(standard.usd(u["prompt_tokens"], u["completion_tokens"]))
+            assert rec["cost"]["usd"] == pytest.approx(full / 2)  # OpenAI's batch rates: half price
+        again = run_cli("batch", "submit", *docs, "-m", "gpt-4o", "--max-output-tokens", "1000", "--max-cost",
+                        "1", env=env)
+        assert again.returncode == 0 and "3 requests in 1 batch(es); 3 already answered" in again.stderr
+    finally:
+        srv.stop()

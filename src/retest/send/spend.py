@@ -71,7 +71,7 @@ class Spend:
         searches = SEARCHES_RESERVED if getattr(s, "search", None) else 0
         return price.usd(tokens, s.max_output_tokens or 0, searches=searches)
 
-    def reserve(self, job) -> bool:
+    def reserve(self, job, key=None) -> bool:
         """Whether this attempt may start; if so, its worst case is set aside until it ends."""
         self.heard.pop(id(job), None)
         if self.ceiling is None:
@@ -87,7 +87,7 @@ class Spend:
                         f"--max-cost {format_usd(self.ceiling)} would not hold (spent {format_usd(self.spent_known)}, "
                         f"{format_usd(sum(self.reserved.values()))} reserved for requests in flight)")
             return False
-        self.reserved[id(job)] = worst
+        self.reserved[id(job) if key is None else key] = worst
         return True
 
     def hear(self, job, text: str) -> None:
