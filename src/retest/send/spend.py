@@ -138,7 +138,7 @@ class Spend:
 
     # -- what the summary says ----------------------------------------------------
     def line(self, model: str | None = None) -> str:
-        """``$0.012 for replies kept, $0.015 spent``, for one model or all."""
+        """``$0.012 for replies kept, $0.015 spent`` (with attempts that may have been billed), for one model or all."""
         models = [model] if model else list(self.prices)
         kept = sum((self.kept[m] for m in models), Decimal(0))
         spent = sum((self.spent[m] for m in models), Decimal(0))
@@ -147,9 +147,7 @@ class Spend:
         if unpriced and not kept and not spent:
             return "cost unknown (no price for " + ", ".join(m for m in models if self.unpriced[m]) + \
                 "; --price INPUT/OUTPUT gives one)"
-        text = f"{format_usd(kept, estimated)} for replies kept"
-        if spent != kept:
-            text += f", {format_usd(spent, estimated)} spent"
+        text = f"{format_usd(kept, estimated)} for replies kept, {format_usd(spent, estimated)} spent"
         if unpriced:
             text += f" (+ {unpriced} repl{'y' if unpriced == 1 else 'ies'} of unknown cost)"
         return text
