@@ -227,11 +227,11 @@ def test_stats_totals_equal_the_sum_of_the_list(server, env):
 
 # -- odd usage never loses a paid reply ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("stream", [True, False])
-def test_a_token_count_past_2_63_is_kept_as_a_note_and_the_reply_stored(server, env, stream):
+@pytest.mark.parametrize("api,stream", [("chat", True), ("chat", False), ("responses", True)])
+def test_a_token_count_past_2_63_is_kept_as_a_note_and_the_reply_stored(server, env, api, stream):
     server.usage_extra = {"prompt_tokens": 2**64, "completion_tokens": -3, "total_tokens": "many",
                           "cost": "free"}
-    args = [] if stream else ["--no-stream"]
+    args = ["--api", api] + ([] if stream else ["--no-stream"])
     r = send(env, SEED_002, "-m", "gpt-4o", *args)
     assert r.returncode == 0, r.stderr
     assert "internal error" not in r.stderr
@@ -317,3 +317,31 @@ def test_batch_replies_at_batch_rates_and_max_cost_per_submit(tmp_path):
         assert again.returncode == 0 and "3 requests in 1 batch(es); 3 already answered" in again.stderr
     finally:
         srv.stop()
+
+
+def test_usage_of_any_shape_is_read_without_failing():
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from retest.send.protocols.usage import MAX_COUNT, normalise
+
+    leaf = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=5))
+    value = st.recursive(leaf, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.sampled_from(["cached_tokens", "reasoning_tokens", "total_cost", "web_search_requests", "x"]), inner,
+        max_size=3), max_leaves=8)
+    keys = st.sampled_from(["prompt_tokens", "completion_tokens", "total_tokens", "input_tokens", "output_tokens",
+                            "prompt_tokens_details", "completion_tokens_details", "input_tokens_details", "cost",
+                            "num_search_queries", "server_tool_use"])
+
+    @given(st.dictionaries(keys, value, max_size=6) | value)
+    def check(raw):
+        usage = normalise(raw)
+        if usage is None:
+            return
+        for k in ("prompt_tokens", "completion_tokens", "cached_tokens", "reasoning_tokens", "searches"):
+            v = usage.get(k)
+            assert v is None or (type(v) is int and 0 <= v <= MAX_COUNT)
+        assert usage.get("total_tokens") is None or 0 <= usage["total_tokens"] <= 2 * MAX_COUNT
+        assert usage.get("note") is None or len(usage["note"]) < 2000
+
+    check()
