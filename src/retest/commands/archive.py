@@ -64,8 +64,8 @@ def _cost(rec: dict) -> str:
     from ..send.prices import format_usd
 
     cost = rec.get("cost") or {}
-    if rec["status"] == "ok":
-        return format_usd(cost.get("usd"), cost.get("estimated"))
+    if rec["status"] == "ok":  # "?": no price was known (never $0.00); narrow, so that 80 columns fit
+        return "?" if cost.get("usd") is None else format_usd(cost["usd"], cost.get("estimated"))
     return format_usd(cost["spent_usd"], True) if cost.get("spent_usd") else "-"
 
 
@@ -75,7 +75,7 @@ def rows_table(rows: list[dict]) -> str:
 
     cols = [Col("id", 2, 12, right=True), Col("when (UTC)", 10, 11), Col("status", 6, 7),
             Col("model", 8, 30, 1), Col("template", 8, 16, 1), Col("tokens", 6, 10, right=True),
-            Col("cost", 4, 10, right=True), Col("source", 14, 90, 3, "middle"), Col("reply", 12, 200, 1)]
+            Col("cost", 4, 10, right=True), Col("source", 14, 90, 3, "middle"), Col("reply", 7, 200, 1)]
     cells = []
     for rec in rows:
         preview = first_line(rec.get("reply") or rec.get("error") or "", 200)

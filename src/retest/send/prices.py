@@ -222,9 +222,11 @@ def resolve(model: str, endpoint: str, *, batch: bool = False, given: dict | Non
             table = snapshot.find_provider_model(model, None, by_endpoint, None)
         else:
             try:
-                table = snapshot.find_provider_model(model, None, None, f"https://{endpoint}")
+                provider = snapshot.find_provider(None, None, f"https://{endpoint}")
             except LookupError:  # a gateway the table does not know: the model's own provider
-                table = snapshot.find_provider_model(model, None, None, None)
+                provider = None
+            # a provider's own endpoint prices only the models it lists (and those it serves for others)
+            table = snapshot.find_provider_model(model, provider, None, None)
     except LookupError:
         return None
     return Price(model, table=table, batch=batch)
