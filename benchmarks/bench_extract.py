@@ -61,7 +61,8 @@ def imported(cmd: list[str], env: dict, names: tuple[str, ...]) -> list[str]:
     import subprocess
 
     err = subprocess.run([cmd[0], "-X", "importtime", *cmd[1:]], env=env, capture_output=True, text=True).stderr
-    seen = {line.rsplit("|", 1)[-1].strip().split(".")[0] for line in err.splitlines() if line.startswith("import time:")}
+    seen = {line.rsplit("|", 1)[-1].strip().split(".")[0] for line in err.splitlines()
+            if line.startswith("import time:")}
     return [n for n in names if n in seen]
 
 

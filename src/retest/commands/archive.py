@@ -80,7 +80,8 @@ def rows_table(rows: list[dict]) -> str:
     for rec in rows:
         preview = first_line(rec.get("reply") or rec.get("error") or "", 200)
         cells.append([str(rec["id"]), _when(rec["created_at"]), rec["status"], rec["model"],
-                      rec.get("template") or "(as is)", _tokens(rec), _cost(rec), relative(rec.get("source") or "(prompt)"),
+                      rec.get("template") or "(as is)", _tokens(rec), _cost(rec),
+                      relative(rec.get("source") or "(prompt)"),
                       preview])
     return table(cells, cols)
 

@@ -392,4 +392,5 @@ def _summary_line(summary, settings, path, checked_too: bool = False, spend=None
     if checked_too:
         checked = (f" · {summary.checked['suspect']} suspect citation(s) · verdicts on "
                    f"{summary.checked['verdicts']} of {summary.checked['claims']} claims")
-    return f"{head}{failed_inputs} · {tokens}{summary_costs(spend, settings)}{checked} · archive {relative(str(path))}"
+    cost = summary_costs(spend, settings)
+    return f"{head}{failed_inputs} · {tokens}{cost}{checked} · archive {relative(str(path))}"

@@ -111,10 +111,10 @@ def load_user_prices(path: Path | None = None) -> dict:
             if table == "endpoints" and isinstance(entry.get("provider"), str):
                 out[table][name] = entry["provider"]
                 continue
-            unknown = set(entry) - {"input", "output", "cached_input", "search"}
+            unknown = ", ".join(sorted(set(entry) - {"input", "output", "cached_input", "search"}))
             if unknown or "input" not in entry or "output" not in entry:
                 raise PriceError(f"{where}: give input and output (USD per million tokens); cached_input and "
-                                 f"search (USD per search) may follow{'; unknown: ' + ', '.join(sorted(unknown)) if unknown else ''}")
+                                 f"search (USD per search) may follow{'; unknown: ' + unknown if unknown else ''}")
             out[table][name] = Rates(_number(entry["input"], where), _number(entry["output"], where),
                                      _number(entry.get("cached_input"), where), _number(entry.get("search"), where),
                                      label=f"{path.name} [{table}.{name}]")
