@@ -207,6 +207,9 @@ def test_dry_run_says_what_it_would_cost(env):
     assert any(x.startswith("cost test-model: unknown") for x in r.stderr.splitlines())
     typical = run_cli("send", SEED_002, "-m", "gpt-4o", "--dry-run", env=env)
     assert "a typical reply" in typical.stderr
+    ceiling = run_cli("send", SEED_000, SEED_002, "-m", "gpt-4o", "--dry-run", "--max-output-tokens", "1000",
+                      "--max-cost", "0.015", env=env)
+    assert "at least 1 of 2 would be sent" in ceiling.stderr, ceiling.stderr  # each reserves ~$0.012
 
 
 # -- where cost shows ----------------------------------------------------------------------------------------

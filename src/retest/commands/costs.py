@@ -38,12 +38,18 @@ class DryRunCosts:
         self.tokens: Counter = Counter()
         self.prompts: Counter = Counter()
         self.estimated: set[str] = set()
+        self.worst: list = []  # with --max-cost: each request's reservation, in the order they would start
 
-    def add(self, model: str, tokens: int, estimated: bool) -> None:
+    def add(self, model: str, tokens: int, estimated: bool, job=None) -> None:
         self.tokens[model] += tokens
         self.prompts[model] += 1
         if estimated:
             self.estimated.add(model)
+        if self.spend.ceiling is not None and job is not None:
+            from dataclasses import replace
+
+            self.worst.append(self.spend.worst(replace(job, settings=next(s for s in self.settings
+                                                                          if s.model == model))))
 
     def lines(self) -> list[str]:
         from ..send.prices import format_usd
@@ -71,6 +77,16 @@ class DryRunCosts:
                        f"; output $0.00 to {format_usd(most)} for {bound}{searches}; "
                        f"{'at most' if s.max_output_tokens else 'about'} {format_usd(inp + most, approx)} "
                        f"({price.label})")
+        if self.worst:
+            fit, total = 0, 0
+            for w in self.worst:
+                total += w
+                if total > self.spend.ceiling:
+                    break
+                fit += 1
+            out.append(f"--max-cost {format_usd(self.spend.ceiling)}: each request reserves up to "
+                       f"{format_usd(max(self.worst))} before it starts; at least {fit:,} of {len(self.worst):,} "
+                       "would be sent (more as replies cost less than their worst case)")
         return out
 
 

@@ -198,7 +198,7 @@ def command(paths, template, variables, today, prompt_file, models, base_url, ap
         max_attempts=max_attempts, timeout=timeout, wait_multiplier=backoff, response_format=schema_for(verdicts),
     )
     settings[0].check(need_key=not dry_run)
-    spend = spend_for(settings, None if dry_run else max_cost, prices)  # before anything is built or sent
+    spend = spend_for(settings, max_cost, prices)  # before anything is built or sent
     if prompt_file:
         prompts, total = _prompt_file(prompt_file), 1
     else:
@@ -283,7 +283,7 @@ def dry_run_report(prompts, settings, archive_path, spend=None) -> tuple[int, in
                 would += not done
                 total_tokens += 0 if done else tokens
                 if costs is not None and not done:
-                    costs.add(s.model, tokens, count.fallback)
+                    costs.add(s.model, tokens, count.fallback, job)
                 note = "  (already archived: would skip)" if done else ""
                 approx = "~" if count.fallback else ""
                 click.echo(message(f"would send {job.label} to {s.model}: {approx}{tokens:,} tokens, "
