@@ -49,6 +49,21 @@ def main(count: int = 10_000) -> None:
     ]:
         t = median_time(cmd, repeat=15, env=env)
         print(f"{label:<28} {t * 1000:6.0f} ms = {t / pyd:.2f}x `import pydantic` ({pyd * 1000:.0f} ms; target <= 2x)")
+    heavy = ("openai", "tiktoken", "jinja2", "rich", "genai_prices")
+    for label, args in [("--help", ["--help"]), ("extract", ["extract", seed]), ("archive list", ["archive", "list"])]:
+        found = imported(retest_cmd(*args), env, heavy)
+        print(f"start-up of retest {label:<13} imports {', '.join(found) or 'none'} of {', '.join(heavy)} "
+              "(target: none)")
+
+
+def imported(cmd: list[str], env: dict, names: tuple[str, ...]) -> list[str]:
+    """Which of ``names`` a command imports (``python -X importtime``)."""
+    import subprocess
+
+    err = subprocess.run([cmd[0], "-X", "importtime", *cmd[1:]], env=env, capture_output=True, text=True).stderr
+    seen = {line.rsplit("|", 1)[-1].strip().split(".")[0] for line in err.splitlines()
+            if line.startswith("import time:")}
+    return [n for n in names if n in seen]
 
 
 if __name__ == "__main__":

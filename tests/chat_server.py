@@ -16,7 +16,8 @@ Fault kinds (``kind:arg``):
 
 Server-wide behaviour:
   ``usage``: "full" (default), "none" (no usage at all, as llama.cpp's server
-  streams), "details" (cached and reasoning token details);
+  streams), "details" (cached and reasoning token details); ``usage_extra``: merged into
+  every usage object as is (a provider's ``cost``, an odd count of 2**64);
   ``reasoning``: text streamed as ``reasoning_content`` (or Responses reasoning
   deltas) before the reply;
   ``interrupt``: as llama-cpp-python's server with its default
@@ -56,6 +57,7 @@ class ChatServer:
         self.active = 0
         self.max_active = 0
         self.usage = "full"
+        self.usage_extra: dict = {}
         self.reasoning: str | None = None
         self.interrupt = False
         self.model_lock = threading.Lock()  # with ``interrupt``: the one request being served
@@ -105,6 +107,9 @@ class ChatServer:
     def usage_for(self, text: str, reply: str, api: str) -> dict | None:
         if self.usage == "none":
             return None
+        return {**self._usage(text, reply, api), **self.usage_extra}
+
+    def _usage(self, text: str, reply: str, api: str) -> dict:
         prompt, completion = len(text.split()), len(reply.split())
         if api == "responses":
             usage = {"input_tokens": prompt, "output_tokens": completion, "total_tokens": prompt + completion}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from .background import Background
 from .batches import Batches
+from .costs import Costs
 from .connection import (
     ArchiveError,
     Connection,
@@ -28,7 +29,7 @@ from .queries import Queries
 from .sources import Sources
 
 
-class Archive(Jobs, Batches, Background, Ledger, Sources, Queries, Connection):
+class Archive(Jobs, Batches, Background, Costs, Ledger, Sources, Queries, Connection):
     """One open archive file. Use as a context manager or call ``close()``."""
 
 

@@ -197,8 +197,8 @@ class Jobs:
         """Store a whole reply and its sources, together. ``usage`` is normalised (see ``protocols.usage``)."""
         reply, fixed = valid_text(reply)
         reasoning, _ = valid_text(reasoning)
-        note = "; ".join(n for n in (note, fixed) if n) or None
         usage = usage or {}
+        note = "; ".join(n for n in (note, fixed, usage.get("note")) if n) or None
         with self.transaction():
             cur = self.db.execute(
                 "UPDATE replies SET status = 'ok', reply = ?, finish_reason = ?, prompt_tokens = ?,"

@@ -13,6 +13,7 @@ import sqlite3
 from collections.abc import Iterator
 
 from .connection import ArchiveError, now, sqlite_problem
+from .costs import cost_record
 
 _SELECT = (
     "SELECT r.*, p.text AS prompt, p.sha256 AS prompt_sha256, p.source, p.source_sha256, p.template,"
@@ -27,6 +28,7 @@ def record(row: sqlite3.Row) -> dict:
     rec["params"] = json.loads(rec["params"]) if rec.get("params") else {}
     rec["usage"] = {k: rec.pop(k, None) for k in USAGE_KEYS}
     rec["usage"]["estimated"] = bool(rec.pop("usage_estimated", 0))
+    rec["cost"] = cost_record(rec)
     rec.pop("owner", None)
     rec.pop("heartbeat_at", None)
     return rec

@@ -228,6 +228,17 @@ MIGRATIONS: list[str] = [
     CREATE INDEX background_by_state ON background_responses(state, endpoint);
     CREATE INDEX background_by_response ON background_responses(response_id);
     """,
+    # 6: what each reply cost, and each attempt that may have been billed without a reply
+    """
+    ALTER TABLE replies ADD COLUMN cost_usd REAL;
+    ALTER TABLE replies ADD COLUMN cost_estimated INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE replies ADD COLUMN cost_source TEXT;
+    ALTER TABLE replies ADD COLUMN spent_usd REAL;
+    ALTER TABLE replies ADD COLUMN spent_estimated INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE attempts ADD COLUMN prompt_tokens INTEGER;
+    ALTER TABLE attempts ADD COLUMN completion_tokens INTEGER;
+    ALTER TABLE attempts ADD COLUMN cost_usd REAL;
+    """,
 ]
 
 # What every current archive must have; a missing search index is rebuilt on open.

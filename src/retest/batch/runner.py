@@ -28,6 +28,7 @@ from ..send.endpoint import Settings
 from ..send.protocols import IncompleteReply, ReplyFailed, check_text
 from ..send.protocols import get as protocol
 from .api import ENDED, Remote, request_line, request_rest, result
+from .costs import BatchPrices
 
 MAX_REQUESTS = 50_000  # per file, OpenAI's limit
 MAX_BYTES = 200 * 1024 * 1024
@@ -56,6 +57,7 @@ class Submitted:
     batches: list[dict] = field(default_factory=list)
     skipped: int = 0  # already answered
     held: int = 0  # in an open batch, or being sent elsewhere
+    unsent: int = 0  # left out: their worst case would have broken --max-cost
     input_failures: int = 0
     problems: list[str] = field(default_factory=list)
 
@@ -77,7 +79,7 @@ class _Chunk:
 def write_requests(prompts: Iterable, settings: list[Settings], archive: Archive, *, force: bool = False,
                    per_file: int = MAX_REQUESTS, max_bytes: int = MAX_BYTES, out: Path | None = None,
                    on_file: Callable[[int], None] | None = None, on_failure: Callable[[str], None] | None = None,
-                   into: Submitted | None = None) -> Submitted:
+                   into: Submitted | None = None, admit: Callable[[Settings, str], bool] | None = None) -> Submitted:
     """Claim every unanswered prompt for a batch and write its request line.
 
     Files are cut at ``per_file`` requests and ``max_bytes``; ``on_file(batch_id)``
@@ -119,6 +121,10 @@ def write_requests(prompts: Iterable, settings: list[Settings], archive: Archive
                 encoding=prompt.encoding, claims=list(prompt.claims))
             for s in settings:
                 chunk = chunks.get(s.model)
+                if admit is not None and (force or not archive.done(prompt_id, s.params_sha256)) \
+                        and not admit(s, text):
+                    result_.unsent += 1  # --max-cost: this request could break the ceiling
+                    continue
                 rest = request_rest(s, text)
                 size = len(rest.encode()) + 48  # the line with its custom_id
                 if chunk is not None:
@@ -269,6 +275,7 @@ def apply_lines(archive: Archive, lines: Iterable[str], done: Collected, label: 
     """Archive every result line once; return the local batches the lines belonged to."""
     touched: set[int] = set()
     count = 0
+    prices = BatchPrices()
     archive.db.execute("BEGIN IMMEDIATE")
     try:
         for line in lines:
@@ -297,6 +304,7 @@ def apply_lines(archive: Archive, lines: Iterable[str], done: Collected, label: 
                 archive.complete(rid, reply=received.text, finish_reason=received.finish, usage=received.usage,
                                  latency_ms=None, reasoning=received.reasoning, note=received.note,
                                  sources=received.sources)
+                archive.set_cost(rid, prices.cost(batch, received.usage))
                 done.replies += 1
             else:
                 archive.attempt(rid, 1, started_at=batch["created_at"], latency_ms=None, outcome="failed",

@@ -8,6 +8,7 @@ import sys
 import click
 
 from .common import MAX_ID, Number, reply_id_type
+from .stats import command as stats_command
 
 _ARCHIVE = click.option("--archive", "archive_path", metavar="FILE", help="SQLite archive [env: RETEST_ARCHIVE].")
 _JSON = click.option("--json", "as_json", is_flag=True, help="Machine-readable output (a JSON array).")
@@ -59,18 +60,28 @@ def _tokens(rec: dict) -> str:
     return f"{'~' if rec['usage'].get('estimated') else ''}{total:,}"
 
 
+def _cost(rec: dict) -> str:
+    from ..send.prices import format_usd
+
+    cost = rec.get("cost") or {}
+    if rec["status"] == "ok":  # "?": no price was known (never $0.00); narrow, so that 80 columns fit
+        return "?" if cost.get("usd") is None else format_usd(cost["usd"], cost.get("estimated"))
+    return format_usd(cost["spent_usd"], True) if cost.get("spent_usd") else "-"
+
+
 def rows_table(rows: list[dict]) -> str:
     from ..display import first_line, relative
     from .views import Col, table
 
     cols = [Col("id", 2, 12, right=True), Col("when (UTC)", 10, 11), Col("status", 6, 7),
             Col("model", 8, 30, 1), Col("template", 8, 16, 1), Col("tokens", 6, 10, right=True),
-            Col("source", 14, 90, 3, "middle"), Col("reply", 12, 200, 1)]
+            Col("cost", 4, 10, right=True), Col("source", 14, 90, 3, "middle"), Col("reply", 7, 200, 1)]
     cells = []
     for rec in rows:
         preview = first_line(rec.get("reply") or rec.get("error") or "", 200)
         cells.append([str(rec["id"]), _when(rec["created_at"]), rec["status"], rec["model"],
-                      rec.get("template") or "(as is)", _tokens(rec), relative(rec.get("source") or "(prompt)"),
+                      rec.get("template") or "(as is)", _tokens(rec), _cost(rec),
+                      relative(rec.get("source") or "(prompt)"),
                       preview])
     return table(cells, cols)
 
@@ -88,7 +99,7 @@ def _print_rows(rows: list[dict], as_json: bool, empty: str) -> None:
 def public(rec: dict) -> dict:
     keys = ("id", "source", "source_sha256", "model", "endpoint", "api", "params", "template", "template_sha256",
             "prompt", "prompt_sha256", "reply", "reasoning", "status", "finish_reason", "error", "note",
-            "attempts", "latency_ms", "created_at", "finished_at", "usage", "verdicts_note")
+            "attempts", "latency_ms", "created_at", "finished_at", "usage", "cost", "verdicts_note")
     return {k: rec.get(k) for k in keys}
 
 
@@ -191,6 +202,19 @@ def _usage_line(usage: dict) -> str:
     return text + (" (estimated: the server reported no usage)" if mark else "")
 
 
+def cost_line(cost: dict, status: str) -> str:
+    from ..send.prices import format_usd
+
+    if cost.get("usd") is None and not cost.get("spent_usd"):
+        return "unknown (no price for this model at this endpoint; see README, \"What it costs\")"
+    text = format_usd(cost.get("usd"), cost.get("estimated")) if status == "ok" else "no reply kept"
+    if cost.get("source"):
+        text += f" ({cost['source']})"
+    if cost.get("spent_usd") and (cost.get("usd") is None or cost["spent_usd"] > cost["usd"] + 1e-12):
+        text += f"; spent {format_usd(cost['spent_usd'], cost.get('spent_estimated'))} with failed attempts"
+    return text
+
+
 def markdown(rec: dict, reasoning: bool = False, run: dict | None = None) -> str:
     meta = [
         f"- model: `{rec['model']}` at `{rec['endpoint']}`" + (f" ({rec['api']} API)" if rec.get("api") else ""),
@@ -200,6 +224,7 @@ def markdown(rec: dict, reasoning: bool = False, run: dict | None = None) -> str
         f"- created: {rec['created_at']}" + (f", finished {rec['finished_at']}" if rec.get("finished_at") else ""),
         f"- attempts: {rec['attempts']}" + (f", latency {rec['latency_ms']} ms" if rec.get("latency_ms") else ""),
         f"- tokens: {_usage_line(rec['usage'])}",
+        f"- cost: {cost_line(rec.get('cost') or {}, rec['status'])}",
         f"- parameters: {json.dumps(rec['params'], sort_keys=True)}",
         f"- prompt sha256: `{rec['prompt_sha256']}`",
     ]
@@ -247,6 +272,9 @@ def markdown(rec: dict, reasoning: bool = False, run: dict | None = None) -> str
                 line += f" · found: “{v['title']}” ({v.get('first_author') or '?'}, {v.get('published') or '?'})"
             parts.append(line)
     return "\n".join(parts) + "\n"
+
+
+command.add_command(stats_command)
 
 
 @command.command("export", short_help="Every reply as JSON lines or Markdown.")

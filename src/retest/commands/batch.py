@@ -17,6 +17,7 @@ from .common import (
     verdicts_option,
 )
 from .grounding import search_options
+from .costs import cost_options, spend_for
 from .send import endpoint_options
 
 
@@ -79,16 +80,19 @@ def _prompts(paths, template, variables, today, model, max_tokens, max_size, ver
 @verdicts_option
 @max_size_option
 @search_options
+@cost_options
 def submit_cmd(paths, template, variables, today, models, base_url, api, system, temperature, max_output_tokens,
-               archive_path, max_tokens, per_file, force, verdicts, max_size, search):
+               archive_path, max_tokens, per_file, force, verdicts, max_size, search, max_cost, prices):
     """Build every prompt for PATHS, skip those already answered or in an open batch, and submit the
     rest as batches (one per model and per file of at most --per-file requests)."""
     from ..archive import Archive
+    from ..batch.costs import admission
     from ..batch.runner import Submitted, advance, write_requests
     from ..cli import message, warn
 
     settings = _settings(models, base_url, api, system, temperature, max_output_tokens, verdicts=verdicts,
                          search=search)
+    spend = spend_for(settings, max_cost, prices, batch=True) if max_cost is not None else None
     prompts = _prompts(paths, template, variables, today, settings[0].model, max_tokens, max_size, verdicts)
     remote = _remote(settings[0])
     problems: list[str] = []
@@ -109,14 +113,18 @@ def submit_cmd(paths, template, variables, today, models, base_url, api, system,
                                 "`retest batch status` again to finish it)")
 
         write_requests(prompts, settings, archive, force=force, per_file=per_file, on_file=upload,
-                       on_failure=lambda text: click.echo(f"retest: error: {message(text)}", err=True), into=into)
+                       on_failure=lambda text: click.echo(f"retest: error: {message(text)}", err=True), into=into,
+                       admit=admission(spend) if spend else None)
     for line in problems:
         click.echo(f"retest: error: {message(line)}", err=True)
     total = sum(b["requests"] for b in into.batches)
     warn(f"{total:,} requests in {len(into.batches)} batch(es); {into.skipped} already answered, {into.held} in an "
          "open batch or being sent elsewhere" + (f"; {into.input_failures} document(s) could not be built"
                                                  if into.input_failures else ""))
-    sys.exit(1 if problems or into.input_failures else 0)
+    if into.unsent:
+        warn(f"{into.unsent:,} request(s) not submitted: {spend.why}; submit again with a higher --max-cost to "
+             "submit only the rest")
+    sys.exit(1 if problems or into.input_failures or into.unsent else 0)
 
 
 def _find(archive, name):

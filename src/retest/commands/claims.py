@@ -23,6 +23,7 @@ def command(paths, source, model, history, as_json, archive_path):
     flagged unsupported and left out of the consensus.
     """
     from ..cli import error_line
+    from ..results.costs import add_to_ledger
     from ..results.ledger import claims_of_documents, ledger
     from .archive import open_or_explain
 
@@ -36,6 +37,8 @@ def command(paths, source, model, history, as_json, archive_path):
     with archive:
         entries = ledger(archive, paths=list(paths) or None, source=source, model=model, history=history,
                          on_error=error_line)
+        if as_json:
+            add_to_ledger(archive, entries)  # each verdict's reply: {usd, estimated, reported, text} or null
     if as_json:
         click.echo(json.dumps(entries, ensure_ascii=False, indent=2))
         return

@@ -16,6 +16,7 @@ from .common import (
     verdicts_option,
 )
 from .grounding import search_options
+from .costs import DryRunCosts, cost_options, spend_for, summary_costs, unsent_line
 
 
 def endpoint_options(f):
@@ -180,9 +181,10 @@ class Progress:
 @max_size_option
 @search_options
 @background_options
+@cost_options
 def command(paths, template, variables, today, prompt_file, models, base_url, api, system, temperature,
             max_output_tokens, archive_path, max_tokens, concurrency, max_attempts, timeout, backoff, force,
-            dry_run, no_stream, check_replies, verdicts, max_size, search, **background):
+            dry_run, no_stream, check_replies, verdicts, max_size, search, max_cost, prices, **background):
     """Send prompts built from PATHS (or --prompt FILE) and archive every reply.
 
     Every prompt goes to every --model. A prompt already answered by the same
@@ -195,6 +197,9 @@ def command(paths, template, variables, today, prompt_file, models, base_url, ap
     if bool(paths) == bool(prompt_file):
         raise click.UsageError("give document PATHS or --prompt FILE (one of them)")
     in_background = check_background(background, api)
+    if in_background and max_cost is not None:
+        raise click.UsageError("--max-cost cannot bound --background runs (a deep-research reply's searches "
+                               "and length are not known in advance); set a limit at the provider")
     settings = Settings.for_models(
         models, base_url=base_url, api="responses" if in_background else api, system=system, temperature=temperature,
         max_output_tokens=max_output_tokens, stream=not no_stream and not in_background, concurrency=concurrency,
@@ -202,19 +207,20 @@ def command(paths, template, variables, today, prompt_file, models, base_url, ap
         **search,
     )
     settings[0].check(need_key=not dry_run)
+    spend = spend_for(settings, max_cost, prices)  # before anything is built or sent
     if prompt_file:
         prompts, total = _prompt_file(prompt_file), 1
     else:
         prompts, total = prompt_source(paths, template, parse_vars(variables), today, settings[0].model, max_tokens,
                                        max_size, count_tokens=dry_run, verdicts=verdicts != "none")
     if dry_run:
-        bad, good = dry_run_report(prompts, settings, archive_path)
+        bad, good = dry_run_report(prompts, settings, archive_path, spend)
         sys.exit(2 if bad and not good else 1 if bad else 0)
     if in_background:
         sys.exit(run_background(prompts, total, settings, archive_path, force=force, check_replies=check_replies,
                                 wait=not background["no_wait"], retry_failed=background["retry_failed"],
                                 resend_unknown=background["resend_unknown"], poll=background["poll"], single=True))
-    sys.exit(_send(prompts, total, settings, archive_path, force, check_replies))
+    sys.exit(_send(prompts, total, settings, archive_path, force, check_replies, spend))
 
 
 def _prompt_file(name: str) -> list:
@@ -256,7 +262,7 @@ def prompt_source(paths, template, variables, today, model, max_tokens, max_size
     return BuiltElsewhere(recipe), 1 if tpl.kind == "corpus" else count
 
 
-def dry_run_report(prompts, settings, archive_path) -> tuple[int, int]:
+def dry_run_report(prompts, settings, archive_path, spend=None) -> tuple[int, int]:
     """What would be sent, and how many tokens; touches neither key nor network. ``(failed, built)``."""
     from ..archive import ArchiveError, open_for_reading
     from ..build.prompter import InputFailure
@@ -271,6 +277,7 @@ def dry_run_report(prompts, settings, archive_path) -> tuple[int, int]:
     would = skip = total_tokens = bad = good = 0
     estimated = False
     labels = set()
+    costs = DryRunCosts(spend, settings) if spend is not None else None
     try:
         for p in prompts:
             if isinstance(p, InputFailure):
@@ -288,6 +295,8 @@ def dry_run_report(prompts, settings, archive_path) -> tuple[int, int]:
                 skip += done
                 would += not done
                 total_tokens += 0 if done else tokens
+                if costs is not None and not done:
+                    costs.add(s.model, tokens, count.fallback, job)
                 note = "  (already archived: would skip)" if done else ""
                 approx = "~" if count.fallback else ""
                 click.echo(message(f"would send {job.label} to {s.model}: {approx}{tokens:,} tokens, "
@@ -301,6 +310,8 @@ def dry_run_report(prompts, settings, archive_path) -> tuple[int, int]:
     click.echo(f"dry run: {would} of {would + skip} {unit} ({approx}{total_tokens:,} prompt tokens; "
                f"{'; '.join(sorted(labels)) or 'no prompts'}) would go to {models} at {settings[0].endpoint}; "
                "nothing was sent", err=True)
+    for line in costs.lines() if costs is not None else ():
+        click.echo(message(line), err=True)
     return bad, good
 
 
@@ -318,7 +329,7 @@ def _checker():
     return run_check
 
 
-def _send(prompts, total, settings, archive_path, force, check_replies=False) -> int:
+def _send(prompts, total, settings, archive_path, force, check_replies=False, spend=None) -> int:
     import asyncio
 
     from ..archive import Archive
@@ -330,7 +341,7 @@ def _send(prompts, total, settings, archive_path, force, check_replies=False) ->
     live = jobs == 1 and settings[0].stream and sys.stdout.isatty()
     with Archive(archive_path) as archive, Progress(jobs, live, [s.model for s in settings]) as progress:
         run = Run(settings, archive, force=force, events=progress, keep_single=jobs == 1,
-                  after_reply=_checker() if check_replies else None)
+                  after_reply=_checker() if check_replies else None, spend=spend)
         progress.run = run
         summary = asyncio.run(run.run(prompts))
         path = archive.path
@@ -354,17 +365,19 @@ def _send(prompts, total, settings, archive_path, force, check_replies=False) ->
     if summary.lowest < settings[0].concurrency:
         warn(f"the server showed overload ({_reasons(summary.overloads)}); at most {summary.lowest} at once at "
              f"the lowest, {summary.level} at the end")
-    click.echo(_summary_line(summary, settings, path, check_replies), err=True)
+    if unsent_line(run.spend):
+        warn(unsent_line(run.spend))
+    click.echo(_summary_line(summary, settings, path, check_replies, run.spend), err=True)
     if summary.input_failures and not any(summary.counts.values()):
         return 2  # nothing could be read or built
-    return 1 if summary.failed or summary.input_failures else 0
+    return 1 if summary.failed or summary.input_failures or run.spend.unsent else 0
 
 
 def _reasons(reasons) -> str:
     return ", ".join(f"{reason} ×{n}" for reason, n in reasons.most_common()) or "no detail"
 
 
-def _summary_line(summary, settings, path, checked_too: bool = False) -> str:
+def _summary_line(summary, settings, path, checked_too: bool = False, spend=None) -> str:
     from ..display import relative
 
     def part(model=None) -> str:
@@ -378,6 +391,8 @@ def _summary_line(summary, settings, path, checked_too: bool = False) -> str:
             text += f", {n('batched')} in an open batch (`retest batch collect`)"
         if n("background"):
             text += f", {n('background')} running in the background (`retest background collect`)"
+        if n("unsent"):
+            text += f", {n('unsent')} not sent (--max-cost)"
         return text
 
     if len(settings) > 1:
@@ -392,4 +407,5 @@ def _summary_line(summary, settings, path, checked_too: bool = False) -> str:
     if checked_too:
         checked = (f" · {summary.checked['suspect']} suspect citation(s) · verdicts on "
                    f"{summary.checked['verdicts']} of {summary.checked['claims']} claims")
-    return f"{head}{failed_inputs} · {tokens}{checked} · archive {relative(str(path))}"
+    cost = summary_costs(spend, settings)
+    return f"{head}{failed_inputs} · {tokens}{cost}{checked} · archive {relative(str(path))}"

@@ -72,6 +72,7 @@ def build_report(archive, *, paths: list[str] | None = None, source: str | None 
                  model: str | None = None, on_error=None) -> dict:
     """Everything the page shows, grouped by document."""
     from ..check.reply import check_archived
+    from .costs import document_cost
     from .ledger import ledger
 
     entries = ledger(archive, paths=paths, source=source, model=model, on_error=on_error)
@@ -110,6 +111,7 @@ def build_report(archive, *, paths: list[str] | None = None, source: str | None 
                        and not _mentioned(e, checked, d["reply_ids"])]
         out.append({"source": d["source"], "title": d["title"], "models": models, "rows": rows, "replies": replies,
                     "unaddressed": unaddressed, "counts": _counts(d["claims"])})
+        out[-1]["cost"] = document_cost(archive, d["reply_ids"])  # per model, and the document's total
     return {"docs": out, "generated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="minutes"),
             "statuses": STATUS_ORDER, "archive": str(archive.path)}
 

@@ -27,6 +27,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from types import SimpleNamespace
 
 from ..archive import Archive, now, valid_text
 from ..archive.writer import Writer
@@ -47,6 +48,7 @@ from .faults import (
 from .job import Events, Job, Outcome, Summary, Terminated
 from .protocols import IncompleteReply
 from .protocols.usage import estimate
+from .spend import Spend
 
 EXTRA_ATTEMPTS = 40  # overload retries not counted against a prompt, at most this many more
 BUSY_POLL = 1.0
@@ -54,23 +56,17 @@ BUSY_POLL = 1.0
 
 # -- a run ----------------------------------------------------------------------
 
-class _Attempt:
-    """What tenacity's wait strategies read: the attempt number."""
-
-    def __init__(self, n: int):
-        self.attempt_number = n
-
-
 class Run:
     def __init__(self, models: list[Settings], archive: Archive, *, force: bool = False,
                  events: Events | None = None, keep_single: bool = False,
-                 after_reply: Callable | None = None):
+                 after_reply: Callable | None = None, spend=None):
         self.models = models
         self.archive = archive
         self.force = force
         self.events = events or Events()
         self.keep_single = keep_single
         self.after_reply = after_reply
+        self.spend = spend or Spend.for_settings(models)  # what each reply costs; --max-cost
         self.summary = Summary()
         self.inflight: dict[tuple[str, str], asyncio.Future] = {}
         self.busy_tasks: list[asyncio.Task] = []
@@ -273,6 +269,9 @@ class Run:
         try:
             while True:
                 attempt_no += 1
+                if not self.spend.reserve(job):  # --max-cost: nothing new starts; a re-run sends the rest
+                    await self.writer.call(self.archive.unclaim, reply_id)
+                    return self._finish(Outcome(job, "unsent", reply_id, error=self.spend.why))
                 started = await self.limiter.acquire()
                 if self.client is None:
                     self.client = client_for(self.models[0])
@@ -282,6 +281,7 @@ class Run:
 
                 def on_delta(d: str, flight=flight) -> None:
                     flight.heard = True
+                    self.spend.hear(job, d)
                     proto_events.delta(job, d)
 
                 # its own task, so that the limiter can withdraw this attempt alone
@@ -319,6 +319,7 @@ class Run:
                 await self.writer.call(self.archive.attempt, reply_id, attempt_no, started_at=at,
                                        latency_ms=latency, outcome="retry" if will_retry else "failed",
                                        status_code=getattr(error, "status_code", None), error=message)
+                await self.spend.failed_attempt(self.writer, self.archive, reply_id, attempt_no, job, error)
                 if not will_retry:
                     final = describe(error, s, attempt_no)
                     await self.writer.call(self.archive.fail, reply_id, final)
@@ -338,7 +339,7 @@ class Run:
         if hinted is None:
             if ours and not counted and isinstance(error, Withdrawn | IncompleteReply):
                 return 0.0, ""  # a stream we cut or had cut by sending too many: the limiter has answered it
-            return self.backoff(_Attempt(max(counted, 1))), ""
+            return self.backoff(SimpleNamespace(attempt_number=max(counted, 1))), ""
         if hinted > MAX_RETRY_WAIT:
             return MAX_RETRY_WAIT, (f" (the server asked to wait {hinted:,.0f} s; waiting {MAX_RETRY_WAIT:.0f} s, "
                                     "the most retest waits)")
@@ -364,6 +365,7 @@ class Run:
             return usage, text
 
         usage, text = await self.writer.call(store)  # committed: the reply is safe from here on
+        await self.spend.kept_reply(self.writer, archive, reply_id, job, usage)
         outcome = Outcome(job, "ok", reply_id, reply=text, attempts=attempt_no, usage=usage,
                           finish=received.finish)
         if after is not None:

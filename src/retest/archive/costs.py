@@ -1,0 +1,91 @@
+"""What replies cost, as stored: each reply's own cost, and what was *spent* on it.
+
+``cost_usd`` is the kept reply's price (NULL when unknown — never 0 for
+unknown); ``spent_usd`` adds every attempt that may have been billed without
+giving a reply (a timeout, a stream cut after text arrived), so a run's
+"spent" is never less than "for replies kept". The figures are computed when
+the reply arrives (``send.prices``); reading them back needs no price table.
+"""
+
+from __future__ import annotations
+
+GROUPS = {"model": None, "day": "substr(r.created_at, 1, 10)", "run": "r.run_id"}
+
+
+def cost_record(rec: dict) -> dict:
+    """``{usd, estimated, source, spent_usd}`` out of a reply row's columns (which it removes)."""
+    usd = rec.pop("cost_usd", None)
+    return {"usd": usd, "estimated": bool(rec.pop("cost_estimated", 0)), "source": rec.pop("cost_source", None),
+            "spent_usd": rec.pop("spent_usd", None), "spent_estimated": bool(rec.pop("spent_estimated", 0))}
+
+
+class Costs:
+    """Writing costs as replies and attempts end; totals per model, day or run."""
+
+    def set_cost(self, reply_id: int, cost) -> None:
+        """The kept reply's cost (a ``send.prices.Cost``, or None when unknown); it counts as spent too."""
+        if cost is None:
+            return
+        with self.transaction():
+            self.db.execute(
+                "UPDATE replies SET cost_usd = ?, cost_estimated = ?, cost_source = ?,"
+                " spent_usd = coalesce(spent_usd, 0) + ?, spent_estimated = max(spent_estimated, ?) WHERE id = ?",
+                (cost.usd, int(cost.estimated), cost.source, cost.usd, int(cost.estimated), reply_id))
+
+    def attempt_cost(self, reply_id: int, n: int, *, prompt_tokens: int | None, completion_tokens: int | None,
+                     cost) -> None:
+        """An attempt that failed after the request was accepted: its estimated tokens and cost, as spent."""
+        with self.transaction():
+            self.db.execute("UPDATE attempts SET prompt_tokens = ?, completion_tokens = ?, cost_usd = ?"
+                            " WHERE reply_id = ? AND n = ?",
+                            (prompt_tokens, completion_tokens, cost.usd if cost else None, reply_id, n))
+            if cost is not None:
+                self.db.execute("UPDATE replies SET spent_usd = coalesce(spent_usd, 0) + ?, spent_estimated = 1"
+                                " WHERE id = ?", (cost.usd, reply_id))
+
+    def costs_of(self, reply_ids: list[int]) -> dict[int, dict]:
+        """``{id: {cost_usd, cost_estimated, cost_source, spent_usd}}`` for these replies."""
+        ids, out = sorted(set(reply_ids)), {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            for r in self._read("SELECT id, cost_usd, cost_estimated, cost_source, spent_usd FROM replies"
+                                f" WHERE id IN ({','.join('?' * len(chunk))})", chunk):
+                out[r["id"]] = dict(r)
+        return out
+
+    def unclaim(self, reply_id: int) -> None:
+        """Give back a claim never sent (the cost ceiling): the row goes, as if never claimed; else released."""
+        with self.transaction():
+            gone = self.db.execute("DELETE FROM replies WHERE id = ? AND status = 'pending' AND attempts = 0"
+                                   " AND NOT EXISTS (SELECT 1 FROM batch_requests b WHERE b.reply_id = replies.id)",
+                                   (reply_id,)).rowcount
+            if not gone:
+                self.db.execute("UPDATE replies SET owner = NULL WHERE id = ? AND status = 'pending'", (reply_id,))
+
+    def stats(self, by: str = "model", since: str | None = None) -> list[dict]:
+        """Requests, tokens, cost and failures per model (and per day or run), oldest group first."""
+        extra = GROUPS[by]
+        keys = ([f"{extra} AS {by}"] if extra else []) + ["r.model AS model"]
+        group = ", ".join(([by] if extra else []) + ["model"])
+        where, args = ("WHERE r.created_at >= ?", (since,)) if since else ("", ())
+        rows = self._read(
+            f"SELECT {', '.join(keys)}, count(*) AS requests,"
+            " sum(r.status = 'ok') AS ok, sum(r.status = 'failed') AS failed, sum(r.status = 'pending') AS pending,"
+            " sum(r.attempts) AS attempts, sum(r.prompt_tokens) AS prompt_tokens,"
+            " sum(r.completion_tokens) AS completion_tokens, sum(r.total_tokens) AS total_tokens,"
+            " max(r.usage_estimated) AS tokens_estimated, sum(r.cost_usd) AS cost_usd,"
+            " max(r.cost_estimated) AS cost_estimated, sum(r.spent_usd) AS spent_usd,"
+            " max(r.spent_estimated) AS spent_estimated,"
+            " sum(r.status = 'ok' AND r.cost_usd IS NULL) AS unpriced, min(r.created_at) AS first,"
+            " max(r.created_at) AS last"
+            f" FROM replies r {where} GROUP BY {group} ORDER BY {group}", args)
+        out = []
+        for row in rows:
+            rec = dict(row)
+            for k in ("tokens_estimated", "cost_estimated", "spent_estimated"):
+                rec[k] = bool(rec[k])
+            for k in ("ok", "failed", "pending", "attempts", "prompt_tokens", "completion_tokens", "total_tokens",
+                      "unpriced"):
+                rec[k] = rec[k] or 0
+            out.append(rec)
+        return out

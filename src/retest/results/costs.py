@@ -1,0 +1,52 @@
+"""What the replies behind the ledger and the report cost, as stored with each reply.
+
+Each cost is ``{usd, estimated, reported, text}`` (``text`` as shown:
+``~$0.012``), or None where no price was known when the reply arrived —
+never $0.00 for unknown.
+"""
+
+from __future__ import annotations
+
+
+def _cost(usd, estimated: bool, reported: bool) -> dict:
+    from ..send.prices import format_usd
+
+    return {"usd": usd, "estimated": estimated, "reported": reported, "text": format_usd(usd, estimated)}
+
+
+def reply_costs(archive, reply_ids) -> dict[int, dict | None]:
+    """Each reply's cost, by id."""
+    return {i: None if r["cost_usd"] is None else
+            _cost(r["cost_usd"], bool(r["cost_estimated"]), r["cost_source"] == "reported")
+            for i, r in archive.costs_of(list(reply_ids)).items()}
+
+
+def add_to_ledger(archive, entries: list[dict]) -> list[dict]:
+    """``cost`` on every verdict of the ledger: what the reply that gave it cost."""
+    costs = reply_costs(archive, [v["reply_id"] for e in entries for v in e["verdicts"]])
+    for e in entries:
+        for v in e["verdicts"]:
+            v["cost"] = costs.get(v["reply_id"])
+    return entries
+
+
+def document_cost(archive, reply_ids: dict[str, set]) -> dict:
+    """Per model, the replies the report draws on for one document; and their total.
+
+    ``{"models": {model: cost or None}, "total": cost or None, "unpriced": [models]}``:
+    the total adds what is known and names the models whose cost is not.
+    """
+    costs = reply_costs(archive, [i for ids in reply_ids.values() for i in ids])
+    models, unpriced = {}, []
+    for model, ids in sorted(reply_ids.items()):
+        known = [costs.get(i) for i in ids]
+        if any(c is None for c in known):
+            models[model] = None
+            unpriced.append(model)
+            continue
+        models[model] = _cost(sum(c["usd"] for c in known), any(c["estimated"] for c in known),
+                              all(c["reported"] for c in known))
+    priced = [c for c in models.values() if c is not None]
+    total = (_cost(sum(c["usd"] for c in priced), any(c["estimated"] for c in priced),
+                   all(c["reported"] for c in priced)) if priced else None)
+    return {"models": models, "total": total, "unpriced": unpriced}
