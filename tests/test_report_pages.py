@@ -247,3 +247,30 @@ def test_an_archive_of_more_than_16m_characters_is_reported(tmp_path):
     assert r.returncode == 0, r.stderr
     size = os.path.getsize(tmp_path / "big.html")
     assert size > total and "300 claims in 60 document(s), 3 model(s)" in r.stderr
+
+
+def test_sources_and_cost_render_when_the_data_has_them():
+    from retest.results.markup import reply_html
+    from retest.results.report import KINDS, render_report
+
+    reply = {"model": "m", "id": 7, "at": "2026-11-20 10:00", "template": "retest", "html": reply_html("**hi**"),
+             "verdicts": [], "new": [], "suspect": [], "earlier": [], "cost": {"usd": 0.0123, "estimated": True},
+             "sources": [
+                 {"url": "https://arxiv.org/abs/2504.07912", "title": "Echo <b>Chamber</b>", "domain": "arxiv.org",
+                  "arxiv_id": "2504.07912", "cited": True, "suspect": False, "reason": None},
+                 {"url": "javascript:alert(1)", "title": "evil", "domain": None, "arxiv_id": None, "cited": False,
+                  "suspect": True, "reason": "title-mismatch: arXiv says another title"},
+                 {"url": "data:text/html,x", "title": None, "domain": None, "arxiv_id": None, "cited": False,
+                  "suspect": False, "reason": None}]}
+    doc = {"source": "doc.txt", "title": "A question?", "models": ["m"], "rows": [], "replies": [reply],
+           "unaddressed": [], "counts": {}, "kinds": dict.fromkeys(KINDS, 0), "suspect": 0,
+           "cost": {"m": {"usd": 0.0123, "estimated": True, "reported": False}}}
+    page = render_report({"docs": [doc], "generated": "2026-11-30T00:00+00:00", "archive": "a.db"})
+    sources = page[page.index('<ul class="papers sources">'):]
+    sources = sources[:sources.index("</ul>")]
+    assert re.findall(r'<a href="([^"]*)" rel="noopener noreferrer nofollow">', sources) == [
+        "https://arxiv.org/abs/2504.07912"]
+    assert "Echo &lt;b&gt;Chamber&lt;/b&gt;" in sources and "javascript:alert(1)" not in sources.replace(">evil<", "")
+    assert '<li class="suspect-source">evil' in sources and "title-mismatch" in sources and "(consulted)" in sources
+    assert "<li>data:text/html,x <span" in sources  # shown as text, never a link
+    assert "Cost: m ~$0.0123" in page and "~$0.0123</b> cost" in page and "reply 7 · 2026-11-20 10:00 · retest · ~$0.0123" in page
