@@ -189,7 +189,7 @@ def _title_on_disk(source: str) -> str | None:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="minutes")
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M")
 
 
 def summarise(docs: Iterable[dict]) -> dict:
