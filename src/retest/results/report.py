@@ -25,7 +25,6 @@ from .markup import STATUSES, inline_html, kind_of, reply_html, safe_url
 
 SPLIT_AT = 200  # documents: past this, a folder of pages
 KINDS = (*STATUSES, "split", "unsupported", "untested")
-STATUS_ORDER = STATUSES
 
 
 # -- the data ----------------------------------------------------------------------
