@@ -32,13 +32,13 @@ KINDS = (*STATUSES, "split", "unsupported", "untested")
 def entries_of(archive, *, paths: list[str] | None = None, source: str | None = None, model: str | None = None,
                on_error=None) -> Iterable[dict]:
     """Ledger entries with every verdict (oldest first); the claims of ``paths`` untested when nothing is archived."""
-    from .ledger import claims_of_documents, ledger
+    from .ledger import claims_of_documents, iter_ledger
 
     if archive is None:
         if not paths:
             return []
         return [{**c, "consensus": "not sent", "verdicts": []} for c in claims_of_documents(paths, on_error)]
-    return ledger(archive, paths=paths, source=source, model=model, history=True, on_error=on_error)
+    return iter_ledger(archive, paths=paths, source=source, model=model, history=True, on_error=on_error)
 
 
 def grouped(entries: Iterable[dict]) -> Iterator[tuple[str, list[dict]]]:
