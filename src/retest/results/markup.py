@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from ..extract import arxiv
 
@@ -69,7 +69,10 @@ def _mark_ids(text: str, cited: dict, in_link: bool) -> str:
 
 
 def _escape(text: str) -> str:
-    return str(escape(text))
+    """&, <, > and " escaped: enough for text and for double-quoted attributes."""
+    from markdown_it.common.utils import escapeHtml
+
+    return escapeHtml(text)
 
 
 def _links(state) -> None:
