@@ -164,7 +164,8 @@ def test_the_report_in_chromium(report, tmp_path):
 
 def test_report_without_an_archive(tmp_path):
     r = run_cli("report", "-o", tmp_path / "r.html", env={"RETEST_ARCHIVE": str(tmp_path / "none.db")})
-    assert r.returncode == 0 and "no replies yet" in r.stderr and not (tmp_path / "r.html").exists()
+    assert r.returncode == 0 and "nothing archived yet" in r.stderr and (tmp_path / "r.html").exists()
+    assert not (tmp_path / "none.db").exists()
 
 
 @pytest.mark.parametrize("statuses, word", [

@@ -17,7 +17,7 @@ shown, flagged, and left out of the consensus.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 
 def consensus(verdicts: list[dict]) -> str:
@@ -74,6 +74,13 @@ def ledger(archive, *, paths: list[str] | None = None, source: str | None = None
     first, with ``history``): ``{model, status, evidence, evidence_check,
     supported, note, reply_id, at}``, ``status`` None where a reply gave none.
     """
+    return list(iter_ledger(archive, paths=paths, source=source, model=model, history=history, on_error=on_error))
+
+
+def iter_ledger(archive, *, paths: list[str] | None = None, source: str | None = None, model: str | None = None,
+                history: bool = False, on_error: Callable[[Exception], None] | None = None,
+                chunk: int = 2000) -> Iterator[dict]:
+    """The ledger's entries one by one, their verdicts read ``chunk`` claims at a time (memory stays flat)."""
     if paths:
         wanted = claims_of_documents(paths, on_error)
         known = archive.claims_by_key([c["key"] for c in wanted])
@@ -88,13 +95,16 @@ def ledger(archive, *, paths: list[str] | None = None, source: str | None = None
             counters[row["source"]] = counters.get(row["source"], 0) + 1
             entries.append({"index": counters[row["source"]], "text": row["text"], "date": row["date"],
                             "arxiv_ids": row["arxiv_ids"], "source": row["source"], "claim_id": row["claim_id"]})
-    ids = [e["claim_id"] for e in entries if e["claim_id"] is not None]
-    read_unchecked(archive, ids)
+    read_unchecked(archive, [e["claim_id"] for e in entries if e["claim_id"] is not None])
+    for start in range(0, len(entries), chunk):
+        yield from _entries(archive, entries[start : start + chunk], model, history)
+
+
+def _entries(archive, entries: list[dict], model: str | None, history: bool) -> Iterator[dict]:
     by_claim: dict[int, list[dict]] = {}
-    for v in archive.verdict_history(ids, model):
+    for v in archive.verdict_history([e["claim_id"] for e in entries if e["claim_id"] is not None], model):
         by_claim.setdefault(v["claim_id"], []).append(v)
     grounded = archive.source_counts([v["reply_id"] for vs in by_claim.values() for v in vs])
-    out = []
     for e in entries:
         every = by_claim.get(e["claim_id"], [])
         latest: dict[str, dict] = {}
@@ -105,9 +115,8 @@ def ledger(archive, *, paths: list[str] | None = None, source: str | None = None
                      "evidence_check": v["evidence_check"], "supported": v["supported"], "note": v["note"],
                      "reply_id": v["reply_id"], "at": v["at"], **grounding(v, grounded)} for v in shown]
         word = consensus(list(latest.values())) if e["claim_id"] is not None else "not sent"
-        out.append({"index": e["index"], "text": e["text"], "date": e["date"], "arxiv_ids": e["arxiv_ids"],
-                    "source": e["source"], "consensus": word, "verdicts": verdicts})
-    return out
+        yield {"index": e["index"], "text": e["text"], "date": e["date"], "arxiv_ids": e["arxiv_ids"],
+               "source": e["source"], "consensus": word, "verdicts": verdicts}
 
 
 def grounding(verdict: dict, grounded: dict[int, int]) -> dict:
