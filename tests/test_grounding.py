@@ -285,19 +285,19 @@ def test_the_report_lists_each_replys_sources_and_links_only_http(grounded, tmp_
     r = run_cli("report", SEED_000, "-o", page, env=env)
     assert r.returncode == 0, r.stderr
     html = page.read_text()
-    hrefs = [html_lib.unescape(h) for h in re.findall(r'href="([^"]*)"', html)]
-    assert hrefs and all(h.startswith(("https://", "http://")) for h in hrefs), hrefs
+    hrefs = [html_lib.unescape(h) for h in re.findall(r'href="([^"]*)"', html) if not h.startswith("#")]
+    assert hrefs and all(h.startswith(("https://", "http://")) for h in hrefs), hrefs  # and in-page anchors
     assert not re.search(r"(?i)href=\"(javascript|data):", html) and "onmouseover=\"" not in html
-    block = html[html.index('<details class="sources">'):]
-    block = block[: block.index("</details>")]
+    block = html[html.index('<ul class="papers sources">'):]
+    block = block[: block.index("</ul>")]
     for s in hostile:
         assert html_lib.escape(s["title"], quote=False) in block  # every source is listed, as text at least
     for label in ("JS source", "Mixed case JS", "Data source", "Relative source", "Scheme-relative source"):
         assert not re.search(rf"<a [^>]*>{label}</a>", block), label
     assert re.search(r'<a href="https://arxiv.org/abs/2504.07912" rel="noopener noreferrer nofollow">'
                      r"Attention Is All You Need</a>", block)
-    assert 'class="source suspect"' in block and "title-mismatch" in block  # the real ID with another title
-    assert 'class="muted grounded"' in html  # the matrix marks grounded verdicts
+    assert 'class="suspect-source"' in block and "title-mismatch" in block  # the real ID with another title
+    assert 'class="grounded"' in html  # the matrix marks grounded verdicts
 
 
 def test_batch_requests_ask_for_search_and_their_results_keep_their_sources(grounded, tmp_path):
