@@ -92,10 +92,16 @@ def submit_cmd(paths, template, variables, today, models, base_url, api, system,
     with Archive(archive_path) as archive:
         _reconcile(archive, remote, settings[0])
         into = Submitted()
+        failed: list[dict] = []
 
         def upload(batch_id: int) -> None:
             try:
                 after = advance(archive, remote, archive.batch(batch_id))
+                if after["state"] == "failed":
+                    failed.append(after)
+                    problems.append(f"batch {batch_id} failed: {after['error']}; its {after['requests']:,} "
+                                    "prompt(s) are free to send again")
+                    return
                 click.echo(f"{after['remote_id']}\t{after['model']}\t{after['requests']:,} requests")
             except Exception as exc:  # noqa: BLE001 — the batch stays recorded; the next run finishes it
                 from ..errors import RetestError
@@ -109,8 +115,12 @@ def submit_cmd(paths, template, variables, today, models, base_url, api, system,
                        on_failure=lambda text: click.echo(f"retest: error: {message(text)}", err=True), into=into)
     for line in problems:
         click.echo(f"retest: error: {message(line)}", err=True)
-    total = sum(b["requests"] for b in into.batches)
-    warn(f"{total:,} requests in {len(into.batches)} batch(es); {into.skipped} already answered, {into.held} in an "
+    lost = {b["id"] for b in failed}
+    made = [b for b in into.batches if b["id"] not in lost]
+    total = sum(b["requests"] for b in made)
+    not_made = (f"; {len(lost)} batch(es) of {sum(b['requests'] for b in failed):,} requests failed to be created"
+                if lost else "")
+    warn(f"{total:,} requests in {len(made)} batch(es){not_made}; {into.skipped} already answered, {into.held} in an "
          "open batch or being sent elsewhere" + (f"; {into.input_failures} document(s) could not be built"
                                                  if into.input_failures else ""))
     sys.exit(1 if problems or into.input_failures else 0)
@@ -170,6 +180,11 @@ def status_cmd(name, show_all, as_json, base_url, archive_path):
         click.echo(json.dumps([{k: b.get(k) for k in keys} for b in batches], indent=2))
     elif batches:
         click.echo(_status_rows(batches))
+        from ..cli import warn
+
+        for b in batches:
+            if b["state"] == "failed" and b["error"]:
+                warn(f"batch {b['id']} failed: {b['error']}")
     else:
         click.echo("no open batches (`retest batch status --all` lists the collected ones)", err=True)
 

@@ -231,11 +231,12 @@ def prompt_source(paths, template, variables, today, model, max_tokens, max_size
     """The prompts for PATHS, built ahead in a child process, and how many there will be (at most)."""
     from ..build.prompter import BuiltElsewhere, Recipe, build_all, count_documents
     from ..build.templates import compile_template, find
+    from ..extract.inputs import stdin_now
 
     tpl = find(template)
     compile_template(tpl)  # a template that does not parse stops here, before anything is read or sent
     recipe = Recipe(tuple(paths), template, variables, today.date() if today else None, model, max_tokens,
-                    max_size * 1024 * 1024, count_tokens, verdicts)
+                    max_size * 1024 * 1024, count_tokens, verdicts, stdin_now(paths, max_size * 1024 * 1024))
     count = count_documents(tuple(paths))
     if count == 0:  # nothing to send: say why (an empty folder, …) and stop
         for item in build_all(recipe):
@@ -324,6 +325,8 @@ def _send(prompts, total, settings, archive_path, force, check_replies=False) ->
         progress.run = run
         summary = asyncio.run(run.run(prompts))
         path = archive.path
+        held = sum(v for (_, status), v in summary.counts.items() if status == "batched")
+        batches = [str(b["id"]) for b in archive.batches(open_only=True)] if held else []
     single = summary.single
     if single is not None and single.reply is not None and not (live and single.status == "ok"):
         sys.stdout.write(for_stream(single.reply.rstrip("\n") + "\n"))
@@ -345,6 +348,10 @@ def _send(prompts, total, settings, archive_path, force, check_replies=False) ->
         warn(f"the server showed overload ({_reasons(summary.overloads)}); at most {summary.lowest} at once at "
              f"the lowest, {summary.level} at the end")
     click.echo(_summary_line(summary, settings, path, check_replies), err=True)
+    if held:
+        warn(f"{held} prompt(s) wait in open batch(es) {', '.join(batches)}: `retest batch collect` archives their "
+             f"replies when the batch ends; `retest batch cancel {batches[0] if batches else 'N'}` frees them to be "
+             "sent now (or send with --force)")
     if summary.input_failures and not any(summary.counts.values()):
         return 2  # nothing could be read or built
     return 1 if summary.failed or summary.input_failures else 0
