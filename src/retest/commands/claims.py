@@ -20,7 +20,8 @@ def command(paths, source, model, history, as_json, archive_path):
 
     The consensus: all hold / all revised / all overturned / unresolved when the models agree,
     overturned by N, split, or untested. A verdict whose every evidence ID is suspect is
-    flagged unsupported and left out of the consensus.
+    flagged unsupported and left out of the consensus; where it disagrees, the word says so
+    (holds (1 unsupported dissent)), never "all".
     """
     from ..cli import error_line
     from ..results.ledger import claims_of_documents, ledger
@@ -58,7 +59,7 @@ def _print(entries: list[dict]) -> None:
             current = e["source"]
             lines += ["" if lines else None, shorten_middle(relative(current or "(unknown source)"), width)]
             lines = [line for line in lines if line is not None]
-        head = f"[{e['index']}] {e['consensus'].upper()} · {e['date'] or 'undated'} · "
+        head = f"[{e['index']}] {e['consensus']} · {e['date'] or 'undated'} · "
         lines += textwrap.wrap(head + neutral(e["text"], one_line=True), width=width, subsequent_indent="    ")
         for v in e["verdicts"]:
             status = v["status"] or "no verdict"
