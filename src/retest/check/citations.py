@@ -211,18 +211,23 @@ def _months_apart(a: str, b: str) -> int:
 
 
 def verdicts(reply: str, known: set[str], as_of: dt.date) -> list[CitedId]:
-    """One verdict per distinct ID the reply cites (first mention kept)."""
+    """One verdict per distinct ID the reply cites, weighing every mention of it: a date written beside any
+    one of them that disagrees with the ID is a mismatch, wherever that mention stands."""
     limit = dates.of(as_of)
     found = arxiv.find_all(reply)
     stated_at = stated_dates(reply, found)
-    out: dict[str, CitedId] = {}
+    mentions: dict[str, list] = {}
     for ident in found:
-        if ident.id in out:
-            continue
+        mentions.setdefault(ident.id, []).append(ident)
+    out: list[CitedId] = []
+    for same in mentions.values():
+        ident = same[0]
         written = reply[ident.start : ident.end]
         relation = "known" if ident.id in known else "new"
         implied = ident.date if 1 <= ident.month <= 12 else None
-        stated = stated_at.get(ident.start)
+        stated_all = [stated_at[m.start] for m in same if m.start in stated_at]
+        wrong = [d for d in stated_all if implied and _months_apart(d, implied) > 1]
+        stated = wrong[0] if wrong else (stated_all[0] if stated_all else None)
         if ident.problem:
             verdict, detail = "malformed", ident.problem
         elif implied > limit:
@@ -231,11 +236,11 @@ def verdicts(reply: str, known: set[str], as_of: dt.date) -> list[CitedId]:
             verdict = "implausible"
             detail = (f"number {ident.sequence:,} is far above what arXiv issued in a month of {ident.year} "
                       f"(plausible up to ~{sequence_bound(ident.year):,})")
-        elif stated and _months_apart(stated, implied) > 1:
+        elif wrong:
             verdict, detail = "date-mismatch", f"the reply says {stated}; the ID implies {implied}"
+            if len(same) > 1:
+                detail += f" (mention {1 + [stated_at.get(m.start) for m in same].index(stated)} of {len(same)})"
         else:
             verdict, detail = relation, None
-        out[ident.id] = CitedId(ident.id, written, verdict, relation, implied, stated, detail)
-    return list(out.values())
-
-
+        out.append(CitedId(ident.id, written, verdict, relation, implied, stated, detail))
+    return out
