@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .common import Number, max_size_option, parse_vars, template_options, write_file
+from .common import fit_tokens_option, max_size_option, parse_vars, template_options, write_file
 
 
 def tokens_line(p) -> str:
@@ -41,8 +41,7 @@ def out_name(source: str, template: str, taken: set[str], suffix: str = ".prompt
 @template_options
 @click.option("--model", metavar="MODEL", help="Count tokens with this model's encoding.")
 @click.option("--encoding", metavar="NAME", help="Count tokens with this tiktoken encoding instead.")
-@click.option("--max-tokens", type=Number(1, 100_000_000, integer=True), metavar="N",
-              help="Fit each prompt into N tokens, dropping the least important material first.")
+@fit_tokens_option("Fit each prompt into N tokens, dropping the least important material first.")
 @click.option("-o", "--out", metavar="FILE", help="Write the prompt to FILE.")
 @click.option("--out-dir", metavar="DIR",
               help="Write one file per prompt here (NAME.TEMPLATE.prompt.txt; never read back as a document).")
@@ -57,7 +56,7 @@ def command(paths, template, variables, today, model, encoding, max_tokens, out,
 
     Prompts go to stdout (several are separated by a ----- line), or to --out,
     --out-dir or the clipboard; token counts and anything dropped to fit
-    --max-tokens go to stderr. To fit a budget, material is dropped in this
+    --fit-tokens go to stderr. To fit a budget, material is dropped in this
     order: note detail, claim detail, body paragraphs, undated claims (last
     first), dated claims (oldest first), anchor papers; a dropped claim takes
     its anchors and the task sentences about its figures with it.
