@@ -344,7 +344,12 @@ def _send(prompts, total, settings, archive_path, force, check_replies=False) ->
         where = f"--max-output-tokens {limit}" if limit else "the model's output limit"
         warn(f"{len(summary.cut)} repl{'y was' if len(summary.cut) == 1 else 'ies were'} cut at {where}: "
              f"id{'s' if len(summary.cut) > 1 else ''} {ids}")
-    if summary.lowest < settings[0].concurrency:
+    from ..send.faults import WENT_AWAY
+
+    if any(WENT_AWAY in (o.error or "") for o in summary.failed):
+        warn(f"the server {WENT_AWAY} during the run: the streams it cut and the connections it refused were not "
+             "overload; start it again and re-run the same command to send the rest")
+    elif summary.lowest < settings[0].concurrency:
         warn(f"the server showed overload ({_reasons(summary.overloads)}); at most {summary.lowest} at once at "
              f"the lowest, {summary.level} at the end")
     click.echo(_summary_line(summary, settings, path, check_replies), err=True)

@@ -320,7 +320,8 @@ class Run:
                                        latency_ms=latency, outcome="retry" if will_retry else "failed",
                                        status_code=getattr(error, "status_code", None), error=message)
                 if not will_retry:
-                    final = describe(error, s, attempt_no)
+                    final = describe(error, s, counted or attempt_no,
+                                     reached=any(status == "ok" for _, status in self.summary.counts))
                     await self.writer.call(self.archive.fail, reply_id, final)
                     if fatal(error):
                         raise ConfigError(final)
