@@ -10,18 +10,25 @@ import click
 from .common import fit_tokens_option, max_size_option, parse_vars, template_options, write_file
 
 
+_SAID: set[str] = set()  # encoding notes already given in this run: each is said once
+
+
 def tokens_line(p) -> str:
-    """``1,234 tokens (o200k_base)``; ``~1,234 tokens (estimated with …)`` offline."""
-    return f"{'~' if p.tokens_estimated else ''}{p.tokens:,} tokens ({p.encoding_label})"
+    """``1,234 tokens (o200k_base)``; ``~1,234 tokens (estimated with …)`` offline — the reason said once."""
+    label = p.encoding_label or ""
+    if label in _SAID and ":" in label:
+        label = label.split(":", 1)[0]  # "estimated with cl100k_base", the why already said
+    _SAID.add(p.encoding_label or "")
+    return f"{'~' if p.tokens_estimated else ''}{p.tokens:,} tokens ({label})"
 
 
 def _report(p, where: str | None = None) -> None:
-    from ..cli import message
+    from ..cli import message, say
 
     prefix = f"{message(where)}: " if where else ""
-    click.echo(f"{prefix}{tokens_line(p)}", err=True)
+    say(f"{prefix}{tokens_line(p)}")
     for item in p.dropped:
-        click.echo(f"  dropped to fit: {message(item)}", err=True)
+        say(f"  dropped to fit: {message(item)}")
 
 
 def out_name(source: str, template: str, taken: set[str], suffix: str = ".prompt.txt") -> str:
@@ -63,7 +70,7 @@ def command(paths, template, variables, today, model, encoding, max_tokens, out,
     """
     from ..build.prompter import InputFailure, Recipe, build_all, count_documents
     from ..build.templates import compile_template, find
-    from ..cli import message
+    from ..cli import error_line, message
 
     if model and encoding:
         raise click.UsageError("give --model or --encoding, not both")
@@ -93,7 +100,7 @@ def command(paths, template, variables, today, model, encoding, max_tokens, out,
     for prompt in build_all(recipe, encoding=encoding):
         if isinstance(prompt, InputFailure):
             failed += 1
-            click.echo(f"retest: error: {message(prompt)}", err=True)
+            error_line(prompt)
             continue
         built += 1
         text = prompt.model_dump_json(indent=2) + "\n" if fmt == "json" else prompt.prompt

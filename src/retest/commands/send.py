@@ -42,6 +42,7 @@ class Progress:
         self.models = models
         self.counts = {"ok": 0, "failed": 0, "skipped": 0, "busy": 0, "batched": 0}
         self.in_retry: set[int] = set()
+        self.queued: set[int] = set()  # taken back to send fewer at once: waiting for a slot, not failing
         self.tokens = 0
         self.estimated = False
         self.at_once = None
@@ -60,10 +61,14 @@ class Progress:
             from rich.progress import Progress as Bar
             from rich.table import Column
 
+            fixed = dict(no_wrap=True, overflow="crop")  # the bar and the time keep their width; the status gives
             self.bar = Bar(
-                TextColumn("sending"), BarColumn(bar_width=16), MofNCompleteColumn(), TimeElapsedColumn(),
-                TextColumn("{task.fields[status]}", table_column=Column(no_wrap=True, overflow="ellipsis")),
-                console=Console(stderr=True), transient=False,
+                TextColumn("sending", table_column=Column(**fixed, min_width=7)),
+                BarColumn(bar_width=16, table_column=Column(**fixed, min_width=16)),
+                MofNCompleteColumn(table_column=Column(**fixed, min_width=2 * len(str(total)) + 1)),
+                TimeElapsedColumn(table_column=Column(**fixed, min_width=7)),
+                TextColumn("{task.fields[status]}", table_column=Column(no_wrap=True, overflow="ellipsis", ratio=1)),
+                console=Console(stderr=True), transient=False, expand=True,
             )
             self.task = self.bar.add_task("send", total=total, status="")
 
@@ -84,6 +89,8 @@ class Progress:
         parts = [f"ok {c['ok']}", f"failed {c['failed']}"]
         if self.in_retry:
             parts.append(f"retrying {len(self.in_retry)}")
+        if self.queued:
+            parts.append(f"queued {len(self.queued)}")
         skipped = c["skipped"] + c["busy"] + c["batched"]
         if skipped:
             parts.append(f"skipped {skipped}")
@@ -108,7 +115,8 @@ class Progress:
     def retrying(self, job, attempt: int, error: str, wait: float) -> None:
         from ..cli import warn
 
-        self.in_retry.add(id(job))
+        (self.queued if wait == 0 else self.in_retry).add(id(job))  # no pause: sent again as a slot frees
+        (self.in_retry if wait == 0 else self.queued).discard(id(job))
         if self.live_reply:
             sys.stdout.write("\n")
         if not self.bar:
@@ -117,6 +125,7 @@ class Progress:
 
     def finished(self, outcome) -> None:
         self.in_retry.discard(id(outcome.job))
+        self.queued.discard(id(outcome.job))
         self.counts[outcome.status] = self.counts.get(outcome.status, 0) + 1
         if outcome.status == "ok":
             self.tokens += (outcome.usage or {}).get("total_tokens") or 0
@@ -129,13 +138,13 @@ class Progress:
         self.at_once = level
         if reason and not self.said:
             self.said = True
-            from ..cli import message
+            from ..cli import message, say
 
             line = f"retest: the server {reason}; sending fewer at once (now {level})"
             if self.bar:
                 self.bar.console.print(message(line), markup=False, highlight=False)
             else:
-                click.echo(message(line), err=True)
+                say(message(line))
         self._refresh()
 
     def waiting_changed(self, delta: int) -> None:
@@ -143,7 +152,7 @@ class Progress:
         self._refresh()
 
     def input_failed(self, label: str, text: str) -> None:
-        from ..cli import message
+        from ..cli import message, say
 
         if self.bar is not None:  # one document fewer to send, to each model
             self.total -= len(self.models)
@@ -152,7 +161,7 @@ class Progress:
         if self.bar:
             self.bar.console.print(line, markup=False, highlight=False)
         else:
-            click.echo(line, err=True)
+            say(line)
 
 
 @click.command("send")
@@ -254,6 +263,7 @@ def dry_run_report(prompts, settings, archive_path) -> tuple[int, int]:
     from ..build.tokens import counter
     from ..cli import message
     from ..send.job import Job
+    from .terminal import say
 
     try:
         archive = open_for_reading(archive_path)
@@ -265,7 +275,7 @@ def dry_run_report(prompts, settings, archive_path) -> tuple[int, int]:
     try:
         for p in prompts:
             if isinstance(p, InputFailure):
-                click.echo(f"retest: error: {message(p)}", err=True)
+                say(f"retest: error: {message(p)}")
                 bad += 1
                 continue
             good += 1
@@ -281,17 +291,17 @@ def dry_run_report(prompts, settings, archive_path) -> tuple[int, int]:
                 total_tokens += 0 if done else tokens
                 note = "  (already archived: would skip)" if done else ""
                 approx = "~" if count.fallback else ""
-                click.echo(message(f"would send {job.label} to {s.model}: {approx}{tokens:,} tokens, "
-                                   f"template {job.template or '(none)'}{note}"))
+                say(message(f"would send {job.label} to {s.model}: {approx}{tokens:,} tokens, "
+                            f"template {job.template or '(none)'}{note}"), err=False)
     finally:
         if archive is not None:
             archive.close()
     models = ", ".join(s.model for s in settings)
     approx = "~" if estimated else ""
     unit = "prompts" if len(settings) == 1 else f"requests ({len(settings)} models)"
-    click.echo(f"dry run: {would} of {would + skip} {unit} ({approx}{total_tokens:,} prompt tokens; "
-               f"{'; '.join(sorted(labels)) or 'no prompts'}) would go to {models} at {settings[0].endpoint}; "
-               "nothing was sent", err=True)
+    say(f"dry run: {would} of {would + skip} {unit} ({approx}{total_tokens:,} prompt tokens; "
+        f"{'; '.join(sorted(labels)) or 'no prompts'}) would go to {models} at {settings[0].endpoint}; "
+        "nothing was sent")
     return bad, good
 
 
@@ -313,7 +323,7 @@ def _send(prompts, total, settings, archive_path, force, check_replies=False) ->
     import asyncio
 
     from ..archive import Archive
-    from ..cli import message, warn
+    from ..cli import message, say, warn
     from ..display import for_stream
     from ..send.run import Run
 
@@ -337,7 +347,7 @@ def _send(prompts, total, settings, archive_path, force, check_replies=False) ->
         warn(f"already answered with these settings: reply {single.reply_id}, printed from the archive "
              "(use --force to send again)")
     for o in summary.failed:
-        click.echo(f"retest: failed: {message(o.job.label)} ({o.model}): {message(o.error or '')}", err=True)
+        say(f"retest: failed: {message(o.job.label)} ({o.model}): {message(o.error or '')}")
     if summary.cut:
         ids = ", ".join(str(i) for i in sorted(o.reply_id for o in summary.cut))
         limit = settings[0].max_output_tokens
@@ -352,7 +362,7 @@ def _send(prompts, total, settings, archive_path, force, check_replies=False) ->
     elif summary.lowest < settings[0].concurrency:
         warn(f"the server showed overload ({_reasons(summary.overloads)}); at most {summary.lowest} at once at "
              f"the lowest, {summary.level} at the end")
-    click.echo(_summary_line(summary, settings, path, check_replies), err=True)
+    say(_summary_line(summary, settings, path, check_replies))
     if held:
         warn(f"{held} prompt(s) wait in open batch(es) {', '.join(batches)}: `retest batch collect` archives their "
              f"replies when the batch ends; `retest batch cancel {batches[0] if batches else 'N'}` frees them to be "
@@ -390,6 +400,7 @@ def _summary_line(summary, settings, path, checked_too: bool = False) -> str:
     failed_inputs = f" · {summary.input_failures} document(s) could not be built" if summary.input_failures else ""
     checked = ""
     if checked_too:
+        pairs = "claims" if len(settings) == 1 else f"claim × model pairs ({len(settings)} models)"
         checked = (f" · {summary.checked['suspect']} suspect citation(s) · verdicts on "
-                   f"{summary.checked['verdicts']} of {summary.checked['claims']} claims")
+                   f"{summary.checked['verdicts']} of {summary.checked['claims']} {pairs}")
     return f"{head}{failed_inputs} · {tokens}{checked} · archive {relative(str(path))}"
