@@ -50,6 +50,7 @@ def _print(entries: list[dict]) -> None:
     import textwrap
 
     from ..display import for_stream, neutral, relative, shorten_middle, terminal_width
+    from .terminal import paint
 
     width = max(40, terminal_width())
     lines: list[str] = []
@@ -57,10 +58,14 @@ def _print(entries: list[dict]) -> None:
     for e in entries:
         if e["source"] != current:
             current = e["source"]
-            lines += ["" if lines else None, shorten_middle(relative(current or "(unknown source)"), width)]
+            lines += ["" if lines else None, for_stream(shorten_middle(relative(current or "(unknown source)"), width))]
             lines = [line for line in lines if line is not None]
         head = f"[{e['index']}] {e['consensus']} · {e['date'] or 'undated'} · "
-        lines += textwrap.wrap(head + neutral(e["text"], one_line=True), width=width, subsequent_indent="    ")
+        wrapped = textwrap.wrap(head + neutral(e["text"], one_line=True), width=width, subsequent_indent="    ")
+        lines += [for_stream(line) for line in wrapped]
+        word = f"[{e['index']}] {e['consensus']}"
+        if lines[-len(wrapped)].startswith(word):  # the consensus, in its colour on a terminal
+            lines[-len(wrapped)] = paint(word, e["consensus"], bold=True) + lines[-len(wrapped)][len(word):]
         for v in e["verdicts"]:
             status = v["status"] or "no verdict"
             flag = " (unsupported: its evidence is suspect)" if v["supported"] is False else ""
@@ -71,5 +76,10 @@ def _print(entries: list[dict]) -> None:
                 text += f"; evidence {evidence}"
             if v["note"]:
                 text += f"; {neutral(v['note'], one_line=True)}"
-            lines += textwrap.wrap(text, width=width, initial_indent="    ", subsequent_indent="      ")
-    click.echo(for_stream("\n".join(line.rstrip() for line in lines)))
+            wrapped = [for_stream(line) for line in textwrap.wrap(text, width=width, initial_indent="    ",
+                                                                  subsequent_indent="      ")]
+            lead = f"    {v['model']}: {status}"
+            if wrapped and wrapped[0].startswith(lead):
+                wrapped[0] = f"    {v['model']}: " + paint(status, "unsupported" if flag else status) + wrapped[0][len(lead):]
+            lines += wrapped
+    click.echo("\n".join(line.rstrip() for line in lines))

@@ -43,6 +43,6 @@ def command(as_json: bool, show: str | None) -> None:
         line = f"{t.name:<{width}}  {t.kind:<8}  {t.description}{origin}"
         if is_terminal():  # the description wraps under itself, at word boundaries
             line = "\n".join(textwrap.wrap(line, width=max(40, width_of() - 1), subsequent_indent=hang,
-                                            break_long_words=False))
+                                            break_long_words=False, break_on_hyphens=False))
         click.echo(line)
     say(f"\nYour templates folder: {user_dir()}")

@@ -59,7 +59,7 @@ def paint(text: str, word: str | None = None, stream=None, bold: bool = False) -
     colour = style_of(word if word is not None else text)
     if colour is None and not bold:
         return text
-    return click.style(text, fg=colour, bold=bold)
+    return click.style(text, fg=colour, bold=bold or None)
 
 
 def width_of(stream=None) -> int:
@@ -105,7 +105,7 @@ def page(text: str) -> None:
 
     command = os.environ.get("PAGER")
     if command is None:
-        command = "less" if shutil.which("less") else ""
+        command = "less" if shutil.which("less") and _rows() > 0 else ""  # a terminal of no known height: print
     if not command.strip() or command.strip() == "cat":
         sys.stdout.write(text)
         return
@@ -132,6 +132,13 @@ def page(text: str) -> None:
         sys.stdout.write(text)
 
 
+def _rows() -> int:
+    try:
+        return os.get_terminal_size(sys.stdout.fileno()).lines
+    except (OSError, ValueError, AttributeError):
+        return 0
+
+
 def markdown_for_terminal(text: str, width: int | None = None) -> str:
     """Markdown rendered by rich for this terminal (colour as ``colour_on`` says); links are never made live."""
     import io
@@ -152,9 +159,21 @@ def markdown_for_terminal(text: str, width: int | None = None) -> str:
 
 # -- search snippets ----------------------------------------------------------------------
 
-def snippet(text: str, words: list[str], width: int = 80, stream=None) -> str:
-    """The part of ``text`` around the first match of any of ``words``, matches highlighted on a terminal
-    (and between »« elsewhere), on one line."""
+def matched_passage(rec: dict, words: list[str], colour: bool = True) -> str:
+    """The passage of a search hit that matched: in its reply, else in its prompt."""
+    text = rec.get("reply") or ""
+    if not any(w.lower() in text.lower() for w in words):
+        text = rec.get("prompt") or text
+    text = _HEADING.sub("", text)  # Markdown heading marks are not what anyone searched for
+    return snippet(text, words, max(40, width_of() - 8), colour=colour and colour_on())
+
+
+_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]", re.M)
+
+
+def snippet(text: str, words: list[str], width: int = 80, colour: bool = False) -> str:
+    """The part of ``text`` around the first match of any of ``words``, on one line; matches highlighted
+    with ``colour``, else between »marks«."""
     from ..display import neutral
 
     flat = neutral(" ".join((text or "").split()), one_line=True)
@@ -175,6 +194,5 @@ def snippet(text: str, words: list[str], width: int = 80, stream=None) -> str:
         piece = (piece[:cut] if cut > m.end() - start else piece) + "…"
     if start:
         piece = "…" + piece
-    colour = colour_on(stream)
     return pattern.sub(lambda x: click.style(x.group(0), bold=True, reverse=True) if colour else f"»{x.group(0)}«",
                        piece)
