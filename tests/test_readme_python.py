@@ -27,3 +27,11 @@ def test_the_python_example_runs_from_another_folder(tmp_path, beside_a_clone):
     first, *rest = r.stdout.splitlines()
     assert first == "2025-04 ['2504.07912']"  # what the README's comment promises
     assert "arXiv:2504.07912" in "\n".join(rest)
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    (line,) = [l for l in readme.splitlines() if "pip install -e '.[test]'" in l and "pytest" in l]
+    command = line.split("&&")[-1].strip()
+    ci = [l.strip() for l in (ROOT / ".ci" / "run").read_text().splitlines() if l.strip() and not l.startswith("#")]
+    assert command == "python -m pytest" and ci[-1] == command

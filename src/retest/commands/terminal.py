@@ -132,6 +132,9 @@ def page(text: str) -> None:
         sys.stdout.write(text)
 
 
+_LINE_BREAK = re.compile(r"(?<=\S)\n(?=[^\n])")
+
+
 def _rows() -> int:
     try:
         return os.get_terminal_size(sys.stdout.fileno()).lines
@@ -153,7 +156,8 @@ def markdown_for_terminal(text: str, width: int | None = None) -> str:
     console = Console(file=out, width=width or width_of(sys.stdout), force_terminal=colour, no_color=not colour,
                       color_system="standard" if colour else None, legacy_windows=False, emoji=False,
                       highlight=False)
-    console.print(Markdown(neutral(text), hyperlinks=False, code_theme="ansi_dark" if colour else "bw"))
+    text = _LINE_BREAK.sub("  \n", neutral(text))  # prompts are plain text: their line breaks stay breaks
+    console.print(Markdown(text, hyperlinks=False, code_theme="ansi_dark" if colour else "bw"))
     return out.getvalue()
 
 
