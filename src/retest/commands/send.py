@@ -68,7 +68,7 @@ class Progress:
                 MofNCompleteColumn(table_column=Column(**fixed, min_width=2 * len(str(total)) + 1)),
                 TimeElapsedColumn(table_column=Column(**fixed, min_width=7)),
                 TextColumn("{task.fields[status]}", table_column=Column(no_wrap=True, overflow="ellipsis", ratio=1)),
-                console=Console(stderr=True), transient=False, expand=True,
+                console=Console(stderr=True), transient=False,
             )
             self.task = self.bar.add_task("send", total=total, status="")
 
