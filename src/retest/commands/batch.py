@@ -83,7 +83,7 @@ def submit_cmd(paths, template, variables, today, models, base_url, api, system,
     rest as batches (one per model and per file of at most --per-file requests)."""
     from ..archive import Archive
     from ..batch.runner import Submitted, advance, write_requests
-    from ..cli import message, warn
+    from ..cli import message, say, warn
 
     settings = _settings(models, base_url, api, system, temperature, max_output_tokens, verdicts=verdicts)
     prompts = _prompts(paths, template, variables, today, settings[0].model, max_tokens, max_size, verdicts)
@@ -112,9 +112,9 @@ def submit_cmd(paths, template, variables, today, models, base_url, api, system,
                                 "`retest batch status` again to finish it)")
 
         write_requests(prompts, settings, archive, force=force, per_file=per_file, on_file=upload,
-                       on_failure=lambda text: click.echo(f"retest: error: {message(text)}", err=True), into=into)
+                       on_failure=lambda text: say(f"retest: error: {message(text)}"), into=into)
     for line in problems:
-        click.echo(f"retest: error: {message(line)}", err=True)
+        say(f"retest: error: {message(line)}")
     lost = {b["id"] for b in failed}
     made = [b for b in into.batches if b["id"] not in lost]
     total = sum(b["requests"] for b in made)
@@ -205,7 +205,7 @@ def collect_cmd(name, wait, poll, base_url, archive_path):
     """
     from ..batch.api import ENDED
     from ..batch.runner import Collected, collect_batch, refresh, wait_for
-    from ..cli import message, warn
+    from ..cli import message, say, warn
     from .archive import open_or_explain
 
     s = _settings((), base_url, None, None, None, None, need_model=False)[0]
@@ -233,7 +233,7 @@ def collect_cmd(name, wait, poll, base_url, archive_path):
                 warn(f"batch {b['remote_id']} is {b['remote_status']} ({counts.get('completed', 0)} of "
                      f"{counts.get('total', b['requests'])} done); collect it later, or use --wait")
     for line in done.failed:
-        click.echo(f"retest: failed: {message(line)}", err=True)
+        say(f"retest: failed: {message(line)}")
     _say_unknown(done)
     warn(f"{done.replies:,} replies archived from {len(done.batches)} batch(es), {len(done.failed):,} failed or "
          f"expired" + (f", {done.already:,} already archived" if done.already else ""))
@@ -322,7 +322,7 @@ def export_cmd(paths, template, variables, today, models, base_url, api, system,
     The prompts are held for that file until then (`retest batch cancel N` releases them)."""
     from ..archive import Archive
     from ..batch.runner import write_requests
-    from ..cli import message, warn
+    from ..cli import message, say, warn
     from ..errors import RetestError
 
     settings = _settings(models, base_url, api, system, temperature, max_output_tokens, need_key=False,
@@ -338,7 +338,7 @@ def export_cmd(paths, template, variables, today, models, base_url, api, system,
     with Archive(archive_path) as archive:
         try:
             done = write_requests(prompts, settings, archive, force=force, out=target,
-                                  on_failure=lambda text: click.echo(f"retest: error: {message(text)}", err=True))
+                                  on_failure=lambda text: say(f"retest: error: {message(text)}"))
         except OSError as exc:
             raise RetestError(f"-o {out}: cannot write it ({exc.strerror or exc})") from None
     total = sum(b["requests"] for b in done.batches)
@@ -356,12 +356,12 @@ def import_cmd(path, archive_path):
     requests by custom_id. Importing twice adds nothing; lines matching no request are reported."""
     from ..archive import Archive
     from ..batch.runner import import_results
-    from ..cli import message, warn
+    from ..cli import message, say, warn
 
     with Archive(archive_path, create=False) as archive:
         done = import_results(archive, Path(path))
     for line in done.failed:
-        click.echo(f"retest: failed: {message(line)}", err=True)
+        say(f"retest: failed: {message(line)}")
     _say_unknown(done)
     warn(f"{done.replies:,} replies archived, {len(done.failed):,} failed"
          + (f", {done.already:,} already archived" if done.already else ""))

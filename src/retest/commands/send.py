@@ -249,9 +249,9 @@ def prompt_source(paths, template, variables, today, model, max_tokens, max_size
     count = count_documents(tuple(paths))
     if count == 0:  # nothing to send: say why (an empty folder, …) and stop
         for item in build_all(recipe):
-            from ..cli import message
+            from ..cli import message, say
 
-            click.echo(f"retest: error: {message(item)}", err=True)
+            say(f"retest: error: {message(item)}")
         sys.exit(2)
     return BuiltElsewhere(recipe), 1 if tpl.kind == "corpus" else count
 
