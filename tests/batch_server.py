@@ -6,7 +6,7 @@ lines come in shuffled order, and requests whose prompt contains
 ``fail-request`` go to the error file. ``outcome`` per batch (by order of
 creation, or ``default_outcome``) can be ``completed``, ``expired`` (partial
 output), ``failed`` (validation errors) or ``hang``. ``faults`` scripts the
-next calls: ``upload:500``, ``create:500``, ``create:hang-before`` (never
+next calls: ``upload:500``, ``create:500``, ``create:404`` (refused for good), ``create:hang-before`` (never
 creates, never answers), ``create:hang-after`` (creates, never answers).
 """
 
@@ -244,6 +244,8 @@ class _Handler(BaseHTTPRequestHandler):
             fault = owner.fault("create")
             if fault == "500":
                 return self._error(500, "create failed")
+            if fault == "404":
+                return self._error(404, "The model `test-model` does not support batches.")
             if fault == "hang-before":
                 time.sleep(3600)
                 return

@@ -67,6 +67,7 @@ class ChatServer:
         self.other: ChatServer | None = None  # where redirect:307 points
         self.replies_by_model: dict = {}  # model → reply(prompt), over ``reply``
         self.raw: deque[tuple[int, dict, bytes]] = deque()  # "raw": (status, headers, body) sent as is
+        self.gone = False  # see go_away
         self._httpd: ThreadingHTTPServer | None = None
 
     # -- control ---------------------------------------------------------------
@@ -88,6 +89,11 @@ class ChatServer:
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
+
+    def go_away(self) -> None:
+        """Die as a crashed server does: the port refuses connections, and open ones are cut at their next word."""
+        self.gone = True
+        self.stop()
 
     def stop(self) -> None:
         if self._httpd:
@@ -200,6 +206,9 @@ class _Handler(BaseHTTPRequestHandler):
         fault = owner.fault_for(text)
         if owner.latency:
             time.sleep(owner.latency)
+        if owner.gone:
+            self._abort()
+            return
         kind, _, arg = fault.partition(":")
         if kind == "slow":  # "slow:3": answer normally, 3 s late (past the client's timeout)
             time.sleep(float(arg))

@@ -117,3 +117,11 @@ def real_server(tmp_path_factory):
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist, every test of the real model server runs on one worker (``--dist loadgroup``):
+    one server for them all, never one per worker on two cores."""
+    for item in items:
+        if "real_server" in getattr(item, "fixturenames", ()) or item.get_closest_marker("real_server"):
+            item.add_marker(pytest.mark.xdist_group("real_server"))

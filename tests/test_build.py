@@ -155,7 +155,7 @@ def test_impossible_budget_fails_saying_by_how_much(cli):
         build(load(SEED_002), today=TODAY, max_tokens=50)
     r = cli("build", SEED_002, "--max-tokens", "50")
     assert r.returncode == 2 and r.stdout == ""
-    assert "--max-tokens 50" in r.stderr and "over" in r.stderr and "Traceback" not in r.stderr
+    assert "--fit-tokens 50" in r.stderr and "over" in r.stderr and "Traceback" not in r.stderr
 
 
 def test_budget_report_on_stderr(cli):
@@ -245,7 +245,7 @@ def test_other_templates_render_every_claim(name):
 def test_update_marks_changes_as_of_today():
     text = build(load(SEED_002), "update", today=TODAY).prompt
     assert "as of November 2026" in text and "findings run up to May 2026" in text
-    assert "[UNCHANGED], [REVISED], [OVERTURNED] or [NEW]" in text
+    assert "[holds], [revised], [overturned] or [new]" in text
     assert "Training order mechanically reshapes entropy" in text  # the body is there to rewrite
 
 

@@ -60,7 +60,7 @@ def test_the_ledger_over_two_models_and_two_dates(two_models):
     assert first["date"] == "2025-04" and first["arxiv_ids"] == ["2504.07912"]
     assert [(v["model"], v["status"], v["supported"]) for v in first["verdicts"]] == [
         ("model-a", "overturned", False), ("model-b", "holds", True)]  # the latest of each model
-    assert first["consensus"] == "all hold"  # model-a's verdict rests only on a suspect paper
+    assert first["consensus"] == "holds (1 unsupported dissent)"  # model-a's rests only on a suspect paper
     assert second["consensus"] == "all overturned"  # among the models that judged it
     assert [v["status"] for v in second["verdicts"]] == [None, "overturned"]  # model-a never judged claim 2
     assert third["consensus"] == "untested"
@@ -71,7 +71,7 @@ def test_the_ledger_over_two_models_and_two_dates(two_models):
     assert {v["model"] for c in only_b for v in c["verdicts"]} == {"model-b"}
     text = run_cli("claims", SEED_002, env={**env, "COLUMNS": "80"})
     assert text.returncode == 0 and max(len(l) for l in text.stdout.splitlines()) <= 80
-    assert "[1] ALL HOLD · 2025-04" in text.stdout and "unsupported" in text.stdout
+    assert "[1] holds (1 unsupported dissent) · 2025-04" in text.stdout and "ALL HOLD" not in text.stdout
 
 
 def test_the_ledger_of_a_corpus_prompt_and_by_source(two_models):
@@ -91,7 +91,7 @@ def test_claims_of_documents_never_sent(tmp_path):
     r = run_cli("claims", SEED_002, "--json", env={"RETEST_ARCHIVE": str(tmp_path / "none.db")})
     assert r.returncode == 0 and json.loads(r.stdout) == []
     text = run_cli("claims", SEED_002, env={"RETEST_ARCHIVE": str(tmp_path / "none.db")})
-    assert "NOT SENT" in text.stdout and "no replies yet" in text.stderr
+    assert "[1] not sent · 2025-04" in text.stdout and "no replies yet" in text.stderr
 
 
 # -- the report in a real browser ----------------------------------------------------------

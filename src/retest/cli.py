@@ -39,19 +39,26 @@ def message(text: str) -> str:
     return neutral(scrub(str(text)), one_line=True)
 
 
+def say(line: str) -> None:
+    """One message on stderr: one line to a pipe or file, wrapped at word boundaries on a terminal."""
+    from .commands.terminal import wrapped
+
+    click.echo(wrapped(line, sys.stderr), err=True)
+
+
 def fail(text: str, code: int = 2) -> None:
     """One line on stderr, then exit."""
-    click.echo(f"retest: error: {message(text)}", err=True)
+    say(f"retest: error: {message(text)}")
     sys.exit(code)
 
 
 def error_line(exc: Exception) -> None:
     """An error that stops one input, not the command."""
-    click.echo(f"retest: error: {message(exc)}", err=True)
+    say(f"retest: error: {message(exc)}")
 
 
 def warn(text: str) -> None:
-    click.echo(f"retest: {message(text)}", err=True)
+    say(f"retest: {message(text)}")
 
 
 class _Group(click.Group):
@@ -147,7 +154,7 @@ def main(args: list[str] | None = None, prog_name: str = "retest") -> None:
     except click.ClickException as exc:
         code = _usage_error(exc)
     except RetestError as exc:
-        click.echo(f"retest: error: {message(exc)}", err=True)
+        say(f"retest: error: {message(exc)}")
         code = exc.exit_code
     except KeyboardInterrupt:
         code = _interrupted()
@@ -176,7 +183,7 @@ def _usage_error(exc: click.ClickException) -> int:
     text = text[:1].lower() + text[1:]
     ctx = getattr(exc, "ctx", None)
     where = f" (see `{ctx.command_path} --help`)" if ctx is not None and isinstance(exc, click.UsageError) else ""
-    click.echo(f"retest: error: {message(text)}{where}", err=True)
+    say(f"retest: error: {message(text)}{where}")
     return exc.exit_code if exc.exit_code not in (0, 1) else 2
 
 

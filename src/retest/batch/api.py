@@ -73,7 +73,9 @@ class Remote:
             if not isinstance(exc, openai.OpenAIError):
                 raise
             message = describe(exc, self.s, self.s.max_attempts if retryable(exc) else 1)
-            raise (ConfigError if fatal(exc) else RetestError)(message) from None
+            error = (ConfigError if fatal(exc) else RetestError)(message)
+            error.refused = not retryable(exc)  # the provider said no: asking again gets the same answer
+            raise error from None
 
     # -- the calls ------------------------------------------------------------------
     def upload(self, path: Path) -> str:

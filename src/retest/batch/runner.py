@@ -175,7 +175,22 @@ def write_requests(prompts: Iterable, settings: list[Settings], archive: Archive
 
 
 def advance(archive: Archive, remote: Remote, batch: dict, found: dict | None = None) -> dict:
-    """Take a local batch through upload and creation, from whichever step it reached."""
+    """Take a local batch through upload and creation, from whichever step it reached.
+
+    A step the provider refused (4xx) fails the batch for good, with its message, and frees its
+    prompts; one that may work later (5xx, no connection) raises, and the batch stays to be finished.
+    """
+    try:
+        return _advance(archive, remote, batch, found)
+    except RetestError as exc:
+        if not getattr(exc, "refused", False):
+            raise
+        archive.release_batch(batch["id"], state="failed", error=str(exc))
+        _unlink(archive.batch(batch["id"]))
+        return archive.batch(batch["id"])
+
+
+def _advance(archive: Archive, remote: Remote, batch: dict, found: dict | None = None) -> dict:
     bid = batch["id"]
     state = batch["state"]
     if state == "writing":  # a run died while writing: its file is partial and its claims are ours to free
@@ -235,7 +250,11 @@ def reconcile(archive: Archive, remote: Remote, endpoint: str) -> list[str]:
     creating = {b["intent"] for b in stuck if b["state"] == "creating"}
     found = remote.find_by_intent(creating) if creating else {}
     for b in stuck:
-        after = advance(archive, remote, b, found)
+        try:
+            after = advance(archive, remote, b, found)
+        except RetestError as exc:  # may work later: the batch stays, and the command goes on
+            said.append(f"batch {b['id']} (left half done by an earlier run) is still not submitted: {exc}")
+            continue
         if after["state"] == "submitted":
             how = "found on the server" if b["intent"] in found else "submitted now"
             said.append(f"batch {b['id']} (left half done by an earlier run) {how}: {after['remote_id']}")

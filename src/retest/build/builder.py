@@ -19,7 +19,7 @@ from .tokens import counter
 
 
 class BudgetError(RetestError):
-    """Even the bare prompt does not fit ``--max-tokens``."""
+    """Even the bare prompt does not fit ``--fit-tokens``."""
 
 
 def build(
@@ -62,7 +62,7 @@ def build(
         if not plan or not fits(len(plan)):
             bare = count.count(draw(plan)[1])
             raise BudgetError(
-                f"--max-tokens {max_tokens}: even the bare prompt is {bare:,} tokens "
+                f"--fit-tokens {max_tokens}: even the bare prompt is {bare:,} tokens "
                 f"({bare - max_tokens:,} over; {count.label})"
             )
         lo, hi = 0, len(plan)  # fits(hi) holds, fits(lo) does not

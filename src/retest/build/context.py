@@ -12,8 +12,8 @@ this stated order:
 5. dated claims, oldest first;
 6. anchor papers, oldest first.
 
-A dropped claim takes with it the anchors that only it cites and the task
-sentences that ask only about its figures. What is left after every step is
+A dropped claim takes with it the anchors that only it cites, the task
+sentences that ask only about its figures, and its dates from the span line. What is left after every step is
 the bare prompt: role, headings, tasks and closing instruction.
 """
 
@@ -55,6 +55,7 @@ class Material:
     tasks: list[str] = field(default_factory=list)
     shared_notes: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
+    claims_cut: bool = False  # some claims were dropped: the documents' own span no longer describes the rest
 
     @classmethod
     def of(cls, docs: list[Document]) -> Material:
@@ -170,7 +171,7 @@ def trimmed(m: Material, steps: list[Step]) -> Material:
         docs=m.docs, claims=kept, anchors=anchors, notes=notes,
         body=[p for i, p in enumerate(m.body) if i not in gone_body], tasks=tasks,
         claim_sources=[s for i, s in enumerate(m.claim_sources) if i not in gone_claims],
-        shared_notes=m.shared_notes, dropped=[s.label for s in steps] + extra,
+        shared_notes=m.shared_notes, dropped=[s.label for s in steps] + extra, claims_cut=bool(dropped),
     )
 
 
@@ -250,9 +251,10 @@ def context(m: Material, today: dt.date, variables: dict[str, str], verdicts: bo
     doc = m.docs[0]
     prompt = doc.prompt
     known = [x for c in m.claims for x in [c.date, *(ci.date for ci in c.citations)] if x]
-    starts = [d.span.start for d in m.docs if d.span.start] + known
-    ends = [d.span.end for d in m.docs if d.span.end] + known
-    span_text = doc.span.text if len(m.docs) == 1 else None
+    spans = [] if m.claims_cut else [d.span for d in m.docs]  # once claims are cut, the kept ones say it
+    starts = [s.start for s in spans if s.start] + known
+    ends = [s.end for s in spans if s.end] + known
+    span_text = doc.span.text if len(m.docs) == 1 and not m.claims_cut else None
     ctx = {
         "doc": doc,
         "docs": m.docs,

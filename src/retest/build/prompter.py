@@ -43,6 +43,7 @@ class Recipe:
     max_bytes: int = 10 * 1024 * 1024
     count_tokens: bool = False
     verdicts: bool = True
+    stdin: object = None  # what ``-`` held (Input or InputError), read by the parent: a child has no stdin
 
 
 def count_documents(paths: tuple[str, ...]) -> int:
@@ -72,7 +73,7 @@ def build_all(recipe: Recipe, encoding: str | None = None) -> Iterator:
               encoding=encoding, count_tokens=recipe.count_tokens or recipe.max_tokens is not None,
               verdicts=recipe.verdicts)
     corpus: list = []
-    for item in extract_paths(recipe.paths, recipe.max_bytes):
+    for item in extract_paths(recipe.paths, recipe.max_bytes, stdin=recipe.stdin):
         if isinstance(item, InputError):
             yield InputFailure(item.source, str(item))
             continue

@@ -213,16 +213,26 @@ def _months_apart(a: str, b: str) -> int:
 
 
 def verdicts(reply: str, known: set[str], as_of: dt.date) -> list[CitedId]:
-    """One verdict per distinct ID the reply cites (first mention kept)."""
+    """One verdict per distinct ID the reply cites, weighing every mention of it: a date written beside any
+    one of them that disagrees with the ID is a mismatch, wherever that mention stands."""
     limit = dates.of(as_of)
     found = arxiv.find_all(reply)
     stated_at = stated_dates(reply, found)
-    out: dict[str, CitedId] = {}
+    mentions: dict[str, list] = {}
     for ident in found:
-        if ident.id in out:
-            continue
-        out[ident.id] = judge(ident, reply[ident.start : ident.end], known, limit, stated_at.get(ident.start))
-    return list(out.values())
+        mentions.setdefault(ident.id, []).append(ident)
+    out: list[CitedId] = []
+    for same in mentions.values():  # every mention weighed: a wrong date beside any of them counts
+        ident = same[0]
+        implied = ident.date if 1 <= ident.month <= 12 else None
+        stated_all = [stated_at[m.start] for m in same if m.start in stated_at]
+        wrong = [d for d in stated_all if implied and _months_apart(d, implied) > 1]
+        stated = wrong[0] if wrong else (stated_all[0] if stated_all else None)
+        cited = judge(ident, reply[ident.start : ident.end], known, limit, stated)
+        if cited.verdict == "date-mismatch" and len(same) > 1:
+            cited.detail += f" (mention {1 + [stated_at.get(m.start) for m in same].index(stated)} of {len(same)})"
+        out.append(cited)
+    return out
 
 
 def judge(ident: arxiv.ArxivId, written: str, known: set[str], limit: str, stated: str | None = None) -> CitedId:

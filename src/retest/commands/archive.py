@@ -69,11 +69,11 @@ def _cost(rec: dict) -> str:
     return format_usd(cost["spent_usd"], True) if cost.get("spent_usd") else "-"
 
 
-def rows_table(rows: list[dict]) -> str:
+def rows_table(rows: list[dict], with_reply: bool = True) -> str:
     from ..display import first_line, relative
     from .views import Col, table
 
-    cols = [Col("id", 2, 12, right=True), Col("when (UTC)", 10, 11), Col("status", 6, 7),
+    cols = [Col("id", 2, 12, right=True), Col("when (UTC)", 10, 11), Col("status", 6, 7, colour=True),
             Col("model", 8, 30, 1), Col("template", 8, 16, 1), Col("tokens", 6, 10, right=True),
             Col("cost", 4, 10, right=True), Col("source", 14, 90, 3, "middle"), Col("reply", 7, 200, 1)]
     cells = []
@@ -82,18 +82,28 @@ def rows_table(rows: list[dict]) -> str:
         cells.append([str(rec["id"]), _when(rec["created_at"]), rec["status"], rec["model"],
                       rec.get("template") or "(as is)", _tokens(rec), _cost(rec),
                       relative(rec.get("source") or "(prompt)"),
-                      preview])
-    return table(cells, cols)
+                      preview][: len(cols) if with_reply else -1])
+    return table(cells, cols if with_reply else cols[:-1])
 
 
-def _print_rows(rows: list[dict], as_json: bool, empty: str) -> None:
+def _print_rows(rows: list[dict], as_json: bool, empty: str, words: list[str] | None = None) -> None:
+    if words is not None:  # a search: the passage that matched, under each row
+        from .terminal import matched_passage
+
+        for r in rows:
+            r["snippet"] = matched_passage(r, words, colour=not as_json)
     if as_json:
-        click.echo(json.dumps([public(r) for r in rows], ensure_ascii=False, indent=2))
+        click.echo(json.dumps([public(r) | ({"snippet": r["snippet"]} if words is not None else {})
+                               for r in rows], ensure_ascii=False, indent=2))
         return
     if not rows:
         click.echo(empty, err=True)
         return
-    click.echo(rows_table(rows))
+    if words is None:
+        click.echo(rows_table(rows))
+        return
+    head, *lines = rows_table(rows, with_reply=False).splitlines()
+    click.echo("\n".join([head] + [f"{line}\n    {r['snippet']}" for line, r in zip(lines, rows)]))
 
 
 def public(rec: dict) -> dict:
@@ -139,23 +149,29 @@ def list_cmd(count, model, since, status, as_json, archive_path) -> None:
 @_JSON
 @_ARCHIVE
 def search_cmd(text, count, as_json, archive_path) -> None:
-    """Replies whose text, prompt, or a source's title or domain contains every word of TEXT
-    (full-text search), newest first."""
+    """Replies whose text, prompt, or a source's title or domain contains every word of TEXT (full-text
+    search), newest first, each with the passage that matched (highlighted on a terminal, »between
+    marks« elsewhere)."""
     archive = open_or_explain(archive_path, as_json)
     if archive is None:
         return
     with archive:
         rows = archive.search(text, count)
-    _print_rows(rows, as_json, f"no reply or prompt contains every word of {text!r}")
+    _print_rows(rows, as_json, f"no reply or prompt contains every word of {text!r}", words=text.split())
 
 
 @command.command("show", short_help="One reply: prompt, metadata, verdicts, checks.")
 @click.argument("reply_id", type=reply_id_type(), metavar="ID")
 @click.option("--reasoning", is_flag=True, help="Print the model's reasoning text in full (folded by default).")
-@_JSON
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (one JSON object).")
+@click.option("--no-pager", is_flag=True, help="Print straight to the terminal, without a pager.")
 @_ARCHIVE
-def show_cmd(reply_id, reasoning, as_json, archive_path) -> None:
-    """One reply with its prompt, metadata, verdicts and checks (Markdown)."""
+def show_cmd(reply_id, reasoning, as_json, no_pager, archive_path) -> None:
+    """One reply with its prompt, metadata, verdicts and checks, as Markdown.
+
+    On a terminal the Markdown is rendered and shown through your pager (PAGER, else less; LESS=FRX
+    unless LESS is set), as git does; --no-pager prints it. To a pipe or file it is plain Markdown.
+    """
     from ..archive import locate
     from ..display import for_stream
     from ..errors import RetestError
@@ -187,7 +203,14 @@ def show_cmd(reply_id, reasoning, as_json, archive_path) -> None:
                              "sources": rec["sources"]}
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
-    sys.stdout.write(for_stream(markdown(rec, reasoning=reasoning, run=run)))
+    text = markdown(rec, reasoning=reasoning, run=run)
+    from .terminal import is_terminal, markdown_for_terminal, page
+
+    if not is_terminal():
+        sys.stdout.write(for_stream(text))
+        return
+    shown = markdown_for_terminal(text)
+    page(shown) if not no_pager else sys.stdout.write(shown)
 
 
 def _usage_line(usage: dict) -> str:

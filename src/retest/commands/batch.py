@@ -88,7 +88,7 @@ def submit_cmd(paths, template, variables, today, models, base_url, api, system,
     from ..archive import Archive
     from ..batch.costs import admission
     from ..batch.runner import Submitted, advance, write_requests
-    from ..cli import message, warn
+    from ..cli import message, say, warn
 
     settings = _settings(models, base_url, api, system, temperature, max_output_tokens, verdicts=verdicts,
                          search=search)
@@ -99,10 +99,16 @@ def submit_cmd(paths, template, variables, today, models, base_url, api, system,
     with Archive(archive_path) as archive:
         _reconcile(archive, remote, settings[0])
         into = Submitted()
+        failed: list[dict] = []
 
         def upload(batch_id: int) -> None:
             try:
                 after = advance(archive, remote, archive.batch(batch_id))
+                if after["state"] == "failed":
+                    failed.append(after)
+                    problems.append(f"batch {batch_id} failed: {after['error']}; its {after['requests']:,} "
+                                    "prompt(s) are free to send again")
+                    return
                 click.echo(f"{after['remote_id']}\t{after['model']}\t{after['requests']:,} requests")
             except Exception as exc:  # noqa: BLE001 — the batch stays recorded; the next run finishes it
                 from ..errors import RetestError
@@ -113,12 +119,16 @@ def submit_cmd(paths, template, variables, today, models, base_url, api, system,
                                 "`retest batch status` again to finish it)")
 
         write_requests(prompts, settings, archive, force=force, per_file=per_file, on_file=upload,
-                       on_failure=lambda text: click.echo(f"retest: error: {message(text)}", err=True), into=into,
+                       on_failure=lambda text: say(f"retest: error: {message(text)}"), into=into,
                        admit=admission(spend) if spend else None)
     for line in problems:
-        click.echo(f"retest: error: {message(line)}", err=True)
-    total = sum(b["requests"] for b in into.batches)
-    warn(f"{total:,} requests in {len(into.batches)} batch(es); {into.skipped} already answered, {into.held} in an "
+        say(f"retest: error: {message(line)}")
+    lost = {b["id"] for b in failed}
+    made = [b for b in into.batches if b["id"] not in lost]
+    total = sum(b["requests"] for b in made)
+    not_made = (f"; {len(lost)} batch(es) of {sum(b['requests'] for b in failed):,} requests failed to be created"
+                if lost else "")
+    warn(f"{total:,} requests in {len(made)} batch(es){not_made}; {into.skipped} already answered, {into.held} in an "
          "open batch or being sent elsewhere" + (f"; {into.input_failures} document(s) could not be built"
                                                  if into.input_failures else ""))
     if into.unsent:
@@ -181,6 +191,11 @@ def status_cmd(name, show_all, as_json, base_url, archive_path):
         click.echo(json.dumps([{k: b.get(k) for k in keys} for b in batches], indent=2))
     elif batches:
         click.echo(_status_rows(batches))
+        from ..cli import warn
+
+        for b in batches:
+            if b["state"] == "failed" and b["error"]:
+                warn(f"batch {b['id']} failed: {b['error']}")
     else:
         click.echo("no open batches (`retest batch status --all` lists the collected ones)", err=True)
 
@@ -201,7 +216,7 @@ def collect_cmd(name, wait, poll, base_url, archive_path):
     """
     from ..batch.api import ENDED
     from ..batch.runner import Collected, collect_batch, refresh, wait_for
-    from ..cli import message, warn
+    from ..cli import message, say, warn
     from .archive import open_or_explain
 
     s = _settings((), base_url, None, None, None, None, need_model=False)[0]
@@ -229,7 +244,7 @@ def collect_cmd(name, wait, poll, base_url, archive_path):
                 warn(f"batch {b['remote_id']} is {b['remote_status']} ({counts.get('completed', 0)} of "
                      f"{counts.get('total', b['requests'])} done); collect it later, or use --wait")
     for line in done.failed:
-        click.echo(f"retest: failed: {message(line)}", err=True)
+        say(f"retest: failed: {message(line)}")
     _say_unknown(done)
     warn(f"{done.replies:,} replies archived from {len(done.batches)} batch(es), {len(done.failed):,} failed or "
          f"expired" + (f", {done.already:,} already archived" if done.already else ""))
@@ -319,7 +334,7 @@ def export_cmd(paths, template, variables, today, models, base_url, api, system,
     The prompts are held for that file until then (`retest batch cancel N` releases them)."""
     from ..archive import Archive
     from ..batch.runner import write_requests
-    from ..cli import message, warn
+    from ..cli import message, say, warn
     from ..errors import RetestError
 
     settings = _settings(models, base_url, api, system, temperature, max_output_tokens, need_key=False,
@@ -335,7 +350,7 @@ def export_cmd(paths, template, variables, today, models, base_url, api, system,
     with Archive(archive_path) as archive:
         try:
             done = write_requests(prompts, settings, archive, force=force, out=target,
-                                  on_failure=lambda text: click.echo(f"retest: error: {message(text)}", err=True))
+                                  on_failure=lambda text: say(f"retest: error: {message(text)}"))
         except OSError as exc:
             raise RetestError(f"-o {out}: cannot write it ({exc.strerror or exc})") from None
     total = sum(b["requests"] for b in done.batches)
@@ -353,12 +368,12 @@ def import_cmd(path, archive_path):
     requests by custom_id. Importing twice adds nothing; lines matching no request are reported."""
     from ..archive import Archive
     from ..batch.runner import import_results
-    from ..cli import message, warn
+    from ..cli import message, say, warn
 
     with Archive(archive_path, create=False) as archive:
         done = import_results(archive, Path(path))
     for line in done.failed:
-        click.echo(f"retest: failed: {message(line)}", err=True)
+        say(f"retest: failed: {message(line)}")
     _say_unknown(done)
     warn(f"{done.replies:,} replies archived, {len(done.failed):,} failed"
          + (f", {done.already:,} already archived" if done.already else ""))

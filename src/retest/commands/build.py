@@ -7,21 +7,28 @@ from pathlib import Path
 
 import click
 
-from .common import Number, max_size_option, parse_vars, template_options, write_file
+from .common import fit_tokens_option, max_size_option, parse_vars, template_options, write_file
+
+
+_SAID: set[str] = set()  # encoding notes already given in this run: each is said once
 
 
 def tokens_line(p) -> str:
-    """``1,234 tokens (o200k_base)``; ``~1,234 tokens (estimated with …)`` offline."""
-    return f"{'~' if p.tokens_estimated else ''}{p.tokens:,} tokens ({p.encoding_label})"
+    """``1,234 tokens (o200k_base)``; ``~1,234 tokens (estimated with …)`` offline — the reason said once."""
+    label = p.encoding_label or ""
+    if label in _SAID and ":" in label:
+        label = label.split(":", 1)[0]  # "estimated with cl100k_base", the why already said
+    _SAID.add(p.encoding_label or "")
+    return f"{'~' if p.tokens_estimated else ''}{p.tokens:,} tokens ({label})"
 
 
 def _report(p, where: str | None = None) -> None:
-    from ..cli import message
+    from ..cli import message, say
 
     prefix = f"{message(where)}: " if where else ""
-    click.echo(f"{prefix}{tokens_line(p)}", err=True)
+    say(f"{prefix}{tokens_line(p)}")
     for item in p.dropped:
-        click.echo(f"  dropped to fit: {message(item)}", err=True)
+        say(f"  dropped to fit: {message(item)}")
 
 
 def out_name(source: str, template: str, taken: set[str], suffix: str = ".prompt.txt") -> str:
@@ -41,8 +48,7 @@ def out_name(source: str, template: str, taken: set[str], suffix: str = ".prompt
 @template_options
 @click.option("--model", metavar="MODEL", help="Count tokens with this model's encoding.")
 @click.option("--encoding", metavar="NAME", help="Count tokens with this tiktoken encoding instead.")
-@click.option("--max-tokens", type=Number(1, 100_000_000, integer=True), metavar="N",
-              help="Fit each prompt into N tokens, dropping the least important material first.")
+@fit_tokens_option("Fit each prompt into N tokens, dropping the least important material first.")
 @click.option("-o", "--out", metavar="FILE", help="Write the prompt to FILE.")
 @click.option("--out-dir", metavar="DIR",
               help="Write one file per prompt here (NAME.TEMPLATE.prompt.txt; never read back as a document).")
@@ -57,14 +63,14 @@ def command(paths, template, variables, today, model, encoding, max_tokens, out,
 
     Prompts go to stdout (several are separated by a ----- line), or to --out,
     --out-dir or the clipboard; token counts and anything dropped to fit
-    --max-tokens go to stderr. To fit a budget, material is dropped in this
+    --fit-tokens go to stderr. To fit a budget, material is dropped in this
     order: note detail, claim detail, body paragraphs, undated claims (last
     first), dated claims (oldest first), anchor papers; a dropped claim takes
     its anchors and the task sentences about its figures with it.
     """
     from ..build.prompter import InputFailure, Recipe, build_all, count_documents
     from ..build.templates import compile_template, find
-    from ..cli import message
+    from ..cli import error_line, message
 
     if model and encoding:
         raise click.UsageError("give --model or --encoding, not both")
@@ -94,7 +100,7 @@ def command(paths, template, variables, today, model, encoding, max_tokens, out,
     for prompt in build_all(recipe, encoding=encoding):
         if isinstance(prompt, InputFailure):
             failed += 1
-            click.echo(f"retest: error: {message(prompt)}", err=True)
+            error_line(prompt)
             continue
         built += 1
         text = prompt.model_dump_json(indent=2) + "\n" if fmt == "json" else prompt.prompt

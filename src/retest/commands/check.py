@@ -92,8 +92,22 @@ def _print(report, label: str, had_prompt: bool, as_json: bool) -> None:
         click.echo(json.dumps({"target": label, **report.to_dict()}, ensure_ascii=False, indent=2))
     else:
         from ..display import terminal_width
+        from .terminal import colour_on
 
-        click.echo(for_stream(render(report, label, had_prompt, terminal_width())))
+        text = for_stream(render(report, label, had_prompt, terminal_width()))
+        click.echo(_coloured(text) if colour_on() else text)
+
+
+def _coloured(text: str) -> str:
+    """Citation verdicts and claim statuses in their colours (suspect ones red)."""
+    import re
+
+    from .terminal import paint
+
+    cited = re.compile(r"^(  arXiv:\S+\s+\S*\s+)(\S+)", re.M)
+    status = re.compile(r"^(  \[\d+\] )(HOLDS|REVISED|OVERTURNED|UNRESOLVED)", re.M)
+    text = cited.sub(lambda m: m.group(1) + paint(m.group(2), bold=m.group(2) not in ("new", "known")), text)
+    return status.sub(lambda m: m.group(1) + paint(m.group(2), m.group(2).lower(), bold=True), text)
 
 
 def _online(report, archive, archive_path) -> str | None:

@@ -20,7 +20,8 @@ def command(paths, source, model, history, as_json, archive_path):
 
     The consensus: all hold / all revised / all overturned / unresolved when the models agree,
     overturned by N, split, or untested. A verdict whose every evidence ID is suspect is
-    flagged unsupported and left out of the consensus.
+    flagged unsupported and left out of the consensus; where it disagrees, the word says so
+    (holds (1 unsupported dissent)), never "all".
     """
     from ..cli import error_line
     from ..results.costs import add_to_ledger
@@ -52,6 +53,7 @@ def _print(entries: list[dict]) -> None:
     import textwrap
 
     from ..display import for_stream, neutral, relative, shorten_middle, terminal_width
+    from .terminal import paint
 
     width = max(40, terminal_width())
     lines: list[str] = []
@@ -59,10 +61,14 @@ def _print(entries: list[dict]) -> None:
     for e in entries:
         if e["source"] != current:
             current = e["source"]
-            lines += ["" if lines else None, shorten_middle(relative(current or "(unknown source)"), width)]
+            lines += ["" if lines else None, for_stream(shorten_middle(relative(current or "(unknown source)"), width))]
             lines = [line for line in lines if line is not None]
-        head = f"[{e['index']}] {e['consensus'].upper()} · {e['date'] or 'undated'} · "
-        lines += textwrap.wrap(head + neutral(e["text"], one_line=True), width=width, subsequent_indent="    ")
+        head = f"[{e['index']}] {e['consensus']} · {e['date'] or 'undated'} · "
+        wrapped = textwrap.wrap(head + neutral(e["text"], one_line=True), width=width, subsequent_indent="    ")
+        lines += [for_stream(line) for line in wrapped]
+        word = f"[{e['index']}] {e['consensus']}"
+        if lines[-len(wrapped)].startswith(word):  # the consensus, in its colour on a terminal
+            lines[-len(wrapped)] = paint(word, e["consensus"], bold=True) + lines[-len(wrapped)][len(word):]
         for v in e["verdicts"]:
             status = v["status"] or "no verdict"
             flag = " (unsupported: its evidence is suspect)" if v["supported"] is False else ""
@@ -74,11 +80,17 @@ def _print(entries: list[dict]) -> None:
                 text += f"; evidence {evidence}"
             if v["note"]:
                 text += f"; {neutral(v['note'], one_line=True)}"
-            lines += textwrap.wrap(text, width=width, initial_indent="    ", subsequent_indent="      ")
+            wrapped = [for_stream(line) for line in textwrap.wrap(text, width=width, initial_indent="    ",
+                                                                  subsequent_indent="      ")]
+            lead = f"    {v['model']}: {status}"
+            if wrapped and wrapped[0].startswith(lead):
+                wrapped[0] = f"    {v['model']}: " + paint(status, "unsupported" if flag else status) + wrapped[0][len(lead):]
+            lines += wrapped
             for extra in _evidence_lines(v):
-                lines += textwrap.wrap(neutral(extra, one_line=True), width=width, initial_indent="      ",
-                                       subsequent_indent="        ")
-    click.echo(for_stream("\n".join(line.rstrip() for line in lines)))
+                lines += [for_stream(line) for line in textwrap.wrap(neutral(extra, one_line=True), width=width,
+                                                                     initial_indent="      ",
+                                                                     subsequent_indent="        ")]
+    click.echo("\n".join(line.rstrip() for line in lines))
 
 
 def _evidence_lines(v: dict) -> list[str]:

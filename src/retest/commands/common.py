@@ -59,9 +59,20 @@ def max_size_option(f):
                         metavar="MB", help="Refuse documents larger than this.")(f)
 
 
-def max_tokens_option(f):
-    return click.option("--max-tokens", type=Number(1, 100_000_000, integer=True), metavar="N",
-                        help="Fit each prompt into N tokens first.")(f)
+def fit_tokens_option(help: str):
+    """``--fit-tokens N``: the prompt's budget (not the reply's: that is --max-output-tokens). The old name
+    ``--max-tokens`` still works, unlisted."""
+
+    def apply(f):
+        f = click.option("--max-tokens", "max_tokens", type=Number(1, 100_000_000, integer=True), hidden=True)(f)
+        return click.option("--fit-tokens", "max_tokens", type=Number(1, 100_000_000, integer=True), metavar="N",
+                            help=help)(f)
+
+    return apply
+
+
+max_tokens_option = fit_tokens_option("Fit each prompt into N tokens first, dropping the least important material "
+                                      "(see `retest build --help`).")
 
 
 def template_options(f):

@@ -23,7 +23,7 @@ def command(paths: tuple[str, ...], fmt: str | None, max_size: int) -> None:
     """
     import json
 
-    from ..cli import message
+    from ..cli import message, say
     from ..errors import InputError
     from ..extract import extract_paths
 
@@ -38,7 +38,7 @@ def command(paths: tuple[str, ...], fmt: str | None, max_size: int) -> None:
     for item in extract_paths(paths, max_size * 1024 * 1024, raw=True):
         if isinstance(item, InputError):
             bad += 1
-            click.echo(f"retest: error: {message(item)}", err=True)
+            say(f"retest: error: {message(item)}")
             continue
         if fmt == "jsonl":
             out.write(json.dumps(item, ensure_ascii=False) + "\n")

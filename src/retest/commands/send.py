@@ -45,6 +45,7 @@ class Progress:
         self.models = models
         self.counts = {"ok": 0, "failed": 0, "skipped": 0, "busy": 0, "batched": 0, "background": 0}
         self.in_retry: set[int] = set()
+        self.queued: set[int] = set()  # taken back to send fewer at once: waiting for a slot, not failing
         self.tokens = 0
         self.estimated = False
         self.at_once = None
@@ -63,9 +64,13 @@ class Progress:
             from rich.progress import Progress as Bar
             from rich.table import Column
 
+            fixed = dict(no_wrap=True, overflow="crop")  # the bar and the time keep their width; the status gives
             self.bar = Bar(
-                TextColumn("sending"), BarColumn(bar_width=16), MofNCompleteColumn(), TimeElapsedColumn(),
-                TextColumn("{task.fields[status]}", table_column=Column(no_wrap=True, overflow="ellipsis")),
+                TextColumn("sending", table_column=Column(**fixed, min_width=7)),
+                BarColumn(bar_width=16, table_column=Column(**fixed, min_width=16)),
+                MofNCompleteColumn(table_column=Column(**fixed, min_width=2 * len(str(total)) + 1)),
+                TimeElapsedColumn(table_column=Column(**fixed, min_width=7)),
+                TextColumn("{task.fields[status]}", table_column=Column(no_wrap=True, overflow="ellipsis", ratio=1)),
                 console=Console(stderr=True), transient=False,
             )
             self.task = self.bar.add_task("send", total=total, status="")
@@ -87,6 +92,8 @@ class Progress:
         parts = [f"ok {c['ok']}", f"failed {c['failed']}"]
         if self.in_retry:
             parts.append(f"retrying {len(self.in_retry)}")
+        if self.queued:
+            parts.append(f"queued {len(self.queued)}")
         skipped = c["skipped"] + c["busy"] + c["batched"] + c["background"]
         if skipped:
             parts.append(f"skipped {skipped}")
@@ -111,7 +118,8 @@ class Progress:
     def retrying(self, job, attempt: int, error: str, wait: float) -> None:
         from ..cli import warn
 
-        self.in_retry.add(id(job))
+        (self.queued if wait == 0 else self.in_retry).add(id(job))  # no pause: sent again as a slot frees
+        (self.in_retry if wait == 0 else self.queued).discard(id(job))
         if self.live_reply:
             sys.stdout.write("\n")
         if not self.bar:
@@ -120,6 +128,7 @@ class Progress:
 
     def finished(self, outcome) -> None:
         self.in_retry.discard(id(outcome.job))
+        self.queued.discard(id(outcome.job))
         self.counts[outcome.status] = self.counts.get(outcome.status, 0) + 1
         if outcome.status == "ok":
             self.tokens += (outcome.usage or {}).get("total_tokens") or 0
@@ -132,13 +141,13 @@ class Progress:
         self.at_once = level
         if reason and not self.said:
             self.said = True
-            from ..cli import message
+            from ..cli import message, say
 
             line = f"retest: the server {reason}; sending fewer at once (now {level})"
             if self.bar:
                 self.bar.console.print(message(line), markup=False, highlight=False)
             else:
-                click.echo(message(line), err=True)
+                say(message(line))
         self._refresh()
 
     def waiting_changed(self, delta: int) -> None:
@@ -146,7 +155,7 @@ class Progress:
         self._refresh()
 
     def input_failed(self, label: str, text: str) -> None:
-        from ..cli import message
+        from ..cli import message, say
 
         if self.bar is not None:  # one document fewer to send, to each model
             self.total -= len(self.models)
@@ -155,7 +164,7 @@ class Progress:
         if self.bar:
             self.bar.console.print(line, markup=False, highlight=False)
         else:
-            click.echo(line, err=True)
+            say(line)
 
 
 @click.command("send")
@@ -247,17 +256,18 @@ def prompt_source(paths, template, variables, today, model, max_tokens, max_size
     """The prompts for PATHS, built ahead in a child process, and how many there will be (at most)."""
     from ..build.prompter import BuiltElsewhere, Recipe, build_all, count_documents
     from ..build.templates import compile_template, find
+    from ..extract.inputs import stdin_now
 
     tpl = find(template)
     compile_template(tpl)  # a template that does not parse stops here, before anything is read or sent
     recipe = Recipe(tuple(paths), template, variables, today.date() if today else None, model, max_tokens,
-                    max_size * 1024 * 1024, count_tokens, verdicts)
+                    max_size * 1024 * 1024, count_tokens, verdicts, stdin_now(paths, max_size * 1024 * 1024))
     count = count_documents(tuple(paths))
     if count == 0:  # nothing to send: say why (an empty folder, …) and stop
         for item in build_all(recipe):
-            from ..cli import message
+            from ..cli import message, say
 
-            click.echo(f"retest: error: {message(item)}", err=True)
+            say(f"retest: error: {message(item)}")
         sys.exit(2)
     return BuiltElsewhere(recipe), 1 if tpl.kind == "corpus" else count
 
@@ -269,6 +279,7 @@ def dry_run_report(prompts, settings, archive_path, spend=None) -> tuple[int, in
     from ..build.tokens import counter
     from ..cli import message
     from ..send.job import Job
+    from .terminal import say
 
     try:
         archive = open_for_reading(archive_path)
@@ -281,7 +292,7 @@ def dry_run_report(prompts, settings, archive_path, spend=None) -> tuple[int, in
     try:
         for p in prompts:
             if isinstance(p, InputFailure):
-                click.echo(f"retest: error: {message(p)}", err=True)
+                say(f"retest: error: {message(p)}")
                 bad += 1
                 continue
             good += 1
@@ -299,19 +310,19 @@ def dry_run_report(prompts, settings, archive_path, spend=None) -> tuple[int, in
                     costs.add(s.model, tokens, count.fallback, job)
                 note = "  (already archived: would skip)" if done else ""
                 approx = "~" if count.fallback else ""
-                click.echo(message(f"would send {job.label} to {s.model}: {approx}{tokens:,} tokens, "
-                                   f"template {job.template or '(none)'}{note}"))
+                say(message(f"would send {job.label} to {s.model}: {approx}{tokens:,} tokens, "
+                            f"template {job.template or '(none)'}{note}"), err=False)
     finally:
         if archive is not None:
             archive.close()
     models = ", ".join(s.model for s in settings)
     approx = "~" if estimated else ""
     unit = "prompts" if len(settings) == 1 else f"requests ({len(settings)} models)"
-    click.echo(f"dry run: {would} of {would + skip} {unit} ({approx}{total_tokens:,} prompt tokens; "
-               f"{'; '.join(sorted(labels)) or 'no prompts'}) would go to {models} at {settings[0].endpoint}; "
-               "nothing was sent", err=True)
+    say(f"dry run: {would} of {would + skip} {unit} ({approx}{total_tokens:,} prompt tokens; "
+        f"{'; '.join(sorted(labels)) or 'no prompts'}) would go to {models} at {settings[0].endpoint}; "
+        "nothing was sent")
     for line in costs.lines() if costs is not None else ():
-        click.echo(message(line), err=True)
+        say(message(line))
     return bad, good
 
 
@@ -333,7 +344,7 @@ def _send(prompts, total, settings, archive_path, force, check_replies=False, sp
     import asyncio
 
     from ..archive import Archive
-    from ..cli import message, warn
+    from ..cli import message, say, warn
     from ..display import for_stream
     from ..send.run import Run
 
@@ -345,6 +356,8 @@ def _send(prompts, total, settings, archive_path, force, check_replies=False, sp
         progress.run = run
         summary = asyncio.run(run.run(prompts))
         path = archive.path
+        held = sum(v for (_, status), v in summary.counts.items() if status == "batched")
+        batches = [str(b["id"]) for b in archive.batches(open_only=True)] if held else []
     single = summary.single
     if single is not None and single.reply is not None and not (live and single.status == "ok"):
         sys.stdout.write(for_stream(single.reply.rstrip("\n") + "\n"))
@@ -355,19 +368,28 @@ def _send(prompts, total, settings, archive_path, force, check_replies=False, sp
         warn(f"already answered with these settings: reply {single.reply_id}, printed from the archive "
              "(use --force to send again)")
     for o in summary.failed:
-        click.echo(f"retest: failed: {message(o.job.label)} ({o.model}): {message(o.error or '')}", err=True)
+        say(f"retest: failed: {message(o.job.label)} ({o.model}): {message(o.error or '')}")
     if summary.cut:
         ids = ", ".join(str(i) for i in sorted(o.reply_id for o in summary.cut))
         limit = settings[0].max_output_tokens
         where = f"--max-output-tokens {limit}" if limit else "the model's output limit"
         warn(f"{len(summary.cut)} repl{'y was' if len(summary.cut) == 1 else 'ies were'} cut at {where}: "
              f"id{'s' if len(summary.cut) > 1 else ''} {ids}")
-    if summary.lowest < settings[0].concurrency:
+    from ..send.faults import WENT_AWAY
+
+    if any(WENT_AWAY in (o.error or "") for o in summary.failed):
+        warn(f"the server {WENT_AWAY} during the run: the streams it cut and the connections it refused were not "
+             "overload; start it again and re-run the same command to send the rest")
+    elif summary.lowest < settings[0].concurrency:
         warn(f"the server showed overload ({_reasons(summary.overloads)}); at most {summary.lowest} at once at "
              f"the lowest, {summary.level} at the end")
     if unsent_line(run.spend):
         warn(unsent_line(run.spend))
-    click.echo(_summary_line(summary, settings, path, check_replies, run.spend), err=True)
+    say(_summary_line(summary, settings, path, check_replies, run.spend))
+    if held:
+        warn(f"{held} prompt(s) wait in open batch(es) {', '.join(batches)}: `retest batch collect` archives their "
+             f"replies when the batch ends; `retest batch cancel {batches[0] if batches else 'N'}` frees them to be "
+             "sent now (or send with --force)")
     if summary.input_failures and not any(summary.counts.values()):
         return 2  # nothing could be read or built
     return 1 if summary.failed or summary.input_failures or run.spend.unsent else 0
@@ -405,7 +427,8 @@ def _summary_line(summary, settings, path, checked_too: bool = False, spend=None
     failed_inputs = f" · {summary.input_failures} document(s) could not be built" if summary.input_failures else ""
     checked = ""
     if checked_too:
+        pairs = "claims" if len(settings) == 1 else f"claim × model pairs ({len(settings)} models)"
         checked = (f" · {summary.checked['suspect']} suspect citation(s) · verdicts on "
-                   f"{summary.checked['verdicts']} of {summary.checked['claims']} claims")
+                   f"{summary.checked['verdicts']} of {summary.checked['claims']} {pairs}")
     cost = summary_costs(spend, settings)
     return f"{head}{failed_inputs} · {tokens}{cost}{checked} · archive {relative(str(path))}"

@@ -32,8 +32,17 @@ def command(as_json: bool, show: str | None) -> None:
                  "path": str(t.path)} for t in items]
         click.echo(json.dumps(rows, indent=2))
         return
+    import textwrap
+
+    from .terminal import is_terminal, say, width_of
+
     width = max(len(t.name) for t in items) if items else 0
+    hang = " " * (width + 12)
     for t in items:
         origin = "" if t.builtin else "  (yours)"
-        click.echo(f"{t.name:<{width}}  {t.kind:<8}  {t.description}{origin}")
-    click.echo(f"\nYour templates folder: {user_dir()}", err=True)
+        line = f"{t.name:<{width}}  {t.kind:<8}  {t.description}{origin}"
+        if is_terminal():  # the description wraps under itself, at word boundaries
+            line = "\n".join(textwrap.wrap(line, width=max(40, width_of() - 1), subsequent_indent=hang,
+                                            break_long_words=False, break_on_hyphens=False))
+        click.echo(line)
+    say(f"\nYour templates folder: {user_dir()}")

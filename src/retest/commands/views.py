@@ -21,6 +21,7 @@ class Col:
     share: int = 0  # of the width left once every column has its minimum
     cut: str = "end"  # end | middle
     right: bool = False
+    colour: bool = False  # cells coloured by their word (statuses) on a terminal that takes colour
 
 
 def _cut(text: str, width: int, how: str) -> str:
@@ -68,12 +69,18 @@ def table(rows: list[list[str]], cols: list[Col], width: int | None = None, gap:
                 room += take
             if room >= 0:
                 break
+    from .terminal import paint
+
     lines = []
-    for row in [[c.name for c in cols]] + cells:
+    for n, row in enumerate([[c.name for c in cols]] + cells):
         parts = []
         for i, col in enumerate(cols):
             text = _cut(row[i], widths[i], col.cut)
-            parts.append(text.rjust(widths[i]) if col.right else text.ljust(widths[i]))
+            padded = text.rjust(widths[i]) if col.right else text.ljust(widths[i])
+            if col.colour and n:  # the padding stays outside the colour, so columns still line up
+                stripped = padded.rstrip()
+                padded = paint(stripped, row[i]) + padded[len(stripped):]
+            parts.append(padded)
         lines.append((" " * gap).join(parts).rstrip())
     return "\n".join(lines)
 
@@ -84,7 +91,7 @@ class DocumentTable:
     Works on the plain-data form of a Document (``parser.parse_raw``).
     """
 
-    COLS = [Col("source", 10, 60, 2, "middle"), Col("question", 10, 120, 3), Col("notes", 5, right=True),
+    COLS = [Col("source", 10, 60, 1, "middle"), Col("question", 20, 120, 6), Col("notes", 5, right=True),
             Col("claims", 6, right=True), Col("anchors", 7, right=True), Col("span", 17, 17),
             Col("warnings", 4, 60, 1)]
 
@@ -103,7 +110,26 @@ class DocumentTable:
     def render(self) -> str:
         if len(self.rows) == 1:
             return detail(self.first)
-        return table(self.rows, self.COLS, gap=1)
+        whole = table(self.rows, self.COLS, width=100_000, gap=1)
+        if max(len(line) for line in whole.splitlines()) > terminal_width():  # the question gets a line of its own
+            return self.stacked()
+        return whole
+
+    def stacked(self, width: int | None = None) -> str:
+        """Each document as its question (wrapped at word boundaries), then its path and counts below."""
+        import textwrap
+
+        width = max(40, width or terminal_width())
+        out: list[str] = []
+        for source, question, notes, claims, anchors, span, warnings in self.rows:
+            out += textwrap.wrap(neutral(question, one_line=True), width=width, subsequent_indent="  ",
+                                 break_long_words=False) or ["—"]
+            facts = f"{source} · {notes} notes · {claims} claims · {anchors} anchors · span {span}"
+            if warnings != "—":
+                facts += f" · warnings: {warnings}"
+            out += textwrap.wrap(neutral(facts, one_line=True), width=width, initial_indent="  ",
+                                 subsequent_indent="    ", break_long_words=False)
+        return "\n".join(line.rstrip() for line in out)
 
 
 def _span(doc: dict) -> str:

@@ -136,6 +136,16 @@ def read_stdin(max_bytes: int = MAX_BYTES) -> Input:
     return Input("<stdin>", decode(data, "<stdin>"))
 
 
+def stdin_now(paths: Iterable[str], max_bytes: int = MAX_BYTES) -> Input | InputError | None:
+    """What ``-`` among ``paths`` holds, read here and now (or the error reading it); None without ``-``."""
+    if "-" not in paths:
+        return None
+    try:
+        return read_stdin(max_bytes)
+    except InputError as exc:
+        return exc
+
+
 def is_document_name(name: str) -> bool:
     lower = name.lower()
     return (lower.endswith(DOCUMENT_SUFFIXES) and not lower.endswith(BUILT_SUFFIXES)
@@ -165,8 +175,12 @@ def _identity(path: Path) -> tuple | None:
     return (info.st_dev, info.st_ino)
 
 
-def iter_inputs(paths: Iterable[str], max_bytes: int = MAX_BYTES) -> Iterator[Input | InputError]:
-    """Each document under ``paths`` (files, folders, ``-``), or the error reading it."""
+def iter_inputs(paths: Iterable[str], max_bytes: int = MAX_BYTES,
+                stdin: Input | InputError | None = None) -> Iterator[Input | InputError]:
+    """Each document under ``paths`` (files, folders, ``-``), or the error reading it.
+
+    ``stdin``: what ``-`` held, read earlier (a child process that builds prompts has no stdin of its own).
+    """
     seen: set[tuple] = set()
     stdin_read = False
 
@@ -183,6 +197,9 @@ def iter_inputs(paths: Iterable[str], max_bytes: int = MAX_BYTES) -> Iterator[In
         if name == "-":
             if not stdin_read:
                 stdin_read = True
+                if stdin is not None:
+                    yield stdin
+                    continue
                 try:
                     yield read_stdin(max_bytes)
                 except InputError as exc:

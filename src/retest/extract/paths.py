@@ -10,14 +10,15 @@ from .inputs import MAX_BYTES, iter_inputs, read_path
 from .parser import parse, parse_raw
 
 
-def extract_paths(paths: Iterable[str], max_bytes: int = MAX_BYTES, raw: bool = False) -> Iterator:
+def extract_paths(paths: Iterable[str], max_bytes: int = MAX_BYTES, raw: bool = False, stdin=None) -> Iterator:
     """One Document per readable inquiring line, or the InputError that stopped it.
 
     With ``raw=True`` documents come as plain dicts of the same shape (no
-    pydantic on the path: what ``retest extract`` prints).
+    pydantic on the path: what ``retest extract`` prints). ``stdin``: what ``-``
+    held, when it was read earlier (see ``inputs.stdin_now``).
     """
     build = parse_raw if raw else parse
-    for item in iter_inputs(paths, max_bytes):
+    for item in iter_inputs(paths, max_bytes, stdin):
         if isinstance(item, InputError):
             yield item
             continue

@@ -19,6 +19,7 @@ from .endpoint import Settings
 from .protocols import IncompleteReply, ReplyFailed
 
 MAX_RETRY_WAIT = 120.0
+WENT_AWAY = "went away"  # in the message of a server that answered earlier in the run and now refuses connections
 
 
 class Withdrawn(Exception):
@@ -77,9 +78,22 @@ def overload(exc: BaseException) -> str | None:
         return "answered 503 (overloaded)"
     if isinstance(exc, AttemptTimeout | openai.APITimeoutError):
         return "timed out"
+    if refused(exc):
+        return None  # nobody listens: no number in flight would help
     if isinstance(exc, IncompleteReply | openai.APIConnectionError):
         return "cut streams while others were in flight"
     return None
+
+
+def refused(exc: BaseException) -> bool:
+    """Whether nothing listens at the address (the server is down, or gone), rather than a live one failing."""
+    import httpx2
+    import openai
+
+    if not isinstance(exc, openai.APIConnectionError) or isinstance(exc, openai.APITimeoutError):
+        return False
+    cause = exc.__cause__ or exc.__context__
+    return cause is None or isinstance(cause, httpx2.ConnectError)
 
 
 def one_at_a_time(exc: BaseException) -> bool:
@@ -121,8 +135,8 @@ def retry_after(exc: BaseException | None) -> float | None:
     return max(0.0, (when - dt.datetime.now(dt.timezone.utc)).total_seconds())
 
 
-def describe(exc: BaseException, s: Settings, attempts: int = 1) -> str:
-    """One line, naming the setting to fix; never the key."""
+def describe(exc: BaseException, s: Settings, attempts: int = 1, reached: bool = False) -> str:
+    """One line, naming the setting to fix; never the key. ``reached``: the server answered earlier in this run."""
     import openai
 
     from ..redact import scrub
@@ -138,7 +152,7 @@ def describe(exc: BaseException, s: Settings, attempts: int = 1) -> str:
     elif isinstance(exc, AttemptTimeout | openai.APITimeoutError):
         text = f"{s.endpoint} did not finish the reply in time{tries} (--timeout {s.timeout:g} s)"
     elif isinstance(exc, openai.APIConnectionError):
-        text = _connection_problem(exc, s, tries)
+        text = _connection_problem(exc, s, tries, reached)
     elif code is not None:
         message = _server_message(exc)
         if 300 <= code < 400:
@@ -166,13 +180,17 @@ def describe(exc: BaseException, s: Settings, attempts: int = 1) -> str:
     return scrub(" ".join(text.split()))
 
 
-def _connection_problem(exc, s: Settings, tries: str) -> str:
-    """A refused or unresolvable connection is 'cannot reach'; a reset on a live one is not."""
+def _connection_problem(exc, s: Settings, tries: str, reached: bool = False) -> str:
+    """A refused or unresolvable connection is 'cannot reach' (or 'went away', after answering earlier in the
+    run); a reset on a live one is not."""
     import httpx2
 
     cause = exc.__cause__ or exc.__context__
     detail = str(cause) if cause else str(exc)
     name = type(cause).__name__ if cause else "error"
+    if reached and refused(exc):
+        return (f"the server at {s.display_url} {WENT_AWAY}: it answered earlier in this run and refuses connections "
+                f"now{tries} ({detail or name}); start it again and re-run: what arrived is archived")
     if isinstance(cause, httpx2.ConnectError | httpx2.ConnectTimeout) or cause is None:
         return f"cannot reach {s.display_url}{tries}: {detail or name} (check --base-url or OPENAI_BASE_URL)"
     return f"the connection to {s.endpoint} broke{tries} ({name}: {detail or 'no detail'})"

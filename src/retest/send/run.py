@@ -321,7 +321,8 @@ class Run:
                                        status_code=getattr(error, "status_code", None), error=message)
                 await self.spend.failed_attempt(self.writer, self.archive, reply_id, attempt_no, job, error)
                 if not will_retry:
-                    final = describe(error, s, attempt_no)
+                    final = describe(error, s, counted or attempt_no,
+                                     reached=any(status == "ok" for _, status in self.summary.counts))
                     await self.writer.call(self.archive.fail, reply_id, final)
                     if fatal(error):
                         raise ConfigError(final)
