@@ -182,6 +182,14 @@ MIGRATIONS: list[str] = [
     CREATE INDEX batch_requests_by_batch ON batch_requests(batch_id);
     CREATE INDEX batch_requests_by_reply ON batch_requests(reply_id);
     """,
+    # 4: when each reply's verdicts were read (at arrival); replies read before are marked, the rest are read once
+    """
+    ALTER TABLE replies ADD COLUMN verdicts_at TEXT;
+    UPDATE replies SET verdicts_at = coalesce(finished_at, created_at) WHERE status = 'ok'
+        AND (verdicts_note IS NOT NULL OR EXISTS (SELECT 1 FROM claim_verdicts cv WHERE cv.reply_id = replies.id)
+             OR EXISTS (SELECT 1 FROM verdicts v WHERE v.reply_id = replies.id));
+    CREATE INDEX replies_unread ON replies(id) WHERE status = 'ok' AND verdicts_at IS NULL;
+    """,
 ]
 
 # What every current archive must have; a missing search index is rebuilt on open.

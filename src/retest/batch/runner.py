@@ -265,8 +265,13 @@ class Collected:
     batches: list[dict] = field(default_factory=list)
 
 
-def apply_lines(archive: Archive, lines: Iterable[str], done: Collected, label: str) -> set[int]:
-    """Archive every result line once; return the local batches the lines belonged to."""
+def apply_lines(archive: Archive, lines: Iterable[str], done: Collected, label: str,
+                after_reply: Callable[[Archive, int], object] | None = None) -> set[int]:
+    """Archive every result line once; return the local batches the lines belonged to.
+
+    ``after_reply(archive, reply_id)`` runs as each reply is stored, in the same transaction (reading its
+    verdicts: see ``check.arrival``).
+    """
     touched: set[int] = set()
     count = 0
     archive.db.execute("BEGIN IMMEDIATE")
@@ -296,6 +301,8 @@ def apply_lines(archive: Archive, lines: Iterable[str], done: Collected, label: 
                 archive.attempt(rid, 1, started_at=batch["created_at"], latency_ms=None, outcome="ok")
                 archive.complete(rid, reply=received.text, finish_reason=received.finish, usage=received.usage,
                                  latency_ms=None, reasoning=received.reasoning)
+                if after_reply is not None:
+                    after_reply(archive, rid)
                 done.replies += 1
             else:
                 archive.attempt(rid, 1, started_at=batch["created_at"], latency_ms=None, outcome="failed",
@@ -314,12 +321,13 @@ def apply_lines(archive: Archive, lines: Iterable[str], done: Collected, label: 
     return touched
 
 
-def collect_batch(archive: Archive, remote: Remote, batch: dict, done: Collected) -> None:
+def collect_batch(archive: Archive, remote: Remote, batch: dict, done: Collected,
+                  after_reply: Callable[[Archive, int], object] | None = None) -> None:
     """Archive an ended batch's results; requests without one fail with the reason, to be sent again."""
     label = f"batch {batch['remote_id']}"
     for file_id in (batch["output_file_id"], batch["error_file_id"]):
         if file_id:
-            apply_lines(archive, remote.lines(file_id), done, label)
+            apply_lines(archive, remote.lines(file_id), done, label, after_reply)
     reason = _ENDED_REASON.get(batch["remote_status"], "the batch ended without a result for this request")
     if batch["remote_status"] == "failed" and batch.get("error"):
         reason = f"the batch failed: {batch['error']}"
@@ -332,12 +340,14 @@ def collect_batch(archive: Archive, remote: Remote, batch: dict, done: Collected
     done.batches.append(archive.batch(batch["id"]))
 
 
-def import_results(archive: Archive, path: Path, done: Collected | None = None) -> Collected:
+def import_results(archive: Archive, path: Path, done: Collected | None = None,
+                   after_reply: Callable[[Archive, int], object] | None = None) -> Collected:
     """Archive an executor's output file (OpenAI batch output format), matched by ``custom_id``."""
     done = done or Collected()
     try:
         with open(path, encoding="utf-8") as fh:
-            touched = apply_lines(archive, (line for line in fh if line.strip()), done, f"import of {path.name}")
+            touched = apply_lines(archive, (line for line in fh if line.strip()), done, f"import of {path.name}",
+                                  after_reply)
     except (OSError, UnicodeDecodeError) as exc:
         raise RetestError(f"{path}: cannot read it ({getattr(exc, 'strerror', None) or exc})") from None
     for bid in touched:

@@ -23,6 +23,7 @@ def command(paths, source, model, out, archive_path):
     from ..results.report import build_report, render_report
     from .archive import open_or_explain
     from .common import write_file
+    from .unread import read_unread
 
     if paths and source:
         raise click.UsageError("give PATHS or --source, not both")
@@ -30,6 +31,7 @@ def command(paths, source, model, out, archive_path):
     if archive is None:
         return
     with archive:
+        read_unread(archive)
         data = build_report(archive, paths=list(paths) or None, source=source, model=model,
                             on_error=error_line)
     page = render_report(data)

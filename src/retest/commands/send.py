@@ -173,7 +173,8 @@ class Progress:
 @click.option("--dry-run", is_flag=True, help="Render and count every prompt; send nothing (no key needed).")
 @click.option("--no-stream", is_flag=True, help="Ask for whole replies instead of streams.")
 @click.option("--check", "check_replies", is_flag=True,
-              help="Check each reply's arXiv IDs and verdicts as it arrives (offline; see `retest check`).")
+              help="Sum up the suspect citations and verdicts of the replies (every reply is checked offline as it "
+                   "arrives; see `retest check`).")
 @verdicts_option
 @max_size_option
 def command(paths, template, variables, today, prompt_file, models, base_url, api, system, temperature,
@@ -295,17 +296,10 @@ def dry_run_report(prompts, settings, archive_path) -> tuple[int, int]:
 
 
 def _checker():
-    """Offline check of each reply against the claims its prompt sent; stored with the reply."""
-    import datetime as dt
+    """Each reply's arXiv IDs and verdicts, read once as it is stored (on the archive's writer thread)."""
+    from ..check.arrival import record
 
-    from ..check.reply import check_archived
-
-    def run_check(archive, outcome) -> dict:
-        report = check_archived(archive, outcome.reply_id, as_of=dt.date.today())
-        return {"suspect": report.suspect_count, "verdicts": sum(1 for c in report.claims if c.status),
-                "claims": len(report.claims)}
-
-    return run_check
+    return lambda archive, outcome: record(archive, outcome.reply_id)
 
 
 def _send(prompts, total, settings, archive_path, force, check_replies=False) -> int:
@@ -320,7 +314,7 @@ def _send(prompts, total, settings, archive_path, force, check_replies=False) ->
     live = jobs == 1 and settings[0].stream and sys.stdout.isatty()
     with Archive(archive_path) as archive, Progress(jobs, live, [s.model for s in settings]) as progress:
         run = Run(settings, archive, force=force, events=progress, keep_single=jobs == 1,
-                  after_reply=_checker() if check_replies else None)
+                  after_reply=_checker())
         progress.run = run
         summary = asyncio.run(run.run(prompts))
         path = archive.path
