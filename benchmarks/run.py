@@ -9,6 +9,7 @@ from __future__ import annotations
 import bench_batch
 import bench_build
 import bench_extract
+import bench_ledger
 import bench_send
 
 if __name__ == "__main__":
@@ -20,3 +21,5 @@ if __name__ == "__main__":
     bench_send.main()
     print("\n== batch ==")
     bench_batch.main()
+    print("\n== the claims ledger ==")
+    bench_ledger.main()

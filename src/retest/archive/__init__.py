@@ -5,13 +5,14 @@ Split by concern: ``connection`` (opening, schema and migrations), ``jobs``
 replies), ``queries`` (reading back), ``ledger`` (claims and the verdicts
 replies give on them), ``batches`` (which prompt is in which provider batch),
 ``writer`` (the thread that does a
-run's writes off the event loop). Only the endpoint's host is stored, never
+run's writes off the event loop), ``bulk`` (rows many at a time). Only the endpoint's host is stored, never
 the API key.
 """
 
 from __future__ import annotations
 
 from .batches import Batches
+from .bulk import Bulk
 from .connection import (
     ArchiveError,
     Connection,
@@ -25,7 +26,7 @@ from .ledger import Ledger
 from .queries import Queries
 
 
-class Archive(Jobs, Batches, Ledger, Queries, Connection):
+class Archive(Jobs, Batches, Bulk, Ledger, Queries, Connection):
     """One open archive file. Use as a context manager or call ``close()``."""
 
 

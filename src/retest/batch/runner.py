@@ -31,6 +31,7 @@ from .api import ENDED, Remote, request_line, request_rest, result
 
 MAX_REQUESTS = 50_000  # per file, OpenAI's limit
 MAX_BYTES = 200 * 1024 * 1024
+GROUP = 500  # prompts stored per write transaction: a kill loses at most a group's claims
 _ENDED_REASON = {
     "expired": "the batch expired before this request ran (its 24 h window passed)",
     "cancelled": "the batch was cancelled before this request ran",
@@ -84,11 +85,9 @@ def write_requests(prompts: Iterable, settings: list[Settings], archive: Archive
     is called as each is finished (to upload it while the next is written).
     With ``out``, one file is written there for an executor (``export``).
     """
-    from ..build.prompter import InputFailure
-
     result_ = into or Submitted()
     chunks: dict[str, _Chunk] = {}
-    pending_commit = 0
+    full: list[_Chunk] = []  # cut during the group being stored: finished once it is committed
 
     def finish(chunk: _Chunk) -> None:
         chunk.fh.close()
@@ -103,59 +102,48 @@ def write_requests(prompts: Iterable, settings: list[Settings], archive: Archive
         if on_file:
             on_file(chunk.id)
 
-    archive.db.execute("BEGIN IMMEDIATE")
-    try:
-        for prompt in prompts:
-            if isinstance(prompt, InputFailure):
-                result_.input_failures += 1
-                if on_failure:
-                    on_failure(str(prompt))
-                continue
-            text, sha = prompt.prompt, prompt.sha256
-            prompt_id = archive.add_prompt(
-                text, sha, template=prompt.template, template_sha256=prompt.template_sha256,
-                source=prompt.source if isinstance(prompt.source, str) or prompt.source is None
-                else ", ".join(prompt.source), source_sha256=prompt.source_sha256, tokens=prompt.tokens,
-                encoding=prompt.encoding, claims=list(prompt.claims))
-            for s in settings:
-                chunk = chunks.get(s.model)
-                rest = request_rest(s, text)
-                size = len(rest.encode()) + 48  # the line with its custom_id
-                if chunk is not None:
-                    if chunk.count >= per_file or (chunk.bytes + size > max_bytes and chunk.count):
+    def store(group: list) -> None:
+        """One group's rows in one short transaction; the requests' text was made before it began."""
+        rests = [[(s, request_rest(s, p.prompt)) for s in settings] for p in group]
+        requests = []
+        with archive.transaction():
+            for prompt, prompt_id, per_model in zip(group, archive.add_prompts(group), rests):
+                for s, rest in per_model:
+                    chunk = chunks.get(s.model)
+                    size = len(rest.encode()) + 48  # the line with its custom_id
+                    if chunk is not None and (chunk.count >= per_file or (chunk.bytes + size > max_bytes
+                                                                           and chunk.count)):
                         if out is not None:
                             raise RetestError(f"-o {out}: more than {per_file:,} requests; split the documents")
-                        archive.db.execute("COMMIT")
-                        finish(chunk)
-                        archive.db.execute("BEGIN IMMEDIATE")
+                        full.append(chunk)
                         chunk = None
-                if chunk is None:
-                    chunk = chunks[s.model] = _Chunk(archive, s, out, "writing")
-                reply_id, state = archive.claim(prompt_id, model=s.model, endpoint=s.endpoint, params=s.params,
-                                                params_sha256=s.params_sha256, force=force,
-                                                owner=f"batch:{chunk.id}", api=s.api)
-                if reply_id is None:
-                    if state == "done":
-                        result_.skipped += 1
-                    else:
-                        result_.held += 1
-                    continue
-                cid = custom_id(reply_id, sha)
-                line = request_line(cid, rest)
-                archive.add_batch_request(chunk.id, cid, reply_id, prompt_id)
-                chunk.fh.write(line)
-                chunk.count += 1
-                chunk.bytes += len(line.encode())
-                pending_commit += 1
-            if pending_commit >= 500:  # commit in groups: fast, and a kill loses at most a group's claims
-                archive.db.execute("COMMIT")
-                archive.db.execute("BEGIN IMMEDIATE")
-                pending_commit = 0
-        archive.db.execute("COMMIT")
+                    if chunk is None:
+                        chunk = chunks[s.model] = _Chunk(archive, s, out, "writing")
+                    reply_id, state = archive.claim(prompt_id, model=s.model, endpoint=s.endpoint, params=s.params,
+                                                    params_sha256=s.params_sha256, force=force,
+                                                    owner=f"batch:{chunk.id}", api=s.api)
+                    if reply_id is None:
+                        if state == "done":
+                            result_.skipped += 1
+                        else:
+                            result_.held += 1
+                        continue
+                    cid = custom_id(reply_id, prompt.sha256)
+                    line = request_line(cid, rest)
+                    requests.append((chunk.id, cid, reply_id, prompt_id))
+                    chunk.fh.write(line)
+                    chunk.count += 1
+                    chunk.bytes += len(line.encode())
+            archive.add_batch_requests(requests)
+
+    try:
+        # prompts are built (in a child process) while no write lock is held; each group is then stored at once
+        for group in _groups(prompts, result_, on_failure):
+            store(group)
+            while full:
+                finish(full.pop(0))
     except BaseException:
-        if archive.db.in_transaction:
-            archive.db.execute("ROLLBACK")
-        for chunk in chunks.values():
+        for chunk in [*full, *chunks.values()]:
             if not chunk.fh.closed:
                 chunk.fh.close()
             if out is None:
@@ -166,6 +154,25 @@ def write_requests(prompts: Iterable, settings: list[Settings], archive: Archive
     for chunk in chunks.values():
         finish(chunk)
     return result_
+
+
+def _groups(prompts: Iterable, result_: Submitted, on_failure) -> Iterable[list]:
+    """Built prompts, ``GROUP`` at a time (documents that could not be built are counted and reported)."""
+    from ..build.prompter import InputFailure
+
+    group: list = []
+    for prompt in prompts:
+        if isinstance(prompt, InputFailure):
+            result_.input_failures += 1
+            if on_failure:
+                on_failure(str(prompt))
+            continue
+        group.append(prompt)
+        if len(group) >= GROUP:
+            yield group
+            group = []
+    if group:
+        yield group
 
 
 def advance(archive: Archive, remote: Remote, batch: dict, found: dict | None = None) -> dict:
