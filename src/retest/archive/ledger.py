@@ -88,7 +88,7 @@ class Ledger:
         first, with ``history``); ``signature`` lists each model's latest ``status:supported``, comma-separated,
         for the consensus. ``arxiv_ids`` is JSON. With ``claim_ids``, only those claims (in no set order).
         """
-        only_model = " AND r2.model = :model" if model else ""
+        only_model = " AND +r2.model = :model" if model else ""  # "+": never scan by model
         latest = _LATEST.format(model=only_model) + " ORDER BY r2.model"
         found = ("SELECT {what} FROM ({rows}) v JOIN replies r ON r.id = v.rid"
                  " LEFT JOIN claim_verdicts cv ON cv.reply_id = v.rid AND cv.idx = v.pidx")
