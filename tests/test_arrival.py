@@ -163,3 +163,14 @@ def test_report_and_show_read_an_older_archive_too(tmp_path, command):
     r = run_cli(*command, env={"RETEST_ARCHIVE": str(path)})
     assert r.returncode == 0, r.stderr
     assert rows(path, "SELECT verdicts_at IS NOT NULL FROM replies WHERE id = 2") == [(1,)]
+
+
+def test_reading_an_older_archive_shows_a_progress_bar_on_a_terminal(tmp_path):
+    from conftest import run_on_tty
+
+    path = tmp_path / "old.db"
+    old_archive(path, 30)
+    shown = run_on_tty("claims", env={"RETEST_ARCHIVE": str(path), "COLUMNS": "100"}, timeout=300)
+    assert b"reading the verdicts of replies archived earlier (once)" in shown
+    again = run_on_tty("claims", env={"RETEST_ARCHIVE": str(path), "COLUMNS": "100"}, timeout=300)
+    assert b"reading the verdicts" not in again  # once

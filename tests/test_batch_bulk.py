@@ -107,3 +107,21 @@ def test_rows_stored_in_bulk_are_the_rows_send_stores(tmp_path):
     (requests, counted), = db.execute("SELECT (SELECT count(*) FROM batch_requests), sum(requests) FROM batches")
     db.close()
     assert requests == counted == 5  # the seed named twice is one request
+
+
+def test_two_builders_give_the_prompts_one_builder_gives_in_the_same_order(tmp_path):
+    from retest.build.prompter import BuiltElsewhere, InputFailure, Recipe, build_all
+
+    docs = tmp_path / "docs"
+    make_docs(docs, 7)
+    (docs / "doc03b.txt").write_text("")  # an empty file: a failure in its place
+    (docs / "doc05b.txt").write_bytes(b"\x00\x01 binary")
+    recipe = Recipe((str(docs), str(SEED_002)), "retest", {}, None, "test-model", None)
+
+    def shape(items):
+        return [("failure", i.label) if isinstance(i, InputFailure) else (i.source, i.sha256) for i in items]
+
+    one = shape(build_all(recipe))
+    assert len(one) == 10 and sum(kind == "failure" for kind, _ in one) == 2
+    for builders in (2, 3):
+        assert shape(BuiltElsewhere(recipe, builders)) == one

@@ -62,8 +62,11 @@ def _reconcile(archive, remote, s) -> None:
 def _prompts(paths, template, variables, today, model, max_tokens, max_size, verdicts="block"):
     from .send import prompt_source
 
+    import os
+
+    # nothing waits on a network here: a builder per core (the documents are split between them)
     prompts, _ = prompt_source(paths, template, parse_vars(variables), today, model, max_tokens, max_size,
-                               verdicts=verdicts != "none")
+                               verdicts=verdicts != "none", builders=min(2, os.cpu_count() or 1))
     return prompts
 
 

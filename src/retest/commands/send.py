@@ -228,8 +228,9 @@ def schema_for(verdicts: str) -> dict | None:
 
 
 def prompt_source(paths, template, variables, today, model, max_tokens, max_size=10, count_tokens=False,
-                  verdicts=True):
-    """The prompts for PATHS, built ahead in a child process, and how many there will be (at most)."""
+                  verdicts=True, builders=1):
+    """The prompts for PATHS, built ahead in child processes (``builders`` of them where the documents can be
+    split: files, a template per document), and how many there will be (at most)."""
     from ..build.prompter import BuiltElsewhere, Recipe, build_all, count_documents
     from ..build.templates import compile_template, find
 
@@ -244,7 +245,9 @@ def prompt_source(paths, template, variables, today, model, max_tokens, max_size
 
             click.echo(f"retest: error: {message(item)}", err=True)
         sys.exit(2)
-    return BuiltElsewhere(recipe), 1 if tpl.kind == "corpus" else count
+    if tpl.kind == "corpus" or "-" in paths or count < 1000:
+        builders = 1
+    return BuiltElsewhere(recipe, builders), 1 if tpl.kind == "corpus" else count
 
 
 def dry_run_report(prompts, settings, archive_path) -> tuple[int, int]:
