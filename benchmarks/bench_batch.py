@@ -31,7 +31,7 @@ PROBE = (
 
 
 def timed(cmd: list[str], env: dict) -> tuple[float, int, float]:
-    """Wall time, peak RSS (kB) and CPU seconds (the command and its prompt builder) of one command."""
+    """Wall time, peak RSS (kB) and CPU seconds (the command and its prompt builders) of one command."""
     out = subprocess.run([sys.executable, "-c", PROBE, *cmd], capture_output=True, text=True, env=env)
     wall, rss, code, cpu = out.stdout.split()
     if code != "0":
@@ -55,7 +55,7 @@ def run_size(tmp: Path, n: int) -> None:
     server.stop()
     per = 10_000 / n
     print(f"{n:>6,} prompts in {files} file(s): submit {submit:6.1f} s (target ≤ {60 * n / 50_000:.0f} s; "
-          f"{submit_cpu:.1f} s CPU over both processes; {submit * per:5.1f} s per 10,000; "
+          f"{submit_cpu:.1f} s CPU, builders included; {submit * per:5.1f} s per 10,000; "
           f"peak RSS {submit_rss / 1024:.0f} MB), collect {collect:5.1f} s ({collect_cpu:.1f} s CPU, verdicts read; "
           f"{collect * per:4.1f} s per 10,000; "
           f"peak RSS {collect_rss / 1024:.0f} MB)")
