@@ -10,6 +10,7 @@ import bench_batch
 import bench_build
 import bench_extract
 import bench_report
+import bench_ledger
 import bench_send
 
 if __name__ == "__main__":
@@ -23,3 +24,5 @@ if __name__ == "__main__":
     bench_batch.main()
     print("\n== report ==")
     bench_report.main()
+    print("\n== the claims ledger ==")
+    bench_ledger.main()

@@ -28,6 +28,7 @@ ENDED = ("completed", "failed", "expired", "cancelled")
 class BatchServer:
     def __init__(self, durations=(0.2, 0.4, 0.2)):
         self.durations = durations
+        self.reply = default_reply  # prompt text → reply text
         self.files: dict[str, dict] = {}
         self.batches: dict[str, dict] = {}
         self.order: list[str] = []
@@ -127,14 +128,14 @@ class BatchServer:
         body = req["body"]
         if req["url"].endswith("/responses"):
             text = "\n".join(str(x) for x in (body.get("instructions"), body.get("input")) if x)
-            reply = default_reply(text)
+            reply = self.reply(text)
             return {"id": "resp_b", "object": "response", "status": "completed", "model": body["model"],
                     "output": [{"type": "message", "role": "assistant",
                                 "content": [{"type": "output_text", "text": reply}]}],
                     "usage": {"input_tokens": len(text.split()), "output_tokens": len(reply.split()),
                               "total_tokens": len(text.split()) + len(reply.split())}}
         text = "\n".join(str(m.get("content", "")) for m in body.get("messages", []))
-        reply = default_reply(text)
+        reply = self.reply(text)
         return {"id": "chatcmpl-b", "object": "chat.completion", "created": int(time.time()), "model": body["model"],
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": reply}, "finish_reason": "stop"}],
                 "usage": {"prompt_tokens": len(text.split()), "completion_tokens": len(reply.split()),

@@ -6,7 +6,7 @@ replies), ``queries`` (reading back), ``ledger`` (claims and the verdicts
 replies give on them), ``batches`` (which prompt is in which provider batch),
 ``background`` (which reply waits on which background response),
 ``writer`` (the thread that does a
-run's writes off the event loop). Only the endpoint's host is stored, never
+run's writes off the event loop), ``bulk`` (rows many at a time). Only the endpoint's host is stored, never
 the API key.
 """
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from .background import Background
 from .batches import Batches
+from .bulk import Bulk
 from .costs import Costs
 from .connection import (
     ArchiveError,
@@ -29,7 +30,7 @@ from .queries import Queries
 from .sources import Sources
 
 
-class Archive(Jobs, Batches, Background, Costs, Ledger, Sources, Queries, Connection):
+class Archive(Jobs, Batches, Bulk, Background, Costs, Ledger, Sources, Queries, Connection):
     """One open archive file. Use as a context manager or call ``close()``."""
 
 

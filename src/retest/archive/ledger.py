@@ -8,8 +8,39 @@ collects all its verdicts in one place.
 from __future__ import annotations
 
 import json
+import sqlite3
+from collections.abc import Iterator
 
-from .connection import now
+from .connection import ArchiveError, now, sqlite_problem
+
+# A reply's verdict on a claim as the ledger shows it, made by SQLite as JSON text (no Python per verdict);
+# ``r`` is the reply, ``cv`` its verdict row (NULL when it gave none), ``pidx`` the claim's number in the prompt.
+_VERDICT_JSON = (
+    "json_object('model', r.model, 'status', cv.status, 'evidence', json(coalesce(cv.evidence, '[]')),"
+    " 'evidence_check', json(coalesce(cv.evidence_check, '[]')),"
+    " 'supported', json(CASE WHEN cv.supported IS NULL THEN 'null' WHEN cv.supported THEN 'true' ELSE 'false' END),"
+    " 'note', CASE WHEN cv.status IS NOT NULL THEN cv.note ELSE r.verdicts_note END,"
+    " 'reply_id', r.id, 'at', coalesce(r.finished_at, r.created_at),"
+    # grounded: the reply rests on sources it searched; sources: those the verdict's evidence was found among
+    " 'grounded', json(CASE WHEN EXISTS (SELECT 1 FROM sources s WHERE s.reply_id = r.id) THEN 'true' ELSE 'false' END),"
+    " 'sources', json((SELECT json_group_array(DISTINCT x) FROM (SELECT CASE WHEN e.type = 'object'"
+    " THEN json_extract(e.value, '$.source') END AS x FROM json_each(coalesce(cv.evidence_check, '[]')) e)"
+    " WHERE x IS NOT NULL)),"
+    # what the reply cost (null where no price was known: never 0)
+    " 'cost', CASE WHEN r.cost_usd IS NULL THEN json('null') ELSE json_object('usd', r.cost_usd,"
+    " 'estimated', json(CASE WHEN r.cost_estimated THEN 'true' ELSE 'false' END),"
+    " 'reported', json(CASE WHEN r.cost_source = 'reported' THEN 'true' ELSE 'false' END)) END)")
+# What the consensus depends on, per verdict: its status and whether its evidence holds up.
+_SIGNATURE = "coalesce(cv.status, '') || ':' || coalesce(cv.supported, '')"
+# Each model's latest reply to a prompt that sent claim ``ch.id`` (SQLite takes the bare columns from the max row).
+_LATEST = (
+    "SELECT r2.model AS model, max(r2.id) AS rid, pc2.idx AS pidx FROM prompt_claims pc2"
+    " JOIN replies r2 ON r2.prompt_id = pc2.prompt_id AND r2.status = 'ok'"
+    " WHERE pc2.claim_id = ch.id{model} GROUP BY r2.model")
+_EVERY = (
+    "SELECT r2.model AS model, r2.id AS rid, pc2.idx AS pidx FROM prompt_claims pc2"
+    " JOIN replies r2 ON r2.prompt_id = pc2.prompt_id AND r2.status = 'ok'"
+    " WHERE pc2.claim_id = ch.id{model} ORDER BY r2.id, pc2.idx")
 
 
 class Ledger:
@@ -25,7 +56,7 @@ class Ledger:
                   json.dumps(r.get("evidence_check") or []), None if r.get("supported") is None else int(r["supported"]),
                   r.get("note"), stamp) for r in rows],
             )
-            self.db.execute("UPDATE replies SET verdicts_note = ? WHERE id = ?", (note, reply_id))
+            self.db.execute("UPDATE replies SET verdicts_note = ?, verdicts_at = ? WHERE id = ?", (note, stamp, reply_id))
 
     def claim_verdicts(self, reply_id: int) -> list[dict]:
         rows = self._read("SELECT * FROM claim_verdicts WHERE reply_id = ? ORDER BY idx", (reply_id,))
@@ -57,47 +88,56 @@ class Ledger:
         return [{"claim_id": r["id"], "text": r["text"], "date": r["date"], "arxiv_ids": json.loads(r["arxiv_ids"]),
                  "note_title": r["note_title"], "source": r["source"]} for r in rows]
 
-    def unchecked(self, claim_ids: list[int]) -> list[int]:
-        """Replies to prompts that sent these claims whose verdicts were never read."""
-        out: set[int] = set()
-        for start in range(0, len(claim_ids), 500):
-            chunk = claim_ids[start : start + 500]
-            out.update(r[0] for r in self._read(
-                "SELECT DISTINCT r.id FROM prompt_claims pc JOIN replies r ON r.prompt_id = pc.prompt_id"
-                " AND r.status = 'ok' WHERE pc.claim_id IN (" + ",".join("?" * len(chunk)) + ")"
-                " AND r.verdicts_note IS NULL AND NOT EXISTS (SELECT 1 FROM claim_verdicts cv WHERE cv.reply_id = r.id)"
-                " AND NOT EXISTS (SELECT 1 FROM verdicts v WHERE v.reply_id = r.id)", chunk))
-        return sorted(out)
+    def ledger_rows(self, *, source_like: str | None = None, claim_ids: list[int] | None = None,
+                    model: str | None = None, history: bool = False) -> Iterator[sqlite3.Row]:
+        """The ledger in one query, streamed: per claim ``(id, text, date, arxiv_ids, source, found)``, in ledger
+        order (by source, then as first sent).
 
-    def verdict_history(self, claim_ids: list[int], model: str | None = None) -> list[dict]:
-        """Every reply to a prompt that sent one of these claims, with its verdict on it (None if none given)."""
-        if not claim_ids:
-            return []
-        out = []
-        for start in range(0, len(claim_ids), 500):
-            chunk = claim_ids[start : start + 500]
-            args: list = list(chunk)
-            model_clause = ""
-            if model:
-                model_clause = " AND r.model = ?"
-                args.append(model)
-            rows = self._read(
-                "SELECT pc.claim_id, pc.idx, r.id AS reply_id, r.model, r.finished_at, r.created_at,"
-                " r.verdicts_note, cv.status, cv.evidence, cv.evidence_check, cv.supported, cv.note"
-                " FROM prompt_claims pc JOIN replies r ON r.prompt_id = pc.prompt_id AND r.status = 'ok'"
-                " LEFT JOIN claim_verdicts cv ON cv.reply_id = r.id AND cv.idx = pc.idx"
-                f" WHERE pc.claim_id IN ({','.join('?' * len(chunk))}){model_clause}"
-                " ORDER BY r.id", args)
-            for r in rows:
-                out.append({
-                    "claim_id": r["claim_id"], "index": r["idx"], "reply_id": r["reply_id"], "model": r["model"],
-                    "at": r["finished_at"] or r["created_at"], "status": r["status"],
-                    "evidence": json.loads(r["evidence"]) if r["evidence"] else [],
-                    "evidence_check": json.loads(r["evidence_check"]) if r["evidence_check"] else [],
-                    "supported": None if r["supported"] is None else bool(r["supported"]),
-                    "note": r["note"] if r["status"] else r["verdicts_note"],
-                })
-        return out
+        ``found`` is ``signature + "\\x1f" + verdicts`` (NULL when no reply answered the claim): ``verdicts`` the JSON array of each model's latest verdict (sorted by model; every verdict, oldest
+        first, with ``history``); ``signature`` lists each model's latest ``status:supported``, comma-separated,
+        for the consensus. ``arxiv_ids`` is JSON. With ``claim_ids``, only those claims (in no set order).
+        """
+        only_model = " AND +r2.model = :model" if model else ""  # "+": never scan by model
+        latest = _LATEST.format(model=only_model) + " ORDER BY r2.model"
+        found = ("SELECT {what} FROM ({rows}) v JOIN replies r ON r.id = v.rid"
+                 " LEFT JOIN claim_verdicts cv ON cv.reply_id = v.rid AND cv.idx = v.pidx")
+        if history:
+            both = (f"(SELECT group_concat(s, ',') FROM ({found.format(what=_SIGNATURE + ' AS s', rows=latest)}))"
+                    f" || char(31) || (SELECT '[' || group_concat(j, ',') || ']' FROM"
+                    f" ({found.format(what=_VERDICT_JSON + ' AS j', rows=_EVERY.format(model=only_model))}))")
+        else:  # one pass over each claim's replies gives both
+            both = (f"(SELECT group_concat(s, ',') || char(31) || '[' || group_concat(j, ',') || ']' FROM"
+                    f" ({found.format(what=f'{_SIGNATURE} AS s, {_VERDICT_JSON} AS j', rows=latest)}))")
+        args: dict = {"model": model}
+        if claim_ids is not None:
+            chosen = ("SELECT c.id, c.text, c.date, c.arxiv_ids, c.source, 0 AS first_prompt, 0 AS idx FROM claims c"
+                      " WHERE c.id IN (SELECT value FROM json_each(:ids))")
+            args["ids"] = json.dumps(claim_ids)
+        else:
+            where = ""
+            if source_like:
+                where = " WHERE pc.source LIKE :source ESCAPE '\\'"
+                args["source"] = "%" + source_like.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            chosen = ("SELECT c.id, c.text, c.date, c.arxiv_ids, min(pc.source) AS source,"
+                      " min(pc.prompt_id) AS first_prompt, min(pc.idx) AS idx FROM claims c"
+                      f" JOIN prompt_claims pc ON pc.claim_id = c.id{where} GROUP BY c.id")
+        # the claims are put in order first, so that the sort never carries their verdicts
+        sql = (f"WITH ch AS MATERIALIZED ({chosen} ORDER BY source, first_prompt, idx, c.id)"
+               f" SELECT ch.id, ch.text, ch.date, ch.arxiv_ids, ch.source, {both} AS found FROM ch")
+        try:
+            yield from self.db.execute(sql, args)
+        except sqlite3.DatabaseError as exc:
+            raise ArchiveError(f"{self.label} {self.path}: {sqlite_problem(exc)}") from None
+
+    def unread(self, limit: int | None = None) -> list[int]:
+        """Complete replies whose verdicts were never read (archived by an older retest, or by a caller that
+        stored replies without reading them), oldest first."""
+        return [r[0] for r in self._read(
+            "SELECT id FROM replies WHERE status = 'ok' AND verdicts_at IS NULL ORDER BY id LIMIT ?",
+            (-1 if limit is None else limit,))]
+
+    def count_unread(self) -> int:
+        return self._read("SELECT count(*) FROM replies WHERE status = 'ok' AND verdicts_at IS NULL")[0][0]
 
 
 def _verdict(r) -> dict:

@@ -239,6 +239,14 @@ MIGRATIONS: list[str] = [
     ALTER TABLE attempts ADD COLUMN completion_tokens INTEGER;
     ALTER TABLE attempts ADD COLUMN cost_usd REAL;
     """,
+    # 7: when each reply's verdicts were read (at arrival); replies read before are marked, the rest are read once
+    """
+    ALTER TABLE replies ADD COLUMN verdicts_at TEXT;
+    UPDATE replies SET verdicts_at = coalesce(finished_at, created_at) WHERE status = 'ok'
+        AND (verdicts_note IS NOT NULL OR EXISTS (SELECT 1 FROM claim_verdicts cv WHERE cv.reply_id = replies.id)
+             OR EXISTS (SELECT 1 FROM verdicts v WHERE v.reply_id = replies.id));
+    CREATE INDEX replies_unread ON replies(id) WHERE status = 'ok' AND verdicts_at IS NULL;
+    """,
 ]
 
 # What every current archive must have; a missing search index is rebuilt on open.

@@ -32,6 +32,7 @@ from .costs import BatchPrices
 
 MAX_REQUESTS = 50_000  # per file, OpenAI's limit
 MAX_BYTES = 200 * 1024 * 1024
+GROUP = 500  # prompts stored per write transaction: a kill loses at most a group's claims
 _ENDED_REASON = {
     "expired": "the batch expired before this request ran (its 24 h window passed)",
     "cancelled": "the batch was cancelled before this request ran",
@@ -86,11 +87,9 @@ def write_requests(prompts: Iterable, settings: list[Settings], archive: Archive
     is called as each is finished (to upload it while the next is written).
     With ``out``, one file is written there for an executor (``export``).
     """
-    from ..build.prompter import InputFailure
-
     result_ = into or Submitted()
     chunks: dict[str, _Chunk] = {}
-    pending_commit = 0
+    full: list[_Chunk] = []  # cut during the group being stored: finished once it is committed
 
     def finish(chunk: _Chunk) -> None:
         chunk.fh.close()
@@ -105,63 +104,52 @@ def write_requests(prompts: Iterable, settings: list[Settings], archive: Archive
         if on_file:
             on_file(chunk.id)
 
-    archive.db.execute("BEGIN IMMEDIATE")
-    try:
-        for prompt in prompts:
-            if isinstance(prompt, InputFailure):
-                result_.input_failures += 1
-                if on_failure:
-                    on_failure(str(prompt))
-                continue
-            text, sha = prompt.prompt, prompt.sha256
-            prompt_id = archive.add_prompt(
-                text, sha, template=prompt.template, template_sha256=prompt.template_sha256,
-                source=prompt.source if isinstance(prompt.source, str) or prompt.source is None
-                else ", ".join(prompt.source), source_sha256=prompt.source_sha256, tokens=prompt.tokens,
-                encoding=prompt.encoding, claims=list(prompt.claims))
-            for s in settings:
-                chunk = chunks.get(s.model)
-                if admit is not None and (force or not archive.done(prompt_id, s.params_sha256)) \
-                        and not admit(s, text):
-                    result_.unsent += 1  # --max-cost: this request could break the ceiling
-                    continue
-                rest = request_rest(s, text)
-                size = len(rest.encode()) + 48  # the line with its custom_id
-                if chunk is not None:
-                    if chunk.count >= per_file or (chunk.bytes + size > max_bytes and chunk.count):
+    def store(group: list) -> None:
+        """One group's rows in one short transaction; the requests' text was made before it began."""
+        rests = [[(s, request_rest(s, p.prompt)) for s in settings] for p in group]
+        requests = []
+        with archive.transaction():
+            for prompt, prompt_id, per_model in zip(group, archive.add_prompts(group), rests):
+                for s, rest in per_model:
+                    if admit is not None and (force or not archive.done(prompt_id, s.params_sha256)) \
+                            and not admit(s, prompt.prompt):
+                        result_.unsent += 1  # --max-cost: this request could break the ceiling
+                        continue
+                    chunk = chunks.get(s.model)
+                    size = len(rest.encode()) + 48  # the line with its custom_id
+                    if chunk is not None and (chunk.count >= per_file or (chunk.bytes + size > max_bytes
+                                                                           and chunk.count)):
                         if out is not None:
                             raise RetestError(f"-o {out}: more than {per_file:,} requests; split the documents")
-                        archive.db.execute("COMMIT")
-                        finish(chunk)
-                        archive.db.execute("BEGIN IMMEDIATE")
+                        full.append(chunk)
                         chunk = None
-                if chunk is None:
-                    chunk = chunks[s.model] = _Chunk(archive, s, out, "writing")
-                reply_id, state = archive.claim(prompt_id, model=s.model, endpoint=s.endpoint, params=s.params,
-                                                params_sha256=s.params_sha256, force=force,
-                                                owner=f"batch:{chunk.id}", api=s.api)
-                if reply_id is None:
-                    if state == "done":
-                        result_.skipped += 1
-                    else:
-                        result_.held += 1
-                    continue
-                cid = custom_id(reply_id, sha)
-                line = request_line(cid, rest)
-                archive.add_batch_request(chunk.id, cid, reply_id, prompt_id)
-                chunk.fh.write(line)
-                chunk.count += 1
-                chunk.bytes += len(line.encode())
-                pending_commit += 1
-            if pending_commit >= 500:  # commit in groups: fast, and a kill loses at most a group's claims
-                archive.db.execute("COMMIT")
-                archive.db.execute("BEGIN IMMEDIATE")
-                pending_commit = 0
-        archive.db.execute("COMMIT")
+                    if chunk is None:
+                        chunk = chunks[s.model] = _Chunk(archive, s, out, "writing")
+                    reply_id, state = archive.claim(prompt_id, model=s.model, endpoint=s.endpoint, params=s.params,
+                                                    params_sha256=s.params_sha256, force=force,
+                                                    owner=f"batch:{chunk.id}", api=s.api)
+                    if reply_id is None:
+                        if state == "done":
+                            result_.skipped += 1
+                        else:
+                            result_.held += 1
+                        continue
+                    cid = custom_id(reply_id, prompt.sha256)
+                    line = request_line(cid, rest)
+                    requests.append((chunk.id, cid, reply_id, prompt_id))
+                    chunk.fh.write(line)
+                    chunk.count += 1
+                    chunk.bytes += len(line.encode())
+            archive.add_batch_requests(requests)
+
+    try:
+        # prompts are built (in a child process) while no write lock is held; each group is then stored at once
+        for group in _groups(prompts, result_, on_failure):
+            store(group)
+            while full:
+                finish(full.pop(0))
     except BaseException:
-        if archive.db.in_transaction:
-            archive.db.execute("ROLLBACK")
-        for chunk in chunks.values():
+        for chunk in [*full, *chunks.values()]:
             if not chunk.fh.closed:
                 chunk.fh.close()
             if out is None:
@@ -172,6 +160,25 @@ def write_requests(prompts: Iterable, settings: list[Settings], archive: Archive
     for chunk in chunks.values():
         finish(chunk)
     return result_
+
+
+def _groups(prompts: Iterable, result_: Submitted, on_failure) -> Iterable[list]:
+    """Built prompts, ``GROUP`` at a time (documents that could not be built are counted and reported)."""
+    from ..build.prompter import InputFailure
+
+    group: list = []
+    for prompt in prompts:
+        if isinstance(prompt, InputFailure):
+            result_.input_failures += 1
+            if on_failure:
+                on_failure(str(prompt))
+            continue
+        group.append(prompt)
+        if len(group) >= GROUP:
+            yield group
+            group = []
+    if group:
+        yield group
 
 
 def advance(archive: Archive, remote: Remote, batch: dict, found: dict | None = None) -> dict:
@@ -290,8 +297,13 @@ class Collected:
     batches: list[dict] = field(default_factory=list)
 
 
-def apply_lines(archive: Archive, lines: Iterable[str], done: Collected, label: str) -> set[int]:
-    """Archive every result line once; return the local batches the lines belonged to."""
+def apply_lines(archive: Archive, lines: Iterable[str], done: Collected, label: str,
+                after_reply: Callable[[Archive, int], object] | None = None) -> set[int]:
+    """Archive every result line once; return the local batches the lines belonged to.
+
+    ``after_reply(archive, reply_id)`` runs as each reply is stored, in the same transaction (reading its
+    verdicts: see ``check.arrival``).
+    """
     touched: set[int] = set()
     count = 0
     prices = BatchPrices()
@@ -324,6 +336,8 @@ def apply_lines(archive: Archive, lines: Iterable[str], done: Collected, label: 
                                  latency_ms=None, reasoning=received.reasoning, note=received.note,
                                  sources=received.sources)
                 archive.set_cost(rid, prices.cost(batch, received.usage))
+                if after_reply is not None:
+                    after_reply(archive, rid)
                 done.replies += 1
             else:
                 archive.attempt(rid, 1, started_at=batch["created_at"], latency_ms=None, outcome="failed",
@@ -342,12 +356,13 @@ def apply_lines(archive: Archive, lines: Iterable[str], done: Collected, label: 
     return touched
 
 
-def collect_batch(archive: Archive, remote: Remote, batch: dict, done: Collected) -> None:
+def collect_batch(archive: Archive, remote: Remote, batch: dict, done: Collected,
+                  after_reply: Callable[[Archive, int], object] | None = None) -> None:
     """Archive an ended batch's results; requests without one fail with the reason, to be sent again."""
     label = f"batch {batch['remote_id']}"
     for file_id in (batch["output_file_id"], batch["error_file_id"]):
         if file_id:
-            apply_lines(archive, remote.lines(file_id), done, label)
+            apply_lines(archive, remote.lines(file_id), done, label, after_reply)
     reason = _ENDED_REASON.get(batch["remote_status"], "the batch ended without a result for this request")
     if batch["remote_status"] == "failed" and batch.get("error"):
         reason = f"the batch failed: {batch['error']}"
@@ -360,12 +375,14 @@ def collect_batch(archive: Archive, remote: Remote, batch: dict, done: Collected
     done.batches.append(archive.batch(batch["id"]))
 
 
-def import_results(archive: Archive, path: Path, done: Collected | None = None) -> Collected:
+def import_results(archive: Archive, path: Path, done: Collected | None = None,
+                   after_reply: Callable[[Archive, int], object] | None = None) -> Collected:
     """Archive an executor's output file (OpenAI batch output format), matched by ``custom_id``."""
     done = done or Collected()
     try:
         with open(path, encoding="utf-8") as fh:
-            touched = apply_lines(archive, (line for line in fh if line.strip()), done, f"import of {path.name}")
+            touched = apply_lines(archive, (line for line in fh if line.strip()), done, f"import of {path.name}",
+                                  after_reply)
     except (OSError, UnicodeDecodeError) as exc:
         raise RetestError(f"{path}: cannot read it ({getattr(exc, 'strerror', None) or exc})") from None
     for bid in touched:

@@ -61,10 +61,16 @@ def count_documents(paths: tuple[str, ...]) -> int:
     return n
 
 
-def build_all(recipe: Recipe, encoding: str | None = None) -> Iterator:
-    """Prompts (or ``InputFailure``s) for the recipe, built here, one document at a time."""
+def build_all(recipe: Recipe, encoding: str | None = None, share: tuple[int, int] = (0, 1)) -> Iterator:
+    """Prompts (or ``InputFailure``s) for the recipe, built here, one document at a time.
+
+    ``share=(k, n)``: only the k-th of every n documents (one per input, failures included), so that n
+    builders split the work and their outputs interleave back into order.
+    """
     from ..errors import InputError
-    from ..extract import extract_paths
+    from ..extract.inputs import iter_inputs
+    from ..extract.paths import extract_paths
+    from ..extract.parser import parse
     from . import BudgetError, build
     from .templates import find
 
@@ -73,7 +79,11 @@ def build_all(recipe: Recipe, encoding: str | None = None) -> Iterator:
               encoding=encoding, count_tokens=recipe.count_tokens or recipe.max_tokens is not None,
               verdicts=recipe.verdicts)
     corpus: list = []
-    for item in extract_paths(recipe.paths, recipe.max_bytes, stdin=recipe.stdin):
+    k, n = share
+    documents = extract_paths(recipe.paths, recipe.max_bytes, stdin=recipe.stdin) if n == 1 else \
+        _parsed((item for i, item in enumerate(iter_inputs(recipe.paths, recipe.max_bytes, stdin=recipe.stdin))
+                 if i % n == k), parse)
+    for item in documents:
         if isinstance(item, InputError):
             yield InputFailure(item.source, str(item))
             continue
@@ -91,10 +101,24 @@ def build_all(recipe: Recipe, encoding: str | None = None) -> Iterator:
             yield InputFailure("corpus", f"corpus: {exc}")
 
 
-def _child(recipe: Recipe, out) -> None:
+def _parsed(items, parse) -> Iterator:
+    """Read inputs → Documents (or the InputError that stopped each), as ``extract_paths`` gives them."""
+    from ..errors import InputError, NotAnInquiringLine
+
+    for item in items:
+        if isinstance(item, InputError):
+            yield item
+            continue
+        try:
+            yield parse(item.text, item.source)
+        except NotAnInquiringLine as exc:
+            yield InputError(item.source, str(exc))
+
+
+def _child(recipe: Recipe, out, share: tuple[int, int] = (0, 1)) -> None:
     """The child's whole life: build, hand over, say when done (or what stopped it)."""
     try:
-        for item in build_all(recipe):
+        for item in build_all(recipe, share=share):
             if isinstance(item, InputFailure):
                 out.put(("failure", item.label, str(item)))
             else:
@@ -107,29 +131,38 @@ def _child(recipe: Recipe, out) -> None:
 
 
 class BuiltElsewhere:
-    """``build_all`` in a child process, started at once (while this process has one thread, so that
-    forking is safe); iterate it for the prompts, in order, as they are made."""
+    """``build_all`` in child processes (``builders`` of them, each building every n-th document), started
+    at once (while this process has one thread, so that forking is safe); iterate it for the prompts, in
+    order, as they are made."""
 
-    def __init__(self, recipe: Recipe):
+    def __init__(self, recipe: Recipe, builders: int = 1):
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-        self.out = context.Queue(maxsize=QUEUE_SIZE)
-        self.child = context.Process(target=_child, args=(recipe, self.out), name="retest-prompt-builder",
-                                     daemon=True)
-        self.child.start()
+        self.outs, self.children = [], []
+        for k in range(builders):
+            out = context.Queue(maxsize=QUEUE_SIZE)
+            child = context.Process(target=_child, args=(recipe, out, (k, builders)), name="retest-prompt-builder",
+                                    daemon=True)
+            child.start()
+            self.outs.append(out)
+            self.children.append(child)
+        self.out, self.child = self.outs[0], self.children[0]
 
     def __iter__(self) -> Iterator:
         from ..models import Prompt, SentClaim
 
+        turn = 0
         try:
             while True:
+                out, child = self.outs[turn], self.children[turn]
                 try:
-                    item = self.out.get(timeout=1.0)
+                    item = out.get(timeout=1.0)
                 except queue_module.Empty:
-                    if not self.child.is_alive():
-                        raise RetestError(f"building prompts stopped unexpectedly (exit {self.child.exitcode})") \
+                    if not child.is_alive():
+                        raise RetestError(f"building prompts stopped unexpectedly (exit {child.exitcode})") \
                             from None
                     continue
+                turn = (turn + 1) % len(self.outs)
                 kind = item[0]
                 if kind == "done":
                     return
@@ -149,6 +182,7 @@ class BuiltElsewhere:
             self.close()
 
     def close(self) -> None:
-        if self.child.is_alive():
-            self.child.terminate()
-        self.child.join(timeout=5)
+        for child in self.children:
+            if child.is_alive():
+                child.terminate()
+            child.join(timeout=5)

@@ -229,6 +229,7 @@ class _Watchdog:
         self.lock = threading.Condition()
         self.watches: set[_Watch] = set()
         self.thread: threading.Thread | None = None
+        self.wake_at = float("inf")  # when the thread will look next: a later deadline need not wake it
 
     def _run(self) -> None:
         with self.lock:
@@ -239,8 +240,8 @@ class _Watchdog:
                     if watch.active:
                         watch.fired = True
                         _set_async_exc(watch.thread, RenderTimeout)
-                wait = min((w.deadline for w in self.watches), default=now + 3600) - now
-                self.lock.wait(max(wait, 0.001))
+                self.wake_at = min((w.deadline for w in self.watches), default=now + 3600)
+                self.lock.wait(max(self.wake_at - now, 0.001))
 
     def watch(self, seconds: float) -> _Watch:
         watch = _Watch(threading.get_ident(), time.monotonic() + seconds)
@@ -249,7 +250,8 @@ class _Watchdog:
                 self.thread = threading.Thread(target=self._run, name="retest-render-watchdog", daemon=True)
                 self.thread.start()
             self.watches.add(watch)
-            self.lock.notify()
+            if watch.deadline < self.wake_at:
+                self.lock.notify()
         return watch
 
     def release(self, watch: _Watch) -> bool:

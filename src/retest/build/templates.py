@@ -12,6 +12,7 @@ import hashlib
 import os
 import traceback
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from ..errors import RetestError
@@ -40,8 +41,8 @@ class Template:
         """``document`` (one prompt per document) or ``corpus`` (one for all)."""
         return self.meta.get("kind", "document")
 
-    @property
-    def sha256(self) -> str:
+    @cached_property
+    def sha256(self) -> str:  # once per template: the compiled-template cache is looked up by it at every render
         return hashlib.sha256(self.source.encode("utf-8")).hexdigest()
 
 

@@ -165,9 +165,10 @@ def check(reply: str, *, prompt: str | None = None, claims: list | None = None,
     from .grounding import from_sources, give_titles
 
     as_of = as_of or dt.date.today()
-    known, parsed_claims = prompt_context(prompt)
     if claims is None:
-        claims = parsed_claims
+        known, claims = prompt_context(prompt)
+    else:  # the claims it sent are given: the IDs the prompt names are all it takes, not a parse of it
+        known = {i.id for i in arxiv.find(prompt)} if prompt else set()
     for c in claims:
         known |= set(c.arxiv_ids if hasattr(c, "arxiv_ids") else c["arxiv_ids"])
     sources = sources or []

@@ -188,10 +188,10 @@ def show_cmd(reply_id, reasoning, as_json, no_pager, archive_path) -> None:
         rec["claims"] = archive.prompt_claims(rec["prompt_id"])
         rec["claim_verdicts"] = archive.claim_verdicts(reply_id)
         rec["sources"] = archive.sources(reply_id)
-        if rec["claims"] and rec["status"] == "ok" and reply_id in archive.unchecked([c["claim_id"] for c in rec["claims"]]):
+        if rec["status"] == "ok" and rec.get("verdicts_at") is None:  # archived by an older retest: read it now
             from ..check.reply import check_archived
 
-            report = check_archived(archive, reply_id, save=not archive.readonly)  # its verdicts, read now
+            report = check_archived(archive, reply_id, save=not archive.readonly)
             rec["verdicts_note"] = report.verdicts_problem
             rec["verdicts"] = [vars(c) | {"arxiv_id": c.id} for c in report.cited]
             rec["claim_verdicts"] = [{"index": c.index, "status": c.status, "evidence": c.evidence,

@@ -132,11 +132,9 @@ def run_background(jobs, total: int, settings, archive_path, *, force=False, che
     from ..send.background import BackgroundRun
     from ..send.job import Terminated
 
-    after = None
-    if check_replies:
-        from .send import _checker
+    from .send import _checker
 
-        after = _checker()
+    after = _checker()  # verdicts and citations read as each reply is stored, as send does
     count = total * len(settings)
     with Archive(archive_path) as archive, Progress(count, [s.model for s in settings]) as progress:
         run = BackgroundRun(settings, archive, force=force, events=progress, keep_single=single and count == 1,

@@ -64,8 +64,11 @@ def _reconcile(archive, remote, s) -> None:
 def _prompts(paths, template, variables, today, model, max_tokens, max_size, verdicts="block"):
     from .send import prompt_source
 
+    import os
+
+    # nothing waits on a network here: a builder per core (the documents are split between them)
     prompts, _ = prompt_source(paths, template, parse_vars(variables), today, model, max_tokens, max_size,
-                               verdicts=verdicts != "none")
+                               verdicts=verdicts != "none", builders=min(2, os.cpu_count() or 1))
     return prompts
 
 
@@ -216,6 +219,7 @@ def collect_cmd(name, wait, poll, base_url, archive_path):
     """
     from ..batch.api import ENDED
     from ..batch.runner import Collected, collect_batch, refresh, wait_for
+    from ..check.arrival import record
     from ..cli import message, say, warn
     from .archive import open_or_explain
 
@@ -238,7 +242,7 @@ def collect_cmd(name, wait, poll, base_url, archive_path):
             batches = refresh(archive, remote, batches)
         for b in batches:
             if b["remote_status"] in ENDED:
-                collect_batch(archive, remote, b, done)
+                collect_batch(archive, remote, b, done, after_reply=record)
             else:
                 counts = b["counts"] or {}
                 warn(f"batch {b['remote_id']} is {b['remote_status']} ({counts.get('completed', 0)} of "
@@ -368,10 +372,11 @@ def import_cmd(path, archive_path):
     requests by custom_id. Importing twice adds nothing; lines matching no request are reported."""
     from ..archive import Archive
     from ..batch.runner import import_results
+    from ..check.arrival import record
     from ..cli import message, say, warn
 
     with Archive(archive_path, create=False) as archive:
-        done = import_results(archive, Path(path))
+        done = import_results(archive, Path(path), after_reply=record)
     for line in done.failed:
         say(f"retest: failed: {message(line)}")
     _say_unknown(done)

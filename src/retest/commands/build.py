@@ -70,7 +70,7 @@ def command(paths, template, variables, today, model, encoding, max_tokens, out,
     """
     from ..build.prompter import InputFailure, Recipe, build_all, count_documents
     from ..build.templates import compile_template, find
-    from ..cli import error_line, message
+    from ..cli import error_line
 
     if model and encoding:
         raise click.UsageError("give --model or --encoding, not both")

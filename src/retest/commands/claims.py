@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 
@@ -24,9 +22,9 @@ def command(paths, source, model, history, as_json, archive_path):
     (holds (1 unsupported dissent)), never "all".
     """
     from ..cli import error_line
-    from ..results.costs import add_to_ledger
-    from ..results.ledger import claims_of_documents, ledger
+    from ..results.ledger import claims_of_documents, ledger, ledger_json
     from .archive import open_or_explain
+    from .unread import read_unread
 
     if paths and source:
         raise click.UsageError("give PATHS or --source, not both")
@@ -36,17 +34,32 @@ def command(paths, source, model, history, as_json, archive_path):
             _print([{**c, "consensus": "not sent", "verdicts": []} for c in claims_of_documents(paths, error_line)])
         return
     with archive:
+        read_unread(archive)
+        if as_json:  # streamed: memory stays flat however many claims there are
+            _stream(ledger_json(archive, paths=list(paths) or None, source=source, model=model, history=history,
+                                on_error=error_line))
+            return
         entries = ledger(archive, paths=list(paths) or None, source=source, model=model, history=history,
                          on_error=error_line)
-        if as_json:
-            add_to_ledger(archive, entries)  # each verdict's reply: {usd, estimated, reported, text} or null
-    if as_json:
-        click.echo(json.dumps(entries, ensure_ascii=False, indent=2))
-        return
     if not entries:
         click.echo("no claims match" if (paths or source or model) else "no claims archived yet", err=True)
         return
     _print(entries)
+
+
+def _stream(items) -> None:
+    """A JSON array, one entry a line, written as the entries come."""
+    out = click.get_text_stream("stdout")
+    head, chunk = "[\n", []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == 512:
+            out.write(head + ",\n".join(chunk))
+            head, chunk = ",\n", []
+    if chunk:
+        out.write(head + ",\n".join(chunk))
+    out.write("[]\n" if head == "[\n" and not chunk else "\n]\n")
+    out.flush()
 
 
 def _print(entries: list[dict]) -> None:

@@ -39,6 +39,7 @@ def command(paths, source, model, out, layout, split_at, jobs, archive_path):
     from ..archive import locate, open_for_reading
     from ..cli import error_line
     from ..results.pages import refuse, write_report
+    from .unread import read_unread
 
     if paths and source:
         raise click.UsageError("give PATHS or --source, not both")
@@ -59,6 +60,8 @@ def command(paths, source, model, out, layout, split_at, jobs, archive_path):
     archive = open_for_reading(archive_path)
     if archive is None:
         click.echo(f"nothing archived yet at {where}: the report lists the claims untested", err=True)
+    else:
+        read_unread(archive)
     try:
         result = write_report(archive, page, folder=folder, layout="page" if out == "-" else layout,
                               paths=list(paths) or None, source=source, model=model, split_at=split_at,

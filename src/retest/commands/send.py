@@ -185,7 +185,8 @@ class Progress:
 @click.option("--dry-run", is_flag=True, help="Render and count every prompt; send nothing (no key needed).")
 @click.option("--no-stream", is_flag=True, help="Ask for whole replies instead of streams.")
 @click.option("--check", "check_replies", is_flag=True,
-              help="Check each reply's arXiv IDs and verdicts as it arrives (offline; see `retest check`).")
+              help="Sum up the suspect citations and verdicts of the replies (every reply is checked offline as it "
+                   "arrives; see `retest check`).")
 @verdicts_option
 @max_size_option
 @search_options
@@ -252,8 +253,9 @@ def schema_for(verdicts: str) -> dict | None:
 
 
 def prompt_source(paths, template, variables, today, model, max_tokens, max_size=10, count_tokens=False,
-                  verdicts=True):
-    """The prompts for PATHS, built ahead in a child process, and how many there will be (at most)."""
+                  verdicts=True, builders=1):
+    """The prompts for PATHS, built ahead in child processes (``builders`` of them where the documents can be
+    split: files, a template per document), and how many there will be (at most)."""
     from ..build.prompter import BuiltElsewhere, Recipe, build_all, count_documents
     from ..build.templates import compile_template, find
     from ..extract.inputs import stdin_now
@@ -269,7 +271,9 @@ def prompt_source(paths, template, variables, today, model, max_tokens, max_size
 
             say(f"retest: error: {message(item)}")
         sys.exit(2)
-    return BuiltElsewhere(recipe), 1 if tpl.kind == "corpus" else count
+    if tpl.kind == "corpus" or "-" in paths or count < 1000:
+        builders = 1
+    return BuiltElsewhere(recipe, builders), 1 if tpl.kind == "corpus" else count
 
 
 def dry_run_report(prompts, settings, archive_path, spend=None) -> tuple[int, int]:
@@ -327,17 +331,10 @@ def dry_run_report(prompts, settings, archive_path, spend=None) -> tuple[int, in
 
 
 def _checker():
-    """Offline check of each reply against the claims its prompt sent; stored with the reply."""
-    import datetime as dt
+    """Each reply's arXiv IDs and verdicts, read once as it is stored (on the archive's writer thread)."""
+    from ..check.arrival import record
 
-    from ..check.reply import check_archived
-
-    def run_check(archive, outcome) -> dict:
-        report = check_archived(archive, outcome.reply_id, as_of=dt.date.today())
-        return {"suspect": report.suspect_count, "verdicts": sum(1 for c in report.claims if c.status),
-                "claims": len(report.claims)}
-
-    return run_check
+    return lambda archive, outcome: record(archive, outcome.reply_id)
 
 
 def _send(prompts, total, settings, archive_path, force, check_replies=False, spend=None) -> int:
@@ -352,7 +349,7 @@ def _send(prompts, total, settings, archive_path, force, check_replies=False, sp
     live = jobs == 1 and settings[0].stream and sys.stdout.isatty()
     with Archive(archive_path) as archive, Progress(jobs, live, [s.model for s in settings]) as progress:
         run = Run(settings, archive, force=force, events=progress, keep_single=jobs == 1,
-                  after_reply=_checker() if check_replies else None, spend=spend)
+                  after_reply=_checker(), spend=spend)
         progress.run = run
         summary = asyncio.run(run.run(prompts))
         path = archive.path

@@ -21,15 +21,6 @@ def reply_costs(archive, reply_ids) -> dict[int, dict | None]:
             for i, r in archive.costs_of(list(reply_ids)).items()}
 
 
-def add_to_ledger(archive, entries: list[dict]) -> list[dict]:
-    """``cost`` on every verdict of the ledger: what the reply that gave it cost."""
-    costs = reply_costs(archive, [v["reply_id"] for e in entries for v in e["verdicts"]])
-    for e in entries:
-        for v in e["verdicts"]:
-            v["cost"] = costs.get(v["reply_id"])
-    return entries
-
-
 def document_cost(archive, reply_ids: dict[str, set]) -> dict:
     """Per model, the replies the report draws on for one document; and their total.
 

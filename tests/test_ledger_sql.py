@@ -1,0 +1,97 @@
+"""The ledger read in one SQL query gives what the loop over every verdict in Python gave, filters included."""
+
+import json
+import sqlite3
+
+import ledger_archive
+import pytest
+from conftest import run_cli
+
+from retest.archive import Archive
+from retest.results.ledger import consensus, ledger, ledger_json
+
+
+def python_ledger(path, source=None, model=None, history=False) -> list[dict]:
+    """The ledger as it was computed before: claims by source, then every verdict looped over in Python."""
+    db = sqlite3.connect(path)
+    db.row_factory = sqlite3.Row
+    where, args = "", []
+    if source:
+        where = " WHERE pc.source LIKE ? ESCAPE '\\'"
+        args.append("%" + source.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+    claims = db.execute(
+        "SELECT c.id, c.text, c.date, c.arxiv_ids, min(pc.source) AS source FROM claims c"
+        " JOIN prompt_claims pc ON pc.claim_id = c.id JOIN prompts p ON p.id = pc.prompt_id"
+        f"{where} GROUP BY c.id ORDER BY min(pc.source), min(p.id), min(pc.idx), c.id", args).fetchall()
+    by_claim: dict[int, list[dict]] = {}
+    rows = db.execute(
+        "SELECT pc.claim_id, r.id AS reply_id, r.model, r.finished_at, r.created_at, r.verdicts_note, cv.status,"
+        " cv.evidence, cv.evidence_check, cv.supported, cv.note FROM prompt_claims pc"
+        " JOIN replies r ON r.prompt_id = pc.prompt_id AND r.status = 'ok'"
+        " LEFT JOIN claim_verdicts cv ON cv.reply_id = r.id AND cv.idx = pc.idx"
+        + (" WHERE r.model = ?" if model else "") + " ORDER BY r.id, pc.idx", [model] if model else [])
+    for r in rows:
+        by_claim.setdefault(r["claim_id"], []).append({
+            "model": r["model"], "status": r["status"], "evidence": json.loads(r["evidence"]) if r["evidence"] else [],
+            "evidence_check": json.loads(r["evidence_check"]) if r["evidence_check"] else [],
+            "supported": None if r["supported"] is None else bool(r["supported"]),
+            "note": r["note"] if r["status"] else r["verdicts_note"], "reply_id": r["reply_id"],
+            "at": r["finished_at"] or r["created_at"]})
+    out, counters = [], {}
+    for c in claims:
+        counters[c["source"]] = counters.get(c["source"], 0) + 1
+        every = by_claim.get(c["id"], [])
+        latest = {}
+        for v in every:
+            latest[v["model"]] = v
+        shown = every if history else sorted(latest.values(), key=lambda v: v["model"])
+        out.append({"index": counters[c["source"]], "text": c["text"], "date": c["date"],
+                    "arxiv_ids": json.loads(c["arxiv_ids"]), "source": c["source"],
+                    "consensus": consensus(list(latest.values())), "verdicts": shown})
+    db.close()
+    return out
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    path = tmp_path_factory.mktemp("ledger") / "generated.db"
+    ledger_archive.make(path, 120, ("model-a", "model-b", "model-c"), rounds=3, seed=5)
+    return path
+
+
+FILTERS = [{}, {"model": "model-b"}, {"source": "100%_sure"}, {"source": "/001/"}, {"source": "line_0004"},
+           {"source": "no such document"}, {"model": "no-such-model"}, {"history": True},
+           {"history": True, "model": "model-c", "source": "docs/000"}]
+
+
+@pytest.mark.parametrize("options", FILTERS, ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()) or "all")
+def test_sql_gives_what_python_gave(generated, options):
+    expected = python_ledger(generated, **options)
+    with Archive(generated) as archive:
+        got = ledger(archive, **options)
+        streamed = [json.loads(text) for text in ledger_json(archive, **options)]
+    assert got == expected
+    assert streamed == expected
+    if not options.get("source") == "no such document":
+        assert expected, "the filter should match something"
+
+
+def test_the_generated_archive_has_every_case(generated):
+    entries = python_ledger(generated, history=True)
+    words = {e["consensus"] for e in entries}
+    assert {"split", "untested"} <= words and any(w.startswith("overturned by") for w in words)
+    verdicts = [v for e in entries for v in e["verdicts"]]
+    assert any(v["supported"] is False for v in verdicts) and any(v["status"] is None for v in verdicts)
+    assert any(v["note"] and "no retest_verdicts block" in v["note"] for v in verdicts)
+    assert any("%" in (e["source"] or "") for e in entries) and any('"' in e["text"] for e in entries)
+    assert max(len(e["verdicts"]) for e in entries) > 3  # several rounds
+
+
+def test_claims_json_is_streamed_and_filtered_through_the_cli(generated):
+    env = {"RETEST_ARCHIVE": str(generated)}
+    r = run_cli("claims", "--json", "--model", "model-a", "--source", "100%_sure", env=env)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout) == python_ledger(generated, model="model-a", source="100%_sure")
+    assert r.stdout.startswith("[\n{") and r.stdout.endswith("}\n]\n")
+    none = run_cli("claims", "--json", "--source", "nothing like this", env=env)
+    assert none.returncode == 0 and json.loads(none.stdout) == []
