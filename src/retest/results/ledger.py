@@ -12,7 +12,10 @@ replies as they arrive, see ``check.arrival``). The consensus is one word, shown
 - ``split`` — any other disagreement.
 
 A verdict whose every evidence ID is suspect counts as *unsupported*: it is
-shown, flagged, and left out of the consensus.
+shown, flagged, and left out of the consensus — but never hidden by it: where
+an unsupported verdict disagrees, the word loses its "all" and says so
+(``holds (1 unsupported dissent)``); with no supported verdict at all it is
+``unsupported``.
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ def consensus(verdicts: list[dict]) -> str:
         return "unsupported" if any(v["status"] for v in verdicts) else "untested"
     distinct = set(statuses)
     if len(distinct) == 1:
+        dissent = sum(1 for v in verdicts if v["status"] and v["status"] != statuses[0])
+        if dissent:
+            return f"{statuses[0]} ({dissent} unsupported dissent{'s' if dissent > 1 else ''})"
         return {"holds": "all hold", "revised": "all revised", "overturned": "all overturned",
                 "unresolved": "unresolved"}[statuses[0]]
     if "overturned" in distinct:
