@@ -285,17 +285,17 @@ def test_claims_json_and_the_report_carry_costs(server, env, tmp_path):
     assert verdicts["test-model"]["cost"] is None  # unknown, not zero
 
     from retest.archive import Archive
-    from retest.results.report import build_report, render_report
+    from retest.results.report import build_report
 
     with Archive(env["RETEST_ARCHIVE"]) as archive:
         data = build_report(archive, paths=[str(SEED_002)])
-    cost = data["docs"][0]["cost"]
-    assert cost["models"]["gpt-4o"]["usd"] == pytest.approx(kept) and cost["models"]["test-model"] is None
-    assert cost["total"]["usd"] == pytest.approx(kept) and cost["unpriced"] == ["test-model"]
+    cost = data["docs"][0]["cost"]  # per model; unknown is None, never 0
+    assert cost["gpt-4o"]["usd"] == pytest.approx(kept) and cost["test-model"] is None
     page = tmp_path / "r.html"
     assert run_cli("report", SEED_002, "-o", page, env=env).returncode == 0
     html = page.read_text()
-    assert "Cost of these replies:" in html and "test-model unknown" in html and "(without test-model)" in html
+    assert "Cost: gpt-4o $" in html and "test-model unknown" in html
+    assert "(+ 1 unknown)" in html  # the summary band adds what is known and counts what is not
 
 
 # -- batches ------------------------------------------------------------------------------------------------------
