@@ -261,6 +261,18 @@ def test_a_lost_create_is_never_created_twice(server, env, tmp_path):
     assert server.total_creates() == 2 and len(ok_replies(env)) == 1
 
 
+def test_an_unknown_outcome_can_be_given_up_and_stays_unsent(server, env, tmp_path):
+    (doc,) = make_docs(tmp_path / "docs", 1)
+    server.create_faults.append("drop-after")
+    assert send(env, doc).returncode == 1
+    r = background(env, "cancel", "1")
+    assert r.returncode == 1 and "if the provider made it, cancel it there" in r.stderr and not server.cancels
+    again = send(env, doc)
+    assert again.returncode == 1 and "1 ended earlier without a reply" in again.stderr
+    assert server.total_creates() == 1
+    assert send(env, "--retry-failed", doc).returncode == 0 and server.total_creates() == 2
+
+
 def test_a_lost_create_is_found_where_the_provider_lists_responses(server, env, tmp_path):
     server.listable = True
     docs = make_docs(tmp_path / "docs", 2)

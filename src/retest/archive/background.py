@@ -58,7 +58,7 @@ class Background:
                 return "claim", None, None
             record, reply_id = dict(row), row["rid"]
             if row["reply_status"] == "failed":
-                held = row["response_id"] is not None and row["status"] in REMOTE_FAILURES
+                held = row["status"] in REMOTE_FAILURES  # it reached the provider, or was cancelled here
                 return ("held", reply_id, record) if held and not (retry_failed or force) else ("claim", None, None)
             state = row["state"]
             if state == "open":

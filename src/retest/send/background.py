@@ -222,7 +222,9 @@ class BackgroundRun(Run):
 
         reply_id, s = job.reply_id, job.settings
         if not record["response_id"]:  # nothing to cancel remotely: given up here
-            reason = f"cancelled by the user before a response id was known ({record['state']})"
+            reason = ("cancelled before it was sent" if record["state"] == "new" else
+                      "given up on request; its create's outcome was unknown, so if the provider made it, "
+                      "cancel it there")
             await self.writer.call(self.archive.background_end, reply_id, "cancelled", reason, error=reason)
             self._finish(Outcome(job, "failed", reply_id, error=reason))
             return None
