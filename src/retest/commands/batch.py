@@ -96,7 +96,9 @@ def submit_cmd(paths, template, variables, today, models, base_url, api, system,
         def upload(batch_id: int) -> None:
             try:
                 after = advance(archive, remote, archive.batch(batch_id))
-                click.echo(f"{after['remote_id']}\t{after['model']}\t{after['requests']:,} requests")
+                from ..display import neutral
+
+                click.echo(neutral(f"{after['remote_id']}\t{after['model']}\t{after['requests']:,} requests"))
             except Exception as exc:  # noqa: BLE001 — the batch stays recorded; the next run finishes it
                 from ..errors import RetestError
 
@@ -167,7 +169,9 @@ def status_cmd(name, show_all, as_json, base_url, archive_path):
     if as_json:
         keys = ("id", "remote_id", "model", "api", "state", "remote_status", "counts", "requests", "created_at",
                 "expires_at", "collected_at", "input_file_id", "output_file_id", "error_file_id", "error")
-        click.echo(json.dumps([{k: b.get(k) for k in keys} for b in batches], indent=2))
+        from ..display import safe_json
+
+        click.echo(safe_json(json.dumps([{k: b.get(k) for k in keys} for b in batches], indent=2)))
     elif batches:
         click.echo(_status_rows(batches))
     else:
@@ -251,8 +255,12 @@ class _Waiting:
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(bar_width=16), MofNCompleteColumn(),
                                  TimeElapsedColumn(), TextColumn("{task.fields[state]}"),
                                  console=Console(stderr=True), transient=False)
-        self.tasks = {b["id"]: self.progress.add_task(b["remote_id"] or str(b["id"]), total=b["requests"] or 1,
-                                                      state="") for b in batches}
+        from ..display import neutral
+
+        self.neutral = neutral
+        self.tasks = {b["id"]: self.progress.add_task(neutral(b["remote_id"] or str(b["id"]), one_line=True,
+                                                              markup=True), total=b["requests"] or 1, state="")
+                      for b in batches}
 
     def __enter__(self):
         self.progress.start()
@@ -266,7 +274,7 @@ class _Waiting:
             counts = b["counts"] or {}
             done = counts.get("completed", 0) + counts.get("failed", 0)
             self.progress.update(self.tasks[b["id"]], completed=done, total=counts.get("total") or b["requests"] or 1,
-                                 state=b["remote_status"] or b["state"])
+                                 state=self.neutral(str(b["remote_status"] or b["state"]), one_line=True, markup=True))
 
 
 @command.command("cancel", short_help="Cancel a batch (collect it afterwards for partial results).")
@@ -320,9 +328,12 @@ def export_cmd(paths, template, variables, today, models, base_url, api, system,
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise RetestError(f"-o {out}: cannot create its folder ({exc.strerror})") from None
-    with Archive(archive_path) as archive:
+    from ..archive import locate
+    from ..files import output
+
+    with Archive(archive_path) as archive, output(target, "-o", archive=locate(archive_path)[0]) as fh:
         try:
-            done = write_requests(prompts, settings, archive, force=force, out=target,
+            done = write_requests(prompts, settings, archive, force=force, out=target, out_handle=fh,
                                   on_failure=lambda text: click.echo(f"retest: error: {message(text)}", err=True))
         except OSError as exc:
             raise RetestError(f"-o {out}: cannot write it ({exc.strerror or exc})") from None

@@ -37,7 +37,9 @@ def command(paths, source, model, history, as_json, archive_path):
         entries = ledger(archive, paths=list(paths) or None, source=source, model=model, history=history,
                          on_error=error_line)
     if as_json:
-        click.echo(json.dumps(entries, ensure_ascii=False, indent=2))
+        from ..display import safe_json
+
+        click.echo(safe_json(json.dumps(entries, ensure_ascii=False, indent=2)))
         return
     if not entries:
         click.echo("no claims match" if (paths or source or model) else "no claims archived yet", err=True)

@@ -36,7 +36,7 @@ def command(paths, source, model, out, archive_path):
     if out == "-":
         sys.stdout.write(page)
         return
-    write_file(out, page, "-o")
+    write_file(out, page, "-o", archive_path)
     claims = sum(len(d["rows"]) for d in data["docs"])
     models = len({m for d in data["docs"] for m in d["models"]})
     click.echo(f"wrote {out}: {claims} claims in {len(data['docs'])} document(s), {models} model(s)", err=True)
