@@ -19,6 +19,7 @@ from ..send.protocols import get as protocol
 
 COMPLETION_WINDOW = "24h"
 MAX_LINE = 64 * 1024 * 1024  # bytes of one result line
+CALL_TIMEOUT = 120.0  # seconds, wall clock, for one attempt of a call that moves no file
 ENDED = ("completed", "failed", "expired", "cancelled")
 STATES = ("validating", "in_progress", "finalizing", "completed", "failed", "expired", "cancelling", "cancelled")
 
@@ -39,8 +40,9 @@ class Remote:
     def close(self) -> None:
         self.client.close()
 
-    def _within(self, fn, *args, **kwargs):
-        """``fn`` under a wall-clock deadline of ``--timeout``, however slowly the server's bytes come."""
+    def _within(self, fn, *args, _deadline: float | None = None, **kwargs):
+        """``fn`` under a wall-clock deadline, however slowly the server's bytes come: ``--timeout`` for
+        transfers, at most ``CALL_TIMEOUT`` for the small calls (status, create, list, cancel)."""
         import threading
 
         from ..send.faults import AttemptTimeout
@@ -58,13 +60,13 @@ class Remote:
 
         # a daemon thread: a call past its deadline is abandoned, and never keeps the process alive
         threading.Thread(target=run, daemon=True, name="retest-batch-call").start()
-        if not done.wait(self.s.timeout):
+        if not done.wait(_deadline or min(self.s.timeout, CALL_TIMEOUT)):
             raise AttemptTimeout()
         if "error" in box:
             raise box["error"]
         return box["value"]
 
-    def _call(self, fn, *args, **kwargs):
+    def _call(self, fn, *args, _deadline: float | None = None, **kwargs):
         from tenacity import (
             Retrying,
             retry_if_exception,
@@ -98,7 +100,7 @@ class Remote:
             for attempt in Retrying(stop=stop_after_attempt(self.s.max_attempts), wait=wait, reraise=True,
                                     retry=retry_if_exception(again)):
                 with attempt:
-                    return self._within(fn, *args, **kwargs)
+                    return self._within(fn, *args, _deadline=_deadline, **kwargs)
         except Exception as exc:  # noqa: BLE001 — said in one line, naming the setting
             import openai
 
@@ -117,7 +119,7 @@ class Remote:
             with open(path, "rb") as fh:
                 return self.client.files.create(file=(path.name, fh), purpose="batch").id
 
-        return self._call(send)
+        return self._call(send, _deadline=self.s.timeout)
 
     def create(self, file_id: str, url: str, intent: str) -> dict:
         """Create the batch once: an attempt whose answer was lost may have created it, so look before retrying."""
@@ -176,7 +178,7 @@ class Remote:
                 raise
 
         try:
-            return _spooled_lines(self._call(download))
+            return _spooled_lines(self._call(download, _deadline=self.s.timeout))
         except OSError as exc:  # the temporary file: a full disk, most likely
             from ..errors import RetestError
 

@@ -40,9 +40,28 @@ def _settings(models, base_url, api, system, temperature, max_output_tokens, nee
     models = models or (() if need_model else ("(from each batch)",))
     settings = Settings.for_models(models, base_url=base_url, api=api, system=system, temperature=temperature,
                                    max_output_tokens=max_output_tokens, stream=False,
-                                   response_format=schema_for(verdicts))
+                                   response_format=schema_for(verdicts), timeout=_timeout())
     settings[0].check(need_key=need_key)
     return settings
+
+
+def _timeout() -> float | None:
+    """RETEST_TIMEOUT: the wall-clock limit of one attempt of a call to the Batch API (default 600 s)."""
+    import math
+    import os
+
+    from ..send.endpoint import ConfigError
+
+    value = os.environ.get("RETEST_TIMEOUT")
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or not 1 <= seconds <= 86_400:
+        raise ConfigError(f"RETEST_TIMEOUT={value!r}: give a number of seconds from 1 to 86400")
+    return seconds
 
 
 def _remote(s):

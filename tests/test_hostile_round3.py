@@ -1,0 +1,195 @@
+"""The new surfaces against a hostile server and hostile files: batch, file outputs, URLs, terminals, limits.
+
+Each test is one way a run could pay twice, lose a paid reply, destroy the
+archive, leak a secret, hang, crash or print raw escapes — and shows it does not.
+"""
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from batch_server import BatchServer
+from chat_server import default_reply
+from conftest import run_cli, run_on_tty
+from test_send import KEY, make_docs
+
+
+@pytest.fixture
+def server():
+    srv = BatchServer()
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def env(server, tmp_path):
+    return {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": server.base_url, "RETEST_MODEL": "test-model",
+            "RETEST_ARCHIVE": str(tmp_path / "archive.db")}
+
+
+def rows(env, sql, *args):
+    db = sqlite3.connect(f"file:{env['RETEST_ARCHIVE']}?mode=ro", uri=True)
+    try:
+        return db.execute(sql, args).fetchall()
+    finally:
+        db.close()
+
+
+def batch(env, *args, timeout=120, extra=None):
+    return run_cli("batch", *args, env={**env, **(extra or {})}, timeout=timeout)
+
+
+def collect(env, *args, extra=None):
+    return batch(env, "collect", "--wait", "--poll", "0.05", *args, extra=extra)
+
+
+def creates(server) -> int:
+    return sum(1 for call in server.calls if call == ("POST", "/v1/batches"))
+
+
+# -- paid for twice, or a paid reply lost ------------------------------------------------------
+
+def test_a_create_whose_answer_was_lost_is_looked_up_not_made_again(server, env, tmp_path):
+    server.faults.append("create:drop-after")  # the server creates the batch, then the connection drops
+    docs = make_docs(tmp_path / "docs", 3)
+    r = batch(env, "submit", *docs)
+    assert r.returncode == 0, r.stderr
+    assert len(server.batches) == 1 and creates(server) == 1  # billed once
+    assert r.stdout.split("\t")[0] == "batch_0001"
+    assert collect(env).returncode == 0
+    assert rows(env, "SELECT count(*) FROM replies WHERE status = 'ok'") == [(3,)]
+
+
+ODD_BODIES = {
+    "error code a number": {"error": {"code": 429, "message": "slow down"}, "response": None},
+    "error a string": {"error": "boom", "response": None},
+    "body message a string": {"error": None, "response": {"status_code": 500, "body": {"error": "plain text"}}},
+    "status a list": {"error": None, "response": {"status_code": [500], "body": "x"}},
+}
+
+
+def _chat_body(text: str, **over) -> dict:
+    message = {"role": "assistant", "content": over.pop("content", text)}
+    body = {"choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+            "usage": over.pop("usage", {"prompt_tokens": 3, "completion_tokens": 4, "total_tokens": 7})}
+    return body
+
+
+def test_odd_result_lines_are_problems_on_their_item_never_a_lost_batch(server, env, tmp_path):
+    docs = make_docs(tmp_path / "docs", 8)
+    odd = iter([
+        lambda l: {**l, **ODD_BODIES["error code a number"]},
+        lambda l: {**l, **ODD_BODIES["error a string"]},
+        lambda l: {**l, **ODD_BODIES["body message a string"]},
+        lambda l: {**l, "response": {"status_code": 200, "body": _chat_body("", content={"text": "an object"})}},
+        lambda l: {**l, "response": {"status_code": 200, "body": _chat_body(
+            "big usage", usage={"prompt_tokens": 2**64, "completion_tokens": 10**30, "total_tokens": -1})}},
+        lambda l: {**l, "response": {"status_code": 200, "body": _chat_body("", content=[1, None, {"text": "part"}])}},
+        lambda l: {**l, "response": {"status_code": 200, "body": _chat_body("lone \ud83d surrogate")}},
+    ])
+
+    def mangle(line: dict) -> str:
+        change = next(odd, None)
+        if change is None:  # the last line: nested 5,000 deep around a findable custom_id
+            return '{"custom_id": "%s", "response": %s1%s}' % (line["custom_id"], "[" * 5000, "]" * 5000)
+        return json.dumps(change(line))
+
+    server.mangle = mangle
+    server.odd_lines = ["[" * 5000 + "]" * 5000, '{"custom_id": 12}', "not json at all"]
+    assert batch(env, "submit", *docs).returncode == 0
+    done = collect(env)
+    assert done.returncode == 1, done.stderr
+    assert "internal error" not in done.stderr and "Traceback" not in done.stderr
+    stored = dict(rows(env, "SELECT reply, note FROM replies WHERE status = 'ok'"))
+    # every line with text was stored, whatever shape held it
+    assert set(stored) == {"big usage", "part", "lone \ufffd surrogate", "an object"}
+    assert "token counts not stored" in stored["big usage"]
+    failed = rows(env, "SELECT error FROM replies WHERE status = 'failed'")
+    assert len(failed) == 4 and rows(env, "SELECT count(*) FROM replies WHERE status = 'pending'") == [(0,)]
+    text = " ".join(e for (e,) in failed)
+    assert "429: slow down" in text and "boom" in text and "plain text" in text and "deeper than" in text
+    assert "3 result line(s) could not be read" in done.stderr
+
+
+def test_a_cut_download_is_tried_again(server, env, tmp_path):
+    docs = make_docs(tmp_path / "docs", 4)
+    assert batch(env, "submit", *docs).returncode == 0
+    server.faults.append("content:cut")
+    done = collect(env)
+    assert done.returncode == 0, done.stderr
+    assert rows(env, "SELECT count(*) FROM replies WHERE status = 'ok'") == [(4,)]
+
+
+def test_a_download_cut_every_time_is_one_line_and_collected_later(server, env, tmp_path):
+    docs = make_docs(tmp_path / "docs", 2)
+    assert batch(env, "submit", *docs).returncode == 0
+    server.faults.extend(["content:cut"] * 6)
+    done = collect(env)
+    assert done.returncode != 0 and "internal error" not in done.stderr
+    said = [l for l in done.stderr.splitlines() if l.startswith("retest:")]
+    assert len(said) == 1 and "broke after 6 attempts" in said[0]
+    assert collect(env).returncode == 0
+    assert rows(env, "SELECT count(*) FROM replies WHERE status = 'ok'") == [(2,)]
+
+
+def test_export_cancel_export_again(server, env, tmp_path):
+    docs = make_docs(tmp_path / "docs", 3)
+    out = tmp_path / "requests.jsonl"
+    first = batch(env, "export", *docs, "-m", "m", "-o", out)
+    assert first.returncode == 0, first.stderr
+    assert batch(env, "cancel", "1").returncode == 0
+    again = batch(env, "export", *docs, "-m", "m", "-o", out)
+    assert again.returncode == 0, again.stderr
+    assert "wrote 3 requests" in again.stderr
+    ids = [json.loads(l)["custom_id"] for l in out.read_text().splitlines()]
+    # the results of the second file land on the same prompts
+    results = [{"custom_id": cid, "error": None, "response": {"status_code": 200, "body": _chat_body(f"r{i}")}}
+               for i, cid in enumerate(ids)]
+    res = tmp_path / "results.jsonl"
+    res.write_text("\n".join(json.dumps(x) for x in results) + "\n")
+    imported = batch(env, "import", res)
+    assert imported.returncode == 0 and "3 replies archived" in imported.stderr, imported.stderr
+
+
+def test_a_submit_killed_during_upload_leaves_prompts_that_can_be_batched_again(server, env, tmp_path):
+    docs = make_docs(tmp_path / "docs", 3)
+    server.faults.extend(["upload:500"] * 6)
+    assert batch(env, "submit", *docs).returncode == 1
+    # the request file is lost with the killed run: its batch is given up, its prompts released
+    for f in Path(env["RETEST_ARCHIVE"] + ".batches").glob("*.jsonl"):
+        f.unlink()
+    again = batch(env, "submit", *docs)
+    assert again.returncode == 0, again.stderr
+    assert "3 requests in 1 batch(es)" in again.stderr
+    assert collect(env).returncode == 0
+    assert rows(env, "SELECT count(*) FROM replies WHERE status = 'ok'") == [(3,)]
+
+
+# -- hangs ------------------------------------------------------------------------------------
+
+def test_a_dripping_server_is_cut_at_the_deadline(server, env, tmp_path):
+    docs = make_docs(tmp_path / "docs", 1)
+    assert batch(env, "submit", *docs).returncode == 0
+    server.drip = 2.0
+    server.faults.extend(["retrieve:drip"] * 2)
+    t = time.monotonic()
+    r = batch(env, "status", extra={"RETEST_TIMEOUT": "1"}, timeout=60)
+    assert time.monotonic() - t < 30
+    assert r.returncode == 0 and "batch_0001" in r.stdout, r.stderr
+
+
+def test_batch_import_of_a_fifo_does_not_block(server, env, tmp_path):
+    docs = make_docs(tmp_path / "docs", 1)
+    assert batch(env, "export", *docs, "-m", "m", "-o", tmp_path / "req.jsonl").returncode == 0
+    os.mkfifo(tmp_path / "results.jsonl")
+    t = time.monotonic()
+    r = batch(env, "import", tmp_path / "results.jsonl", timeout=30)
+    assert time.monotonic() - t < 20
+    assert r.returncode == 2 and "not a regular file" in r.stderr and len(r.stderr.splitlines()) == 1
