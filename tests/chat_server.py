@@ -143,7 +143,8 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = json.loads(self.rfile.read(length) or b"{}")
-        api = "responses" if self.path.endswith("/responses") else "chat"
+        route = self.path.split("?", 1)[0]  # a base URL's query (?api-version=…) comes with every request
+        api = "responses" if route.endswith("/responses") else "chat"
         if api == "responses":
             text = "\n".join(str(x) for x in (body.get("instructions"), body.get("input")) if x)
         else:
@@ -155,7 +156,7 @@ class _Handler(BaseHTTPRequestHandler):
             owner.active += 1
             owner.max_active = max(owner.max_active, owner.active)
         try:
-            if not self.path.endswith(("/chat/completions", "/responses")):
+            if not route.endswith(("/chat/completions", "/responses")):
                 self._json(404, {"error": {"message": f"no route {self.path}", "type": "invalid_request_error"}})
             elif owner.interrupt:
                 self._one_at_a_time(body, text, api)

@@ -193,3 +193,144 @@ def test_batch_import_of_a_fifo_does_not_block(server, env, tmp_path):
     r = batch(env, "import", tmp_path / "results.jsonl", timeout=30)
     assert time.monotonic() - t < 20
     assert r.returncode == 2 and "not a regular file" in r.stderr and len(r.stderr.splitlines()) == 1
+
+
+# -- file outputs ------------------------------------------------------------------------------
+
+@pytest.fixture
+def chat():
+    from chat_server import ChatServer
+
+    srv = ChatServer()
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def chat_env(chat, tmp_path):
+    return {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": chat.base_url, "RETEST_MODEL": "test-model",
+            "RETEST_ARCHIVE": str(tmp_path / "archive.db")}
+
+
+def _archive_with_a_reply(chat_env, tmp_path) -> Path:
+    docs = make_docs(tmp_path / "docs", 1)
+    r = run_cli("send", *docs, env=chat_env)
+    assert r.returncode == 0, r.stderr
+    return Path(chat_env["RETEST_ARCHIVE"])
+
+
+@pytest.mark.parametrize("how", ["itself", "symlink", "wal", "shm"])
+@pytest.mark.parametrize("command", ["report", "build", "batch export", "archive export"])
+def test_no_output_is_written_over_the_archive(chat_env, tmp_path, how, command):
+    archive = _archive_with_a_reply(chat_env, tmp_path)
+    target = {"itself": archive, "wal": Path(f"{archive}-wal"), "shm": Path(f"{archive}-shm"),
+              "symlink": tmp_path / "looks-harmless.html"}[how]
+    if how == "symlink":
+        target.symlink_to(archive)
+    doc = make_docs(tmp_path / "docs", 1)[0]
+    args = {"report": ["report", "-o", target],
+            "build": ["build", doc, "-o", target],
+            "batch export": ["batch", "export", doc, "-m", "m", "-o", target],
+            "archive export": ["archive", "export", "-o", target]}[command]
+    r = run_cli(*args, env=chat_env)
+    assert r.returncode != 0 and "archive's own file" in r.stderr, r.stderr
+    assert rows(chat_env, "SELECT count(*) FROM replies WHERE status = 'ok'") == [(1,)]
+
+
+@pytest.mark.parametrize("command", ["report", "build", "archive export"])
+def test_outputs_with_the_longest_names_and_never_into_a_fifo(chat_env, tmp_path, command):
+    _archive_with_a_reply(chat_env, tmp_path)
+    doc = make_docs(tmp_path / "docs", 1)[0]
+    long_name = tmp_path / ("n" * 250 + ".out")
+    base = {"report": ["report"], "build": ["build", doc], "archive export": ["archive", "export"]}[command]
+    r = run_cli(*base, "-o", long_name, env=chat_env)
+    assert r.returncode == 0, r.stderr
+    assert long_name.stat().st_size > 0 and not list(tmp_path.glob("*.partial"))
+    fifo = tmp_path / "pipe.out"
+    os.mkfifo(fifo)
+    t = time.monotonic()
+    r = run_cli(*base, "-o", fifo, env=chat_env, timeout=30)
+    assert time.monotonic() - t < 20
+    assert r.returncode != 0 and "not a regular file" in r.stderr and "internal error" not in r.stderr
+
+
+# -- URLs ---------------------------------------------------------------------------------------
+
+def test_a_base_url_query_stays_a_query_and_its_value_a_secret(chat, chat_env, tmp_path):
+    secret = "QUERYSECRET0123456789"
+    url = f"{chat.base_url}?api-version=2024-06-01&key={secret}"
+    docs = make_docs(tmp_path / "docs", 1)
+    r = run_cli("send", *docs, env={**chat_env, "OPENAI_BASE_URL": url})
+    assert r.returncode == 0, r.stderr
+    (req,) = chat.requests
+    assert req["path"] == f"/v1/chat/completions?api-version=2024-06-01&key={secret}"
+    chat.queue.append("500")
+    chat.queue.extend(["500"] * 8)
+    more = make_docs(tmp_path / "more", 1, prefix="other")
+    r = run_cli("send", *more, "--max-attempts", "2", "--backoff", "0.01", env={**chat_env, "OPENAI_BASE_URL": url})
+    assert r.returncode != 0
+    assert secret not in r.stderr + r.stdout
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            assert secret.encode() not in path.read_bytes(), path
+
+
+def test_userinfo_in_a_base_url_is_refused_before_anything_is_sent(chat, chat_env, tmp_path):
+    url = chat.base_url.replace("http://", "http://alice:PASSWORD123@")
+    docs = make_docs(tmp_path / "docs", 1)
+    for args in (["send", *docs], ["batch", "status"]):
+        r = run_cli(*args, env={**chat_env, "OPENAI_BASE_URL": url})
+        assert r.returncode == 2 and "user:password@" in r.stderr and "PASSWORD123" not in r.stderr, r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1
+    assert chat.requests == []
+
+
+# -- terminals ---------------------------------------------------------------------------------
+
+HOSTILE = "\x1b]0;pwned\x07\x1b[2J\u009b31m\u202egnp.exe[bold red]X[/]"
+
+
+def test_a_hostile_batch_id_reaches_no_terminal_raw(server, env, tmp_path):
+    original = server.create
+
+    def create(*args, **kwargs):
+        batch_ = original(*args, **kwargs)
+        server.batches[HOSTILE] = server.batches.pop(batch_["id"])
+        server.order[-1] = HOSTILE
+        batch_["id"] = HOSTILE
+        return batch_
+
+    server.create = create
+    docs = make_docs(tmp_path / "docs", 1)
+    out = run_on_tty("batch", "submit", *docs, env=env)
+    assert b"\x1b" not in out and "\u009b".encode() not in out and "\u202e".encode() not in out, out
+    waited = run_on_tty("batch", "collect", "--wait", "--poll", "0.05", env=env)
+    assert b"\x1b]0;" not in waited and b"\x1b[2J" not in waited and "\u202e".encode() not in waited
+    assert "[bold red]".encode() in waited or "bold red".encode() in waited  # shown, not obeyed
+
+
+def test_template_descriptions_and_json_views_are_inert_on_a_terminal(chat_env, tmp_path):
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "evil.j2").write_text("{#- description: " + HOSTILE + " -#}\n{{ doc.title }}\n")
+    env = {**chat_env, "RETEST_TEMPLATES": str(folder)}
+    out = run_on_tty("templates", env=env)
+    assert b"\x1b" not in out and "\u009b".encode() not in out and "\u202e".encode() not in out, out
+    from chat_server import ChatServer  # a reply full of controls, then every view of it
+
+    srv = ChatServer(reply=lambda prompt: "reply " + HOSTILE)
+    srv.start()
+    try:
+        docs = make_docs(tmp_path / "docs", 1)
+        assert run_cli("send", *docs, env={**env, "OPENAI_BASE_URL": srv.base_url}).returncode == 0
+    finally:
+        srv.stop()
+    for args in (["archive", "export", "--format", "markdown"], ["archive", "export"], ["archive", "show", "1",
+                                                                                        "--json"],
+                 ["archive", "list", "--json"], ["templates", "--json"]):
+        shown = run_on_tty(*args, env=env)
+        assert b"\x1b]" not in shown and b"\x1b[2J" not in shown, (args, shown)
+        assert "\u009b".encode() not in shown and "\u202e".encode() not in shown, (args, shown)
+    exported = run_cli("archive", "export", env=env).stdout
+    assert json.loads(exported.splitlines()[0])["reply"] == "reply " + HOSTILE  # the data itself is exact

@@ -33,8 +33,8 @@ class Remote:
 
         self.s = settings
         timeout = httpx2.Timeout(settings.timeout, connect=min(10.0, settings.timeout))
-        self.client = openai.OpenAI(api_key=settings.api_key or "not-needed", base_url=settings.base_url,
-                                    max_retries=0, timeout=timeout,
+        self.client = openai.OpenAI(api_key=settings.api_key or "not-needed", base_url=settings.api_base,
+                                    max_retries=0, timeout=timeout, default_query=settings.query or None,
                                     http_client=httpx2.Client(follow_redirects=False, timeout=timeout))
 
     def close(self) -> None:
