@@ -64,6 +64,9 @@ class ChatServer:
         self.withdrawn = 0
         self.other: ChatServer | None = None  # where redirect:307 points
         self.replies_by_model: dict = {}  # model → reply(prompt), over ``reply``
+        self.model_faults: dict[str, str] = {}  # model → a fault every request for it gets
+        self.active_by_model: dict[str, int] = {}
+        self.max_active_by_model: dict[str, int] = {}
         self.raw: deque[tuple[int, dict, bytes]] = deque()  # "raw": (status, headers, body) sent as is
         self._httpd: ThreadingHTTPServer | None = None
 
@@ -92,8 +95,10 @@ class ChatServer:
             self._httpd.shutdown()
             self._httpd.server_close()
 
-    def fault_for(self, text: str) -> str:
+    def fault_for(self, text: str, model: str | None = None) -> str:
         with self.lock:
+            if model in self.model_faults:
+                return self.model_faults[model]
             for marker, faults in self.script.items():
                 if marker in text and faults:
                     return faults.popleft()
@@ -155,6 +160,10 @@ class _Handler(BaseHTTPRequestHandler):
                                    "body": body, "t": time.time()})
             owner.active += 1
             owner.max_active = max(owner.max_active, owner.active)
+            model = str(body.get("model"))
+            owner.active_by_model[model] = owner.active_by_model.get(model, 0) + 1
+            owner.max_active_by_model[model] = max(owner.max_active_by_model.get(model, 0),
+                                                   owner.active_by_model[model])
         try:
             if not route.endswith(("/chat/completions", "/responses")):
                 self._json(404, {"error": {"message": f"no route {self.path}", "type": "invalid_request_error"}})
@@ -165,6 +174,7 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             with owner.lock:
                 owner.active -= 1
+                owner.active_by_model[model] -= 1
 
     def _one_at_a_time(self, body: dict, text: str, api: str) -> None:
         owner = self.owner
@@ -193,7 +203,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, body: dict, text: str, api: str) -> None:
         owner = self.owner
-        fault = owner.fault_for(text)
+        fault = owner.fault_for(text, body.get("model"))
         if owner.latency:
             time.sleep(owner.latency)
         kind, _, arg = fault.partition(":")

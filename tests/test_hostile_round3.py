@@ -334,3 +334,182 @@ def test_template_descriptions_and_json_views_are_inert_on_a_terminal(chat_env, 
         assert "\u009b".encode() not in shown and "\u202e".encode() not in shown, (args, shown)
     exported = run_cli("archive", "export", env=env).stdout
     assert json.loads(exported.splitlines()[0])["reply"] == "reply " + HOSTILE  # the data itself is exact
+
+
+# -- limits per model --------------------------------------------------------------------------
+
+def test_one_rate_limited_model_neither_slows_another_nor_passes_max_attempts(tmp_path):
+    from chat_server import ChatServer
+
+    srv = ChatServer(latency=0.4, models=("model-a", "model-b"))
+    srv.model_faults["model-b"] = "429:0"
+    srv.start()
+    try:
+        env = {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": srv.base_url, "RETEST_ARCHIVE": str(tmp_path / "a.db")}
+        docs = make_docs(tmp_path / "docs", 8)
+        r = run_cli("send", *docs, "-m", "model-a", "-m", "model-b", "-j", "8", "--max-attempts", "3",
+                    "--backoff", "0.01", env=env)
+        assert r.returncode == 1, r.stderr
+        assert srv.max_active_by_model["model-a"] >= 3  # never throttled to one at a time by b's 429s
+        tries: dict[str, int] = {}
+        for req in srv.requests:
+            if req["body"].get("model") == "model-b":
+                key = json.dumps(req["body"]["messages"])
+                tries[key] = tries.get(key, 0) + 1
+        assert len(tries) == 8 and max(tries.values()) <= 3, tries
+        assert rows(env, "SELECT model, status, count(*) FROM replies GROUP BY model, status") == [
+            ("model-a", "ok", 8), ("model-b", "failed", 8)]
+    finally:
+        srv.stop()
+
+
+# -- orphans ------------------------------------------------------------------------------------
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            out += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs /proc")
+def test_kill_9_of_send_takes_its_prompt_builder_with_it(chat, chat_env, tmp_path):
+    chat.queue.extend(["slow:60"] * 4)  # the senders wait; the builder fills its queue and blocks
+    docs = make_docs(tmp_path / "docs", 120)
+    proc = subprocess.Popen([sys.executable, "-m", "retest", "send", "-j", "1", *map(str, docs)],
+                            env={**os.environ, **chat_env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    kids: list[int] = []
+    while time.time() < deadline and not (kids and chat.requests):
+        kids = _children(proc.pid)
+        time.sleep(0.1)
+    assert kids, "no prompt-builder child seen"
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.time() + 10
+    while time.time() < deadline and any(_alive(k) for k in kids):
+        time.sleep(0.1)
+    left = [k for k in kids if _alive(k)]
+    for k in left:
+        os.kill(k, signal.SIGKILL)
+    assert not left
+
+
+# -- templates ----------------------------------------------------------------------------------
+
+def test_a_template_cannot_keep_memory_alive_past_its_budget(tmp_path):
+    from conftest import SEED_002
+
+    tpl = tmp_path / "hoard.j2"
+    tpl.write_text("{#- description: hoard -#}\n{% set ns = namespace(keep=[]) %}{% set s = 'a ' * 2000000 %}"
+                   "{% for i in range(40) %}{% set ns.keep = ns.keep + [s.split()] %}{% endfor %}"
+                   "{{ ns.keep | length }}\n")
+    t = time.monotonic()
+    r = run_cli("build", SEED_002, "-t", tpl, env={"RETEST_RENDER_MEMORY": "200", "RETEST_RENDER_TIMEOUT": "60"},
+                timeout=120)
+    assert r.returncode == 2, r.stderr
+    assert "kept more than 200 MB" in r.stderr and "hoard" in r.stderr and len(r.stderr.splitlines()) == 1
+    assert time.monotonic() - t < 50  # stopped by memory, not by the clock
+
+
+# -- verdict blocks ------------------------------------------------------------------------------
+
+def _block(items: str) -> str:
+    return "The claim holds.\n\n```json\n{\"retest_verdicts\": " + items + "}\n```\n"
+
+
+def _send_with(tmp_path, reply: str, *extra):
+    from chat_server import ChatServer
+
+    srv = ChatServer(reply=lambda prompt: reply)
+    srv.start()
+    env = {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": srv.base_url, "RETEST_MODEL": "test-model",
+           "RETEST_ARCHIVE": str(tmp_path / "archive.db")}
+    try:
+        docs = make_docs(tmp_path / "docs", 1)
+        r = run_cli("send", *docs, *extra, env=env)
+    finally:
+        srv.stop()
+    return env, docs, r
+
+
+def _clean(r):
+    assert "internal error" not in r.stderr and "Recursion" not in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+def test_a_verdict_block_nested_thousands_deep_is_a_problem_not_a_crash(tmp_path):
+    env, docs, r = _send_with(tmp_path, _block("[" * 5000 + "]" * 5000), "--check")
+    _clean(r)
+    assert r.returncode == 0
+    for args in (["claims", *docs], ["claims", "--json"], ["report", "-o", tmp_path / "r.html"],
+                 ["archive", "show", "1"], ["archive", "show", "1", "--json"], ["check", "1"],
+                 ["archive", "export", "--format", "markdown"]):
+        out = run_cli(*args, env=env)
+        _clean(out)
+        assert out.returncode in (0, 1), (args, out.stderr)
+
+
+def test_a_lone_surrogate_in_a_note_keeps_the_verdict(tmp_path):
+    items = '[{"claim": 1, "status": "holds", "evidence": ["arXiv:2504.07912"], "note": "fine \\ud83d here"}]'
+    env, docs, r = _send_with(tmp_path, _block(items), "--check")
+    _clean(r)
+    assert r.returncode == 0
+    (status, note), = rows(env, "SELECT status, note FROM claim_verdicts")
+    assert status == "holds" and note == "fine \ufffd here"
+    shown = run_cli("claims", "--json", env=env)
+    assert shown.returncode == 0 and '"holds"' in shown.stdout
+
+
+def _small_disk(limit):
+    import resource
+
+    def apply():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return apply
+
+
+def test_views_on_a_full_disk_still_show_what_the_archive_holds(tmp_path):
+    items = '[{"claim": 1, "status": "overturned", "evidence": ["arXiv:2504.07912"], "note": "n"}]'
+    env, docs, r = _send_with(tmp_path, _block(items))  # not checked yet: the views read it, and would store it
+    assert r.returncode == 0
+    db = sqlite3.connect(env["RETEST_ARCHIVE"])
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    size = os.path.getsize(env["RETEST_ARCHIVE"])
+    # what is stored is shown; a verdict read now is shown where the view reads it itself
+    for args, needle in ((["claims", "--json"], '"reply_id": 1'), (["archive", "show", "1"], "overturned"),
+                         (["report", "-o", "-"], "FST-trained models")):
+        out = subprocess.run([sys.executable, "-m", "retest", *args], env={**os.environ, **env, "NO_COLOR": "1"},
+                             capture_output=True, text=True, timeout=120, preexec_fn=_small_disk(8192))
+        _clean(out)
+        assert out.returncode == 0, (args, out.stderr)
+        assert needle in out.stdout, (args, out.stdout[-500:])
+
+
+def test_batch_collect_on_a_full_disk_is_one_line_and_loses_nothing(server, env, tmp_path):
+    docs = make_docs(tmp_path / "docs", 30)
+    assert batch(env, "submit", *docs).returncode == 0
+    db = sqlite3.connect(env["RETEST_ARCHIVE"])
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    size = os.path.getsize(env["RETEST_ARCHIVE"])
+    time.sleep(1.2)  # the batch ends on the server
+    full = subprocess.run([sys.executable, "-m", "retest", "batch", "collect"], env={**os.environ, **env},
+                          capture_output=True, text=True, timeout=120, preexec_fn=_small_disk(40_000))
+    _clean(full)
+    said = [l for l in full.stderr.splitlines() if l.startswith("retest:")]
+    assert full.returncode == 2 and len(said) == 1 and "full" in said[0], full.stderr
+    assert collect(env).returncode == 0
+    assert rows(env, "SELECT count(*) FROM replies WHERE status = 'ok'") == [(30,)]

@@ -2,10 +2,10 @@
 
 Every output goes through ``output``: it refuses the archive and its
 ``-wal``/``-shm``/``-journal`` (also through a symbolic link or another name for
-the same file), refuses anything that exists but is not a regular file (a FIFO
-would block the open; a device or folder is a mistake), and writes a temporary
-file beside the target — named to fit the file system's name limit — that is
-renamed over it only when complete. Every input goes through ``open_input``:
+the same file), refuses a FIFO (its open would wait for a reader), a socket or
+a folder, writes a character device (``/dev/null``, a terminal) directly, and
+writes a regular file through a temporary file beside it — named to fit the
+file system's name limit — renamed over it only when complete. Every input goes through ``open_input``:
 the open never waits (``O_NONBLOCK``), and only regular files are read.
 """
 
@@ -80,6 +80,13 @@ def output(path, label: str = "-o", *, archive=None, binary: bool = False):
         raise RetestError(f"{label} {shown}: cannot write it ({exc.strerror or exc})") from None
     except ValueError as exc:
         raise RetestError(f"{label} {shown}: not a usable file name ({exc})") from None
+    if info is not None and stat.S_ISCHR(info.st_mode):  # /dev/null, a terminal: written as it is
+        try:
+            with open(target, "ab" if binary else "a", **({} if binary else {"encoding": "utf-8"})) as fh:
+                yield fh
+        except OSError as exc:
+            raise RetestError(f"{label} {shown}: cannot write it ({exc.strerror or exc})") from None
+        return
     if info is not None and not stat.S_ISREG(info.st_mode):
         raise RetestError(f"{label} {shown}: is {_kind(info.st_mode)}, not a regular file; choose a file")
     tmp = partial_name(target)

@@ -90,8 +90,35 @@ def build_all(recipe: Recipe, encoding: str | None = None) -> Iterator:
             yield InputFailure("corpus", f"corpus: {exc}")
 
 
-def _child(recipe: Recipe, out) -> None:
+def _die_with(parent: int) -> None:
+    """End this process when ``parent`` ends, however it ends (``kill -9`` included): the kernel's
+    parent-death signal where there is one, and a watch on the parent's ID everywhere."""
+    import threading
+    import time
+
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError, TypeError):
+        pass
+    if os.getppid() != parent:  # it ended before the signal was asked for
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="retest-parent-watch").start()
+
+
+def _child(recipe: Recipe, out, parent: int | None = None) -> None:
     """The child's whole life: build, hand over, say when done (or what stopped it)."""
+    if parent is not None:
+        _die_with(parent)
     try:
         for item in build_all(recipe):
             if isinstance(item, InputFailure):
@@ -113,8 +140,8 @@ class BuiltElsewhere:
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         self.out = context.Queue(maxsize=QUEUE_SIZE)
-        self.child = context.Process(target=_child, args=(recipe, self.out), name="retest-prompt-builder",
-                                     daemon=True)
+        self.child = context.Process(target=_child, args=(recipe, self.out, os.getpid()),
+                                     name="retest-prompt-builder", daemon=True)
         self.child.start()
 
     def __iter__(self) -> Iterator:
