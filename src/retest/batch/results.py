@@ -77,8 +77,11 @@ def _read(body: dict, api: str) -> tuple[Received | None, str | None, str | None
         if not isinstance(received.finish, str | None):
             received.finish = None
         return check_text(received, None), None, None
-    except (IncompleteReply, ReplyFailed) as exc:
+    except ReplyFailed as exc:
         return None, None, str(exc)
+    except IncompleteReply as exc:  # a whole body that lacks a part (a finish reason): its text still counts
+        found = _lenient(body, api)
+        return (found, f"kept though {exc}", None) if found is not None else (None, None, str(exc))
     except Exception as exc:  # noqa: BLE001 — an unexpected shape: keep what text there is
         found = _lenient(body, api)
         if found is None:
