@@ -6,7 +6,7 @@ lines come in shuffled order, and requests whose prompt contains
 ``fail-request`` go to the error file. ``outcome`` per batch (by order of
 creation, or ``default_outcome``) can be ``completed``, ``expired`` (partial
 output), ``failed`` (validation errors) or ``hang``. ``faults`` scripts the
-next calls: ``upload:500``, ``create:500``, ``create:hang-before`` (never
+next calls: ``upload:500``, ``upload:hang``, ``create:500``, ``create:hang-before`` (never
 creates, never answers), ``create:hang-after`` (creates, never answers), ``create:drop-after``
 (creates, then closes the connection without an answer), ``content:cut`` (half the file, then the
 connection closes), ``retrieve:drip`` (one byte of the answer every ``drip`` seconds). ``odd_lines``
@@ -255,8 +255,12 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length)
         owner.calls.append(("POST", self.path))
         if self.path == "/v1/files":
-            if owner.fault("upload") == "500":
+            fault = owner.fault("upload")
+            if fault == "500":
                 return self._error(500, "upload failed")
+            if fault == "hang":
+                time.sleep(3600)
+                return
             boundary = self.headers.get("Content-Type", "").split("boundary=")[-1].encode()
             fields = {}
             for part in raw.split(b"--" + boundary):

@@ -172,6 +172,30 @@ def test_a_submit_killed_during_upload_leaves_prompts_that_can_be_batched_again(
     assert rows(env, "SELECT count(*) FROM replies WHERE status = 'ok'") == [(3,)]
 
 
+@pytest.mark.parametrize("rerun", ["submit", "export"])
+def test_kill_9_during_upload_then_batch_again(server, env, tmp_path, rerun):
+    server.faults.append("upload:hang")
+    docs = make_docs(tmp_path / "docs", 3)
+    proc = subprocess.Popen([sys.executable, "-m", "retest", "batch", "submit", *map(str, docs)],
+                            env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    while time.time() < deadline and ("POST", "/v1/files") not in server.calls:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    if rerun == "export":  # the held prompts are released, then exported for an executor
+        assert batch(env, "cancel", "1").returncode == 0
+        r = batch(env, "export", *docs, "-o", tmp_path / "req.jsonl")
+        assert r.returncode == 0 and "wrote 3 requests" in r.stderr, r.stderr
+        return
+    r = batch(env, "submit", *docs)
+    assert r.returncode == 0, r.stderr
+    assert "IntegrityError" not in r.stderr and len(server.batches) == 1
+    assert collect(env).returncode == 0
+    assert rows(env, "SELECT count(*) FROM replies WHERE status = 'ok'") == [(3,)]
+
+
 # -- hangs ------------------------------------------------------------------------------------
 
 def test_a_dripping_server_is_cut_at_the_deadline(server, env, tmp_path):
@@ -183,6 +207,13 @@ def test_a_dripping_server_is_cut_at_the_deadline(server, env, tmp_path):
     r = batch(env, "status", extra={"RETEST_TIMEOUT": "1"}, timeout=60)
     assert time.monotonic() - t < 30
     assert r.returncode == 0 and "batch_0001" in r.stdout, r.stderr
+
+
+def test_a_template_that_is_a_fifo_does_not_block(tmp_path):
+    os.mkfifo(tmp_path / "pipe.j2")
+    t = time.monotonic()
+    r = run_cli("templates", env={"RETEST_TEMPLATES": str(tmp_path)}, timeout=30)
+    assert time.monotonic() - t < 20 and r.returncode == 2 and "not a regular file" in r.stderr, r.stderr
 
 
 def test_batch_import_of_a_fifo_does_not_block(server, env, tmp_path):
