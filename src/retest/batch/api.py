@@ -276,6 +276,6 @@ def custom_id_in(line: str) -> str | None:
 
     global _CUSTOM_ID
     if _CUSTOM_ID is None:
-        _CUSTOM_ID = re.compile(r'"custom_id"\s*:\s*"(rt-[0-9]{1,19}-[0-9]{1,19}-[0-9a-f]{12}|rt-[0-9]{1,19}-[0-9a-f]{12})"')
+        _CUSTOM_ID = re.compile(r'"custom_id"\s*:\s*"(rt-[0-9]{1,19}(?:-[0-9]{1,19})?-[0-9a-f]{12})"')
     m = _CUSTOM_ID.search(line[:100_000])
     return m.group(1) if m else None

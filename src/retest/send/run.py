@@ -15,9 +15,8 @@ the network:
   counts as received once it is committed, before anything else can fail.
 
 Retries use tenacity's exponential backoff with jitter unless the server
-said how long to wait. Only an attempt we cut ourselves (withdrawn, or a
-stream cut by our own next request) is not counted against the prompt: what
-the server refused always counts, so ``--max-attempts`` holds.
+said how long to wait. Only an attempt we cut ourselves (withdrawn, or cut
+by our own next request) is free; what the server refused counts.
 """
 
 from __future__ import annotations
@@ -313,8 +312,7 @@ class Run:
                                                 and limiter.others_all_waiting())
                 if lowered:
                     self._said_lowered(lowered)
-                # free: only what we did to the attempt ourselves (taken back, or cut by our own next request);
-                # whatever the server refused (429, 503, timeouts) counts against --max-attempts
+                # free only if we cut it ourselves; what the server refused counts against --max-attempts
                 ours = isinstance(error, Withdrawn) or (bool(lowered) and isinstance(error, IncompleteReply))
                 counted += not ours
                 will_retry = (retryable(error) and not fatal(error) and counted < s.max_attempts
