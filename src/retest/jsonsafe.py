@@ -3,8 +3,9 @@
 ``json.loads`` recurses once per nesting level and builds integers of any
 size; a payload nested thousands deep or a 5,000-digit count then fails far
 from where it was read (RecursionError, OverflowError, ValueError). ``loads``
-refuses such text up front with a ValueError, in time linear in its length,
-so that every caller has one exception to turn into a recorded problem.
+turns all of these into one ValueError — and refuses values nested deeper
+than the caller will walk — in time linear in the text, so that every caller
+has one exception to turn into a recorded problem.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import re
 
 MAX_DEPTH = 64
 MAX_INT_DIGITS = 30  # far above any count or ID; SQLite stores at most 19 digits
-_TOKENS = re.compile(r'[\\"\[\]{}]')
+_TOKENS = re.compile(r'["\[\]{}]')
+_STRING_REST = re.compile(r'(?:[^"\\]++|\\.)*+"', re.S)  # possessive: no backtracking
 SQLITE_MAX = 2**63 - 1
 
 
@@ -28,27 +30,22 @@ def depth(text: str, stop: int | None = None) -> int:
     With ``stop``, counting ends as soon as the depth passes it.
     """
     level = deepest = 0
-    in_string = False
-    skip = -1
-    for m in _TOKENS.finditer(text):
-        at = m.start()
-        if at == skip:
-            continue
+    at = 0
+    while m := _TOKENS.search(text, at):
         c = m.group()
-        if in_string:
-            if c == "\\":
-                skip = at + 1
-            elif c == '"':
-                in_string = False
-        elif c == '"':
-            in_string = True
+        at = m.end()
+        if c == '"':
+            rest = _STRING_REST.match(text, at)
+            if rest is None:
+                break  # a string never closed: the rest is inside it (and the text is no JSON)
+            at = rest.end()
         elif c in "[{":
             level += 1
             if level > deepest:
                 deepest = level
                 if stop is not None and deepest > stop:
                     return deepest
-        elif c in "]}":
+        else:
             level -= 1
     return deepest
 
@@ -59,12 +56,29 @@ def loads(text: str | bytes, *, max_depth: int = MAX_DEPTH, max_chars: int | Non
         text = text.decode("utf-8", "replace")
     if max_chars is not None and len(text) > max_chars:
         raise ValueError(f"longer than {max_chars:,} characters")
-    if depth(text, max_depth) > max_depth:
-        raise ValueError(f"nested deeper than {max_depth} levels")
     try:
-        return json.loads(text, parse_int=_int)
-    except (RecursionError, OverflowError, TypeError) as exc:
-        raise ValueError(str(exc) or type(exc).__name__) from None
+        value = json.loads(text, parse_int=_int)  # the C parser stops itself at the recursion limit
+    except RecursionError:
+        raise ValueError(f"nested deeper than {max_depth} levels") from None
+    except (OverflowError, TypeError) as exc:
+        raise ValueError(f"a value too large ({type(exc).__name__})") from None
+    if _deeper(value, max_depth):
+        raise ValueError(f"nested deeper than {max_depth} levels")
+    return value
+
+
+def _deeper(value, limit: int) -> bool:
+    """Whether a parsed value nests deeper than ``limit``: a walk with its own stack, never recursion."""
+    stack = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        if level > limit:
+            return True
+        stack.extend((c, level + 1) for c in children if isinstance(c, dict | list))
+    return False
 
 
 def storable_int(value) -> int | None:
