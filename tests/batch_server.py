@@ -6,8 +6,11 @@ lines come in shuffled order, and requests whose prompt contains
 ``fail-request`` go to the error file. ``outcome`` per batch (by order of
 creation, or ``default_outcome``) can be ``completed``, ``expired`` (partial
 output), ``failed`` (validation errors) or ``hang``. ``faults`` scripts the
-next calls: ``upload:500``, ``create:500``, ``create:404`` (refused for good), ``create:hang-before`` (never
-creates, never answers), ``create:hang-after`` (creates, never answers).
+next calls: ``upload:500``, ``upload:hang``, ``create:500``, ``create:404`` (refused for good),
+``create:hang-before`` (never creates, never answers), ``create:hang-after`` (creates, never answers),
+``create:drop-after`` (creates, then closes the connection without an answer), ``content:cut`` (half the
+file, then the connection closes), ``retrieve:drip`` (one byte of the answer every ``drip`` seconds).
+``odd_lines`` are added to every output file as they are; ``mangle(line_dict)`` may rewrite each output line.
 """
 
 from __future__ import annotations
@@ -36,6 +39,9 @@ class BatchServer:
         self.outcomes: deque[str] = deque()
         self.default_outcome = "completed"
         self.calls: list[tuple[str, str]] = []
+        self.odd_lines: list[str] = []
+        self.mangle = None
+        self.drip = 5.0
         self.lock = threading.Lock()
         self._httpd = None
 
@@ -116,8 +122,9 @@ class BatchServer:
                     for i, r in enumerate(requests[len(ran):])]
         random.Random(7).shuffle(out)
         random.Random(8).shuffle(err)
-        if out:
-            batch["output_file_id"] = self._store("\n".join(json.dumps(l) for l in out) + "\n", "batch_output")
+        out_lines = [self.mangle(l) if self.mangle else json.dumps(l) for l in out] + list(self.odd_lines)
+        if out_lines:
+            batch["output_file_id"] = self._store("\n".join(out_lines) + "\n", "batch_output")
         if err:
             batch["error_file_id"] = self._store("\n".join(json.dumps(l) for l in err) + "\n", "batch_error")
         batch["status"] = status
@@ -185,6 +192,19 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def _drip(self, data: bytes) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        try:
+            for i in range(len(data)):
+                self.wfile.write(data[i : i + 1])
+                self.wfile.flush()
+                time.sleep(self.server_owner.drip)
+        except OSError:
+            pass
+
     def _error(self, status: int, message: str) -> None:
         self._json(status, {"error": {"message": message, "type": "server_error"}})
 
@@ -201,11 +221,19 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", "application/octet-stream")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
+            if owner.fault("content") == "cut":
+                self.wfile.write(data[: len(data) // 2])
+                self.wfile.flush()
+                self.close_connection = True
+                self.connection.shutdown(2)
+                return
             self.wfile.write(data)
             return
         m = re.match(r"^/v1/batches/([^/?]+)$", self.path)
         if m:
             b = owner.batches.get(m.group(1))
+            if b and owner.fault("retrieve") == "drip":
+                return self._drip(json.dumps(public(owner.state_of(b))).encode())
             return self._json(200, public(owner.state_of(b))) if b else self._error(404, "no such batch")
         if self.path.startswith("/v1/batches"):
             from urllib.parse import parse_qs, urlsplit
@@ -228,8 +256,12 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length)
         owner.calls.append(("POST", self.path))
         if self.path == "/v1/files":
-            if owner.fault("upload") == "500":
+            fault = owner.fault("upload")
+            if fault == "500":
                 return self._error(500, "upload failed")
+            if fault == "hang":
+                time.sleep(3600)
+                return
             boundary = self.headers.get("Content-Type", "").split("boundary=")[-1].encode()
             fields = {}
             for part in raw.split(b"--" + boundary):
@@ -256,6 +288,10 @@ class _Handler(BaseHTTPRequestHandler):
             batch = owner.create(body["input_file_id"], body["endpoint"], body.get("metadata") or {})
             if fault == "hang-after":
                 time.sleep(3600)
+                return
+            if fault == "drop-after":
+                self.close_connection = True
+                self.connection.shutdown(2)
                 return
             return self._json(200, public(batch))
         m = re.match(r"^/v1/batches/([^/]+)/cancel$", self.path)

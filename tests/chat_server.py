@@ -66,6 +66,9 @@ class ChatServer:
         self.withdrawn = 0
         self.other: ChatServer | None = None  # where redirect:307 points
         self.replies_by_model: dict = {}  # model → reply(prompt), over ``reply``
+        self.model_faults: dict[str, str] = {}  # model → a fault every request for it gets
+        self.active_by_model: dict[str, int] = {}
+        self.max_active_by_model: dict[str, int] = {}
         self.raw: deque[tuple[int, dict, bytes]] = deque()  # "raw": (status, headers, body) sent as is
         self.gone = False  # see go_away
         self._httpd: ThreadingHTTPServer | None = None
@@ -100,8 +103,10 @@ class ChatServer:
             self._httpd.shutdown()
             self._httpd.server_close()
 
-    def fault_for(self, text: str) -> str:
+    def fault_for(self, text: str, model: str | None = None) -> str:
         with self.lock:
+            if model in self.model_faults:
+                return self.model_faults[model]
             for marker, faults in self.script.items():
                 if marker in text and faults:
                     return faults.popleft()
@@ -154,7 +159,8 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = json.loads(self.rfile.read(length) or b"{}")
-        api = "responses" if self.path.endswith("/responses") else "chat"
+        route = self.path.split("?", 1)[0]  # a base URL's query (?api-version=…) comes with every request
+        api = "responses" if route.endswith("/responses") else "chat"
         if api == "responses":
             text = "\n".join(str(x) for x in (body.get("instructions"), body.get("input")) if x)
         else:
@@ -165,8 +171,12 @@ class _Handler(BaseHTTPRequestHandler):
                                    "body": body, "t": time.time()})
             owner.active += 1
             owner.max_active = max(owner.max_active, owner.active)
+            model = str(body.get("model"))
+            owner.active_by_model[model] = owner.active_by_model.get(model, 0) + 1
+            owner.max_active_by_model[model] = max(owner.max_active_by_model.get(model, 0),
+                                                   owner.active_by_model[model])
         try:
-            if not self.path.endswith(("/chat/completions", "/responses")):
+            if not route.endswith(("/chat/completions", "/responses")):
                 self._json(404, {"error": {"message": f"no route {self.path}", "type": "invalid_request_error"}})
             elif owner.interrupt:
                 self._one_at_a_time(body, text, api)
@@ -175,6 +185,7 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             with owner.lock:
                 owner.active -= 1
+                owner.active_by_model[model] -= 1
 
     def _one_at_a_time(self, body: dict, text: str, api: str) -> None:
         owner = self.owner
@@ -203,7 +214,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, body: dict, text: str, api: str) -> None:
         owner = self.owner
-        fault = owner.fault_for(text)
+        fault = owner.fault_for(text, body.get("model"))
         if owner.latency:
             time.sleep(owner.latency)
         if owner.gone:

@@ -11,7 +11,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "src" / "retest"
 ORDER = ["extract", "build", "archive", "send", "batch", "check", "results"]
-SHARED = {"models", "errors", "display", "redact", "net", "verdicts"}
+SHARED = {"models", "errors", "display", "redact", "net", "verdicts", "files", "jsonsafe"}
 CLI = {"cli", "commands", "__main__"}
 
 

@@ -169,8 +169,19 @@ def main(args: list[str] | None = None, prog_name: str = "retest") -> None:
         else:
             code = _internal(exc)
     except Exception as exc:  # a bug: say so in one line, traceback on request
-        code = _internal(exc)
+        code = _storage(exc) or _internal(exc)
     sys.exit(code)
+
+
+def _storage(exc: BaseException) -> int:
+    """A full disk, a read-only folder, a damaged file under the archive: one line, not a bug."""
+    from .archive.connection import is_storage_failure, sqlite_problem
+
+    if not is_storage_failure(exc):
+        return 0
+    click.echo(f"retest: error: the archive: {message(sqlite_problem(exc))}; nothing received was lost "
+               "— run the same command again once that is fixed", err=True)
+    return 2
 
 
 def _interrupted() -> int:

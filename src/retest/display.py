@@ -15,13 +15,28 @@ import sys
 _CONTROL = {c: 0x2400 + c for c in range(0x20) if c not in (0x09, 0x0A)}
 _CONTROL[0x7F] = 0x2421
 _CONTROL.update({c: 0xFFFD for c in range(0x80, 0xA0)})
-_CONTROL.update({c: 0xFFFD for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F)})
+_CONTROL.update({c: 0xFFFD for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)})
 _ONE_LINE = {**_CONTROL, 0x09: " ", 0x0A: " "}
+# in JSON text these can only stand inside strings, where \uXXXX means the same character
+_JSON = {c: f"\\u{c:04x}" for c in _CONTROL if c >= 0x7F}
 
 
-def neutral(text: str, *, one_line: bool = False) -> str:
-    """``text`` with terminal controls replaced by visible symbols (``␛`` for ESC)."""
-    return text.translate(_ONE_LINE if one_line else _CONTROL)
+def neutral(text: str, *, one_line: bool = False, markup: bool = False) -> str:
+    """``text`` with terminal controls replaced by visible symbols (``␛`` for ESC).
+
+    ``markup``: also escape rich's ``[style]`` markup, for text a rich widget renders.
+    """
+    text = text.translate(_ONE_LINE if one_line else _CONTROL)
+    if markup:
+        from rich.markup import escape
+
+        text = escape(text)
+    return text
+
+
+def safe_json(text: str) -> str:
+    """JSON text with DEL, C1 and bidi controls written as ``\\uXXXX``: the same data, inert on any terminal."""
+    return text.translate(_JSON)
 
 
 def for_stream(text: str, stream=None) -> str:

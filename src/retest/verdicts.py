@@ -132,16 +132,24 @@ def _bare_object(text: str) -> str | None:
 
 
 def _load(block: str):
+    return _storable(_load_raw(block))
+
+
+def _load_raw(block: str):
+    from .jsonsafe import depth
+
     block = block.strip()
     if len(block) > MAX_BLOCK:
         raise ValueError("the block is too long")
+    if depth(block, MAX_DEPTH) > MAX_DEPTH:  # before any parser recurses into it
+        raise ValueError(f"it is nested deeper than {MAX_DEPTH} levels")
     try:
-        return json.loads(block)
+        return json.loads(block, parse_int=_int)
     except json.JSONDecodeError:
         pass
     fixed = _TRAILING_COMMA.sub(r"\1", block)
     try:
-        return json.loads(fixed)
+        return json.loads(fixed, parse_int=_int)
     except json.JSONDecodeError:
         pass
     pythonic = re.sub(r"\btrue\b", "True", re.sub(r"\bfalse\b", "False", re.sub(r"\bnull\b", "None", fixed)))
@@ -149,6 +157,30 @@ def _load(block: str):
         return ast.literal_eval(pythonic)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         raise ValueError("it is not valid JSON") from None
+
+
+def _int(text: str) -> int | float:
+    return int(text) if len(text) <= 30 else float("nan")
+
+
+def _storable(value, level: int = 0):
+    """Strings with lone UTF-16 surrogates (a JSON ``\\ud83d``) made storable: pairs joined, the rest U+FFFD."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+            return value
+        except UnicodeEncodeError:
+            return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if level > MAX_DEPTH:
+        return None
+    if isinstance(value, list | tuple):
+        return [_storable(v, level + 1) for v in value]
+    if isinstance(value, dict):
+        return {_storable(k, level + 1) if isinstance(k, str) else k: _storable(v, level + 1) for k, v in value.items()}
+    return value
+
+
+MAX_DEPTH = 32
 
 
 def _claim_number(value) -> int | None:

@@ -212,8 +212,9 @@ class Connection:
 
 
 def _read_only_problem(exc: sqlite3.Error) -> bool:
+    """A file a reader can still read though it cannot write (a full disk included)."""
     text = str(exc).lower()
-    return "readonly" in text or "unable to open" in text or "read-only" in text
+    return any(k in text for k in ("readonly", "unable to open", "read-only", "disk i/o", "full"))
 
 
 class _Transaction:

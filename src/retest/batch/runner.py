@@ -25,10 +25,9 @@ from pathlib import Path
 from ..archive import Archive, now
 from ..errors import RetestError
 from ..send.endpoint import Settings
-from ..send.protocols import IncompleteReply, ReplyFailed, check_text
 from ..send.protocols import get as protocol
-from .api import ENDED, Remote, request_line, request_rest, result
-from .costs import BatchPrices
+from .api import ENDED, Remote, request_line, request_rest
+from .results import Collected, apply_lines  # noqa: F401 — part of this module's interface
 
 MAX_REQUESTS = 50_000  # per file, OpenAI's limit
 MAX_BYTES = 200 * 1024 * 1024
@@ -41,9 +40,10 @@ _ENDED_REASON = {
 }
 
 
-def custom_id(reply_id: int, prompt_sha256: str) -> str:
-    """``rt-<reply>-<prompt hash>``: a result can only ever land on the prompt it answers."""
-    return f"rt-{reply_id}-{prompt_sha256[:12]}"
+def custom_id(reply_id: int, batch_id: int, prompt_sha256: str) -> str:
+    """``rt-<reply>-<batch>-<prompt hash>``: a result can only ever land on the prompt it answers, and a
+    prompt released from one batch (cancelled, or its run killed) can be put in another."""
+    return f"rt-{reply_id}-{batch_id}-{prompt_sha256[:12]}"
 
 
 def spool_dir(archive: Archive) -> Path:
@@ -66,13 +66,13 @@ class Submitted:
 class _Chunk:
     """One request file being written, and the local batch it belongs to."""
 
-    def __init__(self, archive: Archive, s: Settings, path: Path | None, state: str = "writing"):
+    def __init__(self, archive: Archive, s: Settings, path: Path | None, state: str = "writing", handle=None):
         self.s = s
         self.id = archive.new_batch(endpoint=s.endpoint, api=s.api, url=protocol(s.api).PATH, model=s.model,
                                     params_sha256=s.params_sha256, state=state)
         self.path = path or spool_dir(archive) / f"batch-{self.id}.jsonl"
         archive.set_batch(self.id, input_path=str(self.path))
-        self.fh = open(self.path, "w", encoding="utf-8")
+        self.fh = handle if handle is not None else open(self.path, "w", encoding="utf-8")
         self.count = 0
         self.bytes = 0
 
@@ -80,12 +80,14 @@ class _Chunk:
 def write_requests(prompts: Iterable, settings: list[Settings], archive: Archive, *, force: bool = False,
                    per_file: int = MAX_REQUESTS, max_bytes: int = MAX_BYTES, out: Path | None = None,
                    on_file: Callable[[int], None] | None = None, on_failure: Callable[[str], None] | None = None,
-                   into: Submitted | None = None, admit: Callable[[Settings, str], bool] | None = None) -> Submitted:
+                   into: Submitted | None = None, admit: Callable[[Settings, str], bool] | None = None,
+                   out_handle=None) -> Submitted:
     """Claim every unanswered prompt for a batch and write its request line.
 
     Files are cut at ``per_file`` requests and ``max_bytes``; ``on_file(batch_id)``
     is called as each is finished (to upload it while the next is written).
-    With ``out``, one file is written there for an executor (``export``).
+    With ``out``, one file is written there for an executor (``export``), through ``out_handle``
+    when given (an open file the caller renames into place).
     """
     result_ = into or Submitted()
     chunks: dict[str, _Chunk] = {}
@@ -124,7 +126,7 @@ def write_requests(prompts: Iterable, settings: list[Settings], archive: Archive
                         full.append(chunk)
                         chunk = None
                     if chunk is None:
-                        chunk = chunks[s.model] = _Chunk(archive, s, out, "writing")
+                        chunk = chunks[s.model] = _Chunk(archive, s, out, "writing", out_handle)
                     reply_id, state = archive.claim(prompt_id, model=s.model, endpoint=s.endpoint, params=s.params,
                                                     params_sha256=s.params_sha256, force=force,
                                                     owner=f"batch:{chunk.id}", api=s.api)
@@ -134,7 +136,7 @@ def write_requests(prompts: Iterable, settings: list[Settings], archive: Archive
                         else:
                             result_.held += 1
                         continue
-                    cid = custom_id(reply_id, prompt.sha256)
+                    cid = custom_id(reply_id, chunk.id, prompt.sha256)
                     line = request_line(cid, rest)
                     requests.append((chunk.id, cid, reply_id, prompt_id))
                     chunk.fh.write(line)
@@ -287,75 +289,6 @@ def refresh(archive: Archive, remote: Remote, batches: list[dict]) -> list[dict]
 
 # -- results ------------------------------------------------------------------------------
 
-@dataclass
-class Collected:
-    replies: int = 0
-    failed: list[str] = field(default_factory=list)  # one line each: what and why
-    unknown: list[str] = field(default_factory=list)  # custom_ids matching no request here
-    unreadable: int = 0
-    already: int = 0
-    batches: list[dict] = field(default_factory=list)
-
-
-def apply_lines(archive: Archive, lines: Iterable[str], done: Collected, label: str,
-                after_reply: Callable[[Archive, int], object] | None = None) -> set[int]:
-    """Archive every result line once; return the local batches the lines belonged to.
-
-    ``after_reply(archive, reply_id)`` runs as each reply is stored, in the same transaction (reading its
-    verdicts: see ``check.arrival``).
-    """
-    touched: set[int] = set()
-    count = 0
-    prices = BatchPrices()
-    archive.db.execute("BEGIN IMMEDIATE")
-    try:
-        for line in lines:
-            try:
-                cid, body, error = result(line)
-            except ValueError:
-                done.unreadable += 1
-                continue
-            request = archive.batch_request(cid)
-            if request is None or not cid.endswith(request["prompt_sha256"][:12]):
-                done.unknown.append(cid)
-                continue
-            touched.add(request["batch_id"])
-            if request["status"] != "pending":
-                done.already += 1
-                continue
-            rid = request["reply_id"]
-            batch = archive.batch(request["batch_id"])
-            if error is None:
-                try:
-                    received = check_text(protocol(batch["api"]).parse(body), None)
-                except (IncompleteReply, ReplyFailed) as exc:
-                    error = str(exc)
-            if error is None:
-                archive.attempt(rid, 1, started_at=batch["created_at"], latency_ms=None, outcome="ok")
-                archive.complete(rid, reply=received.text, finish_reason=received.finish, usage=received.usage,
-                                 latency_ms=None, reasoning=received.reasoning, note=received.note,
-                                 sources=received.sources)
-                archive.set_cost(rid, prices.cost(batch, received.usage))
-                if after_reply is not None:
-                    after_reply(archive, rid)
-                done.replies += 1
-            else:
-                archive.attempt(rid, 1, started_at=batch["created_at"], latency_ms=None, outcome="failed",
-                                error=error)
-                archive.fail(rid, f"{label}: {error}")
-                done.failed.append(f"{cid}: {error}")
-            count += 1
-            if count % 500 == 0:
-                archive.db.execute("COMMIT")
-                archive.db.execute("BEGIN IMMEDIATE")
-        archive.db.execute("COMMIT")
-    except BaseException:
-        if archive.db.in_transaction:
-            archive.db.execute("ROLLBACK")  # lines of this group are read again next time: nothing lost
-        raise
-    return touched
-
-
 def collect_batch(archive: Archive, remote: Remote, batch: dict, done: Collected,
                   after_reply: Callable[[Archive, int], object] | None = None) -> None:
     """Archive an ended batch's results; requests without one fail with the reason, to be sent again."""
@@ -379,8 +312,10 @@ def import_results(archive: Archive, path: Path, done: Collected | None = None,
                    after_reply: Callable[[Archive, int], object] | None = None) -> Collected:
     """Archive an executor's output file (OpenAI batch output format), matched by ``custom_id``."""
     done = done or Collected()
+    from ..files import open_input
+
     try:
-        with open(path, encoding="utf-8") as fh:
+        with open_input(path) as fh:
             touched = apply_lines(archive, (line for line in fh if line.strip()), done, f"import of {path.name}",
                                   after_reply)
     except (OSError, UnicodeDecodeError) as exc:

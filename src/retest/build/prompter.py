@@ -115,8 +115,35 @@ def _parsed(items, parse) -> Iterator:
             yield InputError(item.source, str(exc))
 
 
-def _child(recipe: Recipe, out, share: tuple[int, int] = (0, 1)) -> None:
+def _die_with(parent: int) -> None:
+    """End this process when ``parent`` ends, however it ends (``kill -9`` included): the kernel's
+    parent-death signal where there is one, and a watch on the parent's ID everywhere."""
+    import threading
+    import time
+
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError, TypeError):
+        pass
+    if os.getppid() != parent:  # it ended before the signal was asked for
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="retest-parent-watch").start()
+
+
+def _child(recipe: Recipe, out, share: tuple[int, int] = (0, 1), parent: int | None = None) -> None:
     """The child's whole life: build, hand over, say when done (or what stopped it)."""
+    if parent is not None:
+        _die_with(parent)
     try:
         for item in build_all(recipe, share=share):
             if isinstance(item, InputFailure):
@@ -141,8 +168,8 @@ class BuiltElsewhere:
         self.outs, self.children = [], []
         for k in range(builders):
             out = context.Queue(maxsize=QUEUE_SIZE)
-            child = context.Process(target=_child, args=(recipe, out, (k, builders)), name="retest-prompt-builder",
-                                    daemon=True)
+            child = context.Process(target=_child, args=(recipe, out, (k, builders), os.getpid()),
+                                    name="retest-prompt-builder", daemon=True)
             child.start()
             self.outs.append(out)
             self.children.append(child)

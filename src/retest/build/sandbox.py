@@ -9,6 +9,10 @@ it from Python's internals; this module keeps it from exhausting the machine:
   ``MAX_CHARS``; the rendered output is counted as it is produced.
 - **Time.** A watchdog thread raises ``RenderTimeout`` inside a render that
   outlives its deadline (``RETEST_RENDER_TIMEOUT``, default 30 s).
+- **Memory kept alive.** Values can each stay under ``MAX_CHARS`` and still
+  add up (forty ``split()``s of one long string, all kept in variables): the
+  same watchdog checks the process's memory while a render runs and stops one
+  that has grown it by more than ``RETEST_RENDER_MEMORY`` MB (default 1024).
 - **Files.** ``ConfinedLoader`` reads only ``*.j2`` files inside its folder,
   after resolving symbolic links, and never a dotfile.
 """
@@ -39,6 +43,47 @@ class RenderTimeout(Exception):
 
 class BudgetExceeded(SecurityError):
     """An operation in a template would build a value over the size budget."""
+
+
+class _MemoryOver(Exception):
+    """Raised inside a render that grew the process past its memory budget."""
+
+
+DEFAULT_MEMORY_MB = 1024
+MEMORY_POLL = 0.05  # seconds between looks at the process's memory while a render runs
+
+
+def render_memory() -> int:
+    """RETEST_RENDER_MEMORY (MB) in bytes: how much a render may add to the process's memory."""
+    raw = os.environ.get("RETEST_RENDER_MEMORY")
+    if not raw:
+        return DEFAULT_MEMORY_MB * 1024 * 1024
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not 16 <= value < 1e9:
+        from ..errors import RetestError
+
+        raise RetestError(f"RETEST_RENDER_MEMORY={raw!r}: give a number of megabytes, at least 16")
+    return int(value * 1024 * 1024)
+
+
+def _memory() -> int | None:
+    """The process's resident memory in bytes (its peak where the current figure is not to be had)."""
+    try:
+        with open("/proc/self/statm", "rb") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError, AttributeError):
+        pass
+    try:
+        import resource
+        import sys
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak if sys.platform == "darwin" else peak * 1024
+    except (ImportError, OSError, ValueError):
+        return None
 
 
 def render_timeout() -> float:
@@ -216,10 +261,11 @@ _clear_async_exc = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.c_ulong, ctypes.c_void
 
 
 class _Watch:
-    __slots__ = ("thread", "deadline", "active", "fired")
+    __slots__ = ("thread", "deadline", "active", "fired", "limit", "over")
 
-    def __init__(self, thread: int, deadline: float):
+    def __init__(self, thread: int, deadline: float, limit: int | None):
         self.thread, self.deadline, self.active, self.fired = thread, deadline, True, False
+        self.limit, self.over = limit, False  # the memory the process may reach, and whether it did
 
 
 class _Watchdog:
@@ -240,18 +286,30 @@ class _Watchdog:
                     if watch.active:
                         watch.fired = True
                         _set_async_exc(watch.thread, RenderTimeout)
+                limited = [w for w in self.watches if w.limit is not None]
+                if limited:
+                    used = _memory()
+                    for watch in limited:
+                        if used is not None and used > watch.limit and watch.active:
+                            self.watches.discard(watch)
+                            watch.fired = watch.over = True
+                            _set_async_exc(watch.thread, _MemoryOver)
                 self.wake_at = min((w.deadline for w in self.watches), default=now + 3600)
-                self.lock.wait(max(self.wake_at - now, 0.001))
+                wait = self.wake_at - now
+                self.lock.wait(max(min(wait, MEMORY_POLL if limited else wait), 0.001))
 
-    def watch(self, seconds: float) -> _Watch:
-        watch = _Watch(threading.get_ident(), time.monotonic() + seconds)
+    def watch(self, seconds: float, memory: int | None = None) -> _Watch:
+        base = _memory() if memory is not None else None
+        watch = _Watch(threading.get_ident(), time.monotonic() + seconds,
+                       base + memory if base is not None and memory is not None else None)
         with self.lock:
             if self.thread is None:
                 self.thread = threading.Thread(target=self._run, name="retest-render-watchdog", daemon=True)
                 self.thread.start()
             self.watches.add(watch)
-            if watch.deadline < self.wake_at:
-                self.lock.notify()
+            if watch.deadline < self.wake_at or (watch.limit is not None
+                                                 and self.wake_at - time.monotonic() > MEMORY_POLL):
+                self.lock.notify()  # an earlier deadline, or memory to watch sooner than the next look
         return watch
 
     def release(self, watch: _Watch) -> bool:
@@ -270,7 +328,8 @@ WATCHDOG = _Watchdog()
 def render(compiled, context: dict, seconds: float | None = None) -> str:
     """Render ``compiled`` within the time and size budgets."""
     seconds = render_timeout() if seconds is None else seconds
-    watch = WATCHDOG.watch(seconds)
+    memory = render_memory()
+    watch = WATCHDOG.watch(seconds, memory)
     fired = False
     try:
         try:
@@ -282,8 +341,11 @@ def render(compiled, context: dict, seconds: float | None = None) -> str:
                 parts.append(chunk)
         finally:
             fired = WATCHDOG.release(watch)
-    except RenderTimeout:
+    except (RenderTimeout, _MemoryOver):
         fired = True
+    if watch.over:
+        raise BudgetExceeded(f"the template kept more than {memory // 2**20:,} MB of values alive "
+                             "(RETEST_RENDER_MEMORY)")
     if fired:
         raise RenderTimeout(f"rendering took longer than {seconds:g} s (RETEST_RENDER_TIMEOUT)")
     return "".join(parts)

@@ -77,8 +77,13 @@ def front_matter(source: str) -> dict:
 
 
 def _read(path: Path, name: str, builtin: bool) -> Template:
+    from ..files import open_input
+
     try:
-        source = path.read_text(encoding="utf-8")
+        with open_input(path, "template") as fh:  # a FIFO is refused, never waited on
+            source = fh.read()
+    except RetestError as exc:
+        raise TemplateError(str(exc)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise TemplateError(f"template {path}: cannot read it ({exc})") from None
     return Template(name, path, source, front_matter(source), builtin)

@@ -194,7 +194,14 @@ def check_archived(archive, reply_id: int, *, as_of: dt.date | None = None, onli
         apply_online(report, online)
         refresh_evidence(report)
     if save:
-        store(archive, reply_id, report)
+        from ..archive.connection import is_storage_failure
+
+        try:
+            with archive.transaction():  # all of a reply's verdicts, or none
+                store(archive, reply_id, report)
+        except Exception as exc:  # noqa: BLE001 — a full disk: the verdicts are shown, read again next time
+            if not is_storage_failure(exc):
+                raise
     return report
 
 

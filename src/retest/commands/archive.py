@@ -93,8 +93,10 @@ def _print_rows(rows: list[dict], as_json: bool, empty: str, words: list[str] | 
         for r in rows:
             r["snippet"] = matched_passage(r, words, colour=not as_json)
     if as_json:
-        click.echo(json.dumps([public(r) | ({"snippet": r["snippet"]} if words is not None else {})
-                               for r in rows], ensure_ascii=False, indent=2))
+        from ..display import safe_json
+
+        click.echo(safe_json(json.dumps([public(r) | ({"snippet": r["snippet"]} if words is not None else {})
+                                         for r in rows], ensure_ascii=False, indent=2)))
         return
     if not rows:
         click.echo(empty, err=True)
@@ -201,7 +203,9 @@ def show_cmd(reply_id, reasoning, as_json, no_pager, archive_path) -> None:
         out = public(rec) | {"attempt_log": rec["attempt_log"], "verdicts": rec["verdicts"],
                              "claims": rec["claims"], "claim_verdicts": rec["claim_verdicts"],
                              "sources": rec["sources"]}
-        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        from ..display import safe_json
+
+        click.echo(safe_json(json.dumps(out, ensure_ascii=False, indent=2)))
         return
     text = markdown(rec, reasoning=reasoning, run=run)
     from .terminal import is_terminal, markdown_for_terminal, page
@@ -308,56 +312,39 @@ command.add_command(stats_command)
 @_ARCHIVE
 def export_cmd(fmt, out, include_all, archive_path) -> None:
     """Every reply, one record each: id, source, model, prompt, reply, status, usage, verdicts…"""
-    import os
+    import contextlib
 
     from ..archive import locate
-    from ..errors import RetestError
-    from .common import same_file
+    from ..display import safe_json
+    from ..files import output, refuse_archive
 
     where = locate(archive_path)[0]
     if out:
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            if same_file(out, f"{where}{suffix}"):
-                raise RetestError(f"--out {out}: that is the archive's own file{' (' + suffix + ')' if suffix else ''};"
-                                  " choose another file")
+        refuse_archive(out, where, "--out")
     archive = open_or_explain(archive_path)
     if archive is None:
         return
     n = 0
-    # a regular file is written whole or not at all (a temporary file renamed at the end);
-    # a device or pipe (/dev/stdout, a FIFO) is written to directly
-    regular = out is not None and (not os.path.exists(out) or os.path.isfile(out))
-    tmp = f"{out}.{os.getpid()}.partial" if regular else None
-    try:
-        with archive:
-            fh = open(tmp or out, "w", encoding="utf-8") if out else sys.stdout
-            try:
-                for rec in archive.iter_all(None if include_all else "ok"):
-                    if fmt == "jsonl":
-                        rec_out = public(rec) | {"claim_verdicts": archive.claim_verdicts(rec["id"]),
-                                                 "sources": archive.sources(rec["id"])}
-                        fh.write(json.dumps(rec_out, ensure_ascii=False) + "\n")
-                    else:
-                        rec["claims"] = archive.prompt_claims(rec["prompt_id"])
-                        rec["claim_verdicts"] = archive.claim_verdicts(rec["id"])
-                        rec["verdicts"] = archive.verdicts(rec["id"])
-                        rec["sources"] = archive.sources(rec["id"])
-                        fh.write(markdown(rec) + "\n---\n\n")
-                    n += 1
-            finally:
-                if out:
-                    fh.close()
-        if tmp:
-            os.replace(tmp, out)  # a complete file or none: a failed export never leaves half a file
-    except OSError as exc:
-        if tmp and os.path.exists(tmp):
-            os.unlink(tmp)
-        if out:
-            raise RetestError(f"--out {out}: cannot write it ({exc.strerror or exc})") from None
-        raise
-    except BaseException:
-        if tmp and os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    # a file is written whole or not at all (a temporary file renamed at the end)
+    with archive, (output(out, "--out", archive=where) if out else contextlib.nullcontext(sys.stdout)) as fh:
+        for rec in archive.iter_all(None if include_all else "ok"):
+            if fmt == "jsonl":
+                rec_out = public(rec) | {"claim_verdicts": archive.claim_verdicts(rec["id"]),
+                                         "sources": archive.sources(rec["id"])}
+                fh.write(safe_json(json.dumps(rec_out, ensure_ascii=False)) + "\n")
+            else:
+                rec["claims"] = archive.prompt_claims(rec["prompt_id"])
+                rec["claim_verdicts"] = archive.claim_verdicts(rec["id"])
+                rec["verdicts"] = archive.verdicts(rec["id"])
+                rec["sources"] = archive.sources(rec["id"])
+                fh.write(_shown(markdown(rec), out) + "\n---\n\n")
+            n += 1
     if out:
         click.echo(f"wrote {n} records to {out}", err=True)
+
+
+def _shown(text: str, out) -> str:
+    """Exact into a file or pipe; neutralised on a terminal."""
+    from ..display import for_stream
+
+    return text if out else for_stream(text)

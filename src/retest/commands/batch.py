@@ -42,9 +42,28 @@ def _settings(models, base_url, api, system, temperature, max_output_tokens, nee
     models = models or (() if need_model else ("(from each batch)",))
     settings = Settings.for_models(models, base_url=base_url, api=api, system=system, temperature=temperature,
                                    max_output_tokens=max_output_tokens, stream=False,
-                                   response_format=schema_for(verdicts), **(search or {}))
+                                   response_format=schema_for(verdicts), timeout=_timeout(), **(search or {}))
     settings[0].check(need_key=need_key)
     return settings
+
+
+def _timeout() -> float | None:
+    """RETEST_TIMEOUT: the wall-clock limit of one attempt of a call to the Batch API (default 600 s)."""
+    import math
+    import os
+
+    from ..send.endpoint import ConfigError
+
+    value = os.environ.get("RETEST_TIMEOUT")
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or not 1 <= seconds <= 86_400:
+        raise ConfigError(f"RETEST_TIMEOUT={value!r}: give a number of seconds from 1 to 86400")
+    return seconds
 
 
 def _remote(s):
@@ -112,7 +131,9 @@ def submit_cmd(paths, template, variables, today, models, base_url, api, system,
                     problems.append(f"batch {batch_id} failed: {after['error']}; its {after['requests']:,} "
                                     "prompt(s) are free to send again")
                     return
-                click.echo(f"{after['remote_id']}\t{after['model']}\t{after['requests']:,} requests")
+                from ..display import neutral
+
+                click.echo(neutral(f"{after['remote_id']}\t{after['model']}\t{after['requests']:,} requests"))
             except Exception as exc:  # noqa: BLE001 — the batch stays recorded; the next run finishes it
                 from ..errors import RetestError
 
@@ -191,7 +212,9 @@ def status_cmd(name, show_all, as_json, base_url, archive_path):
     if as_json:
         keys = ("id", "remote_id", "model", "api", "state", "remote_status", "counts", "requests", "created_at",
                 "expires_at", "collected_at", "input_file_id", "output_file_id", "error_file_id", "error")
-        click.echo(json.dumps([{k: b.get(k) for k in keys} for b in batches], indent=2))
+        from ..display import safe_json
+
+        click.echo(safe_json(json.dumps([{k: b.get(k) for k in keys} for b in batches], indent=2)))
     elif batches:
         click.echo(_status_rows(batches))
         from ..cli import warn
@@ -281,8 +304,12 @@ class _Waiting:
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(bar_width=16), MofNCompleteColumn(),
                                  TimeElapsedColumn(), TextColumn("{task.fields[state]}"),
                                  console=Console(stderr=True), transient=False)
-        self.tasks = {b["id"]: self.progress.add_task(b["remote_id"] or str(b["id"]), total=b["requests"] or 1,
-                                                      state="") for b in batches}
+        from ..display import neutral
+
+        self.neutral = neutral
+        self.tasks = {b["id"]: self.progress.add_task(neutral(b["remote_id"] or str(b["id"]), one_line=True,
+                                                              markup=True), total=b["requests"] or 1, state="")
+                      for b in batches}
 
     def __enter__(self):
         self.progress.start()
@@ -296,7 +323,7 @@ class _Waiting:
             counts = b["counts"] or {}
             done = counts.get("completed", 0) + counts.get("failed", 0)
             self.progress.update(self.tasks[b["id"]], completed=done, total=counts.get("total") or b["requests"] or 1,
-                                 state=b["remote_status"] or b["state"])
+                                 state=self.neutral(str(b["remote_status"] or b["state"]), one_line=True, markup=True))
 
 
 @command.command("cancel", short_help="Cancel a batch (collect it afterwards for partial results).")
@@ -351,9 +378,12 @@ def export_cmd(paths, template, variables, today, models, base_url, api, system,
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise RetestError(f"-o {out}: cannot create its folder ({exc.strerror})") from None
-    with Archive(archive_path) as archive:
+    from ..archive import locate
+    from ..files import output
+
+    with Archive(archive_path) as archive, output(target, "-o", archive=locate(archive_path)[0]) as fh:
         try:
-            done = write_requests(prompts, settings, archive, force=force, out=target,
+            done = write_requests(prompts, settings, archive, force=force, out=target, out_handle=fh,
                                   on_failure=lambda text: say(f"retest: error: {message(text)}"))
         except OSError as exc:
             raise RetestError(f"-o {out}: cannot write it ({exc.strerror or exc})") from None

@@ -89,7 +89,9 @@ def _print(report, label: str, had_prompt: bool, as_json: bool) -> None:
     from ..display import for_stream
 
     if as_json:
-        click.echo(json.dumps({"target": label, **report.to_dict()}, ensure_ascii=False, indent=2))
+        from ..display import safe_json
+
+        click.echo(safe_json(json.dumps({"target": label, **report.to_dict()}, ensure_ascii=False, indent=2)))
     else:
         from ..display import terminal_width
         from .terminal import colour_on

@@ -86,16 +86,12 @@ def template_options(f):
     return f
 
 
-def write_file(path, text: str, label: str) -> None:
-    """Write ``text`` to ``path``; a failure is one line naming the option and the file."""
-    from pathlib import Path
+def write_file(path, text: str, label: str, archive=None) -> None:
+    """Write ``text`` to ``path`` whole or not at all, never over the archive (``files.output``)."""
+    from ..archive import locate
+    from ..files import write_text
 
-    from ..errors import RetestError
-
-    try:
-        Path(path).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise RetestError(f"{label} {path}: cannot write it ({exc.strerror or exc})") from None
+    write_text(path, text, label, archive=locate(archive)[0])
 
 
 def same_file(a, b) -> bool:

@@ -24,6 +24,7 @@ def command(paths: tuple[str, ...], fmt: str | None, max_size: int) -> None:
     import json
 
     from ..cli import message, say
+    from ..display import safe_json
     from ..errors import InputError
     from ..extract import extract_paths
 
@@ -41,9 +42,9 @@ def command(paths: tuple[str, ...], fmt: str | None, max_size: int) -> None:
             say(f"retest: error: {message(item)}")
             continue
         if fmt == "jsonl":
-            out.write(json.dumps(item, ensure_ascii=False) + "\n")
+            out.write(safe_json(json.dumps(item, ensure_ascii=False)) + "\n")
         elif fmt == "json":
-            out.write(("," if good else "") + "\n" + json.dumps(item, ensure_ascii=False, indent=2))
+            out.write(("," if good else "") + "\n" + safe_json(json.dumps(item, ensure_ascii=False, indent=2)))
         else:
             table.add(item)
         good += 1

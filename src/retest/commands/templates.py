@@ -20,9 +20,10 @@ first_sentence, quoted.
 def command(as_json: bool, show: str | None) -> None:
     """List prompt templates: built-ins, then yours (RETEST_TEMPLATES or the user config folder)."""
     from ..build.templates import available, find, user_dir
+    from ..display import for_stream, neutral
 
     if show:
-        click.echo(find(show).source, nl=False)
+        click.echo(for_stream(find(show).source), nl=False)
         return
     items = available()
     if as_json:
@@ -30,7 +31,9 @@ def command(as_json: bool, show: str | None) -> None:
 
         rows = [{"name": t.name, "kind": t.kind, "builtin": t.builtin, "description": t.description,
                  "path": str(t.path)} for t in items]
-        click.echo(json.dumps(rows, indent=2))
+        from ..display import safe_json
+
+        click.echo(safe_json(json.dumps(rows, indent=2)))
         return
     import textwrap
 
@@ -40,7 +43,8 @@ def command(as_json: bool, show: str | None) -> None:
     hang = " " * (width + 12)
     for t in items:
         origin = "" if t.builtin else "  (yours)"
-        line = f"{t.name:<{width}}  {t.kind:<8}  {t.description}{origin}"
+        line = (f"{neutral(t.name, one_line=True):<{width}}  {t.kind:<8}  "
+                f"{neutral(t.description or '', one_line=True)}{origin}")
         if is_terminal():  # the description wraps under itself, at word boundaries
             line = "\n".join(textwrap.wrap(line, width=max(40, width_of() - 1), subsequent_indent=hang,
                                             break_long_words=False, break_on_hyphens=False))

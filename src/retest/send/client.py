@@ -36,8 +36,8 @@ def client_for(s: Settings):
                                   limits=httpx2.Limits(max_connections=POOL_SIZE, max_keepalive_connections=POOL_SIZE))
 
     pools = [pool() for _ in range(max(1, -(-s.concurrency // POOL_SIZE)))]
-    client = openai.AsyncOpenAI(api_key=s.api_key or "not-needed", base_url=s.base_url, max_retries=0,
-                                timeout=timeout, http_client=pools[0])
+    client = openai.AsyncOpenAI(api_key=s.api_key or "not-needed", base_url=s.api_base, max_retries=0,
+                                timeout=timeout, http_client=pools[0], default_query=s.query or None)
     client._retest_pools = pools
     client._retest_next = 0
     return client

@@ -112,3 +112,36 @@ class Limiter:
     def others_in_flight(self) -> bool:
         """Whether any request besides the caller's is in flight now."""
         return self.in_flight > 1
+
+
+class Limiters:
+    """One ``Limiter`` per (endpoint, model): one model's overload never slows another.
+
+    ``-j`` is each one's ceiling (the senders, ``-j`` of them, bound the run as a
+    whole); ``level``, ``lowest`` and ``reasons`` sum up the run for its summary.
+    """
+
+    def __init__(self, ceiling: int):
+        self.ceiling = ceiling
+        self.each: dict[tuple[str, str], Limiter] = {}
+
+    def of(self, s) -> Limiter:
+        key = (s.endpoint, s.model)
+        if key not in self.each:
+            self.each[key] = Limiter(self.ceiling)
+        return self.each[key]
+
+    @property
+    def level(self) -> int:
+        return min((l.level for l in self.each.values()), default=max(1, self.ceiling))
+
+    @property
+    def lowest(self) -> int:
+        return min((l.lowest for l in self.each.values()), default=max(1, self.ceiling))
+
+    @property
+    def reasons(self) -> Counter[str]:
+        total: Counter[str] = Counter()
+        for limiter in self.each.values():
+            total.update(limiter.reasons)
+        return total

@@ -13,7 +13,7 @@ import json
 import os
 from dataclasses import dataclass, replace
 from functools import cached_property
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from ..errors import RetestError
 from ..net import behind_proxy
@@ -70,6 +70,8 @@ class Settings:
         from ..redact import register
 
         register(settings.api_key)
+        for value in settings.query.values():  # a gateway's ?key=… is a secret like the key
+            register(value)
         return settings
 
     @classmethod
@@ -91,11 +93,26 @@ class Settings:
 
     @property
     def display_url(self) -> str:
-        """The base URL without any ``user:password@`` part, for messages."""
+        """The base URL for messages: no ``user:password@``, and every query value masked."""
         parts = urlsplit(self.base_url)
-        if "@" not in parts.netloc:
-            return self.base_url
-        return parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]).geturl()
+        netloc = parts.netloc.rsplit("@", 1)[-1]
+        query = "&".join(f"{k}=***" for k in self.query)
+        return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+
+    @property
+    def api_base(self) -> str:
+        """The base URL the client is given: without its query, which goes with every request instead
+        (``…/v1?api-version=X`` → ``…/v1/chat/completions?api-version=X``)."""
+        parts = urlsplit(self.base_url)
+        return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+    @property
+    def query(self) -> dict[str, str]:
+        """The base URL's query parameters, sent with every request."""
+        try:
+            return dict(parse_qsl(urlsplit(self.base_url).query, keep_blank_values=True))
+        except ValueError:
+            return {}
 
     @property
     def params(self) -> dict:
@@ -132,6 +149,9 @@ class Settings:
             raise ConfigError(f"--base-url {self.display_url!r} has an invalid port") from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConfigError(f"--base-url {self.display_url!r} is not an http(s) URL")
+        if "@" in parts.netloc:  # httpx would send it as Basic auth, in place of the Bearer key
+            raise ConfigError(f"--base-url {self.display_url!r}: a user:password@ part is not supported (it would "
+                              "replace the key); remove it and give the key in OPENAI_API_KEY")
         self._check_search()
         if need_key and not self.api_key and self.endpoint == "api.openai.com":
             raise ConfigError("OPENAI_API_KEY is not set (needed for api.openai.com; --dry-run needs none)")

@@ -9,14 +9,14 @@ the network:
 - each request goes through the wire protocol chosen by ``--api``
   (``protocols.chat`` or ``protocols.responses``), under a wall-clock
   deadline per attempt, on the SDK client of ``client``;
-- ``concurrency.Limiter`` decides how many are in flight (``-j`` is its
-  ceiling); overload lowers it, successes raise it again;
+- ``concurrency.Limiter`` decides how many are in flight, one per model
+  (``-j`` is its ceiling); overload lowers it, successes raise it again;
 - every write goes through ``archive.writer`` on its own thread; a reply
   counts as received once it is committed, before anything else can fail.
 
 Retries use tenacity's exponential backoff with jitter unless the server
-said how long to wait. A retry caused by overload from our own concurrency is
-not counted against the prompt.
+said how long to wait. Only an attempt we cut ourselves (withdrawn, or cut
+by our own next request) is free; what the server refused counts.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from ..archive import Archive, now, valid_text
 from ..archive.writer import Writer
 from ..errors import RetestError
 from .client import client_for, close_client, reachable, request
-from .concurrency import Flight, Limiter
+from .concurrency import Flight, Limiters
 from .endpoint import ConfigError, Settings
 from .faults import (
     MAX_RETRY_WAIT,
@@ -83,7 +83,7 @@ class Run:
         await reachable(s)
         loop = asyncio.get_running_loop()
         self.writer = Writer(self.archive, loop)
-        self.limiter = Limiter(s.concurrency)
+        self.limiter = Limiters(s.concurrency)  # one per model: see concurrency.Limiters
         self.client = None  # made at the first request: a run with everything archived never loads the SDK
         main = asyncio.current_task()
         terminated = threading.Event()
@@ -263,6 +263,7 @@ class Run:
 
     async def _send(self, job: Job, reply_id: int) -> None:
         s = job.settings
+        limiter = self.limiter.of(s)
         proto_events = self.events
         attempt_no = counted = 0
         self.events.started(job)
@@ -272,7 +273,7 @@ class Run:
                 if not self.spend.reserve(job):  # --max-cost: nothing new starts; a re-run sends the rest
                     await self.writer.call(self.archive.unclaim, reply_id)
                     return self._finish(Outcome(job, "unsent", reply_id, error=self.spend.why))
-                started = await self.limiter.acquire()
+                started = await limiter.acquire()
                 if self.client is None:
                     self.client = client_for(self.models[0])
                 t0, at = time.monotonic(), now()
@@ -286,32 +287,33 @@ class Run:
 
                 # its own task, so that the limiter can withdraw this attempt alone
                 flight.task = asyncio.ensure_future(request(self.client, s, job.text, on_delta))
-                self.limiter.flights.add(flight)
+                limiter.flights.add(flight)
                 try:
                     received = await flight.task
                 except asyncio.CancelledError:
                     if not flight.withdrawn or asyncio.current_task().cancelling():
                         flight.task.cancel()
-                        await self.limiter.release(started, ok=False)
+                        await limiter.release(started, ok=False)
                         raise
                     error = Withdrawn()
                 except Exception as exc:  # noqa: BLE001 — classified below
                     error = exc
                 finally:
-                    self.limiter.flights.discard(flight)
+                    limiter.flights.discard(flight)
                 latency = int((time.monotonic() - t0) * 1000)
                 if error is None:
-                    await self.limiter.release(started, ok=True)
+                    await limiter.release(started, ok=True)
                     await self._store(job, reply_id, received, attempt_no, at, latency)
                     return
                 # overload only counts as such when we had others in flight: it is ours to fix
-                kind = overload(error) if self.limiter.others_in_flight() else None
-                lowered = await self.limiter.release(started, ok=False, overload=kind,
-                                                     one_at_a_time=bool(kind) and one_at_a_time(error)
-                                                     and self.limiter.others_all_waiting())
+                kind = overload(error) if limiter.others_in_flight() else None
+                lowered = await limiter.release(started, ok=False, overload=kind,
+                                                one_at_a_time=bool(kind) and one_at_a_time(error)
+                                                and limiter.others_all_waiting())
                 if lowered:
                     self._said_lowered(lowered)
-                ours = bool(kind) or isinstance(error, Withdrawn)
+                # free only if we cut it ourselves; what the server refused counts against --max-attempts
+                ours = isinstance(error, Withdrawn) or (bool(lowered) and isinstance(error, IncompleteReply))
                 counted += not ours
                 will_retry = (retryable(error) and not fatal(error) and counted < s.max_attempts
                               and attempt_no < s.max_attempts + EXTRA_ATTEMPTS)

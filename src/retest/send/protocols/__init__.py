@@ -102,7 +102,7 @@ async def _send(client, path: str, body: dict, stream: bool):
     http = pools[client.__dict__.get("_retest_next", 0) % len(pools)]
     client.__dict__["_retest_next"] = client.__dict__.get("_retest_next", 0) + 1
     request = http.build_request("POST", str(client.base_url).rstrip("/") + _relative(path), json=body,
-                                 headers=_headers(client))
+                                 headers=_headers(client), params=client.default_query or None)
     try:
         response = await http.send(request, stream=True)
     except httpx2.TimeoutException as exc:
