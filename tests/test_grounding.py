@@ -316,3 +316,17 @@ def test_batch_requests_ask_for_search_and_their_results_keep_their_sources(grou
     r = run_cli("batch", "import", res, env=env)
     assert r.returncode == 0, r.stderr
     assert [s["url"] for s in archived_sources(env)] == [s["url"] for s in SOURCES]
+
+
+def test_responses_web_searches_are_counted_for_the_price():
+    """OpenAI bills each web search call: the usage of a Responses reply says how many ran (opening a page is none)."""
+    from retest.send.protocols.responses import parse
+
+    reply = {"status": "completed", "usage": {"input_tokens": 10, "output_tokens": 5, "total_tokens": 15},
+             "output": [{"type": "web_search_call", "action": {"type": "search", "query": "q"}},
+                        {"type": "web_search_call", "action": {"type": "search", "query": "r"}},
+                        {"type": "web_search_call", "action": {"type": "open_page", "url": "https://a.example"}},
+                        {"type": "message", "content": [{"type": "output_text", "text": "hi", "annotations": []}]}]}
+    assert parse(reply).usage["searches"] == 2
+    reply["output"] = reply["output"][3:]
+    assert "searches" not in parse(reply).usage

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 from batch_server import BatchServer
-from chat_server import default_reply
 from conftest import run_cli, run_on_tty
 from test_send import KEY, make_docs
 

@@ -112,8 +112,22 @@ def parse(data: dict) -> Received:
     text = _texts(output, "message", notes)
     if not text and isinstance(data.get("output_text"), str):  # the SDKs' convenience field, if a server sends it
         text = data["output_text"]
-    return Received(text, finish, normalise(data.get("usage")), _texts(output, "reasoning") or None,
-                    sources.result(), notes + sources.notes)
+    usage = normalise(data.get("usage"))
+    searches = _searches(output)
+    if usage is not None and searches and not usage.get("searches"):
+        usage["searches"] = searches  # billed per search call: the price of the reply counts them
+    return Received(text, finish, usage, _texts(output, "reasoning") or None, sources.result(),
+                    notes + sources.notes)
+
+
+def _searches(output) -> int:
+    """How many web searches the response ran (``web_search_call`` items whose action is a search)."""
+    n = 0
+    for item in output if isinstance(output, list) else ():
+        if isinstance(item, dict) and item.get("type") in ("web_search_call", "web_search_preview_call"):
+            action = item.get("action")
+            n += not isinstance(action, dict) or action.get("type") in (None, "search")
+    return n
 
 
 async def request(client, s, text: str, on_delta=None) -> Received:
