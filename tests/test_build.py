@@ -355,3 +355,14 @@ def test_model_and_encoding_are_exclusive(cli):
 def test_unknown_encoding(cli):
     r = cli("build", SEED_002, "--encoding", "nope_base")
     assert r.returncode == 2 and "--encoding" in r.stderr and "nope_base" in r.stderr
+
+
+def test_a_document_without_a_question_is_not_called_none(cli, tmp_path):
+    """Text in no known layout yields its dated claims and no question: the prompt says so plainly."""
+    doc = tmp_path / "bare.txt"
+    doc.write_text("Scaling laws hold for RL fine-tuning (2024-05, arXiv:2405.01234).\n"
+                   "Context windows degrade past 64k tokens (2023-07, arXiv:2307.03172).\n")
+    for template in ("retest", "contradictions", "questions"):
+        r = cli("build", doc, "--template", template)
+        assert r.returncode == 0, r.stderr
+        assert "“None”" not in r.stdout and "arXiv:2405.01234" in r.stdout

@@ -54,7 +54,10 @@ def first_sentence(text: str) -> str:
     return parts[0]
 
 
-def quoted(text: str) -> str:
+def quoted(text: str | None) -> str:
+    """In curly quotes; a document without a question (one extracted from no known layout) is named plainly."""
+    if not text:
+        return "these findings"
     return f"“{text}”"
 
 
