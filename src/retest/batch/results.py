@@ -57,16 +57,20 @@ def _lenient(body: dict, api: str) -> Received | None:
 
 
 def _usage(usage) -> tuple[dict | None, str | None]:
-    """Counts SQLite can hold; the rest dropped, with a note."""
+    """Counts SQLite can hold; the rest dropped, with a note (the protocol's own note on odd values kept)."""
     from ..jsonsafe import storable_int
 
     if not isinstance(usage, dict):
         return None, None
-    kept = {k: storable_int(usage.get(k)) for k in USAGE_KEYS}
+    kept = {k: v for k, v in usage.items() if k != "note"}  # reported cost and searches price the reply
+    kept |= {k: storable_int(usage.get(k)) for k in USAGE_KEYS}
     dropped = [k for k in USAGE_KEYS if usage.get(k) is not None and kept[k] is None]
     kept["estimated"] = bool(usage.get("estimated"))
-    note = f"token counts not stored (not a count SQLite holds): {', '.join(dropped)}" if dropped else None
-    return kept, note
+    odd = [usage["note"]] if isinstance(usage.get("note"), str) and usage["note"] else []
+    if dropped or any(k in n for n in odd for k in USAGE_KEYS):
+        odd.insert(0, "token counts not stored (not a count SQLite holds)"
+                   + (f": {', '.join(dropped)}" if dropped else ""))
+    return kept, "; ".join(odd) or None
 
 
 def _read(body: dict, api: str) -> tuple[Received | None, str | None, str | None]:
