@@ -519,7 +519,7 @@ def test_views_on_a_full_disk_still_show_what_the_archive_holds(tmp_path):
     db.close()
     size = os.path.getsize(env["RETEST_ARCHIVE"])
     # what is stored is shown; a verdict read now is shown where the view reads it itself
-    for args, needle in ((["claims", "--json"], '"reply_id": 1'), (["archive", "show", "1"], "overturned"),
+    for args, needle in ((["claims", "--json"], '"reply_id":1,'), (["archive", "show", "1"], "overturned"),
                          (["report", "-o", "-"], "FST-trained models")):
         out = subprocess.run([sys.executable, "-m", "retest", *args], env={**os.environ, **env, "NO_COLOR": "1"},
                              capture_output=True, text=True, timeout=120, preexec_fn=_small_disk(8192))
