@@ -136,6 +136,7 @@ def test_the_progress_bar_keeps_its_width_at_80_columns(tmp_path):
         assert bars and all("━" * 16 in line or "╸" in line or "━" in line for line in bars)
         last = bars[-1]
         assert re.search(r" 2/2 \d+:\d\d:\d\d ", last), last  # the whole elapsed time
-        assert max(len(line.rstrip()) for line in out) <= 80, [line for line in out if len(line.rstrip()) > 80]
+        long = [line for line in out if len(line.rstrip()) > 80 and " " in line.strip()]  # a path alone may not fit
+        assert not long, long
     finally:
         server.stop()
