@@ -26,7 +26,8 @@ def python_ledger(path, source=None, model=None, history=False) -> list[dict]:
     by_claim: dict[int, list[dict]] = {}
     rows = db.execute(
         "SELECT pc.claim_id, r.id AS reply_id, r.model, r.finished_at, r.created_at, r.verdicts_note, cv.status,"
-        " cv.evidence, cv.evidence_check, cv.supported, cv.note FROM prompt_claims pc"
+        " cv.evidence, cv.evidence_check, cv.supported, cv.note, r.cost_usd, r.cost_estimated, r.cost_source,"
+        " EXISTS (SELECT 1 FROM sources s WHERE s.reply_id = r.id) AS grounded FROM prompt_claims pc"
         " JOIN replies r ON r.prompt_id = pc.prompt_id AND r.status = 'ok'"
         " LEFT JOIN claim_verdicts cv ON cv.reply_id = r.id AND cv.idx = pc.idx"
         + (" WHERE r.model = ?" if model else "") + " ORDER BY r.id, pc.idx", [model] if model else [])
@@ -36,7 +37,11 @@ def python_ledger(path, source=None, model=None, history=False) -> list[dict]:
             "evidence_check": json.loads(r["evidence_check"]) if r["evidence_check"] else [],
             "supported": None if r["supported"] is None else bool(r["supported"]),
             "note": r["note"] if r["status"] else r["verdicts_note"], "reply_id": r["reply_id"],
-            "at": r["finished_at"] or r["created_at"]})
+            "at": r["finished_at"] or r["created_at"], "grounded": bool(r["grounded"]),
+            "sources": list(dict.fromkeys(c["source"] for c in json.loads(r["evidence_check"] or "[]")
+                                          if isinstance(c, dict) and c.get("source"))),
+            "cost": None if r["cost_usd"] is None else {"usd": r["cost_usd"], "estimated": bool(r["cost_estimated"]),
+                                                        "reported": r["cost_source"] == "reported"}})
     out, counters = [], {}
     for c in claims:
         counters[c["source"]] = counters.get(c["source"], 0) + 1

@@ -35,16 +35,7 @@ from ..errors import RetestError
 from .client import client_for, close_client, reachable, request
 from .concurrency import Flight, Limiters
 from .endpoint import ConfigError, Settings
-from .faults import (
-    MAX_RETRY_WAIT,
-    Withdrawn,
-    describe,
-    fatal,
-    one_at_a_time,
-    overload,
-    retry_after,
-    retryable,
-)
+from .faults import MAX_RETRY_WAIT, Withdrawn, describe, fatal, one_at_a_time, overload, retry_after, retryable
 from .job import Events, Job, Outcome, Summary, Terminated
 from .protocols import IncompleteReply
 from .protocols.usage import estimate
