@@ -67,11 +67,12 @@ def test_four_at_once_against_the_default_settings(env, tmp_path):
 
 
 def test_a_reply_cut_at_the_output_limit(env):
-    r = run_cli("send", SEED_000, "--max-output-tokens", "8", env=env, timeout=300)
+    # greedy, so that the model cannot happen to finish on its own within the limit
+    r = run_cli("send", SEED_000, "--max-output-tokens", "4", "--temperature", "0", env=env, timeout=300)
     assert r.returncode == 0, r.stderr
     (reply_id, finish), = _rows(env, "SELECT id, finish_reason FROM replies")
     assert finish == "length"
-    assert f"1 reply was cut at --max-output-tokens 8: id {reply_id}" in r.stderr
+    assert f"1 reply was cut at --max-output-tokens 4: id {reply_id}" in r.stderr
 
 
 def test_archive_show_and_check_on_a_real_reply(env):
