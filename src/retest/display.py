@@ -9,6 +9,7 @@ Output to a file or pipe keeps the data exact.
 from __future__ import annotations
 
 import os
+import re
 import sys
 
 # C0 controls but tab and newline, DEL, C1 controls, and the bidi controls.
@@ -19,6 +20,10 @@ _CONTROL.update({c: 0xFFFD for c in (*range(0x202A, 0x202F), *range(0x2066, 0x20
 _ONE_LINE = {**_CONTROL, 0x09: " ", 0x0A: " "}
 # in JSON text these can only stand inside strings, where \uXXXX means the same character
 _JSON = {c: f"\\u{c:04x}" for c in _CONTROL if c >= 0x7F}
+# str.translate looks every character up in a dict: a scan in C first, so that clean text (nearly all) costs
+# next to nothing
+_ANY_CONTROL = re.compile("[" + "".join(f"\\u{c:04x}" for c in _CONTROL) + "]")
+_ANY_JSON = re.compile("[" + "".join(f"\\u{c:04x}" for c in _JSON) + "]")
 
 
 def neutral(text: str, *, one_line: bool = False, markup: bool = False) -> str:
@@ -26,7 +31,8 @@ def neutral(text: str, *, one_line: bool = False, markup: bool = False) -> str:
 
     ``markup``: also escape rich's ``[style]`` markup, for text a rich widget renders.
     """
-    text = text.translate(_ONE_LINE if one_line else _CONTROL)
+    if _ANY_CONTROL.search(text) or (one_line and ("\t" in text or "\n" in text)):
+        text = text.translate(_ONE_LINE if one_line else _CONTROL)
     if markup:
         from rich.markup import escape
 
@@ -36,7 +42,7 @@ def neutral(text: str, *, one_line: bool = False, markup: bool = False) -> str:
 
 def safe_json(text: str) -> str:
     """JSON text with DEL, C1 and bidi controls written as ``\\uXXXX``: the same data, inert on any terminal."""
-    return text.translate(_JSON)
+    return text.translate(_JSON) if _ANY_JSON.search(text) else text
 
 
 def for_stream(text: str, stream=None) -> str:
