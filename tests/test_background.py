@@ -309,6 +309,9 @@ def test_stopped_while_a_create_is_in_flight_keeps_its_id(server, env, tmp_path,
     server.create_faults.append("slow-after:1.5")  # made at once, answered 1.5 s later
     proc = start(env, doc)
     wait_until(env, "SELECT state FROM background_responses", lambda v: v == [("creating",)])
+    deadline = time.time() + 30
+    while server.total_creates() < 1 and time.time() < deadline:  # the create has reached the server
+        time.sleep(0.02)
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == code, err
