@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import sys
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -28,7 +29,11 @@ class Handler(BaseHTTPRequestHandler):
         if MODE == "crash":
             sys.stderr.write("ggml: decoding on a worker thread\n")
             sys.stderr.flush()
+            import ctypes
+
+            ctypes.string_at(0)  # a real segmentation fault, in this thread, at once: no reply is ever written
             os.kill(os.getpid(), signal.SIGSEGV)
+            time.sleep(60)
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.end_headers()
