@@ -100,3 +100,74 @@ def test_claims_json_is_streamed_and_filtered_through_the_cli(generated):
     assert r.stdout.startswith("[\n{") and r.stdout.endswith("}\n]\n")
     none = run_cli("claims", "--json", "--source", "nothing like this", env=env)
     assert none.returncode == 0 and json.loads(none.stdout) == []
+
+
+def _without_stored_entries(path, tmp_path):
+    """A copy of the archive as an older retest left it: no verdict's entry stored."""
+    import shutil
+
+    copy = tmp_path / "older.db"
+    shutil.copy(path, copy)
+    db = sqlite3.connect(copy)
+    with db:
+        assert db.execute("SELECT count(*) FROM claim_verdicts WHERE entry IS NULL").fetchone()[0] == 0
+        db.execute("UPDATE claim_verdicts SET entry = NULL")
+    db.close()
+    return copy
+
+
+@pytest.mark.parametrize("options", [{}, {"history": True}, {"model": "model-c", "source": "docs/000"}],
+                         ids=["all", "history", "filtered"])
+def test_entries_stored_at_arrival_or_made_as_read_give_the_same_ledger(generated, tmp_path, options):
+    older = _without_stored_entries(generated, tmp_path)
+    expected = python_ledger(generated, **options)
+    for path in (generated, older):
+        with Archive(path) as archive:
+            assert [json.loads(text) for text in ledger_json(archive, **options)] == expected
+
+
+def _one_reply(path, *, claim_text, note, model):
+    from retest.models import SentClaim
+    from retest.send.prices import Cost
+
+    claims = [SentClaim(index=1, text=claim_text, date="2025-01", arxiv_ids=["2501.00001"], source="d.txt",
+                        note_title=None),
+              SentClaim(index=2, text="A second claim", date="2025-02", arxiv_ids=[], source="d.txt", note_title=None)]
+    with Archive(path) as archive:
+        prompt_id = archive.add_prompt("p", "a" * 64, template="retest", template_sha256="0" * 64, source="d.txt",
+                                       source_sha256="b" * 64, tokens=1, encoding="o200k_base", claims=claims)
+        reply_id, _ = archive.claim(prompt_id, model=model, endpoint="127.0.0.1:1", params={"model": model},
+                                    params_sha256="c" * 64, force=True)
+        archive.complete(reply_id, reply="r", finish_reason="stop", latency_ms=1,
+                         usage={"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2})
+        claim_id = archive.db.execute("SELECT claim_id FROM prompt_claims WHERE idx = 1").fetchone()[0]
+        archive.save_claim_verdicts(reply_id, [{"index": 1, "claim_id": claim_id, "status": "holds",
+                                                "evidence": ["arXiv:2501.00001"], "evidence_check": [],
+                                                "supported": None, "note": note}], None)
+        # what the entry shows may come after the verdicts were read: the cost, the sources searched
+        archive.set_cost(reply_id, Cost(usd=0.25))
+        archive.add_sources(reply_id, [{"url": "https://example.org/a", "title": "A"}])
+
+
+def test_an_entry_follows_the_cost_and_sources_stored_after_its_verdict(tmp_path):
+    path = tmp_path / "a.db"
+    _one_reply(path, claim_text="Plain claim", note="fine", model="m")
+    with Archive(path) as archive:
+        first, second = [json.loads(text) for text in ledger_json(archive)]
+    (v,) = first["verdicts"]
+    assert v["cost"] == {"usd": 0.25, "estimated": False, "reported": False} and v["grounded"] is True
+    assert v["status"] == "holds" and second["verdicts"][0]["status"] is None  # no verdict on claim 2
+
+
+def test_controls_are_inert_in_the_json_whether_entries_were_stored_or_not(tmp_path):
+    bad = "\u202eevil\x85\x7f"
+    path = tmp_path / "a.db"
+    _one_reply(path, claim_text="Claim " + bad, note="note " + bad, model="model" + bad)
+    older = _without_stored_entries(path, tmp_path)
+    for archive_path in (path, older):
+        r = run_cli("claims", "--json", env={"RETEST_ARCHIVE": str(archive_path)})
+        assert r.returncode == 0, r.stderr
+        assert not any(c in r.stdout for c in "\u202e\x85\x7f")
+        first, second = json.loads(r.stdout)
+        assert first["text"] == "Claim " + bad and first["verdicts"][0]["note"] == "note " + bad
+        assert first["verdicts"][0]["model"] == second["verdicts"][0]["model"] == "model" + bad

@@ -31,6 +31,7 @@ class Costs:
                 "UPDATE replies SET cost_usd = ?, cost_estimated = ?, cost_source = ?,"
                 " spent_usd = coalesce(spent_usd, 0) + ?, spent_estimated = max(spent_estimated, ?) WHERE id = ?",
                 (cost.usd, int(cost.estimated), cost.source, cost.usd, int(cost.estimated), reply_id))
+            self.refresh_entries(reply_id)  # the ledger shows each verdict's cost
 
     def attempt_cost(self, reply_id: int, n: int, *, prompt_tokens: int | None, completion_tokens: int | None,
                      cost) -> None:

@@ -30,6 +30,12 @@ _VERDICT_JSON = (
     " 'cost', CASE WHEN r.cost_usd IS NULL THEN json('null') ELSE json_object('usd', r.cost_usd,"
     " 'estimated', json(CASE WHEN r.cost_estimated THEN 'true' ELSE 'false' END),"
     " 'reported', json(CASE WHEN r.cost_source = 'reported' THEN 'true' ELSE 'false' END)) END)")
+# The entry as stored when the verdict was saved (``refresh_entries``), made here only for rows stored before.
+_ENTRY = f"coalesce(cv.entry, (SELECT {_VERDICT_JSON} FROM replies r WHERE r.id = v.rid))"
+# Whether an entry was made now from text that may not be inert: a verdict stored before entries were (rare), or
+# no verdict, whose entry shows the reply's model and note (printable ASCII nearly always).
+_LIVE = ("CASE WHEN cv.entry IS NOT NULL THEN 0 WHEN cv.rowid IS NOT NULL THEN 1 ELSE"
+         " (SELECT r.model || coalesce(r.verdicts_note, '') GLOB '*[^ -~]*' FROM replies r WHERE r.id = v.rid) END")
 # What the consensus depends on, per verdict: its status and whether its evidence holds up.
 _SIGNATURE = "coalesce(cv.status, '') || ':' || coalesce(cv.supported, '')"
 # Each model's latest reply to a prompt that sent claim ``ch.id`` (SQLite takes the bare columns from the max row).
@@ -57,6 +63,17 @@ class Ledger:
                   r.get("note"), stamp) for r in rows],
             )
             self.db.execute("UPDATE replies SET verdicts_note = ?, verdicts_at = ? WHERE id = ?", (note, stamp, reply_id))
+            self.refresh_entries(reply_id)
+
+    def refresh_entries(self, reply_id: int) -> None:
+        """Make the ledger entries of a reply's verdicts again, after anything they show changed (its cost, its
+        sources): ``claims`` then reads each as stored text."""
+        from ..display import safe_json  # stored inert, so that the ledger's JSON needs no scan as it is written
+
+        rows = self.db.execute(f"SELECT cv.rowid, {_VERDICT_JSON} FROM replies r JOIN claim_verdicts cv"
+                               " ON cv.reply_id = r.id WHERE r.id = ?", (reply_id,)).fetchall()
+        self.db.executemany("UPDATE claim_verdicts SET entry = ? WHERE rowid = ?",
+                            [(safe_json(entry), rowid) for rowid, entry in rows])
 
     def claim_verdicts(self, reply_id: int) -> list[dict]:
         rows = self._read("SELECT * FROM claim_verdicts WHERE reply_id = ? ORDER BY idx", (reply_id,))
@@ -89,28 +106,32 @@ class Ledger:
                  "note_title": r["note_title"], "source": r["source"]} for r in rows]
 
     def ledger_rows(self, *, source_like: str | None = None, claim_ids: list[int] | None = None,
-                    model: str | None = None, history: bool = False) -> Iterator[sqlite3.Row]:
+                    model: str | None = None, history: bool = False, json_head: bool = False) -> Iterator[sqlite3.Row]:
         """The ledger in one query, streamed: per claim ``(id, text, date, arxiv_ids, source, found)``, in ledger
         order (by source, then as first sent).
 
-        ``found`` is ``signature + "\\x1f" + verdicts`` (NULL when no reply answered the claim): ``verdicts`` the JSON array of each model's latest verdict (sorted by model; every verdict, oldest
-        first, with ``history``); ``signature`` lists each model's latest ``status:supported``, comma-separated,
-        for the consensus. ``arxiv_ids`` is JSON. With ``claim_ids``, only those claims (in no set order).
+        ``found`` is ``signature + "\\x1f" + verdicts + "\\x1f" + live`` (NULL when no reply answered the claim):
+        ``verdicts`` the JSON array of each model's latest verdict (sorted by model; every verdict, oldest first,
+        with ``history``); ``signature`` lists each model's latest ``status:supported``, comma-separated, for the
+        consensus; ``live`` is 1 where an entry was made now rather than stored (not yet made inert: see
+        ``display.safe_json``). ``arxiv_ids`` is JSON. With ``claim_ids``, only those claims (in no set order).
+        ``head`` (with ``json_head``, without ``claim_ids``) is the ledger entry's JSON text up to its consensus.
         """
         only_model = " AND +r2.model = :model" if model else ""  # "+": never scan by model
         latest = _LATEST.format(model=only_model) + " ORDER BY r2.model"
-        found = ("SELECT {what} FROM ({rows}) v JOIN replies r ON r.id = v.rid"
+        found = ("SELECT {what} FROM ({rows}) v"
                  " LEFT JOIN claim_verdicts cv ON cv.reply_id = v.rid AND cv.idx = v.pidx")
+        entry = f"{_ENTRY} AS j, {_LIVE} AS live"
         if history:
             both = (f"(SELECT group_concat(s, ',') FROM ({found.format(what=_SIGNATURE + ' AS s', rows=latest)}))"
-                    f" || char(31) || (SELECT '[' || group_concat(j, ',') || ']' FROM"
-                    f" ({found.format(what=_VERDICT_JSON + ' AS j', rows=_EVERY.format(model=only_model))}))")
+                    f" || char(31) || (SELECT '[' || group_concat(j, ',') || ']' || char(31) || max(live) FROM"
+                    f" ({found.format(what=entry, rows=_EVERY.format(model=only_model))}))")
         else:  # one pass over each claim's replies gives both
-            both = (f"(SELECT group_concat(s, ',') || char(31) || '[' || group_concat(j, ',') || ']' FROM"
-                    f" ({found.format(what=f'{_SIGNATURE} AS s, {_VERDICT_JSON} AS j', rows=latest)}))")
+            both = (f"(SELECT group_concat(s, ',') || char(31) || '[' || group_concat(j, ',') || ']' || char(31)"
+                    f" || max(live) FROM ({found.format(what=f'{_SIGNATURE} AS s, {entry}', rows=latest)}))")
         args: dict = {"model": model}
         if claim_ids is not None:
-            chosen = ("SELECT c.id, c.text, c.date, c.arxiv_ids, c.source, 0 AS first_prompt, 0 AS idx FROM claims c"
+            chosen = ("SELECT c.id, c.source, 0 AS first_prompt, 0 AS idx, 0 AS n FROM claims c"
                       " WHERE c.id IN (SELECT value FROM json_each(:ids))")
             args["ids"] = json.dumps(claim_ids)
         else:
@@ -118,12 +139,18 @@ class Ledger:
             if source_like:
                 where = " WHERE pc.source LIKE :source ESCAPE '\\'"
                 args["source"] = "%" + source_like.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            chosen = ("SELECT c.id, c.text, c.date, c.arxiv_ids, min(pc.source) AS source,"
-                      " min(pc.prompt_id) AS first_prompt, min(pc.idx) AS idx FROM claims c"
-                      f" JOIN prompt_claims pc ON pc.claim_id = c.id{where} GROUP BY c.id")
-        # the claims are put in order first, so that the sort never carries their verdicts
+            chosen = ("SELECT c.id, min(pc.source) AS source,"
+                      " min(pc.prompt_id) AS first_prompt, min(pc.idx) AS idx,"
+                      " row_number() OVER (PARTITION BY min(pc.source) ORDER BY min(pc.prompt_id), min(pc.idx), c.id)"
+                      f" AS n FROM claims c JOIN prompt_claims pc ON pc.claim_id = c.id{where} GROUP BY c.id")
+        # the entry's JSON up to its consensus, which the caller adds (with the verdicts after it)
+        head = ("'{\"index\": ' || ch.n || ', \"text\": ' || json_quote(c.text) || ', \"date\": ' || json_quote(c.date)"
+                " || ', \"arxiv_ids\": ' || c.arxiv_ids || ', \"source\": ' || json_quote(ch.source)"
+                " || ', \"consensus\": '" if json_head and claim_ids is None else "NULL")
+        # the claims are put in order first (their IDs only), so that the sort never carries their text or verdicts
         sql = (f"WITH ch AS MATERIALIZED ({chosen} ORDER BY source, first_prompt, idx, c.id)"
-               f" SELECT ch.id, ch.text, ch.date, ch.arxiv_ids, ch.source, {both} AS found FROM ch")
+               f" SELECT ch.id, c.text, c.date, c.arxiv_ids, ch.source, {both} AS found, {head} AS head"
+               " FROM ch CROSS JOIN claims c ON c.id = ch.id")
         try:
             yield from self.db.execute(sql, args)
         except sqlite3.DatabaseError as exc:

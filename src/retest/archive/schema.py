@@ -247,6 +247,12 @@ MIGRATIONS: list[str] = [
              OR EXISTS (SELECT 1 FROM verdicts v WHERE v.reply_id = replies.id));
     CREATE INDEX replies_unread ON replies(id) WHERE status = 'ok' AND verdicts_at IS NULL;
     """,
+    # 8: each verdict's ledger entry, made once as JSON when it is stored (older rows are made as they are read);
+    # each prompt's replies by model without reading their rows (the ledger's "latest reply of each model")
+    """
+    ALTER TABLE claim_verdicts ADD COLUMN entry TEXT;
+    CREATE INDEX replies_by_prompt_model ON replies(prompt_id, status, model, id);
+    """,
 ]
 
 # What every current archive must have; a missing search index is rebuilt on open.

@@ -46,6 +46,8 @@ class Sources:
         self.db.executemany(
             "INSERT OR REPLACE INTO sources (reply_id, idx, url, domain, title, date, snippet, cited, start_index,"
             " end_index, spans, kind, arxiv_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        if rows:
+            self.refresh_entries(reply_id)  # verdicts read before their sources came show them as grounded
 
     def sources(self, reply_id: int) -> list[dict]:
         """A reply's sources in the order the provider gave them."""

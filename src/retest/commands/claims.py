@@ -22,7 +22,6 @@ def command(paths, source, model, history, as_json, archive_path):
     (holds (1 unsupported dissent)), never "all".
     """
     from ..cli import error_line
-    from ..display import safe_json
     from ..results.ledger import claims_of_documents, ledger, ledger_json
     from .archive import open_or_explain
     from .unread import read_unread
@@ -37,7 +36,7 @@ def command(paths, source, model, history, as_json, archive_path):
     with archive:
         read_unread(archive)
         if as_json:  # streamed: memory stays flat however many claims there are
-            _stream(safe_json(item) for item in ledger_json(archive, paths=list(paths) or None, source=source, model=model, history=history,
+            _stream(ledger_json(archive, paths=list(paths) or None, source=source, model=model, history=history,
                                 on_error=error_line))
             return
         entries = ledger(archive, paths=list(paths) or None, source=source, model=model, history=history,

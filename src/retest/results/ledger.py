@@ -84,26 +84,43 @@ def iter_ledger(archive, *, paths: list[str] | None = None, source: str | None =
 
 def ledger_json(archive, *, paths: list[str] | None = None, source: str | None = None, model: str | None = None,
                 history: bool = False, on_error: Callable[[Exception], None] | None = None) -> Iterator[str]:
-    """The ledger's entries as JSON text, one at a time: the same entries as ``ledger``, never all in memory."""
+    """The ledger's entries as JSON text, one at a time: the same entries as ``ledger``, never all in memory, inert
+    on a terminal (``display.safe_json``)."""
     from json.encoder import encode_basestring
 
     def text(value) -> str:
         return "null" if value is None else encode_basestring(value)
 
+    from ..display import safe_json
+
+    if not paths:  # SQLite writes all but the consensus
+        word = _words()
+        for r in archive.ledger_rows(source_like=source, model=model, history=history, json_head=True):
+            signature, verdicts, live = split_found(r["found"])
+            yield (f'{safe_json(r["head"])}{encode_basestring(word(signature))}, '
+                   f'"verdicts": {safe_json(verdicts) if live else verdicts}}}')
+        return
     for head, verdicts in _rows(archive, paths, source, model, history, on_error, raw=True):
-        yield (f'{{"index": {head["index"]}, "text": {text(head["text"])}, "date": {text(head["date"])}, '
-               f'"arxiv_ids": {head["arxiv_ids"]}, "source": {text(head["source"])}, '
-               f'"consensus": {text(head["consensus"])}, "verdicts": {verdicts}}}')
+        yield safe_json(f'{{"index": {head["index"]}, "text": {text(head["text"])}, "date": {text(head["date"])}, '
+                        f'"arxiv_ids": {head["arxiv_ids"]}, "source": {text(head["source"])}, '
+                        f'"consensus": {text(head["consensus"])}, "verdicts": {verdicts}}}')
 
 
-def _rows(archive, paths, source, model, history, on_error, raw: bool = False) -> Iterator[tuple[dict, str]]:
-    """``(entry without its verdicts, the verdicts as JSON text)`` in ledger order, from one query."""
-    import json
+def split_found(found: str | None) -> tuple[str | None, str, bool]:
+    """``(signature, verdicts JSON, whether any entry was made now)`` of ``Archive.ledger_rows``' ``found``."""
+    if found is None:
+        return None, "[]", False
+    signature, _, rest = found.partition("\x1f")
+    verdicts, _, live = rest.rpartition("\x1f")  # JSON text never holds a raw \x1f
+    return signature, verdicts, live != "0"
 
+
+def _words() -> Callable[[str | None], str]:
+    """The consensus word of a signature (each model's latest ``status:supported``, comma-separated), remembered:
+    few signatures recur over many claims."""
     words: dict[str | None, str] = {}
 
     def word(signature: str | None) -> str:
-        # consensus() makes the words; it sees each model's latest status and support, in any order
         if signature not in words:
             latest = []
             for part in (signature.split(",") if signature else []):
@@ -112,10 +129,18 @@ def _rows(archive, paths, source, model, history, on_error, raw: bool = False) -
             words[signature] = consensus(latest)
         return words[signature]
 
+    return word
+
+
+def _rows(archive, paths, source, model, history, on_error, raw: bool = False) -> Iterator[tuple[dict, str]]:
+    """``(entry without its verdicts, the verdicts as JSON text)`` in ledger order, from one query."""
+    import json
+
+    word = _words()
     if not paths:
         counters: dict[str | None, int] = {}
         for r in archive.ledger_rows(source_like=source, model=model, history=history):
-            signature, _, verdicts = (r["found"] or "\x1f[]").partition("\x1f")
+            signature, verdicts, _ = split_found(r["found"])
             counters[r["source"]] = counters.get(r["source"], 0) + 1
             head = {"index": counters[r["source"]], "text": r["text"], "date": r["date"],
                     "arxiv_ids": r["arxiv_ids"] if raw else json.loads(r["arxiv_ids"]), "source": r["source"],
@@ -125,7 +150,7 @@ def _rows(archive, paths, source, model, history, on_error, raw: bool = False) -
     wanted = claims_of_documents(paths, on_error)
     known = archive.claims_by_key([c["key"] for c in wanted])
     ids = sorted({row["claim_id"] for row in known.values()})
-    found = {r["id"]: (r["found"] or "\x1f[]").partition("\x1f")[::2]
+    found = {r["id"]: split_found(r["found"])[:2]
              for r in archive.ledger_rows(claim_ids=ids, model=model, history=history)}
     for c in wanted:
         row = known.get(c["key"])
