@@ -40,6 +40,36 @@ def assert_read_at_arrival(path, replies: int) -> None:
     assert given == [(1, "holds", 1, "replicated"), (2, "overturned", 0, "gone")] * replies
     cited = rows(path, "SELECT arxiv_id, verdict FROM verdicts ORDER BY reply_id, rowid")
     assert cited == [("2504.07912", "new"), ("2507.01234", "new"), ("2912.00001", "impossible")] * replies
+    assert rows(path, "SELECT count(*) FROM reply_pages")[0][0] == replies  # and the report's page made
+
+
+def test_the_report_reads_the_page_made_at_arrival_and_remakes_a_stale_one(tmp_path):
+    import zlib
+
+    server = ChatServer(reply=answer)
+    server.start()
+    archive = tmp_path / "a.db"
+    env = {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": server.base_url, "RETEST_ARCHIVE": str(archive),
+           "RETEST_MODEL": "test-model"}
+    try:
+        assert run_cli("send", SEED_000, env=env).returncode == 0
+    finally:
+        server.stop()
+    (html,), = rows(archive, "SELECT html FROM reply_pages")
+    made = zlib.decompress(html).decode()
+    assert 'href="https://arxiv.org/abs/2504.07912"' in made and "retest_verdicts" not in made
+    db = sqlite3.connect(archive)
+    with db:  # the stored page is what the report shows
+        db.execute("UPDATE reply_pages SET html = ?", (zlib.compress(b"<p>the page as stored</p>"),))
+    page = tmp_path / "report.html"
+    assert run_cli("report", "-o", page, env=env).returncode == 0
+    assert "the page as stored" in page.read_text()
+    with db:  # what it showed has changed: the report makes it again
+        db.execute("UPDATE verdicts SET verdict = 'known' WHERE arxiv_id = '2507.01234'")
+    db.close()
+    assert run_cli("report", "-o", page, env=env).returncode == 0
+    shown = page.read_text()
+    assert "the page as stored" not in shown and 'class="cite known" href="https://arxiv.org/abs/2507.01234"' in shown
 
 
 def test_send_reads_verdicts_as_replies_arrive(tmp_path):

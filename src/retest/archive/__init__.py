@@ -5,7 +5,7 @@ Split by concern: ``connection`` (opening, schema and migrations), ``jobs``
 replies), ``queries`` (reading back), ``ledger`` (claims and the verdicts
 replies give on them), ``batches`` (which prompt is in which provider batch),
 ``background`` (which reply waits on which background response),
-``writer`` (the thread that does a
+``pages`` (replies as the report shows them), ``writer`` (the thread that does a
 run's writes off the event loop), ``bulk`` (rows many at a time). Only the endpoint's host is stored, never
 the API key.
 """
@@ -26,11 +26,12 @@ from .connection import (
 )
 from .jobs import Jobs, claim_key, valid_text
 from .ledger import Ledger
+from .pages import Pages
 from .queries import Queries
 from .sources import Sources
 
 
-class Archive(Jobs, Batches, Bulk, Background, Costs, Ledger, Sources, Queries, Connection):
+class Archive(Jobs, Batches, Bulk, Background, Costs, Ledger, Pages, Sources, Queries, Connection):
     """One open archive file. Use as a context manager or call ``close()``."""
 
 

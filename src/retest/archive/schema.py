@@ -253,6 +253,15 @@ MIGRATIONS: list[str] = [
     ALTER TABLE claim_verdicts ADD COLUMN entry TEXT;
     CREATE INDEX replies_by_prompt_model ON replies(prompt_id, status, model, id);
     """,
+    # 9: each reply as the report shows it (HTML, zlib-compressed), made when it arrives; ``key`` names what it was
+    # made from (the renderer and the reply's citation verdicts), so that a page made from anything else is remade
+    """
+    CREATE TABLE reply_pages (
+        reply_id INTEGER PRIMARY KEY REFERENCES replies(id),
+        key TEXT NOT NULL,
+        html BLOB NOT NULL
+    );
+    """,
 ]
 
 # What every current archive must have; a missing search index is rebuilt on open.

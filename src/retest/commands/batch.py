@@ -242,7 +242,7 @@ def collect_cmd(name, wait, poll, base_url, archive_path):
     """
     from ..batch.api import ENDED
     from ..batch.runner import Collected, collect_batch, refresh, wait_for
-    from ..check.arrival import record
+    from .send import arrived
     from ..cli import message, say, warn
     from .archive import open_or_explain
 
@@ -265,7 +265,7 @@ def collect_cmd(name, wait, poll, base_url, archive_path):
             batches = refresh(archive, remote, batches)
         for b in batches:
             if b["remote_status"] in ENDED:
-                collect_batch(archive, remote, b, done, after_reply=record)
+                collect_batch(archive, remote, b, done, after_reply=arrived)
             else:
                 counts = b["counts"] or {}
                 warn(f"batch {b['remote_id']} is {b['remote_status']} ({counts.get('completed', 0)} of "
@@ -402,11 +402,11 @@ def import_cmd(path, archive_path):
     requests by custom_id. Importing twice adds nothing; lines matching no request are reported."""
     from ..archive import Archive
     from ..batch.runner import import_results
-    from ..check.arrival import record
+    from .send import arrived
     from ..cli import message, say, warn
 
     with Archive(archive_path, create=False) as archive:
-        done = import_results(archive, Path(path), after_reply=record)
+        done = import_results(archive, Path(path), after_reply=arrived)
     for line in done.failed:
         say(f"retest: failed: {message(line)}")
     _say_unknown(done)

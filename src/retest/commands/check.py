@@ -63,6 +63,9 @@ def command(target, as_json, online, as_of, against, archive_path) -> None:
             _print(report, label, True, as_json)
             try:
                 store(archive, reply_id, report)
+                from ..results.report import make_reply_page
+
+                make_reply_page(archive, reply_id)  # the report shows the verdicts just stored
             except Exception as exc:  # noqa: BLE001 — the report is printed; only keeping it failed
                 from ..archive.connection import sqlite_problem
 

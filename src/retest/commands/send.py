@@ -200,10 +200,25 @@ def dry_run_report(prompts, settings, archive_path, spend=None) -> tuple[int, in
 
 
 def _checker():
-    """Each reply's arXiv IDs and verdicts, read once as it is stored (on the archive's writer thread)."""
-    from ..check.arrival import record
+    """Each reply's arXiv IDs and verdicts, read once as it is stored (on the archive's writer thread), and its
+    page for the report made."""
+    return lambda archive, outcome: arrived(archive, outcome.reply_id)
 
-    return lambda archive, outcome: record(archive, outcome.reply_id)
+
+def arrived(archive, reply_id: int) -> dict:
+    """What is done once with a reply as it is stored: its verdicts read (``check.arrival.record``), its report
+    page made. A page that cannot be made is made by the report instead: the reply is never at stake."""
+    from ..archive.connection import is_storage_failure
+    from ..check.arrival import record
+    from ..results.report import make_reply_page
+
+    found = record(archive, reply_id)
+    try:
+        make_reply_page(archive, reply_id)
+    except Exception as exc:  # noqa: BLE001
+        if is_storage_failure(exc):
+            raise
+    return found
 
 
 def _send(prompts, total, settings, archive_path, force, check_replies=False, spend=None) -> int:

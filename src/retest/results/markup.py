@@ -20,6 +20,7 @@ from markupsafe import Markup
 from ..extract import arxiv
 
 STATUSES = ("holds", "revised", "overturned", "unresolved")
+_RENDERER = 1  # made differently from before: change it, and every stored page is made again
 REL = "noopener noreferrer nofollow"
 _MAYBE_ID = re.compile(r"\d{4}\.\d|\d{7}")  # every arXiv ID has one; most text has none
 _MARKDOWN = re.compile(r"[*_`\[\]<>&\\!~|#\n]|https?:")
@@ -133,6 +134,19 @@ def reply_html(text: str, cited: dict | None = None) -> Markup:
     return Markup(md.renderer.render(tokens, md.options, env))
 
 
+def page_key(text: str, cited: dict) -> str:
+    """What ``reply_html`` makes a page from: the renderer, the text, the citation verdicts it shows."""
+    import hashlib
+    import json
+
+    from markdown_it import __version__
+
+    shown = {k: [c.get("verdict"), c.get("detail"), bool(c.get("suspect"))] for k, c in sorted(cited.items())}
+    made_from = json.dumps([_RENDERER, __version__, text, shown], ensure_ascii=False)
+    return hashlib.sha256(made_from.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@lru_cache(maxsize=4096)  # notes and claims recur across replies and pages
 def inline_html(text: str | None) -> Markup:
     """A claim or a note: one line of Markdown (emphasis, code, links), nothing else."""
     if not text:

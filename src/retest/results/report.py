@@ -21,7 +21,9 @@ import os
 from collections.abc import Iterable, Iterator
 from itertools import groupby
 
-from .markup import STATUSES, inline_html, kind_of, reply_html, safe_url
+from markupsafe import Markup
+
+from .markup import STATUSES, inline_html, kind_of, page_key, reply_html, safe_url
 
 SPLIT_AT = 200  # documents: past this, a folder of pages
 KINDS = (*STATUSES, "split", "unsupported", "untested")
@@ -69,11 +71,28 @@ def _at(rec: dict) -> str:
     return (rec.get("finished_at") or rec.get("created_at") or "")[:16].replace("T", " ")
 
 
+def _page(archive, rec: dict, cited: dict) -> Markup:
+    """The reply as HTML: as stored when it arrived, or made now when what it shows has changed since."""
+    text = rec.get("reply") or ""
+    stored = archive.reply_page(rec["id"], page_key(text, cited)) if rec.get("status") == "ok" else None
+    return Markup(stored) if stored is not None else reply_html(text, cited)
+
+
+def make_reply_page(archive, reply_id: int) -> None:
+    """Make and store the page of a reply that has arrived (its verdicts read), so that reports only read it."""
+    rec = archive.get(reply_id)
+    if rec is None or rec.get("status") != "ok":
+        return
+    cited, _ = _cited(archive, rec)
+    text = rec.get("reply") or ""
+    archive.save_reply_page(reply_id, page_key(text, cited), str(reply_html(text, cited)))
+
+
 def _reply(archive, reply_id: int, model: str) -> dict:
     rec = archive.get(reply_id) or {"id": reply_id, "reply": "", "created_at": ""}
     cited, listed = _cited(archive, rec)
     return {"model": model, "id": reply_id, "at": _at(rec), "template": rec.get("template"),
-            "text": rec.get("reply") or "", "html": reply_html(rec.get("reply") or "", cited),
+            "text": rec.get("reply") or "", "html": _page(archive, rec, cited),
             "verdicts": [v | {"note_html": inline_html(v.get("note"))} for v in archive.claim_verdicts(reply_id)],
             "new": [c for c in listed if c["relation"] == "new" and not c["suspect"]],
             "suspect": [c for c in listed if c["suspect"]], "earlier": [], "cited_ids": set(cited),
