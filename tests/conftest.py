@@ -24,9 +24,33 @@ SEED_000 = next(SEEDS.glob("000_*.txt"))
 SEED_002 = next(SEEDS.glob("002_*.txt"))
 
 
+_zygote = None
+
+
+def _the_zygote():
+    """This worker's ``cli_zygote.Zygote`` (started on first use; ``RETEST_TEST_ZYGOTE=0`` turns it off)."""
+    global _zygote
+    if os.environ.get("RETEST_TEST_ZYGOTE") == "0":
+        return None
+    if _zygote is None:
+        import atexit
+
+        from cli_zygote import Zygote
+
+        _zygote = Zygote()
+        atexit.register(_zygote.stop)
+    return _zygote
+
+
 def run_cli(*args, input=None, env=None, timeout=120, cwd=None):
-    """Run the real ``retest`` command in a subprocess."""
+    """Run the real ``retest`` command in a process of its own (forked from one that has imported it, see
+    ``cli_zygote``, when its interpreter would start the same way)."""
     full_env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", **(env or {})}
+    full_env = {k: str(v) for k, v in full_env.items()}
+    zygote = _the_zygote()
+    if zygote is not None and zygote.usable(full_env):
+        return zygote.run([os.fsdecode(a) if isinstance(a, bytes) else str(a) for a in args], env=full_env,
+                          cwd=cwd, input=input, timeout=timeout, text=not isinstance(input, bytes))
     return subprocess.run(
         [sys.executable, "-m", "retest", *map(str, args)],
         input=input, capture_output=True, env=full_env, timeout=timeout, cwd=cwd,
