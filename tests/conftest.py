@@ -129,7 +129,9 @@ def real_server(tmp_path_factory):
     with open(log, "wb") as out:
         proc = subprocess.Popen([str(python), "-m", "llama_cpp.server", "--model", str(model),
                                  "--model_alias", "smollm2", "--host", "127.0.0.1", "--port", str(port),
-                                 "--n_ctx", "4096", "--n_threads", "2"], stdout=out, stderr=subprocess.STDOUT)
+                                 # one thread: beside the other test worker on 2 cores, two threads that wait
+                                 # on each other at every layer ran 2-3x slower than one
+                                 "--n_ctx", "4096", "--n_threads", "1"], stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/v1"
     problem = _ready_check().wait_ready(url, proc.poll, str(log), timeout=180)
     if problem:
@@ -141,6 +143,12 @@ def real_server(tmp_path_factory):
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+def pytest_xdist_auto_num_workers(config):
+    """``-n auto``: two workers a CPU (2 to 8). Most tests spend half their time waiting — on a local server's
+    latency, a deadline, a child process — so that one worker a CPU leaves the CPUs idle half the time."""
+    return min(8, max(2, 2 * (os.cpu_count() or 1)))
 
 
 def pytest_collection_modifyitems(config, items):

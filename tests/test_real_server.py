@@ -2,6 +2,8 @@
 
 The server keeps its default settings, among them ``interrupt_requests``: a
 new request aborts the stream in progress, and streams carry no usage.
+Where a prompt's length is not the point, it is fitted to 450 tokens
+(``--fit-tokens``): reading the prompt is most of each request's time here.
 """
 
 import json
@@ -40,8 +42,8 @@ def _rows(env, sql):
 
 @pytest.mark.parametrize("stream", [True, False], ids=["stream", "json"])
 def test_one_prompt_streamed_or_not(env, stream):
-    r = run_cli("send", SEED_002, "--max-output-tokens", "60", *([] if stream else ["--no-stream"]), env=env,
-                timeout=300)
+    r = run_cli("send", SEED_002, "--max-output-tokens", "60", "--fit-tokens", "450",
+                *([] if stream else ["--no-stream"]), env=env, timeout=300)
     assert r.returncode == 0, r.stderr
     (status, reply, finish, prompt_tokens, completion_tokens, estimated), = _rows(
         env, "SELECT status, reply, finish_reason, prompt_tokens, completion_tokens, usage_estimated FROM replies")
@@ -54,7 +56,7 @@ def test_one_prompt_streamed_or_not(env, stream):
 
 def test_four_at_once_against_the_default_settings(env, tmp_path):
     folder = _docs(tmp_path)
-    r = run_cli("send", folder, "-j", "4", "--max-output-tokens", "80", env=env, timeout=900)
+    r = run_cli("send", folder, "-j", "4", "--max-output-tokens", "40", "--fit-tokens", "450", env=env, timeout=900)
     assert r.returncode == 0, r.stderr
     assert "6 sent, 0 skipped (already archived), 0 failed" in r.stderr
     ok = _rows(env, "SELECT prompt_id, reply FROM replies WHERE status = 'ok'")
@@ -62,13 +64,15 @@ def test_four_at_once_against_the_default_settings(env, tmp_path):
     assert "~" in r.stderr.splitlines()[-1]  # estimated tokens, never "0 tokens"
     (lowest,), = _rows(env, "SELECT concurrency_lowest FROM runs")
     assert lowest <= 4
-    again = run_cli("send", folder, "-j", "4", "--max-output-tokens", "80", env=env, timeout=300)
+    again = run_cli("send", folder, "-j", "4", "--max-output-tokens", "40", "--fit-tokens", "450", env=env,
+                    timeout=300)
     assert "0 sent, 6 skipped" in again.stderr
 
 
 def test_a_reply_cut_at_the_output_limit(env):
     # greedy, so that the model cannot happen to finish on its own within the limit
-    r = run_cli("send", SEED_000, "--max-output-tokens", "4", "--temperature", "0", env=env, timeout=300)
+    r = run_cli("send", SEED_000, "--max-output-tokens", "4", "--temperature", "0", "--fit-tokens", "450", env=env,
+                timeout=300)
     assert r.returncode == 0, r.stderr
     (reply_id, finish), = _rows(env, "SELECT id, finish_reason FROM replies")
     assert finish == "length"
