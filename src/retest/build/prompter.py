@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 from ..errors import RetestError
 
-QUEUE_SIZE = 64
+QUEUE_SIZE = 8  # hand-overs of up to HAND_OVER prompts each
+HAND_OVER = 16
 
 
 class InputFailure(RetestError):
@@ -144,12 +145,25 @@ def _child(recipe: Recipe, out, share: tuple[int, int] = (0, 1), parent: int | N
     """The child's whole life: build, hand over, say when done (or what stopped it)."""
     if parent is not None:
         _die_with(parent)
+    import time
+
+    batch: list = []
+    started = 0.0
     try:
         for item in build_all(recipe, share=share):
+            if not batch:
+                started = time.monotonic()
             if isinstance(item, InputFailure):
-                out.put(("failure", item.label, str(item)))
+                batch.append(("failure", item.label, str(item)))
             else:
-                out.put(("prompt", item.model_dump(mode="python")))
+                batch.append(("prompt", item.model_dump(mode="python")))
+            # handed over a few at a time (each hand-over costs both processes more than a small prompt), and
+            # never held back long: the first prompt of a run is sent at once
+            if len(batch) >= HAND_OVER or time.monotonic() - started > 0.05:
+                out.put(("items", batch))
+                batch = []
+        if batch:
+            out.put(("items", batch))
         out.put(("done",))
     except RetestError as exc:
         out.put(("fatal", str(exc), exc.exit_code))
@@ -176,37 +190,48 @@ class BuiltElsewhere:
         self.out, self.child = self.outs[0], self.children[0]
 
     def __iter__(self) -> Iterator:
+        """Each builder's items in turn, one document at a time (builder k built every n-th document)."""
+        from collections import deque
+
         from ..models import Prompt, SentClaim
 
+        pending = [deque() for _ in self.outs]
         turn = 0
         try:
             while True:
-                out, child = self.outs[turn], self.children[turn]
-                try:
-                    item = out.get(timeout=1.0)
-                except queue_module.Empty:
-                    if not child.is_alive():
-                        raise RetestError(f"building prompts stopped unexpectedly (exit {child.exitcode})") \
-                            from None
+                if not pending[turn]:
+                    item = self._next(turn)
+                    kind = item[0]
+                    if kind == "done":
+                        return
+                    if kind == "fatal":
+                        error = RetestError(item[1])
+                        error.exit_code = item[2]
+                        raise error
+                    if kind != "items":
+                        raise RuntimeError(item[1])
+                    pending[turn].extend(item[1])
                     continue
+                one = pending[turn].popleft()
                 turn = (turn + 1) % len(self.outs)
-                kind = item[0]
-                if kind == "done":
-                    return
-                if kind == "prompt":
-                    data = item[1]
+                if one[0] == "prompt":
+                    data = one[1]
                     claims = [SentClaim.model_construct(**c) for c in data.pop("claims")]
                     yield Prompt.model_construct(**data, claims=claims)
-                elif kind == "failure":
-                    yield InputFailure(item[1], item[2])
-                elif kind == "fatal":
-                    error = RetestError(item[1])
-                    error.exit_code = item[2]
-                    raise error
                 else:
-                    raise RuntimeError(item[1])
+                    yield InputFailure(one[1], one[2])
         finally:
             self.close()
+
+    def _next(self, k: int):
+        """Builder k's next hand-over, waiting for it as long as the builder lives."""
+        while True:
+            try:
+                return self.outs[k].get(timeout=1.0)
+            except queue_module.Empty:
+                if not self.children[k].is_alive():
+                    raise RetestError(f"building prompts stopped unexpectedly (exit {self.children[k].exitcode})") \
+                        from None
 
     def close(self) -> None:
         for child in self.children:
