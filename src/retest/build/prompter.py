@@ -145,23 +145,19 @@ def _child(recipe: Recipe, out, share: tuple[int, int] = (0, 1), parent: int | N
     """The child's whole life: build, hand over, say when done (or what stopped it)."""
     if parent is not None:
         _die_with(parent)
-    import time
-
+    # handed over a few at a time (each hand-over costs both processes more than a small prompt): 1, 2, 4, …
+    # up to HAND_OVER, so that the first prompts of a run leave at once
     batch: list = []
-    started = 0.0
+    size = 1
     try:
         for item in build_all(recipe, share=share):
-            if not batch:
-                started = time.monotonic()
             if isinstance(item, InputFailure):
                 batch.append(("failure", item.label, str(item)))
             else:
                 batch.append(("prompt", item.model_dump(mode="python")))
-            # handed over a few at a time (each hand-over costs both processes more than a small prompt), and
-            # never held back long: the first prompt of a run is sent at once
-            if len(batch) >= HAND_OVER or time.monotonic() - started > 0.05:
+            if len(batch) >= size:
                 out.put(("items", batch))
-                batch = []
+                batch, size = [], min(HAND_OVER, size * 2)
         if batch:
             out.put(("items", batch))
         out.put(("done",))
