@@ -47,7 +47,7 @@ def _macros():
         def getattr(self, obj, attribute):
             # the page's data are dicts: ``v.status`` looked up as a key first (an attribute lookup that fails
             # first costs more than the rest of the page)
-            if type(obj) is dict and attribute in obj:
+            if type(obj) is dict and attribute in obj and not hasattr(dict, attribute):  # as before: .items()
                 return obj[attribute]
             return super().getattr(obj, attribute)
 
