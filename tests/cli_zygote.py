@@ -142,6 +142,10 @@ def zygote(path: str) -> None:
 # -- the tests' side --------------------------------------------------------------------------
 
 
+class Unavailable(Exception):
+    """The zygote could not begin the run (nothing was run): start a real interpreter instead."""
+
+
 class Zygote:
     def __init__(self) -> None:
         self.folder = tempfile.mkdtemp(prefix="retest-zygote-")
@@ -157,6 +161,8 @@ class Zygote:
 
     def run(self, argv: list[str], *, env: dict, cwd=None, input=None, timeout=None, text=True):
         """As ``subprocess.run([python, -m, retest, *argv], capture_output=True, ...)`` would."""
+        if self.proc.poll() is not None or not os.path.isdir(self.folder):
+            raise Unavailable("the zygote has stopped")
         with tempfile.TemporaryDirectory(dir=self.folder) as tmp:
             files = {name: os.path.join(tmp, name) for name in ("stdin", "stdout", "stderr")}
             for name in ("stdout", "stderr"):
@@ -170,10 +176,13 @@ class Zygote:
                        "stderr": files["stderr"]}
             args = [sys.executable, "-m", "retest", *argv]
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-                sock.connect(self.path)
-                sock.sendall(json.dumps(request).encode() + b"\n")
-                reader = sock.makefile("rb")
-                pid = json.loads(reader.readline())["pid"]
+                try:  # until the run has begun, a zygote that is gone can be done without
+                    sock.connect(self.path)
+                    sock.sendall(json.dumps(request).encode() + b"\n")
+                    reader = sock.makefile("rb")
+                    pid = json.loads(reader.readline())["pid"]
+                except (OSError, ValueError, KeyError) as exc:
+                    raise Unavailable(str(exc)) from None
                 sock.settimeout(timeout)
                 try:
                     line = reader.readline()

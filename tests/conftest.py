@@ -49,8 +49,13 @@ def run_cli(*args, input=None, env=None, timeout=120, cwd=None):
     full_env = {k: str(v) for k, v in full_env.items()}
     zygote = _the_zygote()
     if zygote is not None and zygote.usable(full_env):
-        return zygote.run([os.fsdecode(a) if isinstance(a, bytes) else str(a) for a in args], env=full_env,
-                          cwd=cwd, input=input, timeout=timeout, text=not isinstance(input, bytes))
+        from cli_zygote import Unavailable
+
+        try:
+            return zygote.run([os.fsdecode(a) if isinstance(a, bytes) else str(a) for a in args], env=full_env,
+                              cwd=cwd, input=input, timeout=timeout, text=not isinstance(input, bytes))
+        except Unavailable:
+            pass
     return subprocess.run(
         [sys.executable, "-m", "retest", *map(str, args)],
         input=input, capture_output=True, env=full_env, timeout=timeout, cwd=cwd,

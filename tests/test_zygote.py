@@ -53,3 +53,12 @@ def test_other_interpreter_settings_start_a_real_interpreter():
     assert zygote.usable(dict(os.environ))
     assert not zygote.usable({**os.environ, "PYTHONIOENCODING": "latin-1"})
     assert not zygote.usable({**os.environ, "LC_ALL": "C" if os.environ.get("LC_ALL") != "C" else "C.UTF-8"})
+
+
+def test_a_zygote_that_is_gone_begins_nothing_and_says_so(tmp_path):
+    from cli_zygote import Unavailable, Zygote
+
+    zygote = Zygote()
+    zygote.stop()
+    with pytest.raises(Unavailable):
+        zygote.run(["--help"], env=dict(os.environ), cwd=tmp_path)
