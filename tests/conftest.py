@@ -22,6 +22,7 @@ SEEDS = ROOT / "seeds"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SEED_000 = next(SEEDS.glob("000_*.txt"))
 SEED_002 = next(SEEDS.glob("002_*.txt"))
+KEY = "sk-test-SECRET-key-4f9c2a7e"  # a recognisable key: tests look for it wherever it must never be
 
 
 _zygote = None
@@ -80,6 +81,36 @@ def run_on_tty(*args, env, stderr_too=True, timeout=60) -> bytes:
     proc.wait(timeout=timeout)
     os.close(master)
     return data
+
+
+def serving(server_class):
+    """A ``server`` fixture: a local protocol server (``tests/*_server.py``) of its own for each test."""
+
+    @pytest.fixture
+    def server():
+        srv = server_class()
+        srv.start()
+        yield srv
+        srv.stop()
+
+    return server
+
+
+def server_env(server, tmp_path) -> dict:
+    """The environment of a run against a local protocol server (any with ``base_url``) and an archive of its own."""
+    return {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": server.base_url, "RETEST_MODEL": "test-model",
+            "RETEST_ARCHIVE": str(tmp_path / "archive.db")}
+
+
+def archive_rows(env, sql, *args) -> list:
+    """Rows of a query on the run's archive (``env["RETEST_ARCHIVE"]``), read-only."""
+    import sqlite3
+
+    db = sqlite3.connect(f"file:{env['RETEST_ARCHIVE']}?mode=ro", uri=True)
+    try:
+        return db.execute(sql, args).fetchall()
+    finally:
+        db.close()
 
 
 @pytest.fixture

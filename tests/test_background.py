@@ -10,30 +10,16 @@ import time
 import pytest
 from background_server import BackgroundServer
 from chat_server import default_reply
-from conftest import run_cli
+from conftest import run_cli, server_env, archive_rows as rows, serving
 from test_send import KEY, make_docs
 
 
-@pytest.fixture
-def server():
-    srv = BackgroundServer()
-    srv.start()
-    yield srv
-    srv.stop()
+server = serving(BackgroundServer)
 
 
 @pytest.fixture
 def env(server, tmp_path):
-    return {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": server.base_url, "RETEST_MODEL": "test-model",
-            "RETEST_ARCHIVE": str(tmp_path / "archive.db")}
-
-
-def rows(env, sql, *args):
-    db = sqlite3.connect(f"file:{env['RETEST_ARCHIVE']}?mode=ro", uri=True)
-    try:
-        return db.execute(sql, args).fetchall()
-    finally:
-        db.close()
+    return server_env(server, tmp_path)
 
 
 def send(env, *args, **kw):

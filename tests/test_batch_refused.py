@@ -3,23 +3,17 @@
 import pytest
 from batch_server import BatchServer
 from chat_server import ChatServer
-from conftest import run_cli
+from conftest import run_cli, server_env, serving
 from test_batch import rows
 from test_send import KEY, make_docs
 
 
-@pytest.fixture
-def server():
-    srv = BatchServer()
-    srv.start()
-    yield srv
-    srv.stop()
+server = serving(BatchServer)
 
 
 @pytest.fixture
 def env(server, tmp_path):
-    return {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": server.base_url, "RETEST_MODEL": "test-model",
-            "RETEST_ARCHIVE": str(tmp_path / "archive.db")}
+    return server_env(server, tmp_path)
 
 
 def test_a_refused_creation_fails_the_batch_and_frees_its_prompts(server, env, tmp_path):

@@ -15,34 +15,17 @@ from pathlib import Path
 
 import pytest
 from batch_server import BatchServer
-from conftest import run_cli, run_on_tty
+from conftest import run_cli, run_on_tty, server_env, archive_rows as rows, serving
+from test_batch import batch
 from test_send import KEY, make_docs
 
 
-@pytest.fixture
-def server():
-    srv = BatchServer()
-    srv.start()
-    yield srv
-    srv.stop()
+server = serving(BatchServer)
 
 
 @pytest.fixture
 def env(server, tmp_path):
-    return {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": server.base_url, "RETEST_MODEL": "test-model",
-            "RETEST_ARCHIVE": str(tmp_path / "archive.db")}
-
-
-def rows(env, sql, *args):
-    db = sqlite3.connect(f"file:{env['RETEST_ARCHIVE']}?mode=ro", uri=True)
-    try:
-        return db.execute(sql, args).fetchall()
-    finally:
-        db.close()
-
-
-def batch(env, *args, timeout=120, extra=None):
-    return run_cli("batch", *args, env={**env, **(extra or {})}, timeout=timeout)
+    return server_env(server, tmp_path)
 
 
 def collect(env, *args, extra=None):

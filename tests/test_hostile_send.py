@@ -11,22 +11,16 @@ from pathlib import Path
 
 import pytest
 from chat_server import ChatServer, default_reply
-from conftest import SEED_002, run_cli, run_on_tty
+from conftest import SEED_002, run_cli, run_on_tty, serving, server_env
 from test_send import KEY, make_docs, requests_for, rows, send
 
 
-@pytest.fixture
-def server():
-    srv = ChatServer()
-    srv.start()
-    yield srv
-    srv.stop()
+server = serving(ChatServer)
 
 
 @pytest.fixture
 def env(server, tmp_path):
-    return {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": server.base_url,
-            "RETEST_MODEL": "test-model", "RETEST_ARCHIVE": str(tmp_path / "archive.db")}
+    return server_env(server, tmp_path)
 
 
 def _one_line(r):

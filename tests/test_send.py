@@ -11,23 +11,16 @@ from pathlib import Path
 
 import pytest
 from chat_server import ChatServer, default_reply
-from conftest import SEED_000, SEED_002, run_cli
-
-KEY = "sk-test-SECRET-key-4f9c2a7e"
+from conftest import KEY, SEED_000, SEED_002, run_cli, serving, server_env
 
 
-@pytest.fixture
-def server():
-    srv = ChatServer()
-    srv.start()
-    yield srv
-    srv.stop()
+
+server = serving(ChatServer)
 
 
 @pytest.fixture
 def env(server, tmp_path):
-    return {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": server.base_url,
-            "RETEST_MODEL": "test-model", "RETEST_ARCHIVE": str(tmp_path / "archive.db")}
+    return server_env(server, tmp_path)
 
 
 def make_docs(folder, n, prefix="marker"):

@@ -6,22 +6,16 @@ import os
 
 import pytest
 from chat_server import ChatServer, default_reply
-from conftest import SEED_002, run_cli
+from conftest import SEED_002, run_cli, serving, server_env
 from test_send import KEY, make_docs, requests_for, rows, send
 
 
-@pytest.fixture
-def server():
-    srv = ChatServer()
-    srv.start()
-    yield srv
-    srv.stop()
+server = serving(ChatServer)
 
 
 @pytest.fixture
 def env(server, tmp_path):
-    return {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": server.base_url,
-            "RETEST_MODEL": "test-model", "RETEST_ARCHIVE": str(tmp_path / "archive.db")}
+    return server_env(server, tmp_path)
 
 
 @pytest.mark.parametrize("api", ["chat", "responses"])
