@@ -173,6 +173,7 @@ def test_an_older_archive_has_its_replies_read_once(tmp_path):
     r = run_cli("claims", "--json", env=env)
     assert r.returncode == 0, r.stderr
     assert rows(path, "SELECT count(*) FROM replies WHERE status = 'ok' AND verdicts_at IS NULL")[0][0] == 0
+    assert rows(path, "SELECT count(*) FROM reply_pages")[0][0] == unread  # their report pages made too
     first = rows(path, "SELECT min(id) FROM replies WHERE status = 'ok'")[0][0]
     assert rows(path, "SELECT online FROM verdicts WHERE reply_id = ?", first) == [("found",)]  # not read again
     # what was read from each reply's text is what the generator wrote into it

@@ -40,12 +40,15 @@ def record(archive, reply_id: int) -> dict:
             "claims": len(report.claims)}
 
 
-def catch_up(archive, on_progress: Callable[[int, int], None] | None = None, group: int = 50) -> int:
+def catch_up(archive, on_progress: Callable[[int, int], None] | None = None, group: int = 50,
+             read: Callable[[object, int], object] | None = None) -> int:
     """Read every reply whose verdicts were never read, ``group`` to a transaction; returns how many.
 
-    ``on_progress(done, total)`` is called after each group. An archive that cannot be written is left as it
-    is (its unread replies then show no verdicts).
+    ``on_progress(done, total)`` is called after each group; ``read(archive, reply_id)`` does the reading
+    (``record`` unless the caller does more with each reply, as on arrival). An archive that cannot be written
+    is left as it is (its unread replies then show no verdicts).
     """
+    read = read or record
     if archive.readonly:
         return 0
     total = archive.count_unread()
@@ -56,7 +59,7 @@ def catch_up(archive, on_progress: Callable[[int, int], None] | None = None, gro
             break
         with archive.transaction():
             for reply_id in ids:
-                record(archive, reply_id)
+                read(archive, reply_id)
         done += len(ids)
         if on_progress:
             on_progress(min(done, total), total)

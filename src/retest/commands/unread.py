@@ -19,6 +19,7 @@ def read_unread(archive) -> None:
 
     from ..archive import ArchiveError
     from ..check.arrival import catch_up
+    from .send import arrived
 
     total = archive.count_unread()
     bar = Progress(TextColumn("reading the verdicts of replies archived earlier (once)"), BarColumn(bar_width=16),
@@ -27,6 +28,7 @@ def read_unread(archive) -> None:
     with bar:
         task = bar.add_task("read", total=total)
         try:
-            catch_up(archive, on_progress=lambda done, _: bar.update(task, completed=done))
+            # as on arrival: verdicts read and each reply's report page made
+            catch_up(archive, on_progress=lambda done, _: bar.update(task, completed=done), read=arrived)
         except (sqlite3.Error, ArchiveError) as exc:
             warn(f"could not store the verdicts of older replies ({exc}); showing what the archive holds")
