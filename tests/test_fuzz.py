@@ -50,13 +50,13 @@ def test_the_parser_survives_any_document_quickly(text):
     from retest.errors import NotAnInquiringLine
     from retest.extract.parser import parse
 
-    t = time.perf_counter()
+    t = time.process_time()  # this process's own time: other workers on the same CPUs do not count
     try:
         doc = parse(text, "fuzz")
         json.dumps(doc.model_dump(), ensure_ascii=False)
     except NotAnInquiringLine:
         pass
-    assert time.perf_counter() - t < 2
+    assert time.process_time() - t < 2
 
 
 @FAST
