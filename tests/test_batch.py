@@ -24,6 +24,18 @@ def env(server, tmp_path):
     return server_env(server, tmp_path)
 
 
+def kill_submit_at(server, env, docs, call) -> None:
+    """``batch submit DOCS`` in a process of its own, killed (SIGKILL) just after the server has seen ``call``."""
+    proc = subprocess.Popen([sys.executable, "-m", "retest", "batch", "submit", *map(str, docs)],
+                            env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    while time.time() < deadline and call not in server.calls:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+
 def batch(env, *args, timeout=120, extra=None):
     return run_cli("batch", *args, env={**env, **(extra or {})}, timeout=timeout)
 
@@ -170,14 +182,7 @@ def test_a_remote_failure_is_recorded_and_finished_by_the_next_run(server, env, 
 def test_a_submit_killed_around_create_ends_with_one_batch(server, env, tmp_path, fault, expected):
     server.faults.append(fault)
     docs = make_docs(tmp_path / "docs", 3)
-    proc = subprocess.Popen([sys.executable, "-m", "retest", "batch", "submit", *map(str, docs)],
-                            env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.time() + 60
-    while time.time() < deadline and ("POST", "/v1/batches") not in server.calls:
-        time.sleep(0.05)
-    time.sleep(0.3)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    kill_submit_at(server, env, docs, ("POST", "/v1/batches"))
     assert len(server.batches) == (1 if fault.endswith("after") else 0)
     r = batch(env, "submit", *docs)
     assert r.returncode == 0, r.stderr

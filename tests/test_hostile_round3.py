@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 from batch_server import BatchServer
+from chat_server import ChatServer
 from conftest import run_cli, run_on_tty, server_env, archive_rows as rows, serving
-from test_batch import batch
+from test_batch import batch, kill_submit_at
 from test_send import KEY, make_docs
 
 
@@ -158,14 +159,7 @@ def test_a_submit_killed_during_upload_leaves_prompts_that_can_be_batched_again(
 def test_kill_9_during_upload_then_batch_again(server, env, tmp_path, rerun):
     server.faults.append("upload:hang")
     docs = make_docs(tmp_path / "docs", 3)
-    proc = subprocess.Popen([sys.executable, "-m", "retest", "batch", "submit", *map(str, docs)],
-                            env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.time() + 60
-    while time.time() < deadline and ("POST", "/v1/files") not in server.calls:
-        time.sleep(0.05)
-    time.sleep(0.3)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    kill_submit_at(server, env, docs, ("POST", "/v1/files"))
     if rerun == "export":  # the held prompts are released, then exported for an executor
         assert batch(env, "cancel", "1").returncode == 0
         r = batch(env, "export", *docs, "-o", tmp_path / "req.jsonl")
@@ -210,20 +204,12 @@ def test_batch_import_of_a_fifo_does_not_block(server, env, tmp_path):
 
 # -- file outputs ------------------------------------------------------------------------------
 
-@pytest.fixture
-def chat():
-    from chat_server import ChatServer
-
-    srv = ChatServer()
-    srv.start()
-    yield srv
-    srv.stop()
+chat = serving(ChatServer)
 
 
 @pytest.fixture
 def chat_env(chat, tmp_path):
-    return {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": chat.base_url, "RETEST_MODEL": "test-model",
-            "RETEST_ARCHIVE": str(tmp_path / "archive.db")}
+    return server_env(chat, tmp_path)
 
 
 def _archive_with_a_reply(chat_env, tmp_path) -> Path:

@@ -2,24 +2,15 @@
 
 import json
 
-import pytest
 from batch_server import BatchServer
 from chat_server import ChatServer
-from conftest import SEED_002, run_cli
-from test_send import KEY, rows
+from conftest import SEED_002, archive_rows as rows, run_cli, server_env, serving
 
-
-@pytest.fixture
-def chat():
-    srv = ChatServer()
-    srv.start()
-    yield srv
-    srv.stop()
+chat = serving(ChatServer)
 
 
 def test_send_reads_a_document_from_stdin(chat, tmp_path):
-    env = {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": chat.base_url, "RETEST_MODEL": "test-model",
-           "RETEST_ARCHIVE": str(tmp_path / "a.db")}
+    env = server_env(chat, tmp_path)
     text = SEED_002.read_text()
     r = run_cli("send", "-", input=text, env=env)
     assert r.returncode == 0, r.stderr
@@ -34,8 +25,7 @@ def test_send_reads_a_document_from_stdin(chat, tmp_path):
 
 
 def test_send_reads_stdin_beside_files(chat, tmp_path):
-    env = {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": chat.base_url, "RETEST_MODEL": "test-model",
-           "RETEST_ARCHIVE": str(tmp_path / "a.db")}
+    env = server_env(chat, tmp_path)
     other = SEED_002.read_text().replace("token routing", "stdinmarker routing", 1)
     r = run_cli("send", SEED_002, "-", input=other, env=env)
     assert r.returncode == 0 and "2 sent" in r.stderr, r.stderr
@@ -46,8 +36,7 @@ def test_batch_export_and_submit_read_stdin(tmp_path):
     batch = BatchServer()
     batch.start()
     try:
-        env = {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": batch.base_url, "RETEST_MODEL": "test-model",
-               "RETEST_ARCHIVE": str(tmp_path / "a.db")}
+        env = server_env(batch, tmp_path)
         text = SEED_002.read_text()
         out = tmp_path / "requests.jsonl"
         r = run_cli("batch", "export", "-", "-o", out, input=text, env=env)

@@ -70,8 +70,7 @@ def build_all(recipe: Recipe, encoding: str | None = None, share: tuple[int, int
     """
     from ..errors import InputError
     from ..extract.inputs import iter_inputs
-    from ..extract.paths import extract_paths
-    from ..extract.parser import parse
+    from ..extract.paths import documents_of
     from . import BudgetError, build
     from .templates import find
 
@@ -81,9 +80,8 @@ def build_all(recipe: Recipe, encoding: str | None = None, share: tuple[int, int
               verdicts=recipe.verdicts)
     corpus: list = []
     k, n = share
-    documents = extract_paths(recipe.paths, recipe.max_bytes, stdin=recipe.stdin) if n == 1 else \
-        _parsed((item for i, item in enumerate(iter_inputs(recipe.paths, recipe.max_bytes, stdin=recipe.stdin))
-                 if i % n == k), parse)
+    inputs = iter_inputs(recipe.paths, recipe.max_bytes, stdin=recipe.stdin)
+    documents = documents_of(item for i, item in enumerate(inputs) if i % n == k)
     for item in documents:
         if isinstance(item, InputError):
             yield InputFailure(item.source, str(item))
@@ -100,20 +98,6 @@ def build_all(recipe: Recipe, encoding: str | None = None, share: tuple[int, int
             yield build(corpus, tpl, **kw)
         except BudgetError as exc:
             yield InputFailure("corpus", f"corpus: {exc}")
-
-
-def _parsed(items, parse) -> Iterator:
-    """Read inputs → Documents (or the InputError that stopped each), as ``extract_paths`` gives them."""
-    from ..errors import InputError, NotAnInquiringLine
-
-    for item in items:
-        if isinstance(item, InputError):
-            yield item
-            continue
-        try:
-            yield parse(item.text, item.source)
-        except NotAnInquiringLine as exc:
-            yield InputError(item.source, str(exc))
 
 
 def _die_with(parent: int) -> None:

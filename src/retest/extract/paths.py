@@ -17,8 +17,13 @@ def extract_paths(paths: Iterable[str], max_bytes: int = MAX_BYTES, raw: bool = 
     pydantic on the path: what ``retest extract`` prints). ``stdin``: what ``-``
     held, when it was read earlier (see ``inputs.stdin_now``).
     """
+    return documents_of(iter_inputs(paths, max_bytes, stdin), raw)
+
+
+def documents_of(inputs: Iterable, raw: bool = False) -> Iterator:
+    """Read inputs (``inputs.iter_inputs``) → Documents, or the InputError that stopped each."""
     build = parse_raw if raw else parse
-    for item in iter_inputs(paths, max_bytes, stdin):
+    for item in inputs:
         if isinstance(item, InputError):
             yield item
             continue

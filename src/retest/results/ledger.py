@@ -88,10 +88,10 @@ def ledger_json(archive, *, paths: list[str] | None = None, source: str | None =
     on a terminal (``display.safe_json``)."""
     from json.encoder import encode_basestring
 
+    from ..display import safe_json
+
     def text(value) -> str:
         return "null" if value is None else encode_basestring(value)
-
-    from ..display import safe_json
 
     if not paths:  # SQLite writes all but the consensus
         word = _words()
