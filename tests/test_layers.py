@@ -1,7 +1,9 @@
 """The pipeline in the tree: imports point down the pipeline, and no library module imports the CLI.
 
 Stages, earliest first. A module may import its own stage, any earlier stage and
-the shared modules at the top of the package; never a later stage, never the CLI.
+the shared modules (``models``, ``errors``, ``util/``); never a later stage, never the CLI. In the CLI, a command
+module imports no other command module but the shared options (``commands/common.py``), and ``terminal/`` (what
+the command line shows) imports no command.
 """
 
 import ast
@@ -11,8 +13,8 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "src" / "retest"
 ORDER = ["extract", "build", "archive", "send", "batch", "check", "results"]
-SHARED = {"models", "errors", "display", "redact", "net", "verdicts", "files", "jsonsafe"}
-CLI = {"cli", "commands", "__main__"}
+SHARED = {"models", "errors", "util"}
+CLI = {"cli", "commands", "terminal", "__main__"}
 
 
 def _imports(path: Path, source: str | None = None) -> set[str]:
@@ -65,6 +67,17 @@ def test_every_module_belongs_to_a_stage_or_is_shared():
 def test_send_does_not_import_check():
     for path in (PACKAGE / "send").rglob("*.py"):
         assert not any(_top(t) == "check" for t in _imports(path)), path
+
+
+def test_a_command_imports_no_other_command():
+    for path in (PACKAGE / "commands").glob("*.py"):
+        others = {t for t in _imports(path) if t.startswith("retest.commands.")} - {"retest.commands.common"}
+        assert not any(t.split(".")[2] != "common" for t in others), f"{path.name} imports {sorted(others)}"
+
+
+def test_the_terminal_imports_no_command():
+    for path in (PACKAGE / "terminal").glob("*.py"):
+        assert not any(t == "retest.cli" or t.startswith("retest.commands") for t in _imports(path)), path
 
 
 def test_no_module_is_much_over_400_lines():

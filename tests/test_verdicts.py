@@ -9,7 +9,7 @@ from conftest import SEED_000, SEED_002, run_cli
 from test_send import KEY, make_docs
 
 from retest.check.reply import check
-from retest.verdicts import parse
+from retest.check.verdicts import parse
 
 BLOCK = ('Prose first.\n\n```json\n{"retest_verdicts": [{"claim": 1, "status": "holds", "evidence": '
          '["arXiv:2504.07912"], "note": "still replicated"}, {"claim": 2, "status": "revised", "evidence": [], '

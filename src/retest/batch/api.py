@@ -205,7 +205,7 @@ def _spooled_lines(spool) -> Iterator[str]:
 
 def describe_batch(b) -> dict:
     """The fields retest keeps of a provider batch, each checked for its type (odd ones become None)."""
-    from ..jsonsafe import short, storable_int
+    from ..util.jsonsafe import short, storable_int
 
     counts = getattr(b, "request_counts", None)
     errors = getattr(b, "errors", None)
@@ -244,7 +244,7 @@ def result(line: str) -> tuple[str | None, dict | None, str | None]:
     Total: any line either yields its ``custom_id`` (with the body, or the reason
     there is none) or raises ValueError — whatever its fields hold.
     """
-    from ..jsonsafe import loads, short
+    from ..util.jsonsafe import loads, short
 
     data = loads(line)
     if not isinstance(data, dict):

@@ -10,7 +10,7 @@ def read_unread(archive) -> None:
 
     An archive that cannot take the writes (read-only, full, locked) is shown as it is, with one line saying so.
     """
-    from ..cli import warn
+    from .messages import warn
 
     if archive.readonly or not archive.count_unread():
         return
@@ -19,7 +19,7 @@ def read_unread(archive) -> None:
 
     from ..archive import ArchiveError
     from ..check.arrival import catch_up
-    from .send import arrived
+    from ..results.arrival import arrived
 
     total = archive.count_unread()
     bar = Progress(TextColumn("reading the verdicts of replies archived earlier (once)"), BarColumn(bar_width=16),

@@ -1,23 +1,9 @@
-"""What sending costs, as the commands show it: options, the dry run's estimate, the summary's figures."""
+"""What sending costs, as the commands show it: the run's accounting, the dry run's estimate, the summary's
+figures. (``--max-cost`` and ``--price`` are in ``commands.common``.)"""
 
 from __future__ import annotations
 
-import click
-
-from .common import Number
-
 TYPICAL_REPLY = 1_500  # tokens: the reply length a dry run assumes when --max-output-tokens does not bound it
-
-
-def cost_options(f):
-    """``--max-cost`` and ``--price``: shared by ``send`` and ``batch submit``."""
-    f = click.option("--price", "prices", multiple=True, metavar="[MODEL=]IN/OUT",
-                     help="Your price in USD per million tokens, input/output (e.g. 0/0 for your own server); "
-                          "MODEL= for one model. Beats the price table and the prices file.")(f)
-    f = click.option("--max-cost", type=Number(0, 1e9), metavar="USD",
-                     help="A ceiling for the run: before each request its worst case is reserved, and nothing new "
-                          "starts once the next one could break it (needs --max-output-tokens).")(f)
-    return f
 
 
 def spend_for(settings, max_cost, prices, batch: bool = False):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..display import neutral, shorten_middle, terminal_width
+from ..util.display import neutral, shorten_middle, terminal_width
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ def table(rows: list[list[str]], cols: list[Col], width: int | None = None, gap:
                 room += take
             if room >= 0:
                 break
-    from .terminal import paint
+    from .screen import paint
 
     lines = []
     for n, row in enumerate([[c.name for c in cols]] + cells):
@@ -100,7 +100,7 @@ class DocumentTable:
         self.rows: list[list[str]] = []
 
     def add(self, doc: dict) -> None:
-        from ..display import relative
+        from ..util.display import relative
 
         self.first = self.first or doc
         self.rows.append([relative(doc["source"]), doc["title"] or "—", str(len(doc["notes"])),
@@ -141,7 +141,7 @@ def detail(doc: dict, width: int | None = None) -> str:
     """One document: its question, claims, anchors and notes, wrapped to the width."""
     import textwrap
 
-    from ..display import relative
+    from ..util.display import relative
 
     width = max(40, width or terminal_width())
     wrap = lambda text, indent="", first="": textwrap.wrap(  # noqa: E731

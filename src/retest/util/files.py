@@ -17,7 +17,7 @@ import os
 import stat
 from pathlib import Path
 
-from .errors import RetestError
+from ..errors import RetestError
 
 ARCHIVE_SUFFIXES = ("", "-wal", "-shm", "-journal")
 

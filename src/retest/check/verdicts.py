@@ -22,8 +22,8 @@ import json
 import re
 from dataclasses import dataclass, field
 
-STATUSES = ("holds", "revised", "overturned", "unresolved")
-KEY = "retest_verdicts"
+from ..build.verdict_block import KEY, SCHEMA, STATUSES, instruction  # noqa: F401  (SCHEMA, STATUSES, instruction: read here too)
+
 MAX_BLOCK = 200_000
 MAX_NOTE = 500
 _SYNONYMS = {
@@ -40,26 +40,6 @@ _FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*([\w+-]*)[^\n]*$", re.M)
 _TRAILING_COMMA = re.compile(r",(\s*+[}\]])")
 _CLAIM_NUMBER = re.compile(r"\d{1,6}")
 
-SCHEMA = {
-    "name": "retest_verdicts",
-    "strict": True,
-    "schema": {
-        "type": "object",
-        "additionalProperties": False,
-        "required": [KEY],
-        "properties": {KEY: {"type": "array", "items": {
-            "type": "object", "additionalProperties": False,
-            "required": ["claim", "status", "evidence", "note"],
-            "properties": {
-                "claim": {"type": "integer"},
-                "status": {"type": "string", "enum": list(STATUSES)},
-                "evidence": {"type": "array", "items": {"type": "string"}},
-                "note": {"type": "string"},
-            },
-        }}},
-    },
-}
-
 
 @dataclass
 class Verdict:
@@ -74,18 +54,6 @@ class Parsed:
     verdicts: list[Verdict]
     warnings: list[str] = field(default_factory=list)
     problem: str | None = None  # why there are no verdicts
-
-
-def instruction(n_claims: int) -> str:
-    """What templates append: short, so that it costs little and every chat model can follow it."""
-    claims = "the claim above" if n_claims == 1 else f"each of the {n_claims} claims above (1 = the first listed)"
-    return (
-        f"After your answer, give your verdict on {claims} in one fenced json block:\n"
-        "```json\n"
-        '{"retest_verdicts": [{"claim": 1, "status": "holds", "evidence": ["arXiv:YYMM.NNNNN"], "note": "one line"}]}\n'
-        "```\n"
-        "status is holds, revised, overturned or unresolved; evidence lists the arXiv IDs the verdict rests on."
-    )
 
 
 def _fenced_blocks(text: str) -> list[str]:
@@ -136,7 +104,7 @@ def _load(block: str):
 
 
 def _load_raw(block: str):
-    from .jsonsafe import depth
+    from ..util.jsonsafe import depth
 
     block = block.strip()
     if len(block) > MAX_BLOCK:

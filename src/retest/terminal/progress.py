@@ -80,13 +80,13 @@ class Progress:
 
     def delta(self, job, text: str) -> None:
         if self.live_reply:
-            from ..display import neutral
+            from ..util.display import neutral
 
             sys.stdout.write(neutral(text))
             sys.stdout.flush()
 
     def retrying(self, job, attempt: int, error: str, wait: float) -> None:
-        from ..cli import warn
+        from .messages import warn
 
         (self.queued if wait == 0 else self.in_retry).add(id(job))  # no pause: sent again as a slot frees
         (self.in_retry if wait == 0 else self.queued).discard(id(job))
@@ -111,7 +111,7 @@ class Progress:
         self.at_once = level
         if reason and not self.said:
             self.said = True
-            from ..cli import message, say
+            from .messages import message, say
 
             line = f"retest: the server {reason}; sending fewer at once (now {level})"
             if self.bar:
@@ -125,7 +125,7 @@ class Progress:
         self._refresh()
 
     def input_failed(self, label: str, text: str) -> None:
-        from ..cli import message, say
+        from .messages import message, say
 
         if self.bar is not None:  # one document fewer to send, to each model
             self.total -= len(self.models)
@@ -135,3 +135,41 @@ class Progress:
             self.bar.console.print(line, markup=False, highlight=False)
         else:
             say(line)
+
+
+class Waiting:
+    """``retest batch collect --wait``: a progress display on stderr while batches run, one line per batch."""
+
+    def __init__(self, batches):
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(bar_width=16), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), TextColumn("{task.fields[state]}"),
+                                 console=Console(stderr=True), transient=False)
+        from ..util.display import neutral
+
+        self.neutral = neutral
+        self.tasks = {b["id"]: self.progress.add_task(neutral(b["remote_id"] or str(b["id"]), one_line=True,
+                                                              markup=True), total=b["requests"] or 1, state="")
+                      for b in batches}
+
+    def __enter__(self):
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.progress.stop()
+
+    def update(self, batches) -> None:
+        for b in batches:
+            counts = b["counts"] or {}
+            done = counts.get("completed", 0) + counts.get("failed", 0)
+            self.progress.update(self.tasks[b["id"]], completed=done, total=counts.get("total") or b["requests"] or 1,
+                                 state=self.neutral(str(b["remote_status"] or b["state"]), one_line=True, markup=True))

@@ -64,7 +64,7 @@ def paint(text: str, word: str | None = None, stream=None, bold: bool = False) -
 
 def width_of(stream=None) -> int:
     """The stream's terminal width (COLUMNS wins), else 80."""
-    from ..display import terminal_width
+    from ..util.display import terminal_width
 
     if os.environ.get("COLUMNS", "").strip().isdigit() and int(os.environ["COLUMNS"]) > 0:
         return int(os.environ["COLUMNS"])
@@ -149,7 +149,7 @@ def markdown_for_terminal(text: str, width: int | None = None) -> str:
     from rich.console import Console
     from rich.markdown import Markdown
 
-    from ..display import neutral
+    from ..util.display import neutral
 
     out = io.StringIO()
     colour = colour_on(sys.stdout)
@@ -178,7 +178,7 @@ _HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]", re.M)
 def snippet(text: str, words: list[str], width: int = 80, colour: bool = False) -> str:
     """The part of ``text`` around the first match of any of ``words``, on one line; matches highlighted
     with ``colour``, else between »marks«."""
-    from ..display import neutral
+    from ..util.display import neutral
 
     flat = neutral(" ".join((text or "").split()), one_line=True)
     wanted = [w for w in words if w]
