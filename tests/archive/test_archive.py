@@ -63,7 +63,7 @@ def test_claim_of_a_dead_process_is_taken_over(tmp_path):
         "a = Archive(sys.argv[1]); pid = a.add_prompt('p', hashlib.sha256(b'p').hexdigest()); "
         "print(a.claim(pid, model='m', endpoint='h', params={'t': 1}, params_sha256='k')[0])"
     )
-    out = subprocess.run([sys.executable, "-c", code, str(path), os.path.dirname(os.path.dirname(__file__)) + "/src"],
+    out = subprocess.run([sys.executable, "-c", code, str(path), os.path.dirname(os.path.dirname(os.path.dirname(__file__))) + "/src"],
                          capture_output=True, text=True, check=True)
     dead_claim = int(out.stdout)
     with Archive(path) as a:

@@ -1,19 +1,13 @@
 """``retest batch`` against a local Batch API server: submit, status, collect, failures, kills, files."""
 
 import json
-import os
 import random
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
-from batch_server import BatchServer
-from chat_server import ChatServer, default_reply
-from conftest import run_cli, server_env, archive_rows as rows, serving
-from test_send import KEY, make_docs
+from servers.batch import BatchServer
+from servers.chat import ChatServer, default_reply
+from conftest import KEY, archive_rows as rows, batch, kill_submit_at, make_docs, run_cli, server_env, serving
 
 
 server = serving(BatchServer)
@@ -22,22 +16,6 @@ server = serving(BatchServer)
 @pytest.fixture
 def env(server, tmp_path):
     return server_env(server, tmp_path)
-
-
-def kill_submit_at(server, env, docs, call) -> None:
-    """``batch submit DOCS`` in a process of its own, killed (SIGKILL) just after the server has seen ``call``."""
-    proc = subprocess.Popen([sys.executable, "-m", "retest", "batch", "submit", *map(str, docs)],
-                            env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.time() + 60
-    while time.time() < deadline and call not in server.calls:
-        time.sleep(0.05)
-    time.sleep(0.3)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-
-
-def batch(env, *args, timeout=120, extra=None):
-    return run_cli("batch", *args, env={**env, **(extra or {})}, timeout=timeout)
 
 
 def collect(env, *args):

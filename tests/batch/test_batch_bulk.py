@@ -6,9 +6,8 @@ import subprocess
 import sys
 import time
 
-from chat_server import ChatServer
-from conftest import SEED_000, SEED_002, run_cli
-from test_send import KEY, make_docs
+from servers.chat import ChatServer
+from conftest import KEY, SEED_000, SEED_002, make_docs, run_cli
 
 SLOW = """{# description: slow on purpose
 kind: document #}

@@ -1,11 +1,9 @@
 """A batch the provider refused to create: recorded as failed with its message, its prompts free again."""
 
 import pytest
-from batch_server import BatchServer
-from chat_server import ChatServer
-from conftest import run_cli, server_env, serving
-from test_batch import rows
-from test_send import KEY, make_docs
+from servers.batch import BatchServer
+from servers.chat import ChatServer
+from conftest import archive_rows as rows, make_docs, run_cli, server_env, serving
 
 
 server = serving(BatchServer)

@@ -6,10 +6,9 @@ import sqlite3
 
 import ledger_archive
 import pytest
-from batch_server import BatchServer
-from chat_server import ChatServer
-from conftest import SEED_000, run_cli
-from test_send import KEY, make_docs
+from servers.batch import BatchServer
+from servers.chat import ChatServer
+from conftest import KEY, SEED_000, make_docs, run_cli
 
 from retest.archive.schema import APPLICATION_ID, MIGRATIONS, statements
 

@@ -4,7 +4,7 @@ import datetime as dt
 import json
 
 import pytest
-from arxiv_server import ArxivServer
+from servers.arxiv import ArxivServer
 from conftest import SEED_002, run_cli
 
 from retest.check.citations import sequence_bound

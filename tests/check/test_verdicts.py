@@ -4,9 +4,8 @@ import datetime as dt
 import json
 
 import pytest
-from chat_server import ChatServer
-from conftest import SEED_000, SEED_002, run_cli
-from test_send import KEY, make_docs
+from servers.chat import ChatServer
+from conftest import KEY, SEED_000, SEED_002, make_docs, run_cli
 
 from retest.check.reply import check
 from retest.check.verdicts import parse

@@ -15,11 +15,10 @@ import time
 from pathlib import Path
 
 import pytest
-from chat_server import ChatServer
-from conftest import SEED_000, SEED_002, run_cli
+from servers.chat import ChatServer
+from conftest import KEY, SEED_000, SEED_002, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_send import KEY
 
 SEED_LINES = (SEED_000.read_text() + "\n" + SEED_002.read_text()).splitlines()
 SLOW = settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))

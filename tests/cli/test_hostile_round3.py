@@ -14,11 +14,19 @@ import time
 from pathlib import Path
 
 import pytest
-from batch_server import BatchServer
-from chat_server import ChatServer
-from conftest import run_cli, run_on_tty, server_env, archive_rows as rows, serving
-from test_batch import batch, kill_submit_at
-from test_send import KEY, make_docs
+from servers.batch import BatchServer
+from servers.chat import ChatServer
+from conftest import (
+    KEY,
+    archive_rows as rows,
+    batch,
+    kill_submit_at,
+    make_docs,
+    run_cli,
+    run_on_tty,
+    server_env,
+    serving,
+)
 
 
 server = serving(BatchServer)
@@ -316,7 +324,7 @@ def test_template_descriptions_and_json_views_are_inert_on_a_terminal(chat_env, 
     env = {**chat_env, "RETEST_TEMPLATES": str(folder)}
     out = run_on_tty("templates", env=env)
     assert b"\x1b" not in out and "\u009b".encode() not in out and "\u202e".encode() not in out, out
-    from chat_server import ChatServer  # a reply full of controls, then every view of it
+    from servers.chat import ChatServer  # a reply full of controls, then every view of it
 
     srv = ChatServer(reply=lambda prompt: "reply " + HOSTILE)
     srv.start()
@@ -338,7 +346,7 @@ def test_template_descriptions_and_json_views_are_inert_on_a_terminal(chat_env, 
 # -- limits per model --------------------------------------------------------------------------
 
 def test_one_rate_limited_model_neither_slows_another_nor_passes_max_attempts(tmp_path):
-    from chat_server import ChatServer
+    from servers.chat import ChatServer
 
     srv = ChatServer(latency=0.4, models=("model-a", "model-b"))
     srv.model_faults["model-b"] = "429:0"
@@ -430,7 +438,7 @@ def _block(items: str) -> str:
 
 
 def _send_with(tmp_path, reply: str, *extra):
-    from chat_server import ChatServer
+    from servers.chat import ChatServer
 
     srv = ChatServer(reply=lambda prompt: reply)
     srv.start()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parent.parent / "src" / "retest"
+PACKAGE = Path(__file__).resolve().parents[2] / "src" / "retest"
 ORDER = ["extract", "build", "archive", "send", "batch", "check", "results"]
 SHARED = {"models", "errors", "util"}
 CLI = {"cli", "commands", "terminal", "__main__"}

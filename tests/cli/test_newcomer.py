@@ -5,9 +5,8 @@ import subprocess
 import sys
 
 import pytest
-from chat_server import ChatServer
-from conftest import SEED_002, SEEDS, run_cli, run_on_tty
-from test_send import KEY, make_docs
+from servers.chat import ChatServer
+from conftest import KEY, SEED_002, SEEDS, make_docs, run_cli, run_on_tty
 
 
 def _widths(text: str) -> list[int]:

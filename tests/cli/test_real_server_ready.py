@@ -15,7 +15,7 @@ from conftest import ROOT, _free_port, _ready_check
 
 # Beside the real server's tests, on one worker: a port picked free here can never be picked by its fixture too.
 pytestmark = pytest.mark.xdist_group("real_server")
-SERVER = Path(__file__).resolve().parent / "first_completion_server.py"
+SERVER = Path(__file__).resolve().parent.parent / "servers" / "first_completion.py"
 SCRIPT = ROOT / "scripts" / "real-server.sh"
 
 

@@ -2,8 +2,8 @@
 
 import json
 
-from batch_server import BatchServer
-from chat_server import ChatServer
+from servers.batch import BatchServer
+from servers.chat import ChatServer
 from conftest import SEED_002, archive_rows as rows, run_cli, server_env, serving
 
 chat = serving(ChatServer)

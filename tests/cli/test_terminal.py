@@ -6,10 +6,8 @@ import re
 import sys
 
 import pytest
-from chat_server import ChatServer
-from conftest import SEED_000, SEED_002, SEEDS, run_cli, run_on_tty
-from test_ledger_report import block
-from test_send import KEY
+from servers.chat import ChatServer
+from conftest import KEY, SEED_000, SEED_002, SEEDS, block, run_cli, run_on_tty
 
 ESC = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
 

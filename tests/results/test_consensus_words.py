@@ -3,10 +3,8 @@
 import json
 
 import pytest
-from chat_server import ChatServer
-from conftest import SEED_002, run_cli
-from test_send import KEY
-from test_ledger_report import block
+from servers.chat import ChatServer
+from conftest import KEY, SEED_002, block, run_cli
 
 
 @pytest.mark.parametrize("verdicts, word", [

@@ -2,29 +2,9 @@
 
 import json
 import re
-import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
-from chat_server import ChatServer
-from conftest import SEED_000, SEED_002, SEEDS, run_cli
-from test_send import KEY
-
-
-def block(*verdicts) -> str:
-    items = ", ".join(f'{{"claim": {c}, "status": "{s}", "evidence": {json.dumps(e)}, "note": "{n}"}}'
-                      for c, s, e, n in verdicts)
-    return f'```json\n{{"retest_verdicts": [{items}]}}\n```'
-
-
-@pytest.fixture
-def two_models(tmp_path):
-    server = ChatServer(models=("model-a", "model-b"))
-    server.start()
-    env = {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": server.base_url, "RETEST_ARCHIVE": str(tmp_path / "a.db")}
-    yield server, env
-    server.stop()
+from conftest import SEED_000, SEED_002, SEEDS, block, browse, run_cli
 
 
 def _send(env, *args):
@@ -95,21 +75,6 @@ def test_claims_of_documents_never_sent(tmp_path):
 
 
 # -- the report in a real browser ----------------------------------------------------------
-
-def chromium() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    pytest.skip("no Chromium here (apt-get install chromium; .ci/run installs it)")
-
-
-def browse(tmp_path, page: Path, *args) -> subprocess.CompletedProcess:
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={tmp_path / 'chromium-profile'}", "--virtual-time-budget=2000"]
-    return subprocess.run([chromium(), *flags, *args, page.as_uri()], capture_output=True, text=True, timeout=120)
-
 
 HOSTILE = ("Look: <script>document.title='PWNED'</script> and <img src=x onerror=\"document.title='PWNED2'\"> "
            "and arXiv:2513.01234 and arXiv:2609.01234.\n")

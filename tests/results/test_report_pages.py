@@ -9,8 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SEED_000, SEED_002, run_cli
-from test_ledger_report import block, browse, chromium, two_models  # noqa: F401 (fixture)
+from conftest import ROOT, SEED_000, SEED_002, block, browse, chromium, run_cli
 
 QUESTION = "How do RL training and base models differ in creating MI peaks?"
 MARKDOWN = """## What changed

@@ -8,10 +8,9 @@ import sys
 import time
 
 import pytest
-from background_server import BackgroundServer
-from chat_server import default_reply
-from conftest import run_cli, server_env, archive_rows as rows, serving
-from test_send import KEY, make_docs
+from servers.background import BackgroundServer
+from servers.chat import default_reply
+from conftest import archive_rows as rows, make_docs, run_cli, server_env, serving
 
 
 server = serving(BackgroundServer)

@@ -11,9 +11,8 @@ import sys
 from decimal import Decimal
 
 import pytest
-from chat_server import ChatServer
-from conftest import SEED_000, SEED_002, run_cli
-from test_send import make_docs, rows, send
+from servers.chat import ChatServer
+from conftest import SEED_000, SEED_002, archive_rows as rows, make_docs, run_cli, send
 
 KEY = "sk-test-cost-key"
 
@@ -271,7 +270,7 @@ def test_the_price_table_is_not_imported_at_start_up(args, tmp_path):
 
 
 def test_claims_json_and_the_report_carry_costs(server, env, tmp_path):
-    from test_ledger_report import block
+    from conftest import block
 
     server.replies_by_model = {m: (lambda p: "Fine.\n" + block((1, "holds", ["arXiv:2504.07912"], "ok")))
                                for m in ("gpt-4o", "test-model")}
@@ -301,7 +300,7 @@ def test_claims_json_and_the_report_carry_costs(server, env, tmp_path):
 # -- batches ------------------------------------------------------------------------------------------------------
 
 def test_batch_replies_at_batch_rates_and_max_cost_per_submit(tmp_path):
-    from batch_server import BatchServer
+    from servers.batch import BatchServer
 
     srv = BatchServer()
     srv.start()

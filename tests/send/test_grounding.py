@@ -4,9 +4,8 @@ import json
 import sqlite3
 
 import pytest
-from conftest import SEED_000, run_cli
-from grounding_server import SOURCES, GroundingServer
-from test_send import KEY
+from conftest import KEY, SEED_000, run_cli
+from servers.grounding import SOURCES, GroundingServer
 
 
 @pytest.fixture
@@ -161,7 +160,7 @@ def test_a_final_event_of_odd_shape_keeps_the_streamed_reply(grounded, final):
 
 # -- sources, checked -------------------------------------------------------------------
 
-from arxiv_server import ArxivServer  # noqa: E402
+from servers.arxiv import ArxivServer  # noqa: E402
 
 PAPERS = {
     "2504.07912": ("Scaling Laws for Test-Time Compute", "Ada Lovelace", "2025-04-10"),

@@ -10,9 +10,19 @@ import time
 from pathlib import Path
 
 import pytest
-from chat_server import ChatServer, default_reply
-from conftest import SEED_002, run_cli, run_on_tty, serving, server_env
-from test_send import KEY, make_docs, requests_for, rows, send
+from servers.chat import ChatServer, default_reply
+from conftest import (
+    KEY,
+    SEED_002,
+    archive_rows as rows,
+    make_docs,
+    requests_for,
+    run_cli,
+    run_on_tty,
+    send,
+    server_env,
+    serving,
+)
 
 
 server = serving(ChatServer)

@@ -10,9 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-from chat_server import ChatServer, default_reply
-from conftest import KEY, SEED_000, SEED_002, run_cli, serving, server_env
-
+from servers.chat import ChatServer, default_reply
+from conftest import KEY, SEED_002, archive_rows as rows, make_docs, requests_for, run_cli, send, server_env, serving
 
 
 server = serving(ChatServer)
@@ -21,34 +20,6 @@ server = serving(ChatServer)
 @pytest.fixture
 def env(server, tmp_path):
     return server_env(server, tmp_path)
-
-
-def make_docs(folder, n, prefix="marker"):
-    """n documents whose prompts differ by a marker word in the question."""
-    folder.mkdir(parents=True, exist_ok=True)
-    text = SEED_000.read_text()
-    paths = []
-    for k in range(n):
-        p = folder / f"doc{k:02d}.txt"
-        p.write_text(text.replace("Does the model learn", f"Does {prefix}{k:02d}x learn", 1))
-        paths.append(p)
-    return paths
-
-
-def rows(env, sql, *args):
-    db = sqlite3.connect(f"file:{env['RETEST_ARCHIVE']}?mode=ro", uri=True)  # never creates the file
-    try:
-        return db.execute(sql, args).fetchall()
-    finally:
-        db.close()
-
-
-def send(env, *args, **kw):
-    return run_cli("send", "--backoff", "0.01", *args, env=env, **kw)
-
-
-def requests_for(server, marker):
-    return [r for r in server.completions() if marker in json.dumps(r["body"])]
 
 
 FAULTS = ["429", "429:1", "429:ms300", "500", "503", "502", "408", "409", "drop", "cut", "nodone", "nofinish"]

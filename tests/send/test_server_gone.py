@@ -5,8 +5,8 @@ import subprocess
 import sys
 import time
 
-from chat_server import ChatServer
-from test_send import KEY, make_docs, rows
+from servers.chat import ChatServer
+from conftest import KEY, make_docs, archive_rows as rows
 
 
 def test_a_server_that_goes_away_mid_run(tmp_path):

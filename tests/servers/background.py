@@ -24,19 +24,18 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import threading
 import time
 from collections import Counter, deque
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from chat_server import default_reply
+from .base import JSONHandler, StandIn
+from .chat import default_reply
 
 ENDED = ("completed", "failed", "cancelled", "incomplete")
 MARKER = re.compile(r"marker\d+x")
 
 
-class BackgroundServer:
+class BackgroundServer(StandIn):
     def __init__(self, durations=(0.2, 0.4), models=("test-model", "other-model"), reply=default_reply):
         self.durations = durations
         self.reply = reply
@@ -54,26 +53,6 @@ class BackgroundServer:
         self.listable = False
         self.cancel_conflict = False  # refuse to cancel an ended response (409), as some servers do
         self.lock = threading.Lock()
-        self._httpd = None
-
-    def start(self) -> str:
-        owner = self
-
-        class Handler(_Handler):
-            server_owner = owner
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
-        return self.base_url
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
 
     def release(self) -> None:
         """Let every held response run on to its outcome from now."""
@@ -150,31 +129,11 @@ def public(r: dict) -> dict:
     return {k: v for k, v in r.items() if k not in ("t0", "outcome", "text")}
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(JSONHandler):
     server_owner: BackgroundServer
-
-    def log_message(self, *args) -> None:
-        pass
-
-    def _json(self, status: int, payload) -> None:
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
     def _error(self, status: int, message: str, code: str | None = None) -> None:
         self._json(status, {"error": {"message": message, "type": "invalid_request_error", "code": code}})
-
-    def _abort(self) -> None:
-        try:
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
-        except OSError:
-            pass
-        self.connection.close()
-        self.close_connection = True
 
     def do_GET(self) -> None:
         owner = self.server_owner
@@ -248,3 +207,6 @@ class _Handler(BaseHTTPRequestHandler):
         if fault and fault.startswith("slow-after:"):
             time.sleep(float(fault.split(":", 1)[1]))
         self._json(200, public(r))
+
+
+BackgroundServer.handler = _Handler

@@ -21,14 +21,14 @@ import re
 import threading
 import time
 from collections import deque
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from chat_server import default_reply
+from .base import JSONHandler, StandIn
+from .chat import default_reply
 
 ENDED = ("completed", "failed", "expired", "cancelled")
 
 
-class BatchServer:
+class BatchServer(StandIn):
     def __init__(self, durations=(0.2, 0.4, 0.2)):
         self.durations = durations
         self.reply = default_reply  # prompt text → reply text
@@ -43,26 +43,6 @@ class BatchServer:
         self.mangle = None
         self.drip = 5.0
         self.lock = threading.Lock()
-        self._httpd = None
-
-    def start(self) -> str:
-        owner = self
-
-        class Handler(_Handler):
-            server_owner = owner
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
-        return self.base_url
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
 
     def fault(self, step: str) -> str | None:
         with self.lock:
@@ -177,20 +157,8 @@ def public(batch: dict) -> dict:
     return {k: v for k, v in batch.items() if k not in ("requests", "t0", "outcome")}
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(JSONHandler):
     server_owner: BatchServer
-
-    def log_message(self, *args) -> None:
-        pass
-
-    def _json(self, status: int, payload) -> None:
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
     def _drip(self, data: bytes) -> None:
         self.send_response(200)
@@ -303,3 +271,6 @@ class _Handler(BaseHTTPRequestHandler):
                 b["status"] = "cancelling"
             return self._json(200, public(b))
         self._error(404, "not found")
+
+
+BatchServer.handler = _Handler

@@ -1,7 +1,7 @@
 """A stand-in model server for the readiness check: lists its model, then either streams a
 completion or dies on it the way a llama.cpp build for another CPU does (SIGSEGV).
 
-    python first_completion_server.py PORT crash|ok
+    python first_completion.py PORT crash|ok
 """
 
 import json
