@@ -1,4 +1,5 @@
-"""Options and helpers shared by several commands."""
+"""Options and helpers shared by several commands: the one module a command imports besides its own (no command
+imports another)."""
 
 from __future__ import annotations
 
