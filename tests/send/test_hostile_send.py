@@ -194,7 +194,7 @@ def test_a_key_with_whitespace_is_refused_up_front(server, env, key):
 
 
 def test_redaction_covers_every_form_of_the_key():
-    from retest import redact
+    from retest.util import redact
 
     redact.clear()
     key = "sk-proj-Abc123Def456Ghi789\r"
