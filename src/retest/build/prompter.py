@@ -26,9 +26,10 @@ HAND_OVER = 16
 class InputFailure(RetestError):
     """A document that could not become a prompt (named by ``label``); the run goes on."""
 
-    def __init__(self, label: str, message: str):
+    def __init__(self, label: str, message: str, skipped: bool = False):
         super().__init__(message)
         self.label = label
+        self.skipped = skipped  # a file in a folder that is not an inquiring line: a note, not a failure
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ def build_all(recipe: Recipe, encoding: str | None = None, share: tuple[int, int
     ``share=(k, n)``: only the k-th of every n documents (one per input, failures included), so that n
     builders split the work and their outputs interleave back into order.
     """
-    from ..errors import InputError
+    from ..errors import InputError, Skipped
     from ..extract.inputs import iter_inputs
     from ..extract.paths import documents_of
     from . import BudgetError, build
@@ -84,7 +85,7 @@ def build_all(recipe: Recipe, encoding: str | None = None, share: tuple[int, int
     documents = documents_of(item for i, item in enumerate(inputs) if i % n == k)
     for item in documents:
         if isinstance(item, InputError):
-            yield InputFailure(item.source, str(item))
+            yield InputFailure(item.source, str(item), skipped=isinstance(item, Skipped))
             continue
         if tpl.kind == "corpus":
             corpus.append(item)
@@ -136,7 +137,7 @@ def _child(recipe: Recipe, out, share: tuple[int, int] = (0, 1), parent: int | N
     try:
         for item in build_all(recipe, share=share):
             if isinstance(item, InputFailure):
-                batch.append(("failure", item.label, str(item)))
+                batch.append(("failure", item.label, str(item), item.skipped))
             else:
                 batch.append(("prompt", item.model_dump(mode="python")))
             if len(batch) >= size:
@@ -199,7 +200,7 @@ class BuiltElsewhere:
                     claims = [SentClaim.model_construct(**c) for c in data.pop("claims")]
                     yield Prompt.model_construct(**data, claims=claims)
                 else:
-                    yield InputFailure(one[1], one[2])
+                    yield InputFailure(one[1], one[2], one[3])
         finally:
             self.close()
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .common import fit_tokens_option, max_size_option, parse_vars, template_options, write_file
+from .common import fit_tokens_option, max_size_option, parse_vars, passing_over, template_options, write_file
 
 
 _SAID: set[str] = set()  # encoding notes already given in this run: each is said once
@@ -97,7 +97,7 @@ def command(paths, template, variables, today, model, encoding, max_tokens, out,
             raise click.UsageError(f"--out-dir {out_dir}: cannot create it ({exc.strerror})") from None
     taken: set[str] = set()
     built = failed = 0
-    for prompt in build_all(recipe, encoding=encoding):
+    for prompt in passing_over(build_all(recipe, encoding=encoding)):
         if isinstance(prompt, InputFailure):
             failed += 1
             error_line(prompt)

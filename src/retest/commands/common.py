@@ -226,11 +226,23 @@ def prompts_or_exit(paths, template, variables, today, model, max_tokens, max_si
     from ..terminal.messages import message, say
 
     try:
-        return prompt_source(paths, template, variables, today, model, max_tokens, max_size, **kwargs)
+        prompts, total = prompt_source(paths, template, variables, today, model, max_tokens, max_size, **kwargs)
     except NoDocuments as exc:
         for item in exc.failures:
             say(f"retest: error: {message(item)}")
         sys.exit(2)
+    return passing_over(prompts), total
+
+
+def passing_over(prompts):
+    """The prompts, less the files a folder walk found that are not inquiring lines: one line each on stderr."""
+    from ..terminal.messages import message, say
+
+    for item in prompts:
+        if getattr(item, "skipped", False):
+            say(f"retest: skipped {message(item)}")
+            continue
+        yield item
 
 
 # -- what a request may cost, and whether it searches the web --------------------------------
