@@ -14,6 +14,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 for _var in ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"):
     os.environ[_var] = "http://127.0.0.1:9"
 os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
+# the endpoints' model lists are cached per worker, never in the user's own cache folder
+os.environ.setdefault("RETEST_CACHE_DIR", __import__("tempfile").mkdtemp(prefix="retest-cache-"))
 os.environ.pop("ALL_PROXY", None)
 os.environ.pop("all_proxy", None)
 

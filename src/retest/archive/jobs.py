@@ -119,7 +119,7 @@ class Jobs:
 
     def claim(self, prompt_id: int, *, model: str, endpoint: str, params: dict, params_sha256: str,
               force: bool = False, owner: str | None = None, api: str = "chat",
-              run_id: int | None = None) -> tuple[int | None, str]:
+              run_id: int | None = None, endpoint_name: str | None = None) -> tuple[int | None, str]:
         """Reserve the job: ``(reply_id, "claimed")``, or ``(None, "done"|"busy"|"batched"|"background")``."""
         owner = owner or self.owner
         with self.transaction():
@@ -140,9 +140,9 @@ class Jobs:
                 return pending["id"], "claimed"
             cur = self.db.execute(
                 "INSERT INTO replies (prompt_id, model, endpoint, params, params_sha256, status, owner,"
-                " heartbeat_at, created_at, api, run_id) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)",
+                " heartbeat_at, created_at, api, run_id, endpoint_name) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)",
                 (prompt_id, model, endpoint, json.dumps(params, sort_keys=True), params_sha256, owner, now(), now(),
-                 api, run_id),
+                 api, run_id, endpoint_name),
             )
             return cur.lastrowid, "claimed"
 

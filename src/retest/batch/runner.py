@@ -129,7 +129,8 @@ def write_requests(prompts: Iterable, settings: list[Settings], archive: Archive
                         chunk = chunks[s.model] = _Chunk(archive, s, out, "writing", out_handle)
                     reply_id, state = archive.claim(prompt_id, model=s.model, endpoint=s.endpoint, params=s.params,
                                                     params_sha256=s.params_sha256, force=force,
-                                                    owner=f"batch:{chunk.id}", api=s.api)
+                                                    owner=f"batch:{chunk.id}", api=s.api,
+                                                    endpoint_name=s.endpoint_name)
                     if reply_id is None:
                         if state == "done":
                             result_.skipped += 1

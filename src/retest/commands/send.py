@@ -31,9 +31,24 @@ def endpoint_options(f):
                      help="Wire protocol: /v1/chat/completions or /v1/responses [env: RETEST_API; default chat].")(f)
     f = click.option("--base-url", metavar="URL", help="OpenAI-compatible endpoint [env: OPENAI_BASE_URL; "
                      "default https://api.openai.com/v1]. The key comes from OPENAI_API_KEY.")(f)
-    f = click.option("-m", "--model", "models", multiple=True, metavar="MODEL",
-                     help="Model to ask; repeat to ask several [env: RETEST_MODEL].")(f)
+    f = click.option("-m", "--model", "models", multiple=True, metavar="MODEL[@NAME]",
+                     help="Model to ask; repeat to ask several [env: RETEST_MODEL]. MODEL@NAME asks it at the named "
+                          "endpoint NAME (endpoints.toml, or a known provider: see `retest models`).")(f)
     return f
+
+
+def model_check_option(f):
+    """``--no-model-check``: send even a model the endpoint does not list."""
+    return click.option("--no-model-check", is_flag=True,
+                        help="Do not refuse a model the endpoint's /v1/models does not list.")(f)
+
+
+def check_served(settings, skip: bool) -> None:
+    """Refuse a model its endpoint does not serve, before anything is built or sent (``send.served``)."""
+    if not skip:
+        from ..send.served import check_models
+
+        check_models(settings)
 
 
 @click.command("send")
@@ -61,9 +76,11 @@ def endpoint_options(f):
 @search_options
 @background_options
 @cost_options
+@model_check_option
 def command(paths, template, variables, today, prompt_file, models, base_url, api, system, temperature,
             max_output_tokens, archive_path, max_tokens, concurrency, max_attempts, timeout, backoff, force,
-            dry_run, no_stream, check_replies, verdicts, max_size, search, max_cost, prices, **background):
+            dry_run, no_stream, check_replies, verdicts, max_size, search, max_cost, prices, no_model_check,
+            **background):
     """Send prompts built from PATHS (or --prompt FILE) and archive every reply.
 
     Every prompt goes to every --model. A prompt already answered by the same
@@ -85,7 +102,10 @@ def command(paths, template, variables, today, prompt_file, models, base_url, ap
         max_attempts=max_attempts, timeout=timeout, wait_multiplier=backoff, response_format=schema_for(verdicts),
         **search,
     )
-    settings[0].check(need_key=not dry_run)
+    for s in settings:
+        s.check(need_key=not dry_run)
+    if not dry_run:
+        check_served(settings, no_model_check)
     spend = spend_for(settings, max_cost, prices)  # before anything is built or sent
     if prompt_file:
         prompts, total = _prompt_file(prompt_file), 1
@@ -180,19 +200,19 @@ def dry_run_report(prompts, settings, archive_path, spend=None) -> tuple[int, in
                 would += not done
                 total_tokens += 0 if done else tokens
                 if costs is not None and not done:
-                    costs.add(s.model, tokens, count.fallback, job)
+                    costs.add(s.voice, tokens, count.fallback, job)
                 note = "  (already archived: would skip)" if done else ""
                 approx = "~" if count.fallback else ""
-                say(message(f"would send {job.label} to {s.model}: {approx}{tokens:,} tokens, "
+                say(message(f"would send {job.label} to {s.voice}: {approx}{tokens:,} tokens, "
                             f"template {job.template or '(none)'}{note}"), err=False)
     finally:
         if archive is not None:
             archive.close()
-    models = ", ".join(s.model for s in settings)
+    models = ", ".join(s.voice for s in settings)
     approx = "~" if estimated else ""
     unit = "prompts" if len(settings) == 1 else f"requests ({len(settings)} models)"
     say(f"dry run: {would} of {would + skip} {unit} ({approx}{total_tokens:,} prompt tokens; "
-        f"{'; '.join(sorted(labels)) or 'no prompts'}) would go to {models} at {settings[0].endpoint}; "
+        f"{'; '.join(sorted(labels)) or 'no prompts'}) would go to {models} at {', '.join(dict.fromkeys(s.endpoint for s in settings))}; "
         "nothing was sent")
     for line in costs.lines() if costs is not None else ():
         say(message(line))
@@ -232,7 +252,7 @@ def _send(prompts, total, settings, archive_path, force, check_replies=False, sp
 
     jobs = total * len(settings)
     live = jobs == 1 and settings[0].stream and sys.stdout.isatty()
-    with Archive(archive_path) as archive, Progress(jobs, live, [s.model for s in settings]) as progress:
+    with Archive(archive_path) as archive, Progress(jobs, live, [s.voice for s in settings]) as progress:
         run = Run(settings, archive, force=force, events=progress, keep_single=jobs == 1,
                   after_reply=_checker(), spend=spend)
         progress.run = run
@@ -300,7 +320,7 @@ def _summary_line(summary, settings, path, checked_too: bool = False, spend=None
         return text
 
     if len(settings) > 1:
-        head = " · ".join(f"{s.model}: {part(s.model)}" for s in settings)
+        head = " · ".join(f"{s.voice}: {part(s.voice)}" for s in settings)
     else:
         head = part()
     tokens = f"{'~' if summary.tokens_estimated else ''}{summary.tokens:,} tokens"
