@@ -88,6 +88,18 @@ class Jobs:
             self.db.execute("INSERT OR IGNORE INTO prompt_claims (prompt_id, idx, claim_id, source) VALUES (?, ?, ?, ?)",
                             (prompt_id, c.index, claim_id, c.source))
 
+    def find_prompt(self, ref: str) -> dict | None:
+        """An archived prompt by its row ID, its SHA-256, or a unique prefix of it (8 hex digits or more)."""
+        ref = ref.strip().lower()
+        if ref.isdigit() and len(ref) < 19:
+            row = self.db.execute("SELECT * FROM prompts WHERE id = ?", (int(ref),)).fetchone()
+            return dict(row) if row else None
+        if len(ref) < 8 or len(ref) > 64 or any(c not in "0123456789abcdef" for c in ref):
+            return None
+        rows = self.db.execute("SELECT * FROM prompts WHERE sha256 >= ? AND sha256 < ? LIMIT 2",
+                               (ref, ref + "g")).fetchall()
+        return dict(rows[0]) if len(rows) == 1 else None
+
     def prompt_claims(self, prompt_id: int) -> list[dict]:
         """The numbered claims a prompt sent: ``{index, text, date, arxiv_ids, source, note_title, claim_id}``."""
         rows = self.db.execute(

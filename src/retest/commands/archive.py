@@ -8,6 +8,7 @@ import sys
 import click
 
 from .common import MAX_ID, Number, reply_id_type
+from .archive_add import command as add_command
 from .stats import command as stats_command
 
 _ARCHIVE = click.option("--archive", "archive_path", metavar="FILE", help="SQLite archive [env: RETEST_ARCHIVE].")
@@ -244,7 +245,11 @@ def cost_line(cost: dict, status: str) -> str:
 
 def markdown(rec: dict, reasoning: bool = False, run: dict | None = None) -> str:
     meta = [
-        f"- model: `{rec['model']}` at `{rec['endpoint']}`" + (f" ({rec['api']} API)" if rec.get("api") else ""),
+        (f"- model: `{rec['model']}`, pasted (added by hand with `retest archive add`: no usage, no cost)"
+         if rec.get("endpoint_name") == "pasted" else
+         f"- model: `{rec['model']}` at `{rec['endpoint']}`" + (f" (endpoint {rec['endpoint_name']})"
+                                                               if rec.get("endpoint_name") else "")
+         + (f" ({rec['api']} API)" if rec.get("api") else "")),
         f"- status: {rec['status']}" + (f" ({rec['finish_reason']})" if rec.get("finish_reason") else ""),
         f"- source: {rec.get('source') or '(a prompt given as is)'}",
         f"- template: {rec.get('template') or '—'}",
@@ -302,6 +307,7 @@ def markdown(rec: dict, reasoning: bool = False, run: dict | None = None) -> str
 
 
 command.add_command(stats_command)
+command.add_command(add_command)
 
 
 @command.command("export", short_help="Every reply as JSON lines or Markdown.")

@@ -204,7 +204,7 @@ class BackgroundRun(Run):
     async def _lost(self, job: Job, reply_id: int, record: dict, why: str) -> None:
         """A create whose outcome is unknown: look for the response by its key; never create it again here."""
         self.events.status(job, "creating")
-        found, how = await api.look_up(self._client(job.settings), job.settings, record["intent"])
+        found, how = await api.look_up(self.clients.of(job.settings), job.settings, record["intent"])
         if found is not None:
             await self._created(job, reply_id, found)
             return
@@ -321,7 +321,7 @@ class BackgroundRun(Run):
         await self.writer.call(self.archive.background_end, reply_id, status, details.get("reason"))
 
     async def _call(self, s, method: str, path: str, payload: dict | None = None, **kwargs) -> dict:
-        return await api.call(self._client(s), s, method, path, payload, **kwargs)
+        return await api.call(self.clients.of(s), s, method, path, payload, **kwargs)
 
 
 class _Attempt:

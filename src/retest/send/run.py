@@ -32,7 +32,7 @@ from types import SimpleNamespace
 from ..archive import Archive, now, valid_text
 from ..archive.writer import Writer
 from ..errors import RetestError
-from .client import client_for, close_client, reachable, request
+from .client import Clients, reachable, request
 from .concurrency import Flight, Limiters
 from .endpoint import ConfigError, Settings
 from .faults import MAX_RETRY_WAIT, Withdrawn, describe, fatal, one_at_a_time, overload, retry_after, retryable
@@ -76,8 +76,7 @@ class Run:
         loop = asyncio.get_running_loop()
         self.writer = Writer(self.archive, loop)
         self.limiter = Limiters(s.concurrency)  # one per model: see concurrency.Limiters
-        self.clients: dict = {}  # one per endpoint, made at its first request: a run with everything archived
-        # never loads the SDK
+        self.clients = Clients()  # one per endpoint
         main = asyncio.current_task()
         terminated = threading.Event()
 
@@ -130,8 +129,7 @@ class Run:
                 except Exception:  # noqa: BLE001 — the run's own outcome matters more
                     pass
             await self.writer.close()
-            for client in self.clients.values():
-                await close_client(client)
+            await self.clients.close()
             try:
                 loop.remove_signal_handler(signal.SIGTERM)
             except (NotImplementedError, RuntimeError, ValueError):
@@ -269,7 +267,7 @@ class Run:
                     await self.writer.call(self.archive.unclaim, reply_id)
                     return self._finish(Outcome(job, "unsent", reply_id, error=self.spend.why))
                 started = await limiter.acquire()
-                client = self._client(s)
+                client = self.clients.of(s)
                 t0, at = time.monotonic(), now()
                 error: BaseException | None = None
                 flight = Flight(started)
@@ -330,13 +328,6 @@ class Run:
         except asyncio.CancelledError:
             await asyncio.shield(self.writer.call(self.archive.release, reply_id))
             raise
-
-    def _client(self, s: Settings):
-        """The SDK client of ``s``'s endpoint (its URL and its key): each endpoint of the run has its own."""
-        key = (s.api_base, s.api_key, tuple(sorted(s.query.items())))
-        if key not in self.clients:
-            self.clients[key] = client_for(s)
-        return self.clients[key]
 
     def _wait(self, error: BaseException, counted: int, ours: bool) -> tuple[float, str]:
         hinted = retry_after(error)
