@@ -69,7 +69,7 @@ litellm_settings:
   telemetry: false
   drop_params: true
 YAML
-  LITELLM_LOG=ERROR LITELLM_TELEMETRY=False DISABLE_SCHEMA_UPDATE=True \
+  LITELLM_LOG=ERROR LITELLM_TELEMETRY=False DISABLE_SCHEMA_UPDATE=True LITELLM_LOCAL_MODEL_COST_MAP=True \
     exec "$LITELLM_VENV/bin/litellm" --config "$conf" --host 127.0.0.1 --port "$port" --num_workers 1
 }
 
