@@ -71,6 +71,9 @@ def test_a_pasted_reply_enters_the_ledger_the_report_and_show(env, tmp_path):
     assert [(v["model"], v["status"], v["pasted"]) for v in verdicts if v["status"]] == [
         ("chatgpt-deep-research", "holds", True)]
     assert "(pasted)" in run_cli("claims", env=env).stdout
+    stats = json.loads(run_cli("archive", "stats", "--json", env=env).stdout)  # no cost, and none unknown
+    assert [(g["model"], g["ok"], g["unpriced"], g["cost_usd"], g["total_tokens"]) for g in stats["groups"]] == [
+        ("chatgpt-deep-research", 1, 0, None, 0)]
     shown = run_cli("archive", "show", "1", env=env).stdout
     assert "pasted" in shown and "no usage, no cost" in shown
     out = tmp_path / "report.html"

@@ -77,7 +77,8 @@ class Costs:
             " max(r.usage_estimated) AS tokens_estimated, sum(r.cost_usd) AS cost_usd,"
             " max(r.cost_estimated) AS cost_estimated, sum(r.spent_usd) AS spent_usd,"
             " max(r.spent_estimated) AS spent_estimated,"
-            " sum(r.status = 'ok' AND r.cost_usd IS NULL) AS unpriced, min(r.created_at) AS first,"
+            " sum(r.status = 'ok' AND r.cost_usd IS NULL AND coalesce(r.endpoint_name, '') != 'pasted') AS unpriced,"
+            " min(r.created_at) AS first,"
             " max(r.created_at) AS last"
             f" FROM replies r {where} GROUP BY {group} ORDER BY {group}", args)
         out = []
