@@ -59,12 +59,15 @@ litellm_start() {
     say "LiteLLM is not installed: run 'bash scripts/real-server.sh litellm install' first"
     exit 1
   fi
-  local conf="$HOME_DIR/litellm-$port.yaml"
+  # llamafile/: LiteLLM's provider for llama.cpp-based servers speaks only their chat completions, so LiteLLM
+  # answers /v1/responses itself, bridged to them (its hosted_vllm/ would pass /v1/responses through)
+  local conf
+  conf="$(mktemp --suffix=.yaml "${TMPDIR:-/tmp}/retest-litellm-$port.XXXXXX")"
   cat >"$conf" <<YAML
 model_list:
   - model_name: smollm2
     litellm_params:
-      model: hosted_vllm/smollm2
+      model: llamafile/smollm2
       api_base: $upstream
       api_key: none
 litellm_settings:
