@@ -4,7 +4,7 @@ import json
 import sqlite3
 
 import pytest
-from chat_server import ChatServer
+from servers.chat import ChatServer
 from conftest import FIXTURES, KEY, SEED_000, SEED_002, run_cli
 
 CHATGPT = """## Does the claim still hold?

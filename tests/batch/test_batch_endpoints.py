@@ -3,7 +3,7 @@ endpoint (``--endpoint NAME``); the ledger keeps the same model at both apart.""
 
 import json
 
-from batch_server import BatchServer
+from servers.batch import BatchServer
 from conftest import SEED_000, run_cli
 
 KEY_A, KEY_B = "sk-batch-a-SECRET-aaaa1111", "sk-batch-b-SECRET-bbbb2222"

@@ -5,7 +5,7 @@ import json
 import sqlite3
 
 import pytest
-from chat_server import ChatServer
+from servers.chat import ChatServer
 from conftest import KEY, SEED_000, SEED_002, run_cli
 
 KEY_A = "sk-alpha-SECRET-1111aaaa"
@@ -161,7 +161,7 @@ def test_an_unknown_endpoint_name_lists_the_known_ones(two):
 
 
 def test_background_responses_at_two_named_endpoints(tmp_path):
-    from background_server import BackgroundServer
+    from servers.background import BackgroundServer
 
     a, b = BackgroundServer(), BackgroundServer()
     a.start()

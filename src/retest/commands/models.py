@@ -16,14 +16,14 @@ def command(names, as_json):
     deepseek, ollama, lmstudio, vllm, llama.cpp. Lists are cached for two minutes."""
     import sys
 
-    from ..cli import message, say
+    from ..terminal.messages import message, say
     from ..send.served import endpoints_to_list, listing
 
     rows = listing(endpoints_to_list(names))
     if as_json:
         click.echo(json.dumps(rows, indent=2))
     else:
-        from ..display import for_stream
+        from ..util.display import for_stream
 
         lines = []
         for r in rows:
