@@ -30,8 +30,7 @@ class PastedError(RetestError):
 def reply_text(data: bytes, label: str) -> str:
     """The reply as text, or one line saying why it cannot be one."""
     if len(data) > MAX_BYTES:
-        raise PastedError(f"{label}: {len(data) / 1024 / 1024:,.1f} MB is too large for a reply "
-                          f"(at most {MAX_BYTES // 1024 // 1024} MB)")
+        raise PastedError(f"{label}: too large for a reply (at most {MAX_BYTES // 1024 // 1024} MB)")
     if b"\0" in data:
         raise PastedError(f"{label}: binary data, not the text of a reply")
     try:

@@ -242,10 +242,8 @@ def add_cmd(reply, document, prompt_ref, model, template, variables, today, arch
     as for any reply (Markdown links and footnotes become its sources), it is marked pasted (no usage, no
     cost), and it is one more voice in `retest claims` and the report. Adding the same text again adds
     nothing."""
-    from pathlib import Path
-
     from ..archive import Archive
-    from ..check.pasted import add_pasted, prompt_in_archive, prompt_of_document, reply_text
+    from ..check.pasted import MAX_BYTES, add_pasted, prompt_in_archive, prompt_of_document, reply_text
     from ..errors import RetestError
     from ..results.arrival import arrived
     from ..terminal.messages import warn
@@ -254,8 +252,12 @@ def add_cmd(reply, document, prompt_ref, model, template, variables, today, arch
         raise click.UsageError("give --document PATH or --prompt ID|SHA (one of them)")
     if not model.strip() or not model.isprintable():
         raise click.UsageError("--model: give a name such as chatgpt-deep-research")
-    try:
-        data = click.get_binary_stream("stdin").read() if reply == "-" else Path(reply).read_bytes()
+    try:  # never more than the largest reply taken, however large the file
+        if reply == "-":
+            data = click.get_binary_stream("stdin").read(MAX_BYTES + 1)
+        else:
+            with open(reply, "rb") as fh:
+                data = fh.read(MAX_BYTES + 1)
     except OSError as exc:
         raise RetestError(f"{reply}: cannot read it ({exc.strerror or exc})") from None
     text = reply_text(data, "stdin" if reply == "-" else reply)
