@@ -25,6 +25,7 @@ COMMANDS = {
     "send": ("send", "Send prompts to an endpoint; archive every reply."),
     "batch": ("batch", "Send many prompts through a Batch API, or prepare files."),
     "background": ("background", "List, collect or cancel background responses (send --background)."),
+    "models": ("models", "What each endpoint serves (-m MODEL@NAME picks one)."),
     "archive": ("archive", "Browse, search and export prompts and replies."),
     "check": ("check", "Check a reply's arXiv citations and verdicts."),
     "claims": ("claims", "The ledger: each claim's latest verdict per model."),

@@ -262,6 +262,12 @@ MIGRATIONS: list[str] = [
         html BLOB NOT NULL
     );
     """,
+    # 10: the named endpoint each reply came from (``-m MODEL@NAME``; 'pasted' for replies added by hand, NULL for
+    # --base-url), so that the same model name at two endpoints is two voices in the ledger
+    """
+    ALTER TABLE replies ADD COLUMN endpoint_name TEXT;
+    CREATE INDEX replies_by_prompt_voice ON replies(prompt_id, status, model, endpoint_name, id);
+    """,
 ]
 
 # What every current archive must have; a missing search index is rebuilt on open.

@@ -88,6 +88,7 @@ def _print(entries: list[dict]) -> None:
             evidence = ", ".join(v["evidence"]) if v["evidence"] else ""
             when = (v["at"] or "")[:10]
             grounded = " (grounded)" if v.get("grounded") else ""
+            grounded += " (pasted)" if v.get("pasted") else ""
             text = f"{v['model']}{grounded}: {status}{flag} — reply {v['reply_id']}, {when}"
             if evidence:
                 text += f"; evidence {evidence}"

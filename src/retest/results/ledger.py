@@ -78,8 +78,18 @@ def iter_ledger(archive, *, paths: list[str] | None = None, source: str | None =
     """The ledger's entries one at a time (the report reads it so: memory stays flat)."""
     import json
 
+    ambiguous = archive.ambiguous_models()
     for head, verdicts in _rows(archive, paths, source, model, history, on_error):
-        yield {**head, "verdicts": json.loads(verdicts)}
+        yield {**head, "verdicts": [voice(v, ambiguous) for v in json.loads(verdicts)]}
+
+
+def voice(verdict: dict, ambiguous: set[str]) -> dict:
+    """A verdict labelled by who gave it: ``MODEL@NAME`` where the model name was answered from several
+    endpoints (``Archive.ambiguous_models``), plain ``MODEL`` where it was not."""
+    name = verdict.get("endpoint")
+    if name and verdict.get("model") in ambiguous:
+        verdict["model"] = f"{verdict['model']}@{name}"
+    return verdict
 
 
 def ledger_json(archive, *, paths: list[str] | None = None, source: str | None = None, model: str | None = None,

@@ -92,6 +92,7 @@ def _reply(archive, reply_id: int, model: str) -> dict:
     rec = archive.get(reply_id) or {"id": reply_id, "reply": "", "created_at": ""}
     cited, listed = _cited(archive, rec)
     return {"model": model, "id": reply_id, "at": _at(rec), "template": rec.get("template"),
+            "pasted": rec.get("endpoint_name") == "pasted",
             "text": rec.get("reply") or "", "html": _page(archive, rec, cited),
             "verdicts": [v | {"note_html": inline_html(v.get("note"))} for v in archive.claim_verdicts(reply_id)],
             "new": [c for c in listed if c["relation"] == "new" and not c["suspect"]],

@@ -33,7 +33,11 @@ def cost_line(cost: dict, status: str) -> str:
 
 def markdown(rec: dict, reasoning: bool = False, run: dict | None = None) -> str:
     meta = [
-        f"- model: `{rec['model']}` at `{rec['endpoint']}`" + (f" ({rec['api']} API)" if rec.get("api") else ""),
+        (f"- model: `{rec['model']}`, pasted (added by hand with `retest archive add`: no usage, no cost)"
+         if rec.get("endpoint_name") == "pasted" else
+         f"- model: `{rec['model']}` at `{rec['endpoint']}`" + (f" (endpoint {rec['endpoint_name']})"
+                                                               if rec.get("endpoint_name") else "")
+         + (f" ({rec['api']} API)" if rec.get("api") else "")),
         f"- status: {rec['status']}" + (f" ({rec['finish_reason']})" if rec.get("finish_reason") else ""),
         f"- source: {rec.get('source') or '(a prompt given as is)'}",
         f"- template: {rec.get('template') or '—'}",
