@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "src" / "retest"
-ORDER = ["extract", "build", "archive", "send", "batch", "check", "results"]
+ORDER = ["extract", "build", "archive", "related", "send", "batch", "check", "results"]
 SHARED = {"models", "errors", "display", "redact", "net", "verdicts", "files", "jsonsafe"}
 CLI = {"cli", "commands", "__main__"}
 

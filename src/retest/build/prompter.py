@@ -45,6 +45,7 @@ class Recipe:
     count_tokens: bool = False
     verdicts: bool = True
     stdin: object = None  # what ``-`` held (Input or InputError), read by the parent: a child has no stdin
+    related: dict | None = None  # {related_key: ClaimRelated}, looked up by the parent (--related)
 
 
 def count_documents(paths: tuple[str, ...]) -> int:
@@ -77,7 +78,7 @@ def build_all(recipe: Recipe, encoding: str | None = None, share: tuple[int, int
     tpl = find(recipe.template)
     kw = dict(today=recipe.today, variables=recipe.variables, max_tokens=recipe.max_tokens, model=recipe.model,
               encoding=encoding, count_tokens=recipe.count_tokens or recipe.max_tokens is not None,
-              verdicts=recipe.verdicts)
+              verdicts=recipe.verdicts, related=recipe.related)
     corpus: list = []
     k, n = share
     inputs = iter_inputs(recipe.paths, recipe.max_bytes, stdin=recipe.stdin)
@@ -173,7 +174,7 @@ class BuiltElsewhere:
         """Each builder's items in turn, one document at a time (builder k built every n-th document)."""
         from collections import deque
 
-        from ..models import Prompt, SentClaim
+        from ..models import Prompt, RelatedPaper, SentClaim
 
         pending = [deque() for _ in self.outs]
         turn = 0
@@ -196,7 +197,9 @@ class BuiltElsewhere:
                 turn = (turn + 1) % len(self.outs)
                 if one[0] == "prompt":
                     data = one[1]
-                    claims = [SentClaim.model_construct(**c) for c in data.pop("claims")]
+                    claims = [SentClaim.model_construct(**c | {"related": [RelatedPaper.model_construct(**r)
+                                                                           for r in c.get("related") or []]})
+                              for c in data.pop("claims")]
                     yield Prompt.model_construct(**data, claims=claims)
                 else:
                     yield InputFailure(one[1], one[2])

@@ -16,6 +16,7 @@ from .common import (
     verdicts_option,
 )
 from .grounding import search_options
+from .related import related_options, related_request
 from .costs import DryRunCosts, cost_options, spend_for, summary_costs, unsent_line
 
 
@@ -61,9 +62,10 @@ def endpoint_options(f):
 @search_options
 @background_options
 @cost_options
+@related_options
 def command(paths, template, variables, today, prompt_file, models, base_url, api, system, temperature,
             max_output_tokens, archive_path, max_tokens, concurrency, max_attempts, timeout, backoff, force,
-            dry_run, no_stream, check_replies, verdicts, max_size, search, max_cost, prices, **background):
+            dry_run, no_stream, check_replies, verdicts, max_size, search, max_cost, prices, related, **background):
     """Send prompts built from PATHS (or --prompt FILE) and archive every reply.
 
     Every prompt goes to every --model. A prompt already answered by the same
@@ -75,6 +77,8 @@ def command(paths, template, variables, today, prompt_file, models, base_url, ap
 
     if bool(paths) == bool(prompt_file):
         raise click.UsageError("give document PATHS or --prompt FILE (one of them)")
+    if prompt_file:
+        related_request(related, today, archive_path, prompt_file)  # --related needs documents
     in_background = check_background(background, api)
     if in_background and max_cost is not None:
         raise click.UsageError("--max-cost cannot bound --background runs (a deep-research reply's searches "
@@ -91,7 +95,8 @@ def command(paths, template, variables, today, prompt_file, models, base_url, ap
         prompts, total = _prompt_file(prompt_file), 1
     else:
         prompts, total = prompt_source(paths, template, parse_vars(variables), today, settings[0].model, max_tokens,
-                                       max_size, count_tokens=dry_run, verdicts=verdicts != "none")
+                                       max_size, count_tokens=dry_run, verdicts=verdicts != "none",
+                                       related=related_request(related, today, archive_path))
     if dry_run:
         bad, good = dry_run_report(prompts, settings, archive_path, spend)
         sys.exit(2 if bad and not good else 1 if bad else 0)
@@ -122,7 +127,7 @@ def schema_for(verdicts: str) -> dict | None:
 
 
 def prompt_source(paths, template, variables, today, model, max_tokens, max_size=10, count_tokens=False,
-                  verdicts=True, builders=1):
+                  verdicts=True, builders=1, related=None):
     """The prompts for PATHS, built ahead in child processes (``builders`` of them where the documents can be
     split: files, a template per document), and how many there will be (at most)."""
     from ..build.prompter import BuiltElsewhere, Recipe, build_all, count_documents
@@ -131,8 +136,14 @@ def prompt_source(paths, template, variables, today, model, max_tokens, max_size
 
     tpl = find(template)
     compile_template(tpl)  # a template that does not parse stops here, before anything is read or sent
+    stdin = stdin_now(paths, max_size * 1024 * 1024)
+    found = None
+    if related is not None:  # (settings, archive): looked up here, once, before any prompt is built or sent
+        from .related import mapping_for
+
+        found = mapping_for(paths, related[0], related[1], max_size * 1024 * 1024, stdin=stdin)
     recipe = Recipe(tuple(paths), template, variables, today.date() if today else None, model, max_tokens,
-                    max_size * 1024 * 1024, count_tokens, verdicts, stdin_now(paths, max_size * 1024 * 1024))
+                    max_size * 1024 * 1024, count_tokens, verdicts, stdin, related=found)
     count = count_documents(tuple(paths))
     if count == 0:  # nothing to send: say why (an empty folder, …) and stop
         for item in build_all(recipe):
