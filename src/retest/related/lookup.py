@@ -189,3 +189,26 @@ def mapping(docs: list[Document], g: Gathered) -> dict[str, ClaimRelated]:
             if key not in out:
                 out[key] = g.related_of(c)
     return out
+
+
+def works_for(ids: list[str], settings: Settings, archive) -> dict[str, Work | None]:
+    """The service's works for ``ids`` (``None``: not known), from the cache where possible: what
+    ``check --online`` asks OpenAlex about retractions."""
+    found: dict[str, Work | None] = {}
+    if archive is not None and not settings.refresh:
+        found.update(cache.works(archive, settings.source, ids, settings.ttl))
+    missing = [i for i in ids if i not in found]
+    if missing and not settings.offline:
+        from .service import make
+
+        service = make(settings.source)
+
+        async def ask():
+            async with service:
+                return await service.resolve(missing)
+
+        fresh = asyncio.run(ask())
+        found.update(fresh)
+        if archive is not None and fresh:
+            cache.store_works(archive, settings.source, fresh)
+    return found
