@@ -67,3 +67,21 @@ def test_supplied_citations_are_marked_real_and_retracted_ones_suspect(chat, oa,
     assert by_id["2504.07912"]["verdict"] == "known"
     text = run_cli("check", "1", env=env).stdout
     assert "supplied by the prompt (--related)" in text and "retracted" in text
+
+
+def test_claims_and_report_show_newer_papers_and_which_models_used_them(chat, oa, tmp_path):
+    env = {**server_env(chat, tmp_path), "RETEST_OPENALEX_URL": oa.base_url, "OPENALEX_API_KEY": OA_KEY,
+           "RETEST_RELATED_INTERVAL": "0"}
+    assert run_cli("send", SEED_002, "--related", env=env).returncode == 0
+    ledger = json.loads(run_cli("claims", "--json", env=env).stdout)
+    first = ledger[0]["related"]
+    assert [(p["arxiv_id"], p["used_by"]) for p in first] == [("2509.00001", ["test-model"]), (None, [])]
+    assert run_cli("claims", SEED_002, "--json", env=env).stdout.count('"used_by"') >= 3
+    text = run_cli("claims", env=env).stdout
+    assert "newer: 2025-09-01 arXiv:2509.00001" in text and "used by test-model" in text
+    assert "RETRACTED" in text  # arXiv:2601.00003, supplied under claim 2
+    page = tmp_path / "report.html"
+    assert run_cli("report", "-o", page, env=env).returncode == 0
+    html = page.read_text()
+    assert "arXiv:2509.00001</a> Base models and RL post-training deployment revisited — used by test-model" in html
+    assert "<b>bold</b>" not in html and "&lt;b&gt;bold&lt;/b&gt;" in html  # remote titles are text, never markup
