@@ -73,6 +73,9 @@ def test_related_json_lists_newer_citers_best_first_with_ids_retractions_and_not
     # IDs the service does not know are noted on their claims; the rest went on
     assert any("not known to OpenAlex" in n for n in claims[2]["notes"])
     assert "related: " in r.stderr
+    anchors = json.loads(r.stdout)[0]["anchors"]
+    echo = [a for a in anchors if a["arxiv_id"] == "2504.07912"][0]
+    assert echo["label"] and [p["arxiv_id"] for p in echo["related"]] == ["2509.00001", None]
 
 
 def test_related_table_shows_papers_and_retractions(oa, tmp_path):

@@ -98,15 +98,19 @@ def mapping_for(paths, s, archive_path, max_bytes: int, stdin=None) -> dict:
     return mapping(docs, g)
 
 
+def _papers(c) -> list[dict]:
+    return [{"arxiv_id": p, "found": w is not None, "title": (w or {}).get("title"), "date": (w or {}).get("date"),
+             "retracted": (w or {}).get("retracted")} for p, w in c.papers.items()]
+
+
 def public(doc) -> dict:
     """A document's entry in ``--json`` (a stable interface: fields are only ever added)."""
     return {"source": doc.source, "title": doc.title, "claims": [
-        {"index": i, "text": c.text, "date": c.date, "arxiv_ids": c.arxiv_ids,
-         "papers": [{"arxiv_id": p, "found": w is not None, "title": (w or {}).get("title"),
-                     "date": (w or {}).get("date"), "retracted": (w or {}).get("retracted")}
-                    for p, w in c.papers.items()],
+        {"index": i, "text": c.text, "date": c.date, "arxiv_ids": c.arxiv_ids, "papers": _papers(c),
          "related": [r.model_dump() for r in c.related], "notes": c.notes}
-        for i, c in enumerate(doc.claims, start=1)]}
+        for i, c in enumerate(doc.claims, start=1)],
+        "anchors": [{"arxiv_id": a.arxiv_id, "date": a.date, "label": a.label, "papers": _papers(c),
+                     "related": [r.model_dump() for r in c.related], "notes": c.notes} for a, c in doc.anchors]}
 
 
 @click.command("related")
@@ -161,8 +165,11 @@ def table(results) -> str:
     lines = []
     for d in results:
         lines.append(neutral(f"{d.title or d.source}  ({d.source})", one_line=True))
-        for i, c in enumerate(d.claims, start=1):
-            lines.append(neutral(f"  [{i}] {_cut(c.text, width - 8)} ({c.date or 'undated'})", one_line=True))
+        rows = [(f"[{i}] {c.text}", c) for i, c in enumerate(d.claims, start=1)]
+        rows += [(f"anchor arXiv:{a.arxiv_id}" + (f" — {a.label}" if a.label else ""), c) for a, c in d.anchors
+                 if not any(a.arxiv_id in claim.arxiv_ids for claim in d.claims)]  # the others are listed above
+        for head, c in rows:
+            lines.append(neutral(f"  {_cut(head, width - 12)} ({c.date or 'undated'})", one_line=True))
             for p, w in c.papers.items():
                 if w and w.get("retracted"):
                     lines.append(f"      arXiv:{p} is RETRACTED")

@@ -47,6 +47,7 @@ class DocResult:
     source: str
     title: str | None
     claims: list[ClaimResult]
+    anchors: list[tuple[object, ClaimResult]] = field(default_factory=list)  # (Anchor, its newer papers)
 
 
 @dataclass
@@ -100,6 +101,7 @@ class Gathered:
 def gather(docs: list[Document], settings: Settings, archive) -> Gathered:
     """Look up everything ``docs`` need (see the module's docstring)."""
     pairs = {(paper, since_for(c.date, paper, settings.since)) for d in docs for c in d.claims for paper in c.arxiv_ids}
+    pairs |= {(a.arxiv_id, since_for(a.date, a.arxiv_id, settings.since)) for d in docs for a in d.anchors}
     return gather_pairs(pairs, settings, archive)
 
 
@@ -148,36 +150,44 @@ async def _fetch(service, g: Gathered, need_works: list[str], need_citing: list[
                 fresh = {}
             g.works.update(fresh)
             if archive is not None and fresh:
-                cache.store_works(archive, g.settings.source, fresh)
+                _keep(cache.store_works, archive, g.settings.source, fresh)
         todo = [(i, since) for i, since in need_citing if g.works.get(i) is not None]
 
         async def one(key):
             try:
-                return key, await service.citing(g.works[key[0]], key[0], key[1]), None
+                citing = await service.citing(g.works[key[0]], key[0], key[1])
             except KeyProblem:
                 raise
             except ServiceError as exc:
                 if strict:
                     raise
-                return key, None, exc
-
-        results = await asyncio.gather(*(one(k) for k in todo))
-        fresh_citing = {}
-        for key, citing, exc in results:
-            if exc is not None:
                 g.problems[f"{key[0]}@{key[1]}"] = f"its citing papers could not be fetched ({exc})"
                 g.tally.failed.append(key[0])
-                continue
+                return
             g.citing[key] = citing if citing is not None else Citing()
-            fresh_citing[key] = g.citing[key]
-        g.tally.fetched = len(fresh_citing)
-        if archive is not None and fresh_citing:
-            cache.store_citing(archive, g.settings.source, fresh_citing)
+            g.tally.fetched += 1
+            if archive is not None:  # kept as it arrives: an interrupted or failed run resumes from here
+                _keep(cache.store_citing, archive, g.settings.source, {key: g.citing[key]})
+
+        await asyncio.gather(*(one(k) for k in todo))
+
+
+def _keep(store, *args) -> None:
+    """Cache what was fetched; an archive that cannot be written (read-only, a full disk) only loses the cache."""
+    import sqlite3
+
+    from ..archive import ArchiveError
+
+    try:
+        store(*args)
+    except (sqlite3.Error, ArchiveError, OSError):
+        pass
 
 
 def documents(docs: list[Document], g: Gathered) -> list[DocResult]:
     return [DocResult(source=d.source, title=d.title,
-                      claims=[g.claim(c.text, c.date, list(c.arxiv_ids)) for c in d.claims]) for d in docs]
+                      claims=[g.claim(c.text, c.date, list(c.arxiv_ids)) for c in d.claims],
+                      anchors=[(a, g.claim(a.label or "", a.date, [a.arxiv_id])) for a in d.anchors]) for d in docs]
 
 
 def mapping(docs: list[Document], g: Gathered) -> dict[str, ClaimRelated]:
@@ -210,5 +220,5 @@ def works_for(ids: list[str], settings: Settings, archive) -> dict[str, Work | N
         fresh = asyncio.run(ask())
         found.update(fresh)
         if archive is not None and fresh:
-            cache.store_works(archive, settings.source, fresh)
+            _keep(cache.store_works, archive, settings.source, fresh)
     return found
