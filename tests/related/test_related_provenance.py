@@ -37,6 +37,8 @@ def test_send_related_records_what_was_supplied(chat, oa, tmp_path):
     assert [(p["claim"], p["arxiv_id"]) for p in supplied if p["claim"] == 1] == [(1, "2509.00001"), (1, None)]
     assert {"title", "date", "arxiv_id", "doi", "cited_by_count", "retracted", "cites", "source"} <= set(supplied[0])
     assert "Newer papers that cite these claims' papers" in rec["prompt"]
+    markdown = run_cli("archive", "show", "1", env=env).stdout
+    assert "## Newer papers the prompt supplied" in markdown and "[1] 2025-09-01, arXiv:2509.00001" in markdown
     # the same documents without --related are a different prompt, sent anew
     again = run_cli("send", SEED_002, env=env)
     assert again.returncode == 0
