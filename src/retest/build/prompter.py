@@ -63,11 +63,12 @@ def count_documents(paths: tuple[str, ...]) -> int:
     return n
 
 
-def build_all(recipe: Recipe, encoding: str | None = None, share: tuple[int, int] = (0, 1)) -> Iterator:
+def build_all(recipe: Recipe, encoding: str | None = None, share: tuple[int, int] = (0, 1),
+              read: list | None = None) -> Iterator:
     """Prompts (or ``InputFailure``s) for the recipe, built here, one document at a time.
 
     ``share=(k, n)``: only the k-th of every n documents (one per input, failures included), so that n
-    builders split the work and their outputs interleave back into order.
+    builders split the work and their outputs interleave back into order. ``read``: documents already read.
     """
     from ..errors import InputError
     from ..extract.inputs import iter_inputs
@@ -81,8 +82,11 @@ def build_all(recipe: Recipe, encoding: str | None = None, share: tuple[int, int
               verdicts=recipe.verdicts, related=recipe.related)
     corpus: list = []
     k, n = share
-    inputs = iter_inputs(recipe.paths, recipe.max_bytes, stdin=recipe.stdin)
-    documents = documents_of(item for i, item in enumerate(inputs) if i % n == k)
+    if read is not None:  # the documents (and InputErrors) already read, in order (build --related read them)
+        documents = iter(read)
+    else:
+        inputs = iter_inputs(recipe.paths, recipe.max_bytes, stdin=recipe.stdin)
+        documents = documents_of(item for i, item in enumerate(inputs) if i % n == k)
     for item in documents:
         if isinstance(item, InputError):
             yield InputFailure(item.source, str(item))

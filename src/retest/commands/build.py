@@ -91,14 +91,14 @@ def command(paths, template, variables, today, model, encoding, max_tokens, out,
     if (out or copy) and prompts_expected > 1:
         raise click.UsageError(f"{prompts_expected} documents make {prompts_expected} prompts: give --out-dir DIR "
                                "for one file each, or --template corpus for one prompt of them all")
-    found = stdin = None
+    found = stdin = read = None
     wanted = related_request(related, today, archive_path)
     if wanted:  # looked up first, all of it: a service that fails stops the build before anything is written
         from ..extract.inputs import stdin_now
         from .related import mapping_for
 
         stdin = stdin_now(paths, max_size * 1024 * 1024)
-        found = mapping_for(paths, *wanted, max_size * 1024 * 1024, stdin=stdin)
+        found, read = mapping_for(paths, *wanted, max_size * 1024 * 1024, stdin=stdin, keep=True)
     recipe = Recipe(tuple(paths), template, variables, today.date() if today else None, model, max_tokens,
                     max_size * 1024 * 1024, count_tokens=True, verdicts=not no_verdicts, related=found,
                     stdin=stdin)
@@ -110,7 +110,7 @@ def command(paths, template, variables, today, model, encoding, max_tokens, out,
             raise click.UsageError(f"--out-dir {out_dir}: cannot create it ({exc.strerror})") from None
     taken: set[str] = set()
     built = failed = 0
-    for prompt in build_all(recipe, encoding=encoding):
+    for prompt in build_all(recipe, encoding=encoding, read=read):
         if isinstance(prompt, InputFailure):
             failed += 1
             error_line(prompt)

@@ -85,17 +85,18 @@ def gather_for(docs, s, archive_path):
     return g
 
 
-def mapping_for(paths, s, archive_path, max_bytes: int, stdin=None) -> dict:
-    """``{related_key: ClaimRelated}`` for every claim in ``paths`` (read once more here; inputs that fail are
-    reported by the builder)."""
+def mapping_for(paths, s, archive_path, max_bytes: int, stdin=None, keep: bool = False):
+    """``{related_key: ClaimRelated}`` for every claim in ``paths`` (inputs that fail are reported by the
+    builder); with ``keep``, also what was read (documents and errors, in order), for the builder to use."""
     from ..errors import InputError
     from ..extract.inputs import iter_inputs
     from ..extract.paths import documents_of
     from ..related.lookup import mapping
 
-    docs = [d for d in documents_of(iter_inputs(tuple(paths), max_bytes, stdin=stdin)) if not isinstance(d, InputError)]
+    read = list(documents_of(iter_inputs(tuple(paths), max_bytes, stdin=stdin)))
+    docs = [d for d in read if not isinstance(d, InputError)]
     g = gather_for(docs, s, archive_path)
-    return mapping(docs, g)
+    return (mapping(docs, g), read) if keep else mapping(docs, g)
 
 
 def _papers(c) -> list[dict]:

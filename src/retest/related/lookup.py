@@ -17,7 +17,7 @@ from ..models import ClaimRelated, Document, RelatedPaper, related_key
 from . import cache
 from .http import KeyProblem, ServiceError
 from .models import Citing, Work, since_for
-from .rank import ranked
+from .rank import Scorer, ranked
 
 
 @dataclass
@@ -69,6 +69,7 @@ class Gathered:
         self.citing: dict[tuple[str, str], Citing | None] = {}
         self.problems: dict[str, str] = {}  # arXiv ID (or ID@since) → why it has no answer
         self.tally = Tally()
+        self.scorer = Scorer(settings.today)
 
     def claim(self, text: str, date: str | None, ids: list[str]) -> ClaimResult:
         s = self.settings
@@ -90,7 +91,7 @@ class Gathered:
             elif work is not None and not problem and (paper, since) in self.citing:
                 notes.append(f"arXiv:{paper}: {name} lists no citing papers")
         return ClaimResult(text=text, date=date, arxiv_ids=list(ids), papers=papers, notes=notes,
-                           related=ranked(found, text, s.today, s.source, s.max))
+                           related=ranked(found, text, s.today, s.source, s.max, self.scorer))
 
     def related_of(self, claim) -> ClaimRelated:
         result = self.claim(claim.text, claim.date, list(claim.arxiv_ids))
