@@ -286,3 +286,49 @@ def test_cache_tables_hold_when_each_lookup_was_made(oa, tmp_path):
     assert [(r[0], r[1], r[2]) for r in rows] == [("openalex", "2504.07912", "2025-04-01"),
                                                   ("openalex", "2505.11711", "2025-05-01")]
     assert all(r[3] for r in rows)
+
+
+def test_a_much_cited_paper_costs_two_sorted_requests(tmp_path):
+    server = OpenAlexServer(key=OA_KEY)
+    cited = server.add(work(1, "A famous paper", "2024-01-05", arxiv="2401.00001", cited_by=50_000))
+    for n in range(2, 3002):
+        server.add(work(n, f"Citer {n}", f"2024-{(n % 12) + 1:02d}-01", doi=f"10.1/{n}", cited_by=n), cites=[cited])
+    doc = tmp_path / "famous.txt"
+    doc.write_text("Does the famous result hold?\n\nThis reads the question as: whether it still holds.\n\n"
+                   "Sources 1 notes\n\nDoes the famous paper hold?\n\n"
+                   "Accuracy rises by 12% with the famous trick (2024-01, arXiv:2401.00001).\n")
+    server.start()
+    try:
+        r = run_cli("related", doc, "--json", env=env_for(server, tmp_path))
+    finally:
+        server.stop()
+    assert r.returncode == 0, r.stderr
+    calls = [q for q in server.list_calls() if q["filter"].startswith("cites:")]
+    assert sorted(q["sort"] for q in calls) == ["cited_by_count:desc", "publication_date:desc"]
+    assert all(int(q["per-page"]) <= 200 and "select" in q for q in calls)
+    related = claims_of(r.stdout)[0]["related"]
+    assert len(related) == 5 and min(p["cited_by_count"] for p in related) > 2900  # found by the server's sort
+
+
+@pytest.mark.parametrize("value", ["ftp://mirror.example/", "not a url", "https://user:pw@mirror.example"])
+def test_a_bad_base_url_is_one_line(value, tmp_path):
+    r = run_cli("related", SEED_002, env={"RETEST_OPENALEX_URL": value, "OPENALEX_API_KEY": OA_KEY,
+                                         "RETEST_ARCHIVE": str(tmp_path / "a.db")})
+    assert r.returncode == 2 and "RETEST_OPENALEX_URL" in r.stderr and "Traceback" not in r.stderr
+    assert "pw" not in r.stderr.replace("password", "")
+
+
+def test_send_related_with_a_dead_service_sends_nothing(tmp_path):
+    from chat_server import ChatServer
+    from conftest import server_env
+
+    chat = ChatServer()
+    chat.start()
+    try:
+        env = {**server_env(chat, tmp_path), "RETEST_OPENALEX_URL": _dead_url(), "OPENALEX_API_KEY": OA_KEY,
+               "RETEST_RELATED_INTERVAL": "0", "RETEST_RELATED_BACKOFF": "0.01"}
+        r = run_cli("send", SEED_002, "--related", env=env)
+        assert r.returncode == 1 and "OpenAlex" in r.stderr
+        assert not chat.requests
+    finally:
+        chat.stop()

@@ -51,6 +51,17 @@ def interval_override(official: bool) -> float | None:
     return value
 
 
+def base_url(env: str, default: str) -> str:
+    """The service's base URL: ``env`` (a mirror, a test server) or the official one; an http(s) URL, no password."""
+    value = os.environ.get(env) or default
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise RetestError(f"{env}={value[:80]!r}: give an http(s) URL such as {default}")
+    if parts.username or parts.password:
+        raise RetestError(f"{env}: a user:password@ part is refused; the key goes in its own variable")
+    return value
+
+
 def deadline() -> float:
     """``RETEST_RELATED_TIMEOUT``: seconds one request may take, start to last byte (default 30)."""
     raw = os.environ.get("RETEST_RELATED_TIMEOUT")
@@ -101,7 +112,7 @@ class Polite:
 
         self._lock = asyncio.Lock()
         self._slots = asyncio.Semaphore(self.concurrency)
-        self._client = httpx2.AsyncClient(follow_redirects=True, timeout=httpx2.Timeout(self.deadline, connect=min(10.0, self.deadline)),
+        self._client = httpx2.AsyncClient(follow_redirects=False, timeout=httpx2.Timeout(self.deadline, connect=min(10.0, self.deadline)),
                                           headers=self.headers)
         return self
 
@@ -201,6 +212,8 @@ class Polite:
             raise KeyProblem(f"{self.name} at {self.host} wants an API key ({status}): {self.key_hint}")
         if status in (400, 404):
             return status, None
+        if 300 <= status < 400:  # never followed: the key would go wherever it points
+            raise self.problem(f"answered with a redirect ({status}); point the base URL at the service itself")
         if status == 429:
             hint = "" if self.keyed else f"; a key raises the limit: {self.key_hint}"
             raise self.problem(f"still rate-limited after {ATTEMPTS} tries (429){hint}")

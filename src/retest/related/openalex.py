@@ -13,10 +13,9 @@ mirror. Each list call is billed (see the README's costs).
 
 from __future__ import annotations
 
-import os
 from urllib.parse import urlsplit
 
-from .http import KeyProblem, Polite
+from .http import KeyProblem, Polite, base_url
 from .models import (ABSTRACT_MAX, TITLE_MAX, Citing, Work, arxiv_of_doi, arxiv_of_url, bare_doi, clean,
                      clean_count, clean_date)
 from .service import key_from
@@ -35,7 +34,7 @@ class OpenAlex:
     source = "openalex"
 
     def __init__(self):
-        self.url = os.environ.get("RETEST_OPENALEX_URL") or DEFAULT_URL
+        self.url = base_url("RETEST_OPENALEX_URL", DEFAULT_URL)
         official = urlsplit(self.url).hostname == "api.openalex.org"
         key = key_from("OPENALEX_API_KEY")
         if key is None and official:

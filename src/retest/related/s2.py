@@ -12,10 +12,9 @@ request a second. ``RETEST_S2_URL`` points at a mirror. Retractions are not repo
 
 from __future__ import annotations
 
-import os
 from urllib.parse import quote, urlsplit
 
-from .http import Polite
+from .http import base_url, Polite
 from .models import (ABSTRACT_MAX, TITLE_MAX, Citing, Work, arxiv_of_doi, bare_doi, clean, clean_count,
                      clean_date)
 from .service import key_from
@@ -35,7 +34,7 @@ class SemanticScholar:
     source = "s2"
 
     def __init__(self):
-        self.url = os.environ.get("RETEST_S2_URL") or DEFAULT_URL
+        self.url = base_url("RETEST_S2_URL", DEFAULT_URL)
         official = urlsplit(self.url).hostname == "api.semanticscholar.org"
         key = key_from("SEMANTIC_SCHOLAR_API_KEY")
         self.http = Polite(self.name, self.url, rate=RATE, concurrency=2, key_hint=KEY_HINT,
