@@ -3,6 +3,12 @@
 ``lookup`` gathers and ranks (``gather``, ``documents``, ``mapping``), ``openalex`` and ``s2`` speak each
 service's protocol behind the small interface in ``service``, ``http`` keeps requests polite and bounded,
 ``cache`` keeps answers in the archive, ``rank`` says what comes first.
+
+Plain HTTP (``httpx2``, which retest already has through ``openai``) rather than ``pyalex`` or
+``semanticscholar``: those keep their key in process-wide settings and put it in URLs their exceptions
+print, retry on their own terms (no shared rate limit across concurrent requests, no wall-clock bound
+on a whole answer, no cap on its size), and would add ``requests`` besides; the two protocols used here
+are four endpoints.
 """
 
 from __future__ import annotations
