@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from arxiv_server import ArxivServer
-from chat_server import ChatServer
+from servers.arxiv import ArxivServer
+from servers.chat import ChatServer
 from conftest import SEED_002, run_cli, server_env
 from servers.openalex import OpenAlexServer
 from test_related_cli import OA_KEY, corpus

@@ -319,7 +319,7 @@ def test_a_bad_base_url_is_one_line(value, tmp_path):
 
 
 def test_send_related_with_a_dead_service_sends_nothing(tmp_path):
-    from chat_server import ChatServer
+    from servers.chat import ChatServer
     from conftest import server_env
 
     chat = ChatServer()

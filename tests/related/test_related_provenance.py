@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from chat_server import ChatServer
+from servers.chat import ChatServer
 from conftest import SEED_002, archive_rows, run_cli, serving, server_env
 from servers.openalex import OpenAlexServer
 from test_related_cli import OA_KEY, corpus
@@ -68,7 +68,7 @@ def test_batch_export_related_puts_the_papers_in_the_request_file(chat, oa, tmp_
 
 
 def test_batch_submit_related_records_what_each_prompt_supplied(oa, tmp_path):
-    from batch_server import BatchServer
+    from servers.batch import BatchServer
 
     server = BatchServer()
     server.start()

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from .common import fit_tokens_option, max_size_option, parse_vars, template_options, write_file
-from .related import related_options, related_request
+from ..terminal.related import related_options, related_request
 
 
 _SAID: set[str] = set()  # encoding notes already given in this run: each is said once
@@ -24,7 +24,7 @@ def tokens_line(p) -> str:
 
 
 def _report(p, where: str | None = None) -> None:
-    from ..cli import message, say
+    from ..terminal.messages import message, say
 
     prefix = f"{message(where)}: " if where else ""
     say(f"{prefix}{tokens_line(p)}")
@@ -74,7 +74,7 @@ def command(paths, template, variables, today, model, encoding, max_tokens, out,
     """
     from ..build.prompter import InputFailure, Recipe, build_all, count_documents
     from ..build.templates import compile_template, find
-    from ..cli import error_line
+    from ..terminal.messages import error_line
 
     if model and encoding:
         raise click.UsageError("give --model or --encoding, not both")
@@ -95,7 +95,7 @@ def command(paths, template, variables, today, model, encoding, max_tokens, out,
     wanted = related_request(related, today, archive_path)
     if wanted:  # looked up first, all of it: a service that fails stops the build before anything is written
         from ..extract.inputs import stdin_now
-        from .related import mapping_for
+        from ..terminal.related import mapping_for
 
         stdin = stdin_now(paths, max_size * 1024 * 1024)
         found, read = mapping_for(paths, *wanted, max_size * 1024 * 1024, stdin=stdin, keep=True)
@@ -137,7 +137,7 @@ def command(paths, template, variables, today, model, encoding, max_tokens, out,
 
 
 def _print(prompt, n: int, expected: int, fmt: str) -> None:
-    from ..display import for_stream
+    from ..util.display import for_stream
 
     source = prompt.source if isinstance(prompt.source, str) else "corpus"
     if fmt == "json":  # JSON lines: one prompt per line

@@ -28,7 +28,7 @@ class Service(Protocol):
 
 def key_from(env: str) -> str | None:
     """The key in ``env``, registered as a secret; a key with whitespace is refused (as the model key is)."""
-    from ..redact import register
+    from ..util.redact import register
 
     value = os.environ.get(env)
     if not value:
