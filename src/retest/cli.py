@@ -22,6 +22,7 @@ COMMANDS = {
     "extract": ("extract", "Read documents: question, notes, dated claims, papers."),
     "build": ("build", "Build re-test prompts, within a token budget."),
     "templates": ("templates", "List the prompt templates, or show one."),
+    "related": ("related", "The newer papers citing each claim's papers (OpenAlex, Semantic Scholar)."),
     "send": ("send", "Send prompts to an endpoint; archive every reply."),
     "batch": ("batch", "Send many prompts through a Batch API, or prepare files."),
     "background": ("background", "List, collect or cancel background responses (send --background)."),

@@ -53,7 +53,8 @@ def python_ledger(path, source=None, model=None, history=False) -> list[dict]:
         shown = every if history else sorted(latest.values(), key=lambda v: (v["model"], v["endpoint"] or ""))
         out.append({"index": counters[c["source"]], "text": c["text"], "date": c["date"],
                     "arxiv_ids": json.loads(c["arxiv_ids"]), "source": c["source"],
-                    "consensus": consensus(list(latest.values())), "verdicts": shown})
+                    "consensus": consensus(list(latest.values())), "verdicts": shown,
+                    "related": []})  # no prompt here supplied newer papers (--related)
     db.close()
     return out
 

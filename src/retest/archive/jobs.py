@@ -87,6 +87,22 @@ class Jobs:
             claim_id = self.db.execute("SELECT id FROM claims WHERE key = ?", (key,)).fetchone()[0]
             self.db.execute("INSERT OR IGNORE INTO prompt_claims (prompt_id, idx, claim_id, source) VALUES (?, ?, ?, ?)",
                             (prompt_id, c.index, claim_id, c.source))
+        self._add_related([(prompt_id, c) for c in claims])
+
+    def _add_related(self, claims: list) -> None:
+        """Which newer papers each prompt supplied under which claim (--related): ``(prompt_id, claim)`` pairs."""
+        rows = [(prompt_id, c.index, rank, json.dumps(p.model_dump(), ensure_ascii=False), p.arxiv_id, p.doi)
+                for prompt_id, c in claims for rank, p in enumerate(getattr(c, "related", None) or [], start=1)]
+        if rows:
+            self.db.executemany("INSERT OR IGNORE INTO prompt_related (prompt_id, idx, rank, paper, arxiv_id, doi)"
+                                " VALUES (?, ?, ?, ?, ?, ?)", rows)
+
+    def prompt_related(self, prompt_id: int) -> list[dict]:
+        """The related papers a prompt supplied: ``{claim, title, date, arxiv_id, doi, cited_by_count, retracted,
+        cites, source}``, claim by claim, best first."""
+        rows = self.db.execute("SELECT idx, paper FROM prompt_related WHERE prompt_id = ? ORDER BY idx, rank",
+                               (prompt_id,)).fetchall()
+        return [{"claim": idx, **json.loads(paper)} for idx, paper in rows]
 
     def find_prompt(self, ref: str) -> dict | None:
         """An archived prompt by its row ID, its SHA-256, or a unique prefix of it (8 hex digits or more)."""

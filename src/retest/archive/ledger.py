@@ -166,6 +166,27 @@ class Ledger:
             "SELECT model FROM replies WHERE status = 'ok' GROUP BY model"
             " HAVING count(DISTINCT coalesce(endpoint_name, '')) > 1")}
 
+    def related_by_claim(self) -> dict[int, list[dict]]:
+        """Per claim, the newer papers prompts supplied for it (``--related``), each once, with ``used_by``: the
+        models whose replies to those prompts cited it. One query; empty (and free) when nothing was supplied."""
+        if self.db.execute("SELECT 1 FROM prompt_related LIMIT 1").fetchone() is None:
+            return {}
+        rows = self._read(
+            "SELECT pc.claim_id, pr.paper, (SELECT group_concat(DISTINCT r.model) FROM replies r"
+            " JOIN verdicts v ON v.reply_id = r.id WHERE r.prompt_id = pr.prompt_id AND v.arxiv_id = pr.arxiv_id"
+            " AND r.status = 'ok') AS used FROM prompt_related pr"
+            " JOIN prompt_claims pc ON pc.prompt_id = pr.prompt_id AND pc.idx = pr.idx"
+            " ORDER BY pc.claim_id, pr.prompt_id, pr.rank")
+        out: dict[int, dict[str, dict]] = {}
+        for claim_id, paper, used in rows:
+            p = json.loads(paper)
+            key = p.get("arxiv_id") or p.get("doi") or p.get("title")
+            entry = out.setdefault(claim_id, {}).setdefault(key, {**p, "used_by": []})
+            for model in (used or "").split(","):
+                if model and model not in entry["used_by"]:
+                    entry["used_by"].append(model)
+        return {k: list(v.values()) for k, v in out.items()}
+
     def unread(self, limit: int | None = None) -> list[int]:
         """Complete replies whose verdicts were never read (archived by an older retest, or by a caller that
         stored replies without reading them), oldest first."""

@@ -137,6 +137,7 @@ def show_cmd(reply_id, reasoning, as_json, no_pager, archive_path) -> None:
         rec["claims"] = archive.prompt_claims(rec["prompt_id"])
         rec["claim_verdicts"] = archive.claim_verdicts(reply_id)
         rec["sources"] = archive.sources(reply_id)
+        rec["related"] = archive.prompt_related(rec["prompt_id"])
         if rec["status"] == "ok" and rec.get("verdicts_at") is None:  # archived by an older retest: read it now
             from ..check.reply import check_archived
 
@@ -149,7 +150,7 @@ def show_cmd(reply_id, reasoning, as_json, no_pager, archive_path) -> None:
     if as_json:
         out = public(rec) | {"attempt_log": rec["attempt_log"], "verdicts": rec["verdicts"],
                              "claims": rec["claims"], "claim_verdicts": rec["claim_verdicts"],
-                             "sources": rec["sources"]}
+                             "sources": rec["sources"], "related": rec["related"]}
         from ..util.display import safe_json
 
         click.echo(safe_json(json.dumps(out, ensure_ascii=False, indent=2)))

@@ -24,6 +24,7 @@ from .common import (
     template_options,
     verdicts_option,
 )
+from ..terminal.related import related_options, related_request, stdin_lookup
 
 
 @click.group("batch")
@@ -72,12 +73,12 @@ def _reconcile(archive, remote, s) -> None:
         warn(line)
 
 
-def _prompts(paths, template, variables, today, model, max_tokens, max_size, verdicts="block"):
+def _prompts(paths, template, variables, today, model, max_tokens, max_size, verdicts="block", related=None):
     import os
 
     # nothing waits on a network here: a builder per core (the documents are split between them)
     prompts, _ = prompts_or_exit(paths, template, parse_vars(variables), today, model, max_tokens, max_size,
-                               verdicts=verdicts != "none", builders=min(2, os.cpu_count() or 1))
+                                 verdicts=verdicts != "none", builders=min(2, os.cpu_count() or 1), related=related)
     return prompts
 
 
@@ -94,9 +95,10 @@ def _prompts(paths, template, variables, today, model, max_tokens, max_size, ver
 @search_options
 @cost_options
 @model_check_option
+@related_options
 def submit_cmd(paths, template, variables, today, models, base_url, api, system, temperature, max_output_tokens,
                archive_path, max_tokens, per_file, force, verdicts, max_size, search, max_cost, prices,
-               no_model_check):
+               no_model_check, related):
     """Build every prompt for PATHS, skip those already answered or in an open batch, and submit the
     rest as batches (one per model and per file of at most --per-file requests)."""
     from ..archive import Archive
@@ -108,7 +110,8 @@ def submit_cmd(paths, template, variables, today, models, base_url, api, system,
                          search=search)
     check_served(settings, no_model_check)
     spend = spend_for(settings, max_cost, prices, batch=True) if max_cost is not None else None
-    prompts = _prompts(paths, template, variables, today, settings[0].model, max_tokens, max_size, verdicts)
+    prompts = _prompts(paths, template, variables, today, settings[0].model, max_tokens, max_size, verdicts,
+                       stdin_lookup(related_request(related, today, archive_path), paths, max_size))
     remotes = {s.endpoint: _remote(s) for s in reversed(settings)}  # each endpoint's batches go to it
     problems: list[str] = []
     with Archive(archive_path) as archive:
@@ -317,8 +320,9 @@ def cancel_cmd(name, base_url, endpoint, archive_path):
 @verdicts_option
 @max_size_option
 @search_options
+@related_options
 def export_cmd(paths, template, variables, today, models, base_url, api, system, temperature, max_output_tokens,
-               archive_path, out, max_tokens, force, verdicts, max_size, search):
+               archive_path, out, max_tokens, force, verdicts, max_size, search, related):
     """Write the same request file `batch submit` would upload, for `vllm run-batch -i FILE -o results.jsonl
     --model M` or any executor that reads OpenAI batch files; archive its results with `batch import`.
     The prompts are held for that file until then (`retest batch cancel N` releases them)."""
@@ -331,7 +335,8 @@ def export_cmd(paths, template, variables, today, models, base_url, api, system,
                          verdicts=verdicts, search=search)
     if len(settings) > 1:
         raise click.UsageError("one --model per exported file (the executor runs one model)")
-    prompts = _prompts(paths, template, variables, today, settings[0].model, max_tokens, max_size, verdicts)
+    prompts = _prompts(paths, template, variables, today, settings[0].model, max_tokens, max_size, verdicts,
+                       stdin_lookup(related_request(related, today, archive_path), paths, max_size))
     target = Path(out)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -23,6 +23,7 @@ from .common import (
     template_options,
     verdicts_option,
 )
+from ..terminal.related import related_options, related_request, stdin_lookup
 
 
 @click.command("send")
@@ -51,9 +52,10 @@ from .common import (
 @background_options
 @cost_options
 @model_check_option
+@related_options
 def command(paths, template, variables, today, prompt_file, models, base_url, api, system, temperature,
             max_output_tokens, archive_path, max_tokens, concurrency, max_attempts, timeout, backoff, force,
-            dry_run, no_stream, check_replies, verdicts, max_size, search, max_cost, prices, no_model_check,
+            dry_run, no_stream, check_replies, verdicts, max_size, search, max_cost, prices, no_model_check, related,
             **background):
     """Send prompts built from PATHS (or --prompt FILE) and archive every reply.
 
@@ -67,6 +69,8 @@ def command(paths, template, variables, today, prompt_file, models, base_url, ap
 
     if bool(paths) == bool(prompt_file):
         raise click.UsageError("give document PATHS or --prompt FILE (one of them)")
+    if prompt_file:
+        related_request(related, today, archive_path, prompt_file)  # --related needs documents
     in_background = check_background(background, api)
     if in_background and max_cost is not None:
         raise click.UsageError("--max-cost cannot bound --background runs (a deep-research reply's searches "
@@ -86,7 +90,9 @@ def command(paths, template, variables, today, prompt_file, models, base_url, ap
         prompts, total = _prompt_file(prompt_file), 1
     else:
         prompts, total = prompts_or_exit(paths, template, parse_vars(variables), today, settings[0].model, max_tokens,
-                                       max_size, count_tokens=dry_run, verdicts=verdicts != "none")
+                                         max_size, count_tokens=dry_run, verdicts=verdicts != "none",
+                                         related=stdin_lookup(related_request(related, today, archive_path), paths,
+                                                              max_size))
     if dry_run:
         bad, good = dry_run_report(prompts, settings, archive_path, spend)
         sys.exit(2 if bad and not good else 1 if bad else 0)

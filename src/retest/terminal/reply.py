@@ -76,6 +76,12 @@ def markdown(rec: dict, reasoning: bool = False, run: dict | None = None) -> str
                 parts.append(f"- [{c['index']}] no verdict: {c['text']}")
         if rec.get("verdicts_note"):
             parts.append(f"\n({rec['verdicts_note']})")
+    if rec.get("related"):
+        parts += ["", f"## Newer papers the prompt supplied ({len(rec['related'])}; --related)", ""]
+        for p in rec["related"]:
+            ident = f"arXiv:{p['arxiv_id']}" if p.get("arxiv_id") else f"doi:{p['doi']}" if p.get("doi") else "no ID"
+            flag = " — **retracted**" if p.get("retracted") else ""
+            parts.append(f"- [{p['claim']}] {p.get('date') or '?'}, {ident}: “{p['title']}”{flag}")
     if rec.get("sources"):
         from .sources import source_lines
 
