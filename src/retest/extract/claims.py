@@ -20,9 +20,9 @@ from . import arxiv, dates
 
 # What may remain of a citation group once its dates and IDs are removed.
 _GROUP_RESIDUE = re.compile(
-    r"^(?:[\s,;:&/\u200b\u200c\u200d\u2060\ufeff]|and|see|cf\.?|via|arxiv|preprint|https?|www|org|abs|pdf|e\.g\.)*+$",
+    r"^(?:[\s,;:&/*_\u200b\u200c\u200d\u2060\ufeff]|and|see|cf\.?|via|arxiv|preprint|https?|www|org|abs|pdf|e\.g\.)*+$",
     re.I)
-_LABEL_SEP = re.compile(r"^[\s)\]]*+(?:\([^()]*+\))?\s*+(?:—|–|-|:)?\s*+")
+_LABEL_SEP = re.compile(r"^[\s)\]*_]*+(?:\([^()]*+\))?\s*+(?:—|–|-|:)?\s*+")
 _LEAD_SEP = " \t\n\r\f\v([—–:-"
 
 
@@ -177,6 +177,10 @@ def anchors_from_bullet(text: str) -> list[dict]:
     m = _LABEL_SEP.match(rest)
     label = rest[m.end() :].strip() or text[: ids[0].start].rstrip(_LEAD_SEP).strip() or None
     written = found[0].start if found else None
+    first: dict = {}
+    for i in ids:
+        first.setdefault(i.id, i)  # a paper written twice (a link's text and its target) is one anchor
+    ids = list(first.values())
     return [
         {"arxiv_id": i.id, "version": i.version, "date": written if len(ids) == 1 and written else i.date,
          "label": label}

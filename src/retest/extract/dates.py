@@ -17,21 +17,21 @@ MONTHS = {
 _FULL = "january february march april may june july august september october november december"
 MONTH_NAMES = _FULL.title().split()
 SHORT_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sept", "Oct", "Nov", "Dec"]
-# Month words of the languages the headings table knows (es, fr, de, pt), as written
-# beside citations; abbreviations that are also English words ("set", "out") are left out.
+# Month words of the languages the headings table knows (es, fr, de, pt, it, nl), as written
+# beside citations; abbreviations that are also English words ("set", "out", "ago") are left out.
 _FOREIGN = {
-    1: "enero ene janvier janv januar jänner janeiro",
-    2: "febrero février fevrier févr fevr februar fevereiro fev",
-    3: "marzo mars märz maerz mrz março marco",
-    4: "abril abr avril avr",
-    5: "mayo mai maio",
-    6: "junio juin juni junho",
-    7: "julio juillet juil juli julho",
-    8: "agosto août aout",
-    9: "septiembre setiembre septembre setembro",
-    10: "octubre octobre oktober okt outubro",
+    1: "enero ene janvier janv januar jänner janeiro gennaio genn gen januari",
+    2: "febrero février fevrier févr fevr februar fevereiro fev febbraio febbr februari",
+    3: "marzo mars märz maerz mrz março marco maart mrt",
+    4: "abril abr avril avr aprile",
+    5: "mayo mai maio maggio magg mag mei",
+    6: "junio juin juni junho giugno giu",
+    7: "julio juillet juil juli julho luglio lug",
+    8: "agosto août aout augustus",
+    9: "septiembre setiembre septembre setembro settembre sett",
+    10: "octubre octobre oktober okt outubro ottobre ott",
     11: "noviembre novembre novembro",
-    12: "diciembre décembre decembre déc dezember dez dezembro",
+    12: "diciembre dic décembre decembre déc dezember dez dezembro dicembre",
 }
 _WORDS = {**{w: n for n, words in _FOREIGN.items() for w in words.split()},
           **{name.lower(): i + 1 for i, name in enumerate(MONTH_NAMES)}}
@@ -63,13 +63,18 @@ _MONTH_WORD = "(?:" + _trie(sorted(set(_ENGLISH.split()) | set(_WORDS), key=len,
 _ISO = r"(?P<{p}y>(?:19|20)\d\d)(?P<{p}sep>[-/])(?P<{p}m>0[1-9]|1[0-2])(?:(?P={p}sep)\d\d)?(?![\d/])"
 _MY = r"(?P<{p}mm>0?[1-9]|1[0-2])/(?P<{p}my>(?:19|20)\d\d)(?![\d/])"
 _NAMED = r"(?P<{p}mon>" + _MONTH_WORD + r")\s++(?:de\s++)?(?P<{p}ny>(?:19|20)\d\d)"
-_ONE = r"(?:" + _ISO + "|" + _MY + "|" + _NAMED + ")"
+# Chinese and Japanese: ``2024年5月``, ``2024年5月12日`` (written straight after other characters).
+_CJK = (r"(?P<{p}cy>(?:19|20)\d\d)[ \t]*+年[ \t]*+(?P<{p}cm>1[0-2]|0?[1-9])[ \t]*+月"
+        r"(?:[ \t]*+(?:[12]\d|3[01]|0?[1-9])[ \t]*+日)?")
+_ONE = r"(?:" + _ISO + "|" + _MY + "|" + _NAMED + "|" + _CJK + ")"
+# No word, slash, dot or hyphen before a date, except before a CJK date (Chinese has no spaces).
+_START = r"(?:(?<![\w/.-])|(?<![\d/.-])(?=\d{4}[ \t]*+年))"
 
-DATE = re.compile(r"(?<![\w/.-])" + _ONE.format(p="a") + r"(?!\d)", re.IGNORECASE)
-# ``Sept 2024–May 2026``, ``2024-09 to 2026-05``, ``Sept–Dec 2024``.
-_SEP = r"\s*(?:–|—|-|to|until|through)\s*"
+DATE = re.compile(_START + _ONE.format(p="a") + r"(?!\d)", re.IGNORECASE)
+# ``Sept 2024–May 2026``, ``2024-09 to 2026-05``, ``Sept–Dec 2024``, ``2023年12月至2024年5月``.
+_SEP = r"\s*(?:–|—|-|to|until|through|tot|bis|至|~|〜)\s*"
 RANGE = re.compile(
-    r"(?<![\w/.-])(?:"
+    _START + r"(?:"
     + _ONE.format(p="a") + _SEP + _ONE.format(p="b")
     + r"|(?P<smon>" + _MONTH_WORD + r")" + _SEP + _NAMED.format(p="e")
     + r")(?!\d)",
@@ -99,6 +104,8 @@ def _ym(m: re.Match[str], p: str) -> str | None:
         return f"{m.group(p + 'y')}-{m.group(p + 'm')}"
     if groups.get(p + "my"):
         return f"{m.group(p + 'my')}-{int(m.group(p + 'mm')):02d}"
+    if groups.get(p + "cy"):
+        return f"{m.group(p + 'cy')}-{int(m.group(p + 'cm')):02d}"
     if groups.get(p + "mon"):
         return f"{m.group(p + 'ny')}-{_month(m.group(p + 'mon')):02d}"
     return None

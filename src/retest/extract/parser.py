@@ -34,7 +34,7 @@ _ROLE = re.compile(r"^as an? [^,]*researcher\b", re.I)  # anchored: one linear a
 # explores…") is the synthesis itself.
 _FRAMING = re.compile(r"^this (?:reads|interprets|takes) the question\b", re.I)
 _OPENING = re.compile(r"^this (?:reads|explores|asks|looks|takes|interprets|treats|examines)\b", re.I)
-_BULLET = re.compile(r"^(?:[•·▪◦‣]\s*+|[-–—*+](?=\s)\s*+|\d{1,3}[.)](?=\s)\s*+)")
+_BULLET = re.compile(r"^(?:[•·▪▫◦‣●○■□◆◇►▸▹➢➣➤✓✔❖⦿⁃∙\uf0b7\uf0a7\uf076\uf0d8]\s*+|[-–—*+](?=\s)\s*+|\d{1,3}[.)](?=\s)\s*+)")
 _TASK = re.compile(r"^\(?(\d{1,2})[.)]\s*+")
 _FOREIGN_SOURCES = re.compile(r"^[^\W\d_]{3,20}+[ \t]++\(?\d{1,4}+[ \t]++[^\W\d_]{3,12}+\)?$")
 _NUMBERED = re.compile(r"^\d{1,3}[.)](?:\s|$)")
@@ -126,6 +126,12 @@ def _lines(text: str) -> list[str]:
     if parts:
         out.append(" ".join(parts))
     return out
+
+
+def _signed_off(line: str) -> bool:
+    """A line that ends in an emoji or emoticon (a sign-off) was not cut."""
+    end = line.rstrip()[-1]
+    return layouts.decoration.is_symbol(end) or line.rstrip().endswith((":)", ":-)", ";)", ":D"))
 
 
 def _is_figure(line: str) -> bool:
@@ -226,6 +232,8 @@ def _prompt_block(lines: list[str], warnings: list[str]) -> tuple[dict, list[dic
             anchors += found
         elif section == "tasks" and _TASK.match(line) and not closing:
             prompt["tasks"].append(_TASK.sub("", line, count=1))
+        elif section == "tasks" and bullet and not closing:  # tasks as a bulleted or to-do list
+            prompt["tasks"].append(line[bullet.end() :])
         elif section == "tasks" and prompt["tasks"]:
             closing.append(line)
         elif section == "intro":
@@ -320,6 +328,8 @@ def parse_raw(text: str, source: str = "<text>") -> dict:
         prompt, claims, anchors, span_text = _prompt_block(lines[prompt_at:block_end], warnings)
     if not claims:
         claims = [_claims.claim_from_note(n) for n in notes if n["summary"]]
+    if not claims:  # sections in words retest does not read: the dated, cited lines still count
+        claims = _dated_claims(lines)
     if span_text is None:
         span_line = next((l for l in body if _SPAN_LINE.search(l)), None)
         span_text = _SPAN_LINE.search(span_line).group(1).strip() if span_line else None
@@ -345,8 +355,8 @@ def parse_raw(text: str, source: str = "<text>") -> dict:
     }
 
 
-def _salvaged(lines: list[str], front_title: str | None, source: str, sha: str) -> dict:
-    """A text in no layout known: its dated claims with arXiv IDs, else NotAnInquiringLine."""
+def _dated_claims(lines: list[str]) -> list[dict]:
+    """The lines that are claims on their own: a written date and an arXiv ID."""
     claims = []
     for line in lines:
         bullet = _BULLET.match(line)
@@ -356,6 +366,12 @@ def _salvaged(lines: list[str], front_title: str | None, source: str, sha: str) 
         claim = _claims.claim_from_bullet(text)
         if claim["arxiv_ids"] and any(c["date_source"] == "written" for c in claim["citations"]):
             claims.append(claim)
+    return claims
+
+
+def _salvaged(lines: list[str], front_title: str | None, source: str, sha: str) -> dict:
+    """A text in no layout known: its dated claims with arXiv IDs, else NotAnInquiringLine."""
+    claims = _dated_claims(lines)
     if not claims:
         raise NotAnInquiringLine(
             "not an inquiring line (no 'INQUIRING LINE' header, framing, 'Sources' list, research prompt, "
@@ -369,7 +385,7 @@ def _salvaged(lines: list[str], front_title: str | None, source: str, sha: str) 
     heading = next((l for l in lines if _FOREIGN_SOURCES.match(l)), None)
     if heading:  # the layout's shape, in words no table holds
         warnings.append(f"'{heading}' looks like a 'Sources N notes' heading in a language retest does not read "
-                        "(it reads English, Spanish, French, German and Portuguese)")
+                        f"(it reads {_known_languages()})")
     return {
         "source": source, "sha256": sha, "title": title, "framing": [], "body": [], "declared_notes": None,
         "notes": [], "claims": claims, "anchors": [], "span": _span(None, claims, warnings), "prompt": None,
@@ -377,10 +393,15 @@ def _salvaged(lines: list[str], front_title: str | None, source: str, sha: str) 
     }
 
 
+def _known_languages() -> str:
+    names = list(layouts.headings.NAMES.values())
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
 def _truncation(lines, declared, notes, prompt, sources_at, prompt_at, warnings) -> bool:
     reasons = []
     last = lines[-1]
-    if not _ends_sentence(last) and not _SOURCES.match(last):
+    if not _ends_sentence(last) and not _SOURCES.match(last) and not _signed_off(last):
         reasons.append(f"it ends mid-sentence (…{last[-40:]!r})")
     final_section_is_sources = sources_at is not None and (prompt_at is None or prompt_at < sources_at)
     if final_section_is_sources and declared is not None and len(notes) < declared:
@@ -390,8 +411,6 @@ def _truncation(lines, declared, notes, prompt, sources_at, prompt_at, warnings)
     if prompt is not None and not final_section_is_sources:
         if not prompt["tasks"]:
             reasons.append("the research prompt stops before 'Your task'")
-        elif prompt["closing"] is None:
-            reasons.append("the research prompt has no closing instruction")
     if sources_at is None and prompt_at is None:
         reasons.append("the 'Sources' list is missing")
     if reasons:

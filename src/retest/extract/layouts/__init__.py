@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import email, frontmatter, headings, joins, notion, obsidian, pdf, textbrowser
+from . import charset, decoration, email, html, latex, org, rst, frontmatter, headings, joins, notion, obsidian, pdf, textbrowser
 
 
 @dataclass(slots=True)
@@ -24,7 +24,16 @@ class Normalised:
 def normalise(text: str) -> Normalised:
     """``text`` (line ends already ``\\n``) in the plain layout."""
     text = pdf.characters(text)
+    text = charset.convert(text)
     text, title = frontmatter.strip(text)
+    if html.is_page(text):
+        text, page_title = html.convert(text)
+        title = title or page_title
+    text, org_title = org.convert(text)
+    title = title or org_title
+    text, tex_title = latex.convert(text)
+    title = title or tex_title
+    text = rst.convert(text)
     text = email.convert(text)
     text = textbrowser.convert(text)
     text = obsidian.convert(text)

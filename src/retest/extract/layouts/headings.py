@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from . import cjk, decoration, synonyms
+
 ENGLISH = {
     "header": "INQUIRING LINE",
     "prompt": "Research prompt for your LLM",
@@ -84,7 +86,37 @@ TABLES = {
         "framing": ["isto lê a pergunta como", "isto interpreta a pergunta como"],
         "opening": ["isto explora"],
     },
+    "it": {
+        "header": ["linea di indagine", "linea di ricerca"],
+        "sources": ["fonti"], "notes": ["note", "nota", "fonti"],
+        "prompt": ["prompt di ricerca per il tuo llm", "prompt di ricerca per il tuo modello"],
+        "found": ["cosa ha trovato una biblioteca curata", "ciò che ha trovato una biblioteca curata",
+                  "quello che ha trovato una biblioteca curata"],
+        "span": ["i risultati coprono", "i risultati vanno da", "i risultati abbracciano"],
+        "identified": ["una biblioteca curata ha individuato", "una biblioteca curata ha identificato"],
+        "anchors": ["articoli di riferimento", "articoli àncora", "articoli ancora"],
+        "tasks": ["il tuo compito", "i tuoi compiti"],
+        "next": ["prossime linee di indagine"],
+        "framing": ["questo legge la domanda come", "questo interpreta la domanda come"],
+        "opening": ["questo esplora"],
+    },
+    "nl": {
+        "header": ["onderzoekslijn", "vraaglijn"],
+        "sources": ["bronnen"], "notes": ["notities", "notitie", "aantekeningen", "bronnen"],
+        "prompt": ["onderzoeksprompt voor je llm", "onderzoeksprompt voor jouw llm", "onderzoeksprompt voor uw llm"],
+        "found": ["wat een samengestelde bibliotheek vond", "wat een gecureerde bibliotheek vond",
+                  "wat een samengestelde bibliotheek heeft gevonden"],
+        "span": ["de bevindingen beslaan", "bevindingen beslaan", "de bevindingen lopen van"],
+        "identified": ["een samengestelde bibliotheek identificeerde", "een gecureerde bibliotheek identificeerde"],
+        "anchors": ["ankerartikelen", "ankerpapers", "referentieartikelen"],
+        "tasks": ["je taak", "jouw taak", "uw taak", "je taken"],
+        "next": ["volgende onderzoekslijnen"],
+        "framing": ["dit leest de vraag als", "dit interpreteert de vraag als"],
+        "opening": ["dit verkent", "dit onderzoekt"],
+    },
 }
+NAMES = {"en": "English", "es": "Spanish", "fr": "French", "de": "German", "pt": "Portuguese", "it": "Italian",
+         "nl": "Dutch", "zh": "Chinese", "ja": "Japanese"}
 
 
 def fold(text: str) -> str:
@@ -124,9 +156,35 @@ def is_heading(line: str) -> bool:
 
 
 def translate(line: str) -> tuple[str, str | None]:
-    """``line`` with its section words in English, and the language's code when they were not."""
+    """``line`` with its section words in English, and the language's code when they were not.
+
+    Decoration goes first: emoji and symbols in front (``📚 Sources``), emphasis around a
+    heading's words; a heading written in other words (``Key findings``) is read by meaning.
+    """
     stripped = line.strip()
-    if not stripped or len(stripped) > 400 or not stripped[:24].lower().startswith(_STARTS):
+    if not stripped or len(stripped) > 400:
+        return line, None
+    if stripped[0] in "#*_" or decoration.is_symbol(stripped[0]):
+        prefix, core = decoration.split(stripped)
+        if core != stripped:
+            found = synonyms.heading(core)
+            if found is not None:
+                return prefix + found[0], found[1]
+            if core and core[0] >= "\u2e80":
+                found = cjk.translate(core)
+                if found is not None:
+                    return prefix + found[0], found[1]
+            english, language = translate(core)
+            if language is None and english == core and not decoration.had_symbols(stripped, prefix):
+                return line, None  # emphasis around an ordinary line is the writer's
+            return prefix + english, language
+    elif stripped[0] >= "\u2e80":
+        found = cjk.translate(stripped)
+        return found if found is not None else (line, None)
+    found = synonyms.heading(stripped) if len(stripped) <= 60 else None
+    if found is not None:
+        return found
+    if not stripped[:24].lower().startswith(_STARTS):
         return line, None
     plain = _plain(stripped) if stripped[0] in "*_" else stripped
     first = plain[:40].split(maxsplit=1)[0]

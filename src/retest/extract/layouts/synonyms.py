@@ -1,0 +1,57 @@
+"""Section headings written in other words: ``Key findings``, ``Papers to verify``, ``Next steps``.
+
+Rewrites by chat models and hand edits keep the layout's sections but not its
+words. A heading is recognised only when it is the whole line (a count such as
+``(3 notes)`` and a colon aside), so prose that merely starts with "Findings" is
+left alone.
+"""
+
+from __future__ import annotations
+
+import re
+
+ENGLISH_SECTIONS = {"prompt": "Research prompt for your LLM", "found": "What a curated library found",
+                    "anchors": "Anchor papers", "tasks": "Your task:"}
+_WORDS = {
+    "sources": """sources; notes; source notes; the notes; library notes; references; bibliography; reading list;
+        sources and notes; notes and sources; cited notes; evidence; sources cited""",
+    "prompt": """research prompt; prompt; llm prompt; the prompt; prompt for your llm; research prompt for an llm;
+        prompt for an llm; re-test prompt; retest prompt; prompt to re-test; prompt for the llm""",
+    "found": """key findings; main findings; findings; dated findings; what the library found; what was found;
+        claims; dated claims; key claims; the claims; findings so far; claims to re-test; what the notes found""",
+    "anchors": """key papers; core papers; anchor papers; anchors; papers; papers to verify; papers to check;
+        key references; seminal papers; must-read papers; anchor references""",
+    "tasks": """your task; your tasks; tasks; task; what to do; to do; todo; next steps; what to re-test;
+        instructions; the task""",
+}
+_MEANING = {w.strip(): key for key, words in _WORDS.items() for w in words.split(";")}
+# ``Span: Feb 2023–May 2024`` and its kin, at the start of a line.
+_SPAN = ("time span", "date range", "timeframe", "time frame", "span", "period covered", "dates covered",
+         "findings range", "covering")
+_LINE = re.compile(r"^([a-z][a-z' -]{1,40}?)[ \t]*+(?:[(:—–-][ \t]*+)?(?:(\d{1,4})[ \t]*+(?:notes?|sources?|items?)?)?"
+                   r"[ \t]*+\)?[ \t]*+$")
+
+
+def heading(line: str) -> tuple[str, str | None] | None:
+    """The English heading ``line`` stands for (and None for its language), or None."""
+    if len(line) > 60:
+        return None
+    low = line.lower().replace("’", "'").rstrip(" .:")
+    m = _LINE.match(low) if low[:1].isalpha() else None
+    if m is None:
+        return _span(line, low)
+    key = _MEANING.get(m.group(1).strip())
+    if key is None:
+        return None
+    if key == "sources":
+        return (f"Sources {m.group(2)} notes" if m.group(2) else "Sources"), None
+    if m.group(2):
+        return None  # "Tasks 3" is no heading the layout has
+    return ENGLISH_SECTIONS[key], None
+
+
+def _span(line: str, low: str) -> tuple[str, str | None] | None:
+    for word in _SPAN:
+        if low.startswith(word) and low[len(word) : len(word) + 1] == ":":
+            return "Findings span " + line[len(word) + 1 :].strip(), None
+    return None
