@@ -1,17 +1,21 @@
 """Normalise first: the wrappers people put around an inquiring line, taken off.
 
-Each module turns one wrapper into the plain layout the parser reads: YAML
-front matter, Obsidian callouts and wikilinks, Notion properties and asides,
-e-mail headers/quoting/forwards/signatures, text-browser link numbers, PDF page
-furniture, words and IDs split across lines, hard-wrapped paragraphs, and the
-section words of other languages. Each does nothing to a text without its marks.
+Each module turns one wrapper into the plain layout the parser reads: full-width
+punctuation and no-break spaces, YAML front matter, saved web pages (HTML),
+Org-mode, LaTeX, reStructuredText, chat pastes, e-mail
+headers/quoting/forwards/signatures, text-browser link numbers, word-processor
+footnotes and comments, Obsidian callouts and wikilinks, Notion properties and
+asides, PDF page furniture, words and IDs split across lines, hard-wrapped
+paragraphs, and the section words of other languages (and their decoration and
+synonyms). Each does nothing to a text without its marks.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import charset, decoration, email, html, latex, org, rst, frontmatter, headings, joins, notion, obsidian, pdf, textbrowser
+from . import (charset, chat, decoration, email, frontmatter, headings, html, joins, latex, notion, obsidian, org, pdf,
+               rst, textbrowser, wordexport)
 
 
 @dataclass(slots=True)
@@ -34,8 +38,10 @@ def normalise(text: str) -> Normalised:
     text, tex_title = latex.convert(text)
     title = title or tex_title
     text = rst.convert(text)
+    text = chat.convert(text)
     text = email.convert(text)
     text = textbrowser.convert(text)
+    text = wordexport.convert(text)
     text = obsidian.convert(text)
     text = notion.convert(text)
     paged = pdf.is_paged(text)
