@@ -44,6 +44,7 @@ def normalise(text: str) -> Normalised:
     text = wordexport.convert(text)
     text = obsidian.convert(text)
     text = notion.convert(text)
+    text = pdf.unglue(text)
     paged = pdf.is_paged(text)
     text = pdf.convert(text) if paged else text
     wrap = joins.width(text)
