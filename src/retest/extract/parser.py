@@ -305,10 +305,10 @@ def parse_raw(text: str, source: str = "<text>") -> dict:
     title, head = question(lines[:head_end], plain.title, has_header)
     if title is None:
         warnings.append("no question title found")
-    framing: list[str] = []
-    while head and _FRAMING.match(head[0]) and len(framing) < 2:
-        framing.append(head.pop(0))
-    body = head
+    # the framing, where a rewrite may have put a summary line above it
+    at = [i for i in range(min(len(head), 4)) if _FRAMING.match(head[i])][:2]
+    framing = [head[i] for i in at]
+    body = [l for i, l in enumerate(head) if i not in at]
 
     declared = None
     notes: list[dict] = []

@@ -167,7 +167,7 @@ def translate(line: str) -> tuple[str, str | None]:
     if stripped[0] in "#*_" or decoration.is_symbol(stripped[0]):
         prefix, core = decoration.split(stripped)
         if core != stripped:
-            found = synonyms.heading(core)
+            found = synonyms.heading(_plain(core))
             if found is not None:
                 return prefix + found[0], found[1]
             if core and core[0] >= "\u2e80":
@@ -181,7 +181,7 @@ def translate(line: str) -> tuple[str, str | None]:
     elif stripped[0] >= "\u2e80":
         found = cjk.translate(stripped)
         return found if found is not None else (line, None)
-    found = synonyms.heading(stripped) if len(stripped) <= 60 else None
+    found = synonyms.heading(_plain(stripped) if stripped[0] in "*_" else stripped) if len(stripped) <= 60 else None
     if found is not None:
         return found
     if not stripped[:24].lower().startswith(_STARTS):

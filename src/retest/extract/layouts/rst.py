@@ -35,8 +35,9 @@ def is_rst(text: str) -> bool:
         if "`_" in line and (_LINK.search(line) or _REF.search(line)):
             return True
         m = _ADORNMENT.match(line) if line[:1] in "=-~^\"'`*+#:." else None
-        if m and m.group(1) not in _MARKDOWN_RULES and i and lines[i - 1].strip():
-            return True
+        if m and m.group(1) not in _MARKDOWN_RULES and i and lines[i - 1].strip() and (
+                len(line.rstrip()) >= len(lines[i - 1].rstrip()) and not lines[i - 1].lstrip().startswith(("```", "~~~"))):
+            return True  # an underline as long as its title, in a character Markdown does not underline with
     return False
 
 

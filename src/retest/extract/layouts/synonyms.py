@@ -24,6 +24,9 @@ _WORDS = {
     "tasks": """your task; your tasks; tasks; task; what to do; to do; todo; next steps; what to re-test;
         instructions; the task""",
 }
+# Headings over the framing and body, which say nothing the lines under them do not: dropped.
+_DROPPED = frozenset(w.strip() for w in """how the question is read; how we read the question; reading the question;
+    the question; framing; overview; synthesis; what this explores""".split(";"))
 _MEANING = {w.strip(): key for key, words in _WORDS.items() for w in words.split(";")}
 # ``Span: Feb 2023–May 2024`` and its kin, at the start of a line.
 _SPAN = ("time span", "date range", "timeframe", "time frame", "span", "period covered", "dates covered",
@@ -42,7 +45,7 @@ def heading(line: str) -> tuple[str, str | None] | None:
         return _span(line, low)
     key = _MEANING.get(m.group(1).strip())
     if key is None:
-        return None
+        return ("", None) if m.group(1).strip() in _DROPPED and not m.group(2) else None
     if key == "sources":
         return (f"Sources {m.group(2)} notes" if m.group(2) else "Sources"), None
     if m.group(2):
