@@ -22,7 +22,7 @@ from . import arxiv, dates
 _GROUP_RESIDUE = re.compile(
     r"^(?:[\s,;:&/*_\u200b\u200c\u200d\u2060\ufeff]|and|see|cf\.?|via|arxiv|preprint|https?|www|org|abs|pdf|e\.g\.)*+$",
     re.I)
-_LABEL_SEP = re.compile(r"^[\s)\]*_]*+(?:\([^()]*+\))?\s*+(?:—|–|-|:)?\s*+")
+_LABEL_SEP = re.compile(r"^[\s)\]*_]*+(?:\([^()]*+\))?\s*+(?:—{1,2}|–|-{1,2}|:)?\s*+")
 _LEAD_SEP = " \t\n\r\f\v([—–:-"
 
 

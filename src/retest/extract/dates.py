@@ -18,7 +18,8 @@ _FULL = "january february march april may june july august september october nov
 MONTH_NAMES = _FULL.title().split()
 SHORT_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sept", "Oct", "Nov", "Dec"]
 # Month words of the languages the headings table knows (es, fr, de, pt, it, nl), as written
-# beside citations; abbreviations that are also English words ("set", "out", "ago") are left out.
+# beside citations; abbreviations that are also English words ("set", "out") are left out ("ago" is in:
+# an English "ago" is never followed by a year).
 _FOREIGN = {
     1: "enero ene janvier janv januar jänner janeiro gennaio genn gen januari",
     2: "febrero février fevrier févr fevr februar fevereiro fev febbraio febbr februari",
@@ -27,7 +28,7 @@ _FOREIGN = {
     5: "mayo mai maio maggio magg mag mei",
     6: "junio juin juni junho giugno giu",
     7: "julio juillet juil juli julho luglio lug",
-    8: "agosto août aout augustus",
+    8: "agosto ago août aout augustus",
     9: "septiembre setiembre septembre setembro settembre sett",
     10: "octubre octobre oktober okt outubro ottobre ott",
     11: "noviembre novembre novembro",

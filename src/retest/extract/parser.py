@@ -39,7 +39,8 @@ _TASK = re.compile(r"^\(?(\d{1,2})[.)]\s*+")
 _FOREIGN_SOURCES = re.compile(r"^[^\W\d_]{3,20}+[ \t]++\(?\d{1,4}+[ \t]++[^\W\d_]{3,12}+\)?$")
 _NUMBERED = re.compile(r"^\d{1,3}[.)](?:\s|$)")
 _FINDINGS = re.compile(r"^(?:what a curated library found|findings span|a curated library identified)", re.I)
-_SPAN_LINE = re.compile(r"findings span\s++([^.]*+)", re.I)
+_SPAN_LINE = re.compile(r"findings span\s++", re.I)
+_IDENTIFIED = "a curated library identified"
 _ANCHORS = re.compile(r"^anchor papers\b", re.I)
 _TASKS = re.compile(r"^your tasks?\s*+:?", re.I)
 _SENTENCE_END = frozenset(".?!)]\"'”’*:…")
@@ -208,9 +209,7 @@ def _prompt_block(lines: list[str], warnings: list[str]) -> tuple[dict, list[dic
             continue
         if _FINDINGS.match(line):
             section = "claims"
-            m = _SPAN_LINE.search(line)
-            if m:
-                span_text = m.group(1).strip()
+            span_text = _span_text(line) or span_text
             continue
         if _ANCHORS.match(line):
             section = "anchors"
@@ -249,6 +248,17 @@ def _prompt_block(lines: list[str], warnings: list[str]) -> tuple[dict, list[dic
     prompt["intro"] = " ".join(intro) or None
     prompt["closing"] = "\n".join(closing) or None
     return prompt, claims, anchors, span_text
+
+
+def _span_text(line: str) -> str | None:
+    """What ``Findings span …`` says, up to "A curated library identified" (abbreviated months keep their dots)."""
+    m = _SPAN_LINE.search(line)
+    if not m:
+        return None
+    rest = line[m.end() :]
+    cut = rest.lower().find(_IDENTIFIED)
+    rest = rest[:cut] if cut != -1 else rest
+    return rest.strip().rstrip(".").strip() or None
 
 
 def _span(span_text: str | None, claims: list[dict], warnings: list[str]) -> dict:
@@ -331,8 +341,7 @@ def parse_raw(text: str, source: str = "<text>") -> dict:
     if not claims:  # sections in words retest does not read: the dated, cited lines still count
         claims = _dated_claims(lines)
     if span_text is None:
-        span_line = next((l for l in body if _SPAN_LINE.search(l)), None)
-        span_text = _SPAN_LINE.search(span_line).group(1).strip() if span_line else None
+        span_text = next((t for t in map(_span_text, body) if t), None)
 
     truncated = _truncation(lines, declared, notes, prompt, sources_at, prompt_at, warnings)
     if declared is not None and declared != len(notes) and not truncated:

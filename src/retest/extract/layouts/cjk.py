@@ -56,8 +56,8 @@ def translate(line: str) -> tuple[str, str] | None:
     rest = _after(line, _OPENING)
     if rest is not None and len(line) > _MAX_HEADING:
         return f"This explores {rest}", _language(line)
-    if len(line) > _MAX_HEADING or line.endswith("?"):
-        return None
+    if len(line) > _MAX_HEADING or line.endswith("?") or any(c.isdigit() for c in line) or not line[0].isalpha():
+        return None  # a heading has no figures, and is no bullet or numbered item
     for key, terms in _TERMS:
         if any(t in line for t in terms):
             english = _ENGLISH[key]

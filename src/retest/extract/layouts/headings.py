@@ -178,8 +178,8 @@ def translate(line: str) -> tuple[str, str | None]:
             if language is None and english == core and not decoration.had_symbols(stripped, prefix):
                 return line, None  # emphasis around an ordinary line is the writer's
             return prefix + english, language
-    elif stripped[0] >= "\u2e80":
-        found = cjk.translate(stripped)
+    elif stripped[0] >= "\u2e80" or (not stripped.isascii() and any(c >= "\u2e80" for c in stripped[:16])):
+        found = cjk.translate(stripped)  # Chinese or Japanese, perhaps after a Latin word ("LLMへの…")
         return found if found is not None else (line, None)
     found = synonyms.heading(_plain(stripped) if stripped[0] in "*_" else stripped) if len(stripped) <= 60 else None
     if found is not None:

@@ -27,7 +27,7 @@ _SYMBOLS = {"times": "×", "approx": "≈", "to": "→", "rightarrow": "→", "l
             "geq": "≥", "ge": "≥", "pm": "±", "sim": "~", "cdot": "·", "ldots": "…", "dots": "…", "textemdash": "—",
             "textendash": "–", "S": "§", "alpha": "α", "beta": "β", "mu": "µ", "%": "%", "&": "&", "_": "_",
             "#": "#", "$": "$", "{": "{", "}": "}", " ": " ", ",": " ", "textasciitilde": "~", "LaTeX": "LaTeX",
-            "TeX": "TeX", "textbackslash": "\\", "'": "", "`": "", '"': "", "^": "", "~": ""}
+            "TeX": "TeX", "textbackslash": "\\", "'": "", "`": "", '"': "", "^": "^", "~": "~"}
 _GENERIC = frozenset("arxiv pdf abs paper link here html preprint".split())
 _MARKS = ("\\documentclass", "\\begin{document}")
 
@@ -148,7 +148,7 @@ class _Reader:
             out.append(args[0] if args else "")
         elif name in _DROP:
             pass
-        elif name in _SYMBOLS and not args:
+        elif name in _SYMBOLS and (not args or args == [""]):
             out.append(_SYMBOLS[name])
             if j < len(text) and text[j] == " " and name not in ("LaTeX", "TeX"):
                 j += 1
