@@ -4,10 +4,10 @@ Copied from a channel, a document comes with the names and times between
 messages (``Dana Ruiz  9:18 AM``, a bare ``9:18``, ``Dana — Today at 9:18 AM``,
 ``[9:18 AM] Dana Ruiz``), ``(edited)`` marks, reactions, day dividers, link
 previews, and the talk around it. The document is the run of messages by the
-person who posted it, from the message where its layout starts; their own
-remarks around it (no section word, date, paper or task in them) and other
-people's messages are talk about the document, not part of it. Only a text with
-at least two message headers is read this way.
+person who posted it, from the message where its layout starts; their own short
+remarks around it (a line or two, no section word, date, paper or task in them)
+and other people's messages are talk about the document, not part of it. Only a
+text with at least two message headers is read this way.
 """
 
 from __future__ import annotations
@@ -73,7 +73,10 @@ def _has_mark(line: str) -> bool:
 
 
 def _substance(lines: list[str]) -> bool:
-    """Whether a message holds some of the document: a section word, a date, a paper or a task."""
+    """Whether a message holds some of the document: a section word, a date, a paper, a task, or length."""
+    text = [l for l in lines if l.strip()]
+    if len(text) > 2 or sum(map(len, text)) > 200:
+        return True  # a remark is short; a part of the document pasted alone need not be
     for line in lines:
         if _has_mark(line) or _TASK.match(line.strip()) or arxiv.find(line) or dates.find_dates(line):
             return True
