@@ -117,10 +117,39 @@ class _Text(HTMLParser):
             self.line.append(data)
 
 
+def _without_comments(text: str) -> str:
+    """Comments off with ``str.find`` (an unclosed one runs to the end, as in browsers): the standard
+    parser rescans an unclosed comment at every later tag."""
+    if "<!" not in text:
+        return text
+    out, at = [], 0
+    while True:
+        start = text.find("<!--", at)
+        if start == -1:
+            break
+        out.append(text[at:start])
+        end = text.find("-->", start + 4)
+        if end == -1:
+            return "".join(out)
+        at = end + 3
+    out.append(text[at:])
+    return "".join(out)
+
+
+def _closed(text: str) -> str:
+    """Every ``<`` after the last ``>`` as text: the standard parser rescans an unfinished tag (or comment)
+    at the end of its input from each later ``<``, in time quadratic in their number."""
+    text = _without_comments(text)
+    last = text.rfind(">")
+    if "<" not in text[last + 1 :]:
+        return text
+    return text[: last + 1] + text[last + 1 :].replace("<", "&lt;")
+
+
 def convert(text: str) -> tuple[str, str | None]:
     """The page's text in the plain layout, and its title when that is a question."""
     reader = _Text()
-    reader.feed(text)
+    reader.feed(_closed(text))
     reader.close()
     reader.flush()
     lines: list[str] = []

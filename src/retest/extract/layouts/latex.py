@@ -50,44 +50,59 @@ def _comments_off(line: str) -> str:
 
 
 def _group(text: str, i: int, open_: str = "{", close: str = "}") -> tuple[str, int] | None:
-    """The text of the balanced group opening at ``text[i]`` and the index after it."""
+    """The text of the balanced group opening at ``text[i]`` and the index after it (for short texts only)."""
     if i >= len(text) or text[i] != open_:
         return None
-    depth, j = 0, i
-    while j < len(text):
-        c = text[j]
+    j = _pairs(text, open_, close).get(i)
+    return (text[i + 1 : j], j + 1) if j is not None else None
+
+
+def _pairs(text: str, open_: str, close: str) -> dict[int, int]:
+    """Where each opening mark's group closes, in one pass (escaped marks are text)."""
+    stack: list[int] = []
+    out: dict[int, int] = {}
+    i = 0
+    while i < len(text):
+        c = text[i]
         if c == "\\":
-            j += 2
+            i += 2
             continue
         if c == open_:
-            depth += 1
-        elif c == close:
-            depth -= 1
-            if depth == 0:
-                return text[i + 1 : j], j + 1
-        j += 1
-    return None
+            stack.append(i)
+        elif c == close and stack:
+            out[stack.pop()] = i
+        i += 1
+    return out
 
 
 class _Reader:
+    """One logical line's text as the reader sees it, in one left-to-right pass.
+
+    A text command (``\\textit{…}``) loses its name and its braces and its text is read in
+    place, so nesting costs nothing; a dropped command skips its argument; ``\\href`` and
+    ``\\cite`` are read from their arguments.
+    """
+
     def __init__(self, keys: dict[str, list[str]]) -> None:
         self.keys = keys
 
     def inline(self, text: str) -> str:
-        """Commands, math and special characters of one logical line, as the reader sees them."""
+        braces = _pairs(text, "{", "}")
+        brackets = _pairs(text, "[", "]") if "[" in text else {}
+        after: dict[int, str] = {}  # text to add where a group closes (a link's paper)
         out: list[str] = []
         i, n = 0, len(text)
         while i < n:
             c = text[i]
             if c == "\\":
-                i = self._command(text, i, out)
+                i = self._command(text, i, out, braces, brackets, after)
             elif c == "$":
                 end = text.find("$", i + 1)
                 if end == -1:
                     out.append("$")
                     i += 1
                 else:
-                    out.append(self.inline(text[i + 1 : end]).replace("{", "").replace("}", ""))
+                    out.append(self.inline(text[i + 1 : end]))
                     i = end + 1
             elif c == "~":
                 out.append(" ")
@@ -105,13 +120,15 @@ class _Reader:
                 out.append("”")
                 i += 2
             elif c in "{}":
+                if i in after:
+                    out.append(after.pop(i))
                 i += 1
             else:
                 out.append(c)
                 i += 1
         return "".join(out)
 
-    def _command(self, text: str, i: int, out: list[str]) -> int:
+    def _command(self, text: str, i: int, out: list[str], braces: dict, brackets: dict, after: dict) -> int:
         j = i + 1
         while j < len(text) and text[j].isalpha():
             j += 1
@@ -124,45 +141,39 @@ class _Reader:
             return i + 2
         if j < len(text) and text[j] == "*":
             j += 1
-        options = _group(text, j, "[", "]")
-        if options:
-            j = options[1]
-        args = []
-        while len(args) < 2:
-            k = j
-            while k < len(text) and text[k] == " " and name not in _SYMBOLS:
-                k += 1
-            group = _group(text, k)
-            if group is None:
-                break
-            args.append(group[0])
-            j = group[1]
-            if name not in ("href",):
-                break
-        if name in _CITES:
-            ids = [i for key in (args[0].split(",") if args else []) for i in self.keys.get(key.strip(), [])]
+        if j in brackets:
+            j = brackets[j] + 1  # options
+        arg = braces.get(j)  # where the first argument closes
+        if name in _CITES and arg is not None:
+            keys = text[j + 1 : arg].split(",") if arg - j < 2000 else []
+            ids = [x for key in keys for x in self.keys.get(key.strip(), [])]
             out.append(", ".join(f"arXiv:{x}" for x in dict.fromkeys(ids)))
-        elif name == "href" and len(args) == 2:
-            out.append(self._link(args[0], self.inline(args[1])))
-        elif name in ("url", "path"):
-            out.append(args[0] if args else "")
-        elif name in _DROP:
-            pass
-        elif name in _SYMBOLS and (not args or args == [""]):
+            return arg + 1
+        if name == "href" and arg is not None and braces.get(arg + 1) is not None:
+            ids = arxiv.find(text[j + 1 : arg]) if arg - j < 2000 else []
+            shown_close = braces[arg + 1]
+            shown = text[arg + 2 : shown_close] if shown_close - arg < 300 else "…"  # a long text names no paper
+            if not ids or ids[0].id in arxiv.unique_ids(shown):
+                return arg + 1  # the shown text is read in place
+            ref = f"arXiv:{ids[0].versioned}"
+            if not shown.strip() or shown.lower().strip(".: ") in _GENERIC:
+                out.append(ref)
+                return shown_close + 1
+            after[shown_close] = f" ({ref})"
+            return arg + 1
+        if name in ("url", "path") and arg is not None:
+            out.append(text[j + 1 : arg])
+            return arg + 1
+        if name in _DROP:
+            return arg + 1 if arg is not None else j
+        if name in _SYMBOLS and (arg is None or arg == j + 1):
             out.append(_SYMBOLS[name])
+            if arg is not None:
+                return arg + 1
             if j < len(text) and text[j] == " " and name not in ("LaTeX", "TeX"):
                 j += 1
-        elif args:
-            out.append(self.inline(args[0]))
-        return j
-
-    @staticmethod
-    def _link(target: str, text: str) -> str:
-        ids = arxiv.find(target)
-        if not ids or ids[0].id in arxiv.unique_ids(text):
-            return text or target
-        ref = f"arXiv:{ids[0].versioned}"
-        return ref if not text.strip() or text.lower().strip(".: ") in _GENERIC else f"{text} ({ref})"
+            return j
+        return j  # a text command: its braces are skipped and its text read in place
 
 
 def _bibliography(text: str) -> tuple[str, dict[str, list[str]]]:

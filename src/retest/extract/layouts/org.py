@@ -54,7 +54,9 @@ def convert(text: str) -> tuple[str, str | None]:
     title = None
     out: list[str] = []
     drawer = False
-    for line in text.split("\n"):
+    lines = text.split("\n")
+    last_end = max((i for i, l in enumerate(lines) if l.strip().upper() == ":END:"), default=-1)
+    for i, line in enumerate(lines):
         if drawer:
             drawer = line.strip().upper() != ":END:"
             continue
@@ -65,7 +67,7 @@ def convert(text: str) -> tuple[str, str | None]:
             continue
         if _BLOCK.match(line) or _PLANNING.match(line) or line.startswith("# ") or line.rstrip() == "#":
             continue
-        if _DRAWER.match(line) and line.strip().upper() != ":END:":
+        if i < last_end and _DRAWER.match(line) and line.strip().upper() != ":END:":  # a drawer, where one ends
             drawer = True
             continue
         h = _HEADLINE.match(line) if line[:1] == "*" else None
