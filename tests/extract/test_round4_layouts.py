@@ -52,3 +52,46 @@ def test_read_as_a_careful_reader_would(extracted, name, field):
     want = EXPECTED[name]
     got = view(extracted[want["file"]])
     assert got[field] == want[field]
+
+
+def test_a_teams_paste_reads_as_the_same_talk_from_discord(tmp_path):
+    text = (FOLDER / "discord_paste.txt").read_text(encoding="utf-8")
+    for name in ("Kenji Watanabe", "Lukas Berg"):
+        for minute in ("02", "04", "05", "07"):
+            text = text.replace(f"{name} — Today at 10:{minute} AM", f"[10:{minute} AM] {name}")
+    assert "— Today" not in text
+    (tmp_path / "teams.txt").write_text(text, encoding="utf-8")
+    r = run_cli("extract", "--jsonl", tmp_path / "teams.txt")
+    assert r.returncode == 0, r.stderr
+    want = {k: v for k, v in EXPECTED["discord_paste"].items() if k in FIELDS}
+    assert view(json.loads(r.stdout)) == want
+
+
+def test_sections_in_a_language_not_read_still_give_the_dated_cited_claims(tmp_path):
+    # an INQUIRING LINE header, then sections in Polish: the layout is seen, its sections are not
+    (tmp_path / "pl.txt").write_text(
+        "INQUIRING LINE\n\nCzy małe modele korzystają z destylacji?\n\nŹródła 2 notatki\n\n"
+        "Czy uczeń kopiuje błędy?\n\nUczeń powtarza 80% błędów nauczyciela (2024-05, arXiv:2405.01234).\n\n"
+        "Polecenie badawcze dla twojego LLM\n\n"
+        "• Destylacja podnosi wynik o 6 punktów (maj 2024, arXiv:2405.05678).\n", encoding="utf-8")
+    r = run_cli("extract", "--jsonl", tmp_path / "pl.txt")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["title"] == "Czy małe modele korzystają z destylacji?"
+    assert [(c["text"], c["date"], c["arxiv_ids"]) for c in d["claims"]] == [
+        ("Uczeń powtarza 80% błędów nauczyciela", "2024-05", ["2405.01234"])]  # "maj 2024" is no date retest reads
+    assert not d["truncated"] and d["warnings"] == [  # nothing was cut: the sections were not read
+        "sections not recognised: 1 dated claim(s) with arXiv IDs read from the text",
+        "'Źródła 2 notatki' looks like a 'Sources N notes' heading in a language retest does not read (it reads "
+        "English, Spanish, French, German, Portuguese, Italian, Dutch, Chinese and Japanese)"]
+
+
+def test_a_real_cut_in_a_saved_page_is_still_reported(tmp_path):
+    page = (FOLDER / "saved_page.html").read_text(encoding="utf-8")
+    cut = page[: page.index("Surface work from the last")] + "Surface work from the la"
+    (tmp_path / "cut.html").write_text(cut, encoding="utf-8")
+    r = run_cli("extract", "--jsonl", tmp_path / "cut.html")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["truncated"] and d["warnings"][0].startswith("document is truncated: it ends mid-sentence")
+    assert len(d["claims"]) == 3 and len(d["notes"]) == 3

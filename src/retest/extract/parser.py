@@ -338,12 +338,16 @@ def parse_raw(text: str, source: str = "<text>") -> dict:
         prompt, claims, anchors, span_text = _prompt_block(lines[prompt_at:block_end], warnings)
     if not claims:
         claims = [_claims.claim_from_note(n) for n in notes if n["summary"]]
-    if not claims:  # sections in words retest does not read: the dated, cited lines still count
+    unread = not claims and not notes and prompt is None
+    if unread:  # sections in words retest does not read: the dated, cited lines still count
         claims = _dated_claims(lines)
     if span_text is None:
         span_text = next((t for t in map(_span_text, body) if t), None)
 
-    truncated = _truncation(lines, declared, notes, prompt, sources_at, prompt_at, warnings)
+    truncated = _truncation(lines, declared, notes, prompt, sources_at, prompt_at, warnings, unread)
+    if unread:
+        warnings.append(f"sections not recognised: {len(claims)} dated claim(s) with arXiv IDs read from the text")
+        warnings += _foreign_heading(lines)
     if declared is not None and declared != len(notes) and not truncated:
         warnings.append(f"'Sources {declared} notes' but {len(notes)} note(s) were found")
 
@@ -391,10 +395,7 @@ def _salvaged(lines: list[str], front_title: str | None, source: str, sha: str) 
     title = front_title or next((l for l in lines if is_question(l)), None) or next(iter(heads), None)
     warnings = [f"layout not recognised: {len(claims)} dated claim(s) with arXiv IDs read from the text, "
                 "without notes"]
-    heading = next((l for l in lines if _FOREIGN_SOURCES.match(l)), None)
-    if heading:  # the layout's shape, in words no table holds
-        warnings.append(f"'{heading}' looks like a 'Sources N notes' heading in a language retest does not read "
-                        f"(it reads {_known_languages()})")
+    warnings += _foreign_heading(lines)
     return {
         "source": source, "sha256": sha, "title": title, "framing": [], "body": [], "declared_notes": None,
         "notes": [], "claims": claims, "anchors": [], "span": _span(None, claims, warnings), "prompt": None,
@@ -402,12 +403,20 @@ def _salvaged(lines: list[str], front_title: str | None, source: str, sha: str) 
     }
 
 
+def _foreign_heading(lines: list[str]) -> list[str]:
+    heading = next((l for l in lines if _FOREIGN_SOURCES.match(l)), None)
+    if not heading:
+        return []
+    return [f"'{heading}' looks like a 'Sources N notes' heading in a language retest does not read "
+            f"(it reads {_known_languages()})"]  # the layout's shape, in words no table holds
+
+
 def _known_languages() -> str:
     names = list(layouts.headings.NAMES.values())
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def _truncation(lines, declared, notes, prompt, sources_at, prompt_at, warnings) -> bool:
+def _truncation(lines, declared, notes, prompt, sources_at, prompt_at, warnings, unread=False) -> bool:
     reasons = []
     last = lines[-1]
     if not _ends_sentence(last) and not _SOURCES.match(last) and not _signed_off(last):
@@ -420,7 +429,7 @@ def _truncation(lines, declared, notes, prompt, sources_at, prompt_at, warnings)
     if prompt is not None and not final_section_is_sources:
         if not prompt["tasks"]:
             reasons.append("the research prompt stops before 'Your task'")
-    if sources_at is None and prompt_at is None:
+    if sources_at is None and prompt_at is None and not unread:
         reasons.append("the 'Sources' list is missing")
     if reasons:
         warnings.insert(0, "document is truncated: " + "; ".join(reasons))

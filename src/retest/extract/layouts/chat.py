@@ -133,5 +133,16 @@ def convert(text: str) -> str:
     for who, lines in messages[start + 1 :]:
         if who == author and _substance(lines):
             out.append("")
-            out += lines
+            out += _remark_off(lines)
     return "\n".join(out)
+
+
+def _remark_off(lines: list[str]) -> list[str]:
+    """A message without a short remark in front of the section it continues with (``yes``, ``part 2:``)."""
+    mark = next((i for i, l in enumerate(lines) if _has_mark(l)), None)
+    if not mark:
+        return lines
+    lead = [l for l in lines[:mark] if l.strip()]
+    if len(lead) <= 2 and all(len(l) < 60 and not l.rstrip().endswith("?") for l in lead) and not _substance(lead):
+        return lines[mark:]
+    return lines
