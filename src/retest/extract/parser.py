@@ -21,7 +21,7 @@ import re
 
 from ..errors import NotAnInquiringLine
 from . import claims as _claims
-from . import dates, layouts, markdown, titles
+from . import dates, layouts, markdown, sections, titles
 from .question import is_question, question
 
 _NEXT_LINES = re.compile(r"^next inquiring lines?\b", re.I)
@@ -36,11 +36,8 @@ _FRAMING = re.compile(r"^this (?:reads|interprets|takes) the question\b", re.I)
 _OPENING = re.compile(r"^this (?:reads|explores|asks|looks|takes|interprets|treats|examines)\b", re.I)
 _BULLET = re.compile(r"^(?:[•·▪▫◦‣●○■□◆◇►▸▹➢➣➤✓✔❖⦿⁃∙\uf0b7\uf0a7\uf076\uf0d8]\s*+|[-–—*+](?=\s)\s*+|\d{1,3}[.)](?=\s)\s*+)")
 _TASK = re.compile(r"^\(?(\d{1,2})[.)]\s*+")
-_FOREIGN_SOURCES = re.compile(r"^[^\W\d_]{3,20}+[ \t]++\(?\d{1,4}+[ \t]++[^\W\d_]{3,12}+\)?$")
 _NUMBERED = re.compile(r"^\d{1,3}[.)](?:\s|$)")
 _FINDINGS = re.compile(r"^(?:what a curated library found|findings span|a curated library identified)", re.I)
-_SPAN_LINE = re.compile(r"findings span\s++", re.I)
-_IDENTIFIED = "a curated library identified"
 _ANCHORS = re.compile(r"^anchor papers\b", re.I)
 _TASKS = re.compile(r"^your tasks?\s*+:?", re.I)
 _SENTENCE_END = frozenset(".?!)]\"'”’*:…")
@@ -129,12 +126,6 @@ def _lines(text: str) -> list[str]:
     return out
 
 
-def _signed_off(line: str) -> bool:
-    """A line that ends in an emoji or emoticon (a sign-off) was not cut."""
-    end = line.rstrip()[-1]
-    return layouts.decoration.is_symbol(end) or line.rstrip().endswith((":)", ":-)", ";)", ":D"))
-
-
 def _is_figure(line: str) -> bool:
     """A wrapped line that opens with a figure (``3.1×, …``, ``40% of …``), not a numbered item."""
     return line[0].isdigit() and not _BULLET.match(line) and not _NUMBERED.match(line)
@@ -209,9 +200,9 @@ def _prompt_block(lines: list[str], warnings: list[str]) -> tuple[dict, list[dic
             continue
         if _FINDINGS.match(line):
             section = "claims"
-            span_text = _span_text(line) or span_text
+            span_text = sections.span_text(line) or span_text
             continue
-        if _ANCHORS.match(line):
+        if _ANCHORS.match(line) or (line.lower() == "sources" and prompt["tasks"]):  # papers listed at the end
             section = "anchors"
             continue
         if _TASKS.match(line):
@@ -224,8 +215,8 @@ def _prompt_block(lines: list[str], warnings: list[str]) -> tuple[dict, list[dic
         if section == "claims" and bullet:
             raw_claim = line[bullet.end() :]
             claims.append(_claims.claim_from_bullet(raw_claim))
-        elif section == "anchors" and bullet:
-            found = _claims.anchors_from_bullet(line[bullet.end() :])
+        elif section == "anchors" and (bullet or _claims.arxiv.find(line)):  # a bullet, or a line naming papers
+            found = _claims.anchors_from_bullet(line[bullet.end() if bullet else 0 :])
             if not found:
                 warnings.append(f"anchor without an arXiv ID: {line[bullet.end():][:60]!r}")
             anchors += found
@@ -240,25 +231,14 @@ def _prompt_block(lines: list[str], warnings: list[str]) -> tuple[dict, list[dic
         elif section == "claims" and claims:  # an unbulleted line continues the last item
             raw_claim = f"{raw_claim} {line}"
             claims[-1] = _claims.claim_from_bullet(raw_claim)
-        elif section == "anchors" and anchors:
-            last = anchors[-1]
+        elif section == "anchors" and anchors and not _ends_sentence(line) and not sections.signed_off(line):
+            last = anchors[-1]  # a label the line broke
             last["label"] = f"{last['label']} {line}" if last["label"] else line
         else:
             intro.append(line)
     prompt["intro"] = " ".join(intro) or None
     prompt["closing"] = "\n".join(closing) or None
     return prompt, claims, anchors, span_text
-
-
-def _span_text(line: str) -> str | None:
-    """What ``Findings span …`` says, up to "A curated library identified" (abbreviated months keep their dots)."""
-    m = _SPAN_LINE.search(line)
-    if not m:
-        return None
-    rest = line[m.end() :]
-    cut = rest.lower().find(_IDENTIFIED)
-    rest = rest[:cut] if cut != -1 else rest
-    return rest.strip().rstrip(".").strip() or None
 
 
 def _span(span_text: str | None, claims: list[dict], warnings: list[str]) -> dict:
@@ -322,12 +302,15 @@ def parse_raw(text: str, source: str = "<text>") -> dict:
 
     declared = None
     notes: list[dict] = []
+    listed = None
     if sources_at is not None:
         m = _SOURCES.match(lines[sources_at])
         declared = int(m.group(1)) if m and m.group(1) and len(m.group(1)) <= 6 else None
         end = prompt_at if prompt_at is not None and prompt_at > sources_at else len(lines)
-        notes = _notes(lines[sources_at + 1 : end])
-        _recover_titles(notes, framing + body, warnings)
+        listed = sections.link_list(lines[sources_at + 1 : end], _BULLET) if declared is None else None
+        if listed is None:
+            notes = _notes(lines[sources_at + 1 : end])
+            _recover_titles(notes, framing + body, warnings)
 
     prompt = None
     claims: list[dict] = []
@@ -336,18 +319,20 @@ def parse_raw(text: str, source: str = "<text>") -> dict:
     if prompt_at is not None:
         block_end = sources_at if sources_at is not None and sources_at > prompt_at else len(lines)
         prompt, claims, anchors, span_text = _prompt_block(lines[prompt_at:block_end], warnings)
+    if listed:  # "Sources" as a list of paper links only: the anchors, as a chat model rewrites them
+        anchors = anchors + [a for a in listed if a["arxiv_id"] not in {x["arxiv_id"] for x in anchors}]
     if not claims:
         claims = [_claims.claim_from_note(n) for n in notes if n["summary"]]
     unread = not claims and not notes and prompt is None
     if unread:  # sections in words retest does not read: the dated, cited lines still count
-        claims = _dated_claims(lines)
+        claims = sections.dated_claims(lines, _BULLET)
     if span_text is None:
-        span_text = next((t for t in map(_span_text, body) if t), None)
+        span_text = next((t for t in map(sections.span_text, body) if t), None)
 
-    truncated = _truncation(lines, declared, notes, prompt, sources_at, prompt_at, warnings, unread)
+    truncated = _truncation(lines, declared, notes, prompt, sources_at, prompt_at, warnings, unread or bool(listed))
     if unread:
         warnings.append(f"sections not recognised: {len(claims)} dated claim(s) with arXiv IDs read from the text")
-        warnings += _foreign_heading(lines)
+        warnings += sections.foreign_heading(lines)
     if declared is not None and declared != len(notes) and not truncated:
         warnings.append(f"'Sources {declared} notes' but {len(notes)} note(s) were found")
 
@@ -368,23 +353,9 @@ def parse_raw(text: str, source: str = "<text>") -> dict:
     }
 
 
-def _dated_claims(lines: list[str]) -> list[dict]:
-    """The lines that are claims on their own: a written date and an arXiv ID."""
-    claims = []
-    for line in lines:
-        bullet = _BULLET.match(line)
-        text = line[bullet.end() :] if bullet else line
-        if "arxiv" not in text.lower() and "." not in text:
-            continue
-        claim = _claims.claim_from_bullet(text)
-        if claim["arxiv_ids"] and any(c["date_source"] == "written" for c in claim["citations"]):
-            claims.append(claim)
-    return claims
-
-
 def _salvaged(lines: list[str], front_title: str | None, source: str, sha: str) -> dict:
     """A text in no layout known: its dated claims with arXiv IDs, else NotAnInquiringLine."""
-    claims = _dated_claims(lines)
+    claims = sections.dated_claims(lines, _BULLET)
     if not claims:
         raise NotAnInquiringLine(
             "not an inquiring line (no 'INQUIRING LINE' header, framing, 'Sources' list, research prompt, "
@@ -395,7 +366,7 @@ def _salvaged(lines: list[str], front_title: str | None, source: str, sha: str) 
     title = front_title or next((l for l in lines if is_question(l)), None) or next(iter(heads), None)
     warnings = [f"layout not recognised: {len(claims)} dated claim(s) with arXiv IDs read from the text, "
                 "without notes"]
-    warnings += _foreign_heading(lines)
+    warnings += sections.foreign_heading(lines)
     return {
         "source": source, "sha256": sha, "title": title, "framing": [], "body": [], "declared_notes": None,
         "notes": [], "claims": claims, "anchors": [], "span": _span(None, claims, warnings), "prompt": None,
@@ -403,23 +374,11 @@ def _salvaged(lines: list[str], front_title: str | None, source: str, sha: str) 
     }
 
 
-def _foreign_heading(lines: list[str]) -> list[str]:
-    heading = next((l for l in lines if _FOREIGN_SOURCES.match(l)), None)
-    if not heading:
-        return []
-    return [f"'{heading}' looks like a 'Sources N notes' heading in a language retest does not read "
-            f"(it reads {_known_languages()})"]  # the layout's shape, in words no table holds
-
-
-def _known_languages() -> str:
-    names = list(layouts.headings.NAMES.values())
-    return ", ".join(names[:-1]) + " and " + names[-1]
-
-
 def _truncation(lines, declared, notes, prompt, sources_at, prompt_at, warnings, unread=False) -> bool:
     reasons = []
     last = lines[-1]
-    if not _ends_sentence(last) and not _SOURCES.match(last) and not _signed_off(last):
+    if not _ends_sentence(last) and not _SOURCES.match(last) and not sections.signed_off(last) and not (
+            unread and _claims.arxiv.find(last)):  # a list of paper links ends without a full stop
         reasons.append(f"it ends mid-sentence (…{last[-40:]!r})")
     final_section_is_sources = sources_at is not None and (prompt_at is None or prompt_at < sources_at)
     if final_section_is_sources and declared is not None and len(notes) < declared:

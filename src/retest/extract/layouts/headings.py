@@ -181,9 +181,13 @@ def translate(line: str) -> tuple[str, str | None]:
     elif stripped[0] >= "\u2e80" or (not stripped.isascii() and any(c >= "\u2e80" for c in stripped[:16])):
         found = cjk.translate(stripped)  # Chinese or Japanese, perhaps after a Latin word ("LLMへの…")
         return found if found is not None else (line, None)
-    found = synonyms.heading(_plain(stripped) if stripped[0] in "*_" else stripped) if len(stripped) <= 60 else None
+    plain = _plain(stripped) if stripped[0] in "*_" else stripped
+    found = synonyms.heading(plain) if len(stripped) <= 60 else None
     if found is not None:
         return found
+    rest = synonyms.label_off(plain)
+    if rest is not None:
+        return translate(rest)
     if not stripped[:24].lower().startswith(_STARTS):
         return line, None
     plain = _plain(stripped) if stripped[0] in "*_" else stripped

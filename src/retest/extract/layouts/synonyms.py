@@ -58,3 +58,12 @@ def _span(line: str, low: str) -> tuple[str, str | None] | None:
         if low.startswith(word) and low[len(word) : len(word) + 1] == ":":
             return "Findings span " + line[len(word) + 1 :].strip(), None
     return None
+
+
+def label_off(line: str) -> str | None:
+    """``How the question is read: This reads…`` → ``This reads…``: a dropped heading used as a label."""
+    low = line[:40].lower()
+    for word in _DROPPED:
+        if low.startswith(word) and low[len(word) : len(word) + 1] == ":" and line[len(word) + 1 :].strip():
+            return line[len(word) + 1 :].strip()
+    return None
