@@ -95,3 +95,14 @@ def test_a_real_cut_in_a_saved_page_is_still_reported(tmp_path):
     d = json.loads(r.stdout)
     assert d["truncated"] and d["warnings"][0].startswith("document is truncated: it ends mid-sentence")
     assert len(d["claims"]) == 3 and len(d["notes"]) == 3
+
+
+def test_a_sign_off_after_the_prompt_is_no_cut_and_a_cut_closing_is(tmp_path):
+    plain = (FIXTURES / "layouts" / "plain.txt").read_text(encoding="utf-8")
+    (tmp_path / "signed.txt").write_text(plain + "\nthanks all, talk on Thursday\n", encoding="utf-8")
+    (tmp_path / "cut.txt").write_text(plain.rsplit("Cite", 1)[0] + "Cite arXiv IDs; fl", encoding="utf-8")
+    r = run_cli("extract", "--jsonl", tmp_path / "signed.txt", tmp_path / "cut.txt")
+    assert r.returncode == 0, r.stderr
+    signed, cut = (json.loads(line) for line in r.stdout.splitlines())
+    assert not signed["truncated"] and signed["warnings"] == []
+    assert cut["truncated"] and cut["warnings"][0].startswith("document is truncated: it ends mid-sentence")

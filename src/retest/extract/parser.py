@@ -377,7 +377,9 @@ def _salvaged(lines: list[str], front_title: str | None, source: str, sha: str) 
 def _truncation(lines, declared, notes, prompt, sources_at, prompt_at, warnings, unread=False) -> bool:
     reasons = []
     last = lines[-1]
-    if not _ends_sentence(last) and not _SOURCES.match(last) and not sections.signed_off(last) and not (
+    closing = (prompt or {}).get("closing") or ""
+    signed = "\n" in closing and _ends_sentence(closing.split("\n", 1)[0]) and len(last) < 80  # "thanks all"
+    if not _ends_sentence(last) and not _SOURCES.match(last) and not sections.signed_off(last) and not signed and not (
             unread and _claims.arxiv.find(last)):  # a list of paper links ends without a full stop
         reasons.append(f"it ends mid-sentence (…{last[-40:]!r})")
     final_section_is_sources = sources_at is not None and (prompt_at is None or prompt_at < sources_at)

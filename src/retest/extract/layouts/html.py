@@ -39,6 +39,7 @@ class _Text(HTMLParser):
         self.pre = 0
         self.title: list[str] | None = None
         self.page_title = ""
+        self.lead: int | None = None  # where a bold run opening a block starts (a note's title?)
 
     def flush(self) -> None:
         text = "".join(self.line)
@@ -72,6 +73,8 @@ class _Text(HTMLParser):
             self.pre += 1
         elif tag == "a":
             self.link = (dict(attrs).get("href") or "", len(self.line))
+        elif tag in ("strong", "b") and "".join(self.line).strip() in ("", "•"):
+            self.lead = len(self.line)
         if tag in _HEADINGS:
             self.blocks.append("")
 
@@ -86,6 +89,12 @@ class _Text(HTMLParser):
             return
         if tag == "a" and self.link is not None:
             self._close_link()
+        if tag in ("strong", "b") and self.lead is not None:
+            title = " ".join("".join(self.line[self.lead :]).split())
+            self.lead = None
+            if title.endswith("?"):  # ``<li><strong>Title?</strong> summary</li>``: the title on a line of its own
+                self.line = [title]
+                self.flush()
         if tag in ("ul", "ol") and self.lists:
             self.lists.pop()
         if tag == "pre" and self.pre:
