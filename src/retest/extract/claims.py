@@ -24,6 +24,7 @@ _GROUP_RESIDUE = re.compile(
     re.I)
 _LABEL_SEP = re.compile(r"^[\s)\]*_]*+(?:\([^()]*+\))?\s*+(?:—{1,2}|–|-{1,2}|:)?\s*+")
 _LEAD_SEP = " \t\n\r\f\v([—–:-"
+_LEAD_DATE_SEP = re.compile(r"[ \t]*+[)\]]?[ \t]*+(?:—|–|-|:)[ \t]++")
 
 
 def trailing_group(text: str) -> tuple[int, str] | None:
@@ -148,7 +149,18 @@ def claim_from_bullet(text: str, origin: str = "prompt", note_title: str | None 
         residue = dates.DATE.sub("", residue)
         if _GROUP_RESIDUE.match(residue):
             body = text[:cut].rstrip()
+    if written and body[:1].isalnum():
+        body = _lead_date_off(body)
     return _claim(body, cites, written, origin, note_title)
+
+
+def _lead_date_off(body: str) -> str:
+    """``Feb 2023 — Drafts are accepted…`` → ``Drafts are accepted…``: a date written in front, as rewrites do."""
+    m = dates.DATE.match(body)
+    if not m:
+        return body
+    rest = _LEAD_DATE_SEP.match(body, m.end())
+    return body[rest.end() :] if rest and rest.end() < len(body) else body
 
 
 def _gaps(text: str, found: list) -> list[tuple[int, int]]:

@@ -14,8 +14,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import (charset, chat, decoration, email, frontmatter, headings, html, joins, latex, notion, obsidian, org, pdf,
-               rst, textbrowser, wordexport)
+import importlib
+import re
+
+from . import charset, decoration, email, frontmatter, headings, joins, notion, obsidian, pdf, textbrowser
+
+# The wrappers few texts carry are imported when a text shows their first mark (start-up stays quick).
+_HTML_OPENINGS = ("<!doctype html", "<html", "<head", "<meta", "<!-- saved from")
+_CLOCK = re.compile(r"\d:\d\d")  # a chat paste's times
+_RST_MARKS = ("\n.. ", "`_", "~~~", "^^^", '"""', "'''", "```", "+++", "***", "###", ":::", "...")
+_GLYPHS = ("●", "\uf0b7", "\uf0a7")
+
+
+def _wrapper(name: str):
+    return importlib.import_module(f"{__name__}.{name}")
 
 
 @dataclass(slots=True)
@@ -30,18 +42,23 @@ def normalise(text: str) -> Normalised:
     text = pdf.characters(text)
     text = charset.convert(text)
     text, title = frontmatter.strip(text)
-    if html.is_page(text):
-        text, page_title = html.convert(text)
+    if text.lstrip()[:200].lower().startswith(_HTML_OPENINGS):
+        text, page_title = _wrapper("html").convert(text)
         title = title or page_title
-    text, org_title = org.convert(text)
-    title = title or org_title
-    text, tex_title = latex.convert(text)
-    title = title or tex_title
-    text = rst.convert(text)
-    text = chat.convert(text)
+    if "#+" in text or "\n* " in text:
+        text, org_title = _wrapper("org").convert(text)
+        title = title or org_title
+    if "\\" in text:
+        text, tex_title = _wrapper("latex").convert(text)
+        title = title or tex_title
+    if text.startswith(".. ") or any(mark in text for mark in _RST_MARKS):
+        text = _wrapper("rst").convert(text)
+    if _CLOCK.search(text):
+        text = _wrapper("chat").convert(text)
     text = email.convert(text)
     text = textbrowser.convert(text)
-    text = wordexport.convert(text)
+    if "[" in text or any(g in text for g in _GLYPHS):
+        text = _wrapper("wordexport").convert(text)
     text = obsidian.convert(text)
     text = notion.convert(text)
     text = pdf.unglue(text)

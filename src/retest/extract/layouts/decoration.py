@@ -49,3 +49,12 @@ def had_symbols(line: str, prefix: str) -> bool:
     """Whether ``line`` (after ``prefix``) opens with a pictograph."""
     rest = line[len(prefix) :].lstrip("*_ ") if prefix else line.lstrip("*_ ")
     return bool(rest) and is_symbol(rest[0]) and rest[0] not in _JOINERS
+
+
+def trailing_off(line: str) -> str:
+    """``Does X hold? 🧪`` → ``Does X hold?``: pictographs after a sentence's end (kept after other words,
+    where they may be all that says a remark ended)."""
+    k = len(line)
+    while k and is_symbol(line[k - 1]):
+        k -= 1
+    return line[:k] if k < len(line) and line[:k].rstrip()[-1:] in (".", "?", "!", ")", "]", ":") else line

@@ -164,6 +164,8 @@ def translate(line: str) -> tuple[str, str | None]:
     stripped = line.strip()
     if not stripped or len(stripped) > 400:
         return line, None
+    if decoration.is_symbol(stripped[-1]):
+        line = stripped = decoration.trailing_off(stripped)
     if stripped[0] in "#*_" or decoration.is_symbol(stripped[0]):
         prefix, core = decoration.split(stripped)
         if core != stripped:

@@ -5,7 +5,7 @@ styles, forms, navigation, page headers and footers are dropped; headings,
 paragraphs, list items (``•`` or their number), ``<details>``/``<summary>`` and
 line breaks become lines; a link to a paper keeps its target (``arXiv:ID``) when
 its text does not name the paper already. Only a text that opens as an HTML page
-is read this way.
+is read this way (``layouts.normalise`` looks at the opening).
 """
 
 from __future__ import annotations
@@ -20,12 +20,7 @@ _BLOCK = frozenset("p div section article main h1 h2 h3 h4 h5 h6 ul ol li dl dt 
                    "table tr figure figcaption hr address aside body html".split())
 _HEADINGS = frozenset("h1 h2 h3 h4 h5 h6 summary dt".split())
 _VOID = frozenset("br hr img input meta link area base col embed source track wbr".split())
-_OPENINGS = ("<!doctype html", "<html", "<head", "<meta", "<!-- saved from")
 _GENERIC = frozenset("arxiv pdf abs paper link here html preprint source view".split())
-
-
-def is_page(text: str) -> bool:
-    return text.lstrip()[:200].lower().startswith(_OPENINGS)
 
 
 class _Text(HTMLParser):

@@ -27,6 +27,7 @@ _WORDS = {
 # Headings over the framing and body, which say nothing the lines under them do not: dropped.
 _DROPPED = frozenset(w.strip() for w in """how the question is read; how we read the question; reading the question;
     the question; framing; overview; synthesis; what this explores""".split(";"))
+_LABELS = _DROPPED | {"question", "the question", "q"}  # ``Question: Does X?``
 _MEANING = {w.strip(): key for key, words in _WORDS.items() for w in words.split(";")}
 # ``Span: Feb 2023–May 2024`` and its kin, at the start of a line.
 _SPAN = ("time span", "date range", "timeframe", "time frame", "span", "period covered", "dates covered",
@@ -63,7 +64,7 @@ def _span(line: str, low: str) -> tuple[str, str | None] | None:
 def label_off(line: str) -> str | None:
     """``How the question is read: This reads…`` → ``This reads…``: a dropped heading used as a label."""
     low = line[:40].lower()
-    for word in _DROPPED:
+    for word in _LABELS:
         if low.startswith(word) and low[len(word) : len(word) + 1] == ":" and line[len(word) + 1 :].strip():
             return line[len(word) + 1 :].strip()
     return None

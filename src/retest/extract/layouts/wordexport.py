@@ -4,9 +4,10 @@ Exported to text, a document keeps its footnote markers (``[1]``) with the notes
 listed at the end, and its comments as ``[a]`` markers with their text at the end.
 A footnote that names papers is resolved into the sentence it marks: its arXiv
 IDs join the citation parenthesis just before the marker, or make one. Comments
-are dropped, markers and text. Curly quotes read as straight ones. Bullet glyphs
-(``●``, ``○``, ``■``) are read by the parser. Only a text whose end holds such
-notes (each marker also used above) is read this way.
+are dropped, markers and text. Only a text whose end holds such notes (each
+marker also used above) is read this way. In such a text, or one whose lines open
+with a word processor's bullet (``●``), curly quotes (the processor's, not the
+author's) read as straight ones; the bullets themselves are read by the parser.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from .. import arxiv
 _DEFINITION = re.compile(r"^[ \t]*+\[(\d{1,3}|[a-z]{1,2})\][ \t]*+(\S.*+)$")
 _MARKER = re.compile(r"\[(\d{1,3}|[a-z]{1,2})\]")
 _RULE = re.compile(r"^[ \t]*+_{5,}[ \t]*+$")
+_GLYPHS = ("●", "\uf0b7", "\uf0a7")
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "‚": "'"})
 
 
@@ -63,18 +65,22 @@ def _resolve(line: str, notes: dict[str, str]) -> str:
     return "".join(out)
 
 
+def _glyph_bullets(text: str) -> bool:
+    """Whether lines open with the bullets word processors write (``●``, Word's Symbol-font ````)."""
+    return any(g in text for g in _GLYPHS) and any(l.lstrip()[:1] in _GLYPHS for l in text.split("\n"))
+
+
 def convert(text: str) -> str:
+    glyphs = _glyph_bullets(text)
     if "[" not in text:
-        return text
+        return text.translate(_QUOTES) if glyphs else text
     lines = text.split("\n")
     start, notes = _notes(lines)
-    if not notes:
-        return text
     body = lines[:start]
-    used = {m.group(1) for line in body if "[" in line for m in _MARKER.finditer(line)}
+    used = {m.group(1) for line in body if "[" in line for m in _MARKER.finditer(line)} if notes else set()
     notes = {k: v for k, v in notes.items() if k in used}
     if not notes:
-        return text
+        return text.translate(_QUOTES) if glyphs else text
     while body and (not body[-1].strip() or _RULE.match(body[-1])):
         body.pop()
     body = [_resolve(line, notes) if "[" in line else line for line in body]
