@@ -146,7 +146,7 @@ def claim_from_bullet(text: str, origin: str = "prompt", note_title: str | None 
     if group and (cites or written):
         cut, residue = group
         residue = "".join(residue[a:b] for a, b in _gaps(residue, arxiv.find_all(residue)))
-        residue = dates.DATE.sub("", residue)
+        residue = dates.pattern(residue).sub("", residue)
         if _GROUP_RESIDUE.match(residue):
             body = text[:cut].rstrip()
     if written and body[:1].isalnum():
@@ -156,7 +156,7 @@ def claim_from_bullet(text: str, origin: str = "prompt", note_title: str | None 
 
 def _lead_date_off(body: str) -> str:
     """``Feb 2023 — Drafts are accepted…`` → ``Drafts are accepted…``: a date written in front, as rewrites do."""
-    m = dates.DATE.match(body)
+    m = dates.pattern(body).match(body)
     if not m:
         return body
     rest = _LEAD_DATE_SEP.match(body, m.end())

@@ -67,20 +67,29 @@ _NAMED = r"(?P<{p}mon>" + _MONTH_WORD + r")\s++(?:de\s++)?(?P<{p}ny>(?:19|20)\d\
 # Chinese and Japanese: ``2024年5月``, ``2024年5月12日`` (written straight after other characters).
 _CJK = (r"(?P<{p}cy>(?:19|20)\d\d)[ \t]*+年[ \t]*+(?P<{p}cm>1[0-2]|0?[1-9])[ \t]*+月"
         r"(?:[ \t]*+(?:[12]\d|3[01]|0?[1-9])[ \t]*+日)?")
-_ONE = r"(?:" + _ISO + "|" + _MY + "|" + _NAMED + "|" + _CJK + ")"
-# No word, slash, dot or hyphen before a date, except before a CJK date (Chinese has no spaces).
-_START = r"(?:(?<![\w/.-])|(?<![\d/.-])(?=\d{4}[ \t]*+年))"
-
-DATE = re.compile(_START + _ONE.format(p="a") + r"(?!\d)", re.IGNORECASE)
+_ONE = r"(?:" + _ISO + "|" + _MY + "|" + _NAMED + ")"
+_ONE_CJK = r"(?:" + _ISO + "|" + _MY + "|" + _NAMED + "|" + _CJK + ")"
+_START = r"(?<![\w/.-])"  # no word, slash, dot or hyphen before a date…
+_START_CJK = r"(?:(?<![\w/.-])|(?<![\d/.-])(?=\d{4}[ \t]*+年))"  # …except before a CJK one (no spaces in Chinese)
 # ``Sept 2024–May 2026``, ``2024-09 to 2026-05``, ``Sept–Dec 2024``, ``2023年12月至2024年5月``.
 _SEP = r"\s*(?:–|—|-|to|until|through|tot|bis|至|~|〜)\s*"
-RANGE = re.compile(
-    _START + r"(?:"
-    + _ONE.format(p="a") + _SEP + _ONE.format(p="b")
-    + r"|(?P<smon>" + _MONTH_WORD + r")" + _SEP + _NAMED.format(p="e")
-    + r")(?!\d)",
-    re.IGNORECASE,
-)
+
+
+def _range(start: str, one: str) -> re.Pattern:
+    return re.compile(start + r"(?:" + one.format(p="a") + _SEP + one.format(p="b") + r"|(?P<smon>" + _MONTH_WORD
+                      + r")" + _SEP + _NAMED.format(p="e") + r")(?!\d)", re.IGNORECASE)
+
+
+DATE = re.compile(_START + _ONE.format(p="a") + r"(?!\d)", re.IGNORECASE)
+RANGE = _range(_START, _ONE)
+# Text with 年 in it is searched with the CJK forms too (the plain patterns keep their fast literal scan).
+DATE_CJK = re.compile(_START_CJK + _ONE_CJK.format(p="a") + r"(?!\d)", re.IGNORECASE)
+RANGE_CJK = _range(_START_CJK, _ONE_CJK)
+
+
+def pattern(text: str) -> re.Pattern:
+    """The date pattern for ``text``: with the CJK forms when it holds a 年."""
+    return DATE_CJK if "年" in text else DATE
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +124,7 @@ def _ym(m: re.Match[str], p: str) -> str | None:
 def find_dates(text: str) -> list[Found]:
     """Single dates in ``text`` in order (ranges count as their two ends)."""
     out = []
-    for m in DATE.finditer(text):
+    for m in pattern(text).finditer(text):
         ym = _ym(m, "a")
         out.append(Found(ym, ym, m.group(0), m.start(), m.end()))
     return out
@@ -123,7 +132,7 @@ def find_dates(text: str) -> list[Found]:
 
 def find_range(text: str) -> Found | None:
     """The first written range in ``text``, else None."""
-    m = RANGE.search(text)
+    m = (RANGE_CJK if "年" in text else RANGE).search(text)
     if not m:
         return None
     if m.group("smon"):

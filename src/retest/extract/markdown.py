@@ -43,6 +43,8 @@ _QUESTION_SPLIT = re.compile(r"^(.{8,249}?\?)[ \t]*+(?:—|–|-|:)?[ \t]++(.+)$
 _SOURCES = re.compile(r"^sources\b", re.I)
 _PROMPT_MARK = re.compile(r"^research prompt for your llm\b", re.I)
 _EMPHASIS = str.maketrans("", "", "*_`")
+# Emphasis touching a figure or an "arXiv": the only places a date or an ID can be wrapped in it.
+_EMPHASIS_NEAR_FIGURE = re.compile(r"[*_](?=\d|arxiv|[a-z]{3,9}\.?[ \t]\d)|\d[*_]", re.I)
 
 
 def _heading(line: str) -> str | None:
@@ -135,7 +137,7 @@ def inline(line: str) -> str:
         line = html.unescape(line).replace("\xa0", " ")
     if "\\" in line:
         line = _ESCAPE.sub(r"\1", line)
-    if "*" in line or "_" in line:
+    if ("*" in line or "_" in line) and _EMPHASIS_NEAR_FIGURE.search(line):
         line = _emphasis_off_citations(line)
     return line
 

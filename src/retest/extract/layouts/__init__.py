@@ -21,8 +21,11 @@ from . import charset, decoration, email, frontmatter, headings, joins, notion, 
 
 # The wrappers few texts carry are imported when a text shows their first mark (start-up stays quick).
 _HTML_OPENINGS = ("<!doctype html", "<html", "<head", "<meta", "<!-- saved from")
-_CLOCK = re.compile(r"\d:\d\d")  # a chat paste's times
-_RST_MARKS = ("\n.. ", "`_", "~~~", "^^^", '"""', "'''", "```", "+++", "***", "###", ":::", "...")
+_CLOCK = re.compile(r":(?<=\d:)\d\d")  # a chat paste's times (opening on the colon: a fast literal scan)
+# a directive or comment, a link, an adornment Markdown has not (literal alternatives: a fast scan)
+_RST_MARKS = re.compile(r"\n\.\. |`_|~~~|\^\^\^|\+\+\+|\*\*\*|###|```|\"\"\"|'''|:::")
+# One scan for the first marks of Org, LaTeX, reStructuredText and chat pastes together.
+_RARE = re.compile(_RST_MARKS.pattern + r"|#\+|\n\* |\\|" + _CLOCK.pattern)
 _GLYPHS = ("●", "\uf0b7", "\uf0a7")
 
 
@@ -37,24 +40,32 @@ class Normalised:
     languages: set[str] = field(default_factory=set)
 
 
-def normalise(text: str) -> Normalised:
-    """``text`` (line ends already ``\\n``) in the plain layout."""
-    text = pdf.characters(text)
-    text = charset.convert(text)
-    text, title = frontmatter.strip(text)
-    if text.lstrip()[:200].lower().startswith(_HTML_OPENINGS):
-        text, page_title = _wrapper("html").convert(text)
-        title = title or page_title
-    if "#+" in text or "\n* " in text:
+def _rare(text: str, title: str | None) -> tuple[str, str | None]:
+    """Org, LaTeX, reStructuredText and chat pastes taken off, where their marks are."""
+    if "#+" in text or "\n* " in text or text.startswith("* "):
         text, org_title = _wrapper("org").convert(text)
         title = title or org_title
     if "\\" in text:
         text, tex_title = _wrapper("latex").convert(text)
         title = title or tex_title
-    if text.startswith(".. ") or any(mark in text for mark in _RST_MARKS):
+    if text.startswith(".. ") or _RST_MARKS.search(text):
         text = _wrapper("rst").convert(text)
     if _CLOCK.search(text):
         text = _wrapper("chat").convert(text)
+    return text, title
+
+
+def normalise(text: str) -> Normalised:
+    """``text`` (line ends already ``\\n``) in the plain layout."""
+    if charset.special(text):  # one scan for what both steps look for
+        text = pdf.characters(text)
+        text = charset.convert(text)
+    text, title = frontmatter.strip(text)
+    if text.lstrip()[:200].lower().startswith(_HTML_OPENINGS):
+        text, page_title = _wrapper("html").convert(text)
+        title = title or page_title
+    if text.startswith((".. ", "#+", "* ")) or _RARE.search(text):
+        text, title = _rare(text, title)
     text = email.convert(text)
     text = textbrowser.convert(text)
     if "[" in text or any(g in text for g in _GLYPHS):

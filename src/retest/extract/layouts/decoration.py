@@ -7,6 +7,7 @@ go. Bullet glyphs (``●``, ``■``, ``✓``…) are not decoration: they mark l
 
 from __future__ import annotations
 
+FIRST_SYMBOL = "\u2190"  # no pictograph comes before this (a quick test before ``is_symbol``)
 BULLETS = frozenset("•·▪▫◦‣●○■□◆◇►▸▹➢➣➤✓✔❖⦿⁃∙")
 _JOINERS = frozenset("\ufe0e\ufe0f\u200d\u20e3 \t")
 

@@ -148,11 +148,21 @@ def _plain(line: str) -> str:
     return m.group(2) + line[m.end() :] if m else line
 
 
+# Heading phrases by their first word (one-word phrases apart: they may run into punctuation).
+_HEADING_PHRASES: dict[str, list[str]] = {}
+for _p, _k, _ in _PHRASES:
+    if _k not in ("framing", "opening"):
+        _HEADING_PHRASES.setdefault(_p.split()[0] if " " in _p else "", []).append(_p)
+
+
 def is_heading(line: str) -> bool:
     """A section's heading line (a framing or body paragraph is not one)."""
     key = fold(_plain(line.strip())[:60])
-    return bool(_SOURCES.match(key)) or any(key.startswith(p) for p, k, _ in _PHRASES
-                                            if k not in ("framing", "opening") and p.split()[0] in key[:30])
+    if _SOURCES.match(key):
+        return True
+    first = key.split(None, 1)[0] if key.strip() else ""
+    return any(key.startswith(p) for p in _HEADING_PHRASES.get(first, ())) or any(
+        key.startswith(p) for p in _HEADING_PHRASES[""])
 
 
 def translate(line: str) -> tuple[str, str | None]:
@@ -164,9 +174,25 @@ def translate(line: str) -> tuple[str, str | None]:
     stripped = line.strip()
     if not stripped or len(stripped) > 400:
         return line, None
-    if decoration.is_symbol(stripped[-1]):
+    first = stripped[0]
+    if len(stripped) <= 60 or first in "#*_" or first >= decoration.FIRST_SYMBOL or (
+            stripped[-1] >= decoration.FIRST_SYMBOL):
+        found = _decorated(line, stripped)  # short lines and decorated ones: headings in other forms
+        if found is not None:
+            return found
+    elif stripped.find(":", 0, 42) != -1:
+        rest = synonyms.label_off(stripped)
+        if rest is not None:
+            return translate(rest)
+    return _words(line, stripped)
+
+
+def _decorated(line: str, stripped: str) -> tuple[str, str | None] | None:
+    """A heading under decoration, in other words, or in Chinese or Japanese; None to read ``line`` as it is."""
+    trimmed = stripped[-1] >= decoration.FIRST_SYMBOL and decoration.is_symbol(stripped[-1])
+    if trimmed:
         line = stripped = decoration.trailing_off(stripped)
-    if stripped[0] in "#*_" or decoration.is_symbol(stripped[0]):
+    if stripped[0] in "#*_" or (stripped[0] >= decoration.FIRST_SYMBOL and decoration.is_symbol(stripped[0])):
         prefix, core = decoration.split(stripped)
         if core != stripped:
             found = synonyms.heading(_plain(core))
@@ -180,16 +206,23 @@ def translate(line: str) -> tuple[str, str | None]:
             if language is None and english == core and not decoration.had_symbols(stripped, prefix):
                 return line, None  # emphasis around an ordinary line is the writer's
             return prefix + english, language
-    elif stripped[0] >= "\u2e80" or (not stripped.isascii() and any(c >= "\u2e80" for c in stripped[:16])):
+    elif not stripped.isascii() and max(stripped[:16]) >= "\u2e80":
         found = cjk.translate(stripped)  # Chinese or Japanese, perhaps after a Latin word ("LLMへの…")
         return found if found is not None else (line, None)
     plain = _plain(stripped) if stripped[0] in "*_" else stripped
-    found = synonyms.heading(plain) if len(stripped) <= 60 else None
-    if found is not None:
-        return found
-    rest = synonyms.label_off(plain)
-    if rest is not None:
-        return translate(rest)
+    if len(stripped) <= 60:
+        found = synonyms.heading(plain)
+        if found is not None:
+            return found
+    if plain.find(":", 0, 42) != -1:
+        rest = synonyms.label_off(plain)
+        if rest is not None:
+            return translate(rest)
+    return _words(line, stripped) if trimmed else None
+
+
+def _words(line: str, stripped: str) -> tuple[str, str | None]:
+    """The section words of the languages' tables, at the start of ``line``."""
     if not stripped[:24].lower().startswith(_STARTS):
         return line, None
     plain = _plain(stripped) if stripped[0] in "*_" else stripped

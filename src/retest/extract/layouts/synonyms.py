@@ -8,8 +8,6 @@ left alone.
 
 from __future__ import annotations
 
-import re
-
 ENGLISH_SECTIONS = {"prompt": "Research prompt for your LLM", "found": "What a curated library found",
                     "anchors": "Anchor papers", "tasks": "Your task:"}
 _WORDS = {
@@ -32,8 +30,11 @@ _MEANING = {w.strip(): key for key, words in _WORDS.items() for w in words.split
 # ``Span: Feb 2023–May 2024`` and its kin, at the start of a line.
 _SPAN = ("time span", "date range", "timeframe", "time frame", "span", "period covered", "dates covered",
          "findings range", "covering")
-_LINE = re.compile(r"^([a-z][a-z' -]{1,40}?)[ \t]*+(?:[(:—–-][ \t]*+)?(?:(\d{1,4})[ \t]*+(?:notes?|sources?|items?)?)?"
-                   r"[ \t]*+\)?[ \t]*+$")
+_FIRST_WORDS = frozenset(w.split()[0] for w in _MEANING) | frozenset(w.split()[0] for w in _SPAN) | frozenset(
+    w.split()[0] for w in _DROPPED)
+_PUNCT = str.maketrans("():", "   ")
+_DASHES = frozenset(("-", "–", "—"))
+_COUNTED = frozenset("notes note sources source items item".split())
 
 
 def heading(line: str) -> tuple[str, str | None] | None:
@@ -41,15 +42,24 @@ def heading(line: str) -> tuple[str, str | None] | None:
     if len(line) > 60:
         return None
     low = line.lower().replace("’", "'").rstrip(" .:")
-    m = _LINE.match(low) if low[:1].isalpha() else None
-    if m is None:
-        return _span(line, low)
-    key = _MEANING.get(m.group(1).strip())
+    first = low.split(None, 1)[0].rstrip(":(") if low else ""
+    if first not in _FIRST_WORDS:
+        return None
+    words = [w for w in low.translate(_PUNCT).split() if w not in _DASHES]
+    count = None
+    if len(words) > 1 and words[-1] in _COUNTED and words[-2].isdigit():
+        count, words = words[-2], words[:-2]
+    elif len(words) > 1 and words[-1].isdigit():
+        count, words = words[-1], words[:-1]
+    phrase = " ".join(words)
+    key = _MEANING.get(phrase)
     if key is None:
-        return ("", None) if m.group(1).strip() in _DROPPED and not m.group(2) else None
+        if phrase in _DROPPED and count is None:
+            return "", None
+        return _span(line, low)
     if key == "sources":
-        return (f"Sources {m.group(2)} notes" if m.group(2) else "Sources"), None
-    if m.group(2):
+        return (f"Sources {count} notes" if count else "Sources"), None
+    if count:
         return None  # "Tasks 3" is no heading the layout has
     return ENGLISH_SECTIONS[key], None
 
@@ -63,6 +73,9 @@ def _span(line: str, low: str) -> tuple[str, str | None] | None:
 
 def label_off(line: str) -> str | None:
     """``How the question is read: This reads…`` → ``This reads…``: a dropped heading used as a label."""
+    colon = line.find(":", 0, 42)
+    if colon == -1 or line[:colon].lower().strip() not in _LABELS:
+        return None
     low = line[:40].lower()
     for word in _LABELS:
         if low.startswith(word) and low[len(word) : len(word) + 1] == ":" and line[len(word) + 1 :].strip():
