@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from . import claims as _claims
-from . import layouts
+from .layouts import decoration, headings
 
 _FOREIGN_SOURCES = re.compile(r"^[^\W\d_]{3,20}+[ \t]++\(?\d{1,4}+[ \t]++[^\W\d_]{3,12}+\)?$")
 _SPAN_LINE = re.compile(r"findings span\s++", re.I)
@@ -55,7 +55,7 @@ def foreign_heading(lines: list[str]) -> list[str]:
 
 
 def _known_languages() -> str:
-    names = list(layouts.headings.NAMES.values())
+    names = list(headings.NAMES.values())
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
@@ -73,6 +73,6 @@ def span_text(line: str) -> str | None:
 def signed_off(line: str) -> bool:
     """A line that ends in an emoji or emoticon (a sign-off) was not cut."""
     end = line.rstrip()[-1]
-    return layouts.decoration.is_symbol(end) or line.rstrip().endswith((":)", ":-)", ";)", ":D"))
+    return decoration.is_symbol(end) or line.rstrip().endswith((":)", ":-)", ";)", ":D"))
 
 

@@ -12,12 +12,11 @@ synonyms). Each does nothing to a text without its marks.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import importlib
 import re
+from dataclasses import dataclass, field
 
-from . import charset, decoration, email, frontmatter, headings, joins, notion, obsidian, pdf, textbrowser
+from . import charset, email, frontmatter, headings, joins, notion, obsidian, pdf, textbrowser
 
 # The wrappers few texts carry are imported when a text shows their first mark (start-up stays quick).
 _HTML_OPENINGS = ("<!doctype html", "<html", "<head", "<meta", "<!-- saved from")
@@ -36,7 +35,7 @@ def _wrapper(name: str):
 @dataclass(slots=True)
 class Normalised:
     text: str
-    title: str | None = None  # the front matter's title
+    title: str | None = None  # the title the wrapper gives (front matter, #+TITLE, \\title, a page title)
     languages: set[str] = field(default_factory=set)
 
 
