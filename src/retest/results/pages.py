@@ -22,18 +22,7 @@ from itertools import chain, islice
 from pathlib import Path
 
 from .markup import kind_of, safe_url
-from .report import (
-    SPLIT_AT,
-    _now,
-    _title_on_disk,
-    _titles,
-    add_to_summary,
-    document,
-    entries_of,
-    grouped,
-    index_row,
-    summarise,
-)
+from .documents import SPLIT_AT, add_to_summary, document, entries_of, grouped, index_row, now, summarise, titles_of
 
 PAGE_SECONDS = 600.0  # one page rendering longer than this is a bug, not a big archive
 POOL_FROM = 64  # documents: below this, worker processes cost more than they save
@@ -167,17 +156,16 @@ def write_report(archive, out, *, folder=None, paths=None, source=None, model=No
     """Write the report: one page to ``out`` (a path or ``-``), or a folder of pages (``folder``, else ``out``)
     with ``layout="folder"`` or, with ``"auto"``, past ``split_at`` documents. What was written."""
     forbidden = list(forbidden)
-    titles = _titles(paths) if paths else {}
+    titles = titles_of(paths) if paths else {}
     docs = grouped(entries_of(archive, paths=paths, source=source, model=model, on_error=on_error))
     head: list[tuple[str, list[dict]]] = []
     for item in docs:
         head.append(item)
         if layout == "folder" or (layout == "auto" and len(head) > split_at):
             break
-    meta = {"generated": _now(), "archive": str(archive.path) if archive is not None else None}
+    meta = {"generated": now(), "archive": str(archive.path) if archive is not None else None}
     if not (layout == "folder" or (layout == "auto" and len(head) > split_at)):
-        built = [document(archive, src, group, titles.get(src) or (None if paths else _title_on_disk(src)))
-                 for src, group in head]
+        built = [document(archive, src, group, titles.get(src)) for src, group in head]
         if out == "-":
             import sys
 
@@ -189,8 +177,7 @@ def write_report(archive, out, *, folder=None, paths=None, source=None, model=No
         s = summarise(built)
         return {"path": str(out), "pages": 1, "documents": s["documents"], "claims": s["claims"],
                 "models": len(s["models"]), "folder": False}
-    return _write_folder(archive, Path(folder or out), chain(head, docs), titles, bool(paths), meta, forbidden,
-                         workers)
+    return _write_folder(archive, Path(folder or out), chain(head, docs), titles, meta, forbidden, workers)
 
 
 # -- the folder --------------------------------------------------------------------
@@ -198,20 +185,18 @@ def write_report(archive, out, *, folder=None, paths=None, source=None, model=No
 _WORKER: dict = {}
 
 
-def _start_worker(archive_path: str | None, folder: str, forbidden: list[str], titles: dict, from_paths: bool
-                  ) -> None:
+def _start_worker(archive_path: str | None, folder: str, forbidden: list[str], titles: dict) -> None:
     from ..archive import Archive
 
     _WORKER.update(archive=Archive(archive_path, create=False, readonly=True) if archive_path else None,
-                   folder=Path(folder), forbidden=forbidden, titles=titles, from_paths=from_paths, macros=_macros())
+                   folder=Path(folder), forbidden=forbidden, titles=titles, macros=_macros())
 
 
 def _page(job: tuple[int, str, list[dict]]) -> dict:
     """Build and write one document's page; its row for the index."""
     i, src, group = job
     w = _WORKER
-    title = w["titles"].get(src) or (None if w["from_paths"] else _title_on_disk(src))
-    d = document(w["archive"], src, group, title)
+    d = document(w["archive"], src, group, w["titles"].get(src))
     name = f"doc-{i:05d}.html"
     m = w["macros"]
     with _Output(w["folder"] / name, w["forbidden"]) as fh, _Deadline():
@@ -234,7 +219,7 @@ def _pool_size(workers: int | None, documents_seen: int) -> int:
     return max(1, min(cpus, 8))
 
 
-def _write_folder(archive, folder: Path, docs, titles: dict, from_paths: bool, meta: dict, forbidden: list[str],
+def _write_folder(archive, folder: Path, docs, titles: dict, meta: dict, forbidden: list[str],
                   workers: int | None) -> dict:
     from ..errors import RetestError
 
@@ -252,11 +237,11 @@ def _write_folder(archive, folder: Path, docs, titles: dict, from_paths: bool, m
     first = list(islice(jobs, POOL_FROM))
     size = _pool_size(workers, len(first))
     if size == 1:
-        _start_worker(None, str(folder), forbidden, titles, from_paths)
+        _start_worker(None, str(folder), forbidden, titles)
         _WORKER["archive"] = archive
         rows = [_page(job) for job in chain(first, jobs)]
     else:
-        rows = list(_pooled(size, chain(first, jobs), (archive_path, str(folder), forbidden, titles, from_paths)))
+        rows = list(_pooled(size, chain(first, jobs), (archive_path, str(folder), forbidden, titles)))
     summary = summarise([])
     for row in rows:
         add_to_summary(summary, row)
