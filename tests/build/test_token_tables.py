@@ -41,6 +41,7 @@ def _random_texts(n: int, seed: int = 7) -> list[str]:
 @pytest.fixture
 def cache_home(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(tables, "_made", {})  # nothing made earlier in this process
     return tmp_path / "cache"
 
 
@@ -49,7 +50,9 @@ def test_counts_from_the_cached_table_are_tiktokens_own(cache_home):
     texts = TEXTS + [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))] + _random_texts(300)
     fresh = tables.get_encoding(OFFLINE)  # made from the table, and cached
     assert list(cache_home.rglob("*.marshal*")), "the parsed table is cached in the user cache folder"
+    tables._made.clear()
     cached = tables.get_encoding(OFFLINE)  # read from the cache
+    assert cached is not fresh
     for text in texts:
         want = theirs.encode(text, disallowed_special=())
         assert fresh.encode(text, disallowed_special=()) == want

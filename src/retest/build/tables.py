@@ -19,10 +19,13 @@ from pathlib import Path
 
 MAGIC = b"retest bpe cache 1\n"
 _lock = threading.Lock()
+_made: dict[str, object] = {}  # name → Encoding, once a process (as tiktoken keeps them)
 
 
 def get_encoding(name: str):
     """``tiktoken.get_encoding(name)``, its table from the cache (``ValueError`` for an unknown name, as there)."""
+    if name in _made:
+        return _made[name]
     import tiktoken
     from tiktoken import registry
 
@@ -37,7 +40,8 @@ def get_encoding(name: str):
             params = make()
         finally:
             make.__globals__["load_tiktoken_bpe"] = loader
-    return tiktoken.Encoding(**params)
+    _made[name] = tiktoken.Encoding(**params)
+    return _made[name]
 
 
 def folder() -> Path:

@@ -9,10 +9,8 @@ fitting a budget, but the user must know it is an estimate.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import socket
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,6 +98,9 @@ def _offline(wanted: str, why: str) -> Counter:
 
 
 def _in_tiktoken_cache(name: str) -> bool:
+    import hashlib
+    import tempfile
+
     folder = (os.environ.get("TIKTOKEN_CACHE_DIR") or os.environ.get("DATA_GYM_CACHE_DIR")
               or os.path.join(tempfile.gettempdir(), "data-gym-cache"))
     return os.path.exists(os.path.join(folder, hashlib.sha1(_BLOB_URL.format(name).encode()).hexdigest()))
