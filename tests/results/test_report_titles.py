@@ -4,7 +4,7 @@ import re
 import shutil
 import sqlite3
 
-from chat_server import ChatServer
+from servers.chat import ChatServer
 from conftest import SEED_002, archive_rows, run_cli, server_env, serving
 
 QUESTION = "How do RL training and base models differ in creating MI peaks?"
