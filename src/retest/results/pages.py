@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from collections import deque
 from collections.abc import Iterable
-from itertools import chain, islice
+from itertools import chain, count, islice
 from pathlib import Path
 
 from .markup import kind_of, safe_url
@@ -28,6 +28,7 @@ PAGE_SECONDS = 600.0  # one page rendering longer than this is a bug, not a big 
 POOL_FROM = 64  # documents: below this, worker processes cost more than they save
 CHUNK = 8  # documents handed to a worker at a time
 INDEXES = (("index.html", "name"), ("index-by-overturned.html", "overturned"))
+_NAMES = count()  # temporary names, unique in this process
 
 
 def _macros():
@@ -139,7 +140,7 @@ class _Output:
     def __enter__(self):
         from ..errors import RetestError
 
-        self.tmp = str(self.path.parent / f".retest-{self.path.name}.{os.getpid()}.partial")
+        self.tmp = str(self.path.parent / f".retest-{os.getpid()}-{next(_NAMES)}.partial")  # short: any name fits
         try:  # created as an ordinary new file would be (the umask applies), never over another's
             try:
                 fd = os.open(self.tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
