@@ -11,7 +11,6 @@ stops the run with its own message.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import queue as queue_module
 from collections.abc import Iterator
@@ -163,6 +162,8 @@ class BuiltElsewhere:
     order, as they are made."""
 
     def __init__(self, recipe: Recipe, builders: int = 1):
+        import multiprocessing  # here: a build in this process never needs it
+
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         self.outs, self.children = [], []

@@ -32,6 +32,7 @@ class Job:
     tokens: int | None = None
     encoding: str | None = None
     claims: list = field(default_factory=list)
+    titles: dict = field(default_factory=dict)  # each document's question, by path
 
     @property
     def sha256(self) -> str:
@@ -42,7 +43,8 @@ class Job:
         source = p.source if isinstance(p.source, str) or p.source is None else ", ".join(p.source)
         return cls(text=p.prompt, label=source or p.template, settings=settings, template=p.template,
                    template_sha256=p.template_sha256, source=source, source_sha256=p.source_sha256,
-                   tokens=p.tokens, encoding=p.encoding, claims=list(p.claims))
+                   tokens=p.tokens, encoding=p.encoding, claims=list(p.claims),
+                   titles=dict(getattr(p, "titles", None) or {}))
 
 
 @dataclass

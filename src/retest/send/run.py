@@ -213,7 +213,7 @@ class Run:
             prompt_id = archive.add_prompt(
                 job.text, job.sha256, template=job.template, template_sha256=job.template_sha256,
                 source=job.source, source_sha256=job.source_sha256, tokens=job.tokens, encoding=job.encoding,
-                claims=job.claims)
+                claims=job.claims, titles=job.titles)
             return (prompt_id, *archive.claim(prompt_id, model=s.model, endpoint=s.endpoint, params=s.params,
                                              params_sha256=s.params_sha256, force=force, api=s.api, run_id=run_id,
                                              endpoint_name=s.endpoint_name))
