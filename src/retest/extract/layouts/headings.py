@@ -108,6 +108,13 @@ _NOTE_WORDS = "|".join(sorted({fold(w) for t in TABLES.values() for w in t["note
 _SOURCES = re.compile(rf"^(?:{_SOURCE_WORDS})\b\W*+(?:(\d++)[ \t]*+(?:{_NOTE_WORDS})?)?\W*+$")
 _EMPHASIS = re.compile(r"^([*_]{1,3})([^*_\n]{3,80}?)\1(?=[\s:(—–-]|$)")
 _OPENERS = ("¿", "¡", "«", "“", '"')
+# The phrases a heading line starts with, for one ``str.startswith`` a line (a phrase whose first word
+# is longer than the 30 characters looked at never matches).
+_HEADINGS = tuple(p for p, k, _ in _PHRASES if k not in ("framing", "opening") and len(p.split()[0]) <= 30)
+# The phrases by their first character, each list in the order the phrases are tried (longest first).
+_BY_INITIAL: dict[str, list[tuple[str, str, str]]] = {}
+for _phrase in _PHRASES:
+    _BY_INITIAL.setdefault(_phrase[0][:1], []).append(_phrase)
 
 
 def _plain(line: str) -> str:
@@ -119,8 +126,7 @@ def _plain(line: str) -> str:
 def is_heading(line: str) -> bool:
     """A section's heading line (a framing or body paragraph is not one)."""
     key = fold(_plain(line.strip())[:60])
-    return bool(_SOURCES.match(key)) or any(key.startswith(p) for p, k, _ in _PHRASES
-                                            if k not in ("framing", "opening") and p.split()[0] in key[:30])
+    return bool(_SOURCES.match(key)) or key.startswith(_HEADINGS)
 
 
 def translate(line: str) -> tuple[str, str | None]:
@@ -142,7 +148,7 @@ def translate(line: str) -> tuple[str, str | None]:
             return plain, None
         lang = next(code for code, t in TABLES.items() if first in (fold(w) for w in t["sources"]))
         return (f"Sources {m.group(1)} notes" if m.group(1) else "Sources"), lang
-    for phrase, key, lang in _PHRASES:
+    for phrase, key, lang in _BY_INITIAL.get(folded[:1], ()):
         if folded.startswith(phrase) and (len(folded) == len(phrase) or not folded[len(phrase)].isalnum()):
             if lang == "en":
                 return plain, None
