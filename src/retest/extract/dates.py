@@ -7,6 +7,7 @@ day precision is never needed to decide whether a finding is stale.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
 from dataclasses import dataclass
 
@@ -68,13 +69,17 @@ _ONE = r"(?:" + _ISO + "|" + _MY + "|" + _NAMED + ")"
 DATE = re.compile(r"(?<![\w/.-])" + _ONE.format(p="a") + r"(?!\d)", re.IGNORECASE)
 # ``Sept 2024–May 2026``, ``2024-09 to 2026-05``, ``Sept–Dec 2024``.
 _SEP = r"\s*(?:–|—|-|to|until|through)\s*"
-RANGE = re.compile(
-    r"(?<![\w/.-])(?:"
-    + _ONE.format(p="a") + _SEP + _ONE.format(p="b")
-    + r"|(?P<smon>" + _MONTH_WORD + r")" + _SEP + _NAMED.format(p="e")
-    + r")(?!\d)",
-    re.IGNORECASE,
-)
+_RANGE = (r"(?<![\w/.-])(?:" + _ONE.format(p="a") + _SEP + _ONE.format(p="b")
+          + r"|(?P<smon>" + _MONTH_WORD + r")" + _SEP + _NAMED.format(p="e") + r")(?!\d)")
+
+
+@functools.cache
+def _range() -> re.Pattern[str]:
+    """The range pattern, compiled on first use: the largest here (~5 ms), and only a span line needs it."""
+    return re.compile(_RANGE, re.IGNORECASE)
+
+
+_MEMO_CHARS = 2048  # texts up to this long have their dates remembered (256 of them)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +110,16 @@ def _ym(m: re.Match[str], p: str) -> str | None:
 
 
 def find_dates(text: str) -> list[Found]:
-    """Single dates in ``text`` in order (ranges count as their two ends)."""
+    """Single dates in ``text`` in order (ranges count as their two ends); a short text is scanned once."""
+    return list(_dates_in(text)) if len(text) <= _MEMO_CHARS else _find_dates(text)
+
+
+@functools.lru_cache(maxsize=256)
+def _dates_in(text: str) -> tuple[Found, ...]:
+    return tuple(_find_dates(text))
+
+
+def _find_dates(text: str) -> list[Found]:
     out = []
     for m in DATE.finditer(text):
         ym = _ym(m, "a")
@@ -115,7 +129,7 @@ def find_dates(text: str) -> list[Found]:
 
 def find_range(text: str) -> Found | None:
     """The first written range in ``text``, else None."""
-    m = RANGE.search(text)
+    m = _range().search(text)
     if not m:
         return None
     if m.group("smon"):

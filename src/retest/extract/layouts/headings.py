@@ -100,6 +100,7 @@ _PHRASES = sorted(((fold(p), key, lang) for lang, table in TABLES.items() for ke
 _FIRST = {p.split()[0] for p, _, _ in _PHRASES} | {fold(w) for t in TABLES.values() for w in t["sources"]}
 _STARTS = tuple({w for p, _, _ in _PHRASES for w in (p.split()[0],)} | _FIRST | {"*", "_"}
                 | {p.split()[0].lower() for t in TABLES.values() for v in t.values() for p in v})
+_INITIALS = frozenset(w[0] for w in _STARTS)  # a line opening otherwise is no heading: the quick test
 # First words only English phrases start with: such a line needs no rewriting.
 _ENGLISH_ONLY = {p.split()[0] for p, _, lang in _PHRASES if lang == "en"} - {
     p.split()[0] for p, _, lang in _PHRASES if lang != "en"} - {fold(w) for t in TABLES.values() for w in t["sources"]}
@@ -132,7 +133,8 @@ def is_heading(line: str) -> bool:
 def translate(line: str) -> tuple[str, str | None]:
     """``line`` with its section words in English, and the language's code when they were not."""
     stripped = line.strip()
-    if not stripped or len(stripped) > 400 or not stripped[:24].lower().startswith(_STARTS):
+    if not stripped or stripped[0].lower()[0] not in _INITIALS or len(stripped) > 400 \
+            or not stripped[:24].lower().startswith(_STARTS):
         return line, None
     plain = _plain(stripped) if stripped[0] in "*_" else stripped
     first = plain[:40].split(maxsplit=1)[0]
