@@ -35,6 +35,9 @@ WRAPPERS = {
     # every line once tried every section phrase of every language
     "many two-character lines": lambda n: NOTES + "x" * 60 + "\n" + "ab\n" * (600 * n),
     "many translated heading lines": lambda n: NOTES + "Fuentes 3 notas\nesto x\n" * (60 * n),
+    # each link marker once read its listed URL again
+    "link markers to one long URL": lambda n: HEAD + "see [1]a " * (100 * n) + "\n\nReferences\n\n"
+        "   1. https://arxiv.org/abs/2504.07912" + "x" * (1000 * n) + "\n",
 }
 # Shapes aimed at the parser itself.
 PARSER = {
