@@ -7,6 +7,7 @@ day precision is never needed to decide whether a finding is stale.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
 from dataclasses import dataclass
 
@@ -75,21 +76,28 @@ _START_CJK = r"(?:(?<![\w/.-])|(?<![\d/.-])(?=\d{4}[ \t]*+年))"  # …except be
 _SEP = r"\s*(?:–|—|-|to|until|through|tot|bis|至|~|〜)\s*"
 
 
-def _range(start: str, one: str) -> re.Pattern:
-    return re.compile(start + r"(?:" + one.format(p="a") + _SEP + one.format(p="b") + r"|(?P<smon>" + _MONTH_WORD
-                      + r")" + _SEP + _NAMED.format(p="e") + r")(?!\d)", re.IGNORECASE)
+def _range_source(start: str, one: str) -> str:
+    return (start + r"(?:" + one.format(p="a") + _SEP + one.format(p="b") + r"|(?P<smon>" + _MONTH_WORD
+            + r")" + _SEP + _NAMED.format(p="e") + r")(?!\d)")
 
 
 DATE = re.compile(_START + _ONE.format(p="a") + r"(?!\d)", re.IGNORECASE)
-RANGE = _range(_START, _ONE)
 # Text with 年 in it is searched with the CJK forms too (the plain patterns keep their fast literal scan).
 DATE_CJK = re.compile(_START_CJK + _ONE_CJK.format(p="a") + r"(?!\d)", re.IGNORECASE)
-RANGE_CJK = _range(_START_CJK, _ONE_CJK)
 
 
 def pattern(text: str) -> re.Pattern:
     """The date pattern for ``text``: with the CJK forms when it holds a 年."""
     return DATE_CJK if "年" in text else DATE
+
+
+@functools.cache
+def _range(cjk: bool = False) -> re.Pattern[str]:
+    """The range pattern, compiled on first use: the largest here (~5 ms), and only a span line needs it."""
+    return re.compile(_range_source(_START_CJK, _ONE_CJK) if cjk else _range_source(_START, _ONE), re.IGNORECASE)
+
+
+_MEMO_CHARS = 2048  # texts up to this long have their dates remembered (256 of them)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +130,16 @@ def _ym(m: re.Match[str], p: str) -> str | None:
 
 
 def find_dates(text: str) -> list[Found]:
-    """Single dates in ``text`` in order (ranges count as their two ends)."""
+    """Single dates in ``text`` in order (ranges count as their two ends); a short text is scanned once."""
+    return list(_dates_in(text)) if len(text) <= _MEMO_CHARS else _find_dates(text)
+
+
+@functools.lru_cache(maxsize=256)
+def _dates_in(text: str) -> tuple[Found, ...]:
+    return tuple(_find_dates(text))
+
+
+def _find_dates(text: str) -> list[Found]:
     out = []
     for m in pattern(text).finditer(text):
         ym = _ym(m, "a")
@@ -132,7 +149,7 @@ def find_dates(text: str) -> list[Found]:
 
 def find_range(text: str) -> Found | None:
     """The first written range in ``text``, else None."""
-    m = (RANGE_CJK if "年" in text else RANGE).search(text)
+    m = _range("年" in text).search(text)
     if not m:
         return None
     if m.group("smon"):

@@ -60,8 +60,15 @@ def _heading(line: str) -> str | None:
     return rest
 
 
+# A line that may open with one of the marks below (searched in "\n" + text: a pattern that starts with
+# a literal is searched far faster than one that starts with "^").
+_MAYBE = re.compile(r"\n {0,3}(?:[#`~>]|=++[ \t]*+$|-++[ \t]*+$)", re.M)
+
+
 def looks_like_markdown(text: str) -> bool:
     """Whether ``text`` carries Markdown's marks (the plain layout has none of these)."""
+    if "](" not in text and "**" not in text and "__" not in text and not _MAYBE.search("\n" + text):
+        return False
     previous = ""
     for line in text.split("\n"):
         stripped = line.strip()

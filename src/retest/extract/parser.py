@@ -149,9 +149,11 @@ def _notes(lines: list[str]) -> list[dict]:
         line = lines[i]
         following = lines[i + 1] if i + 1 < len(lines) else None
         if _is_link_only(line) and notes:
-            ids = _claims.arxiv.unique_ids(line)
-            notes[-1]["arxiv_ids"] = list(dict.fromkeys(notes[-1]["arxiv_ids"] + ids))
-            i += 1
+            ids = dict.fromkeys(notes[-1]["arxiv_ids"])  # a paper list of many lines: one list built, not one a line
+            while i < len(lines) and _is_link_only(lines[i]):
+                ids.update(dict.fromkeys(_claims.arxiv.unique_ids(lines[i])))
+                i += 1
+            notes[-1]["arxiv_ids"] = list(ids)
             continue
         if following is not None and not _is_link_only(following) and _is_title_line(line, following):
             notes.append(_note(line, following))
@@ -183,13 +185,14 @@ def _recover_titles(notes: list[dict], body: list[str], warnings: list[str]) -> 
 
 def _prompt_block(lines: list[str], warnings: list[str]) -> tuple[dict, list[dict], list[dict], str | None]:
     prompt: dict = {"intro": None, "role": None, "topic": None, "tasks": [], "closing": None}
-    claims: list[dict] = []
     anchors: list[dict] = []
     span_text = None
     section = "intro"
     intro: list[str] = []
     closing: list[str] = []
-    raw_claim = ""  # the last claim bullet as written, so a continuation line re-parses it whole
+    # Claims (with continuation lines) and anchors' extra label lines are read once, at the end: linear.
+    bullets: list[list[str]] = []
+    more_label: dict[int, list[str]] = {}
     for line in lines:
         if _PROMPT_MARK.match(line):
             continue
@@ -213,8 +216,7 @@ def _prompt_block(lines: list[str], warnings: list[str]) -> tuple[dict, list[dic
             continue
         bullet = _BULLET.match(line)
         if section == "claims" and bullet:
-            raw_claim = line[bullet.end() :]
-            claims.append(_claims.claim_from_bullet(raw_claim))
+            bullets.append([line[bullet.end() :]])
         elif section == "anchors" and (bullet or _claims.arxiv.find(line)):  # a bullet, or a line naming papers
             found = _claims.anchors_from_bullet(line[bullet.end() if bullet else 0 :])
             if not found:
@@ -228,14 +230,16 @@ def _prompt_block(lines: list[str], warnings: list[str]) -> tuple[dict, list[dic
             closing.append(line)
         elif section == "intro":
             intro.append(line)
-        elif section == "claims" and claims:  # an unbulleted line continues the last item
-            raw_claim = f"{raw_claim} {line}"
-            claims[-1] = _claims.claim_from_bullet(raw_claim)
+        elif section == "claims" and bullets:  # an unbulleted line continues the last item
+            bullets[-1].append(line)
         elif section == "anchors" and anchors and not _ends_sentence(line) and not sections.signed_off(line):
-            last = anchors[-1]  # a label the line broke
-            last["label"] = f"{last['label']} {line}" if last["label"] else line
+            more_label.setdefault(len(anchors) - 1, []).append(line)  # a label the line broke
         else:
             intro.append(line)
+    claims = [_claims.claim_from_bullet(" ".join(parts)) for parts in bullets]
+    for k, parts in more_label.items():
+        label = anchors[k]["label"]
+        anchors[k]["label"] = " ".join([label, *parts] if label else parts)
     prompt["intro"] = " ".join(intro) or None
     prompt["closing"] = "\n".join(closing) or None
     return prompt, claims, anchors, span_text

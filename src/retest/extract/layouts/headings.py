@@ -132,6 +132,7 @@ _PHRASES = sorted(((fold(p), key, lang) for lang, table in TABLES.items() for ke
 _FIRST = {p.split()[0] for p, _, _ in _PHRASES} | {fold(w) for t in TABLES.values() for w in t["sources"]}
 _STARTS = tuple({w for p, _, _ in _PHRASES for w in (p.split()[0],)} | _FIRST | {"*", "_"}
                 | {p.split()[0].lower() for t in TABLES.values() for v in t.values() for p in v})
+_INITIALS = frozenset(w[0] for w in _STARTS)  # a line opening otherwise is no heading: the quick test
 # First words only English phrases start with: such a line needs no rewriting.
 _ENGLISH_ONLY = {p.split()[0] for p, _, lang in _PHRASES if lang == "en"} - {
     p.split()[0] for p, _, lang in _PHRASES if lang != "en"} - {fold(w) for t in TABLES.values() for w in t["sources"]}
@@ -140,6 +141,13 @@ _NOTE_WORDS = "|".join(sorted({fold(w) for t in TABLES.values() for w in t["note
 _SOURCES = re.compile(rf"^(?:{_SOURCE_WORDS})\b\W*+(?:(\d++)[ \t]*+(?:{_NOTE_WORDS})?)?\W*+$")
 _EMPHASIS = re.compile(r"^([*_]{1,3})([^*_\n]{3,80}?)\1(?=[\s:(—–-]|$)")
 _OPENERS = ("¿", "¡", "«", "“", '"')
+# The phrases a heading line starts with, for one ``str.startswith`` a line (a phrase whose first word
+# is longer than the 30 characters looked at never matches).
+_HEADINGS = tuple(p for p, k, _ in _PHRASES if k not in ("framing", "opening") and len(p.split()[0]) <= 30)
+# The phrases by their first character, each list in the order the phrases are tried (longest first).
+_BY_INITIAL: dict[str, list[tuple[str, str, str]]] = {}
+for _phrase in _PHRASES:
+    _BY_INITIAL.setdefault(_phrase[0][:1], []).append(_phrase)
 
 
 def _plain(line: str) -> str:
@@ -148,21 +156,10 @@ def _plain(line: str) -> str:
     return m.group(2) + line[m.end() :] if m else line
 
 
-# Heading phrases by their first word (one-word phrases apart: they may run into punctuation).
-_HEADING_PHRASES: dict[str, list[str]] = {}
-for _p, _k, _ in _PHRASES:
-    if _k not in ("framing", "opening"):
-        _HEADING_PHRASES.setdefault(_p.split()[0] if " " in _p else "", []).append(_p)
-
-
 def is_heading(line: str) -> bool:
     """A section's heading line (a framing or body paragraph is not one)."""
     key = fold(_plain(line.strip())[:60])
-    if _SOURCES.match(key):
-        return True
-    first = key.split(None, 1)[0] if key.strip() else ""
-    return any(key.startswith(p) for p in _HEADING_PHRASES.get(first, ())) or any(
-        key.startswith(p) for p in _HEADING_PHRASES[""])
+    return bool(_SOURCES.match(key)) or key.startswith(_HEADINGS)
 
 
 def translate(line: str) -> tuple[str, str | None]:
@@ -223,7 +220,7 @@ def _decorated(line: str, stripped: str) -> tuple[str, str | None] | None:
 
 def _words(line: str, stripped: str) -> tuple[str, str | None]:
     """The section words of the languages' tables, at the start of ``line``."""
-    if not stripped[:24].lower().startswith(_STARTS):
+    if stripped[0].lower()[0] not in _INITIALS or not stripped[:24].lower().startswith(_STARTS):
         return line, None
     plain = _plain(stripped) if stripped[0] in "*_" else stripped
     first = plain[:40].split(maxsplit=1)[0]
@@ -239,7 +236,7 @@ def _words(line: str, stripped: str) -> tuple[str, str | None]:
             return plain, None
         lang = next(code for code, t in TABLES.items() if first in (fold(w) for w in t["sources"]))
         return (f"Sources {m.group(1)} notes" if m.group(1) else "Sources"), lang
-    for phrase, key, lang in _PHRASES:
+    for phrase, key, lang in _BY_INITIAL.get(folded[:1], ()):
         if folded.startswith(phrase) and (len(folded) == len(phrase) or not folded[len(phrase)].isalnum()):
             if lang == "en":
                 return plain, None

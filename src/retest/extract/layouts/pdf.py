@@ -91,10 +91,12 @@ def is_paged(text: str) -> bool:
         at = text.find(spelling)
         while at != -1:
             start, end = text.rfind("\n", 0, at) + 1, text.find("\n", at)
-            line = text[start : end if end != -1 else len(text)].strip()
+            if end == -1:
+                end = len(text)
+            line = text[start:end].strip()
             if line[:1].isalpha() and _PAGE.match(line):
                 return True
-            at = text.find(spelling, at + 5)
+            at = text.find(spelling, end)  # the next line: each line is looked at once, however many "Page"s it holds
     return False
 
 
