@@ -185,8 +185,8 @@ def _send(prompts, total, settings, archive_path, force, check_replies=False, sp
     if single is not None and single.status == "skipped":
         warn(f"already answered with these settings: reply {single.reply_id}, printed from the archive "
              "(use --force to send again)")
-    for o in summary.failed:
-        say(f"retest: failed: {message(o.job.label)} ({o.model}): {message(o.error or '')}")
+    for line in failure_lines(summary.failed):
+        say(line)
     if summary.cut:
         ids = ", ".join(str(i) for i in sorted(o.reply_id for o in summary.cut))
         limit = settings[0].max_output_tokens
@@ -211,6 +211,24 @@ def _send(prompts, total, settings, archive_path, force, check_replies=False, sp
     if summary.input_failures and not any(summary.counts.values()):
         return 2  # nothing could be read or built
     return 1 if summary.failed or summary.input_failures or run.spend.unsent else 0
+
+
+def failure_lines(failed) -> list[str]:
+    """One line per failure; failures of one model for the same reason are said once, with their number."""
+    from collections import Counter
+
+    from ..terminal.messages import message
+
+    same = Counter((o.model, o.error or "") for o in failed)
+    lines, said = [], set()
+    for o in failed:
+        key = (o.model, o.error or "")
+        if same[key] == 1:
+            lines.append(f"retest: failed: {message(o.job.label)} ({o.model}): {message(o.error or '')}")
+        elif key not in said:
+            said.add(key)
+            lines.append(f"retest: failed: {same[key]} prompts ({o.model}), each: {message(o.error or '')}")
+    return lines
 
 
 def _reasons(reasons) -> str:

@@ -35,7 +35,17 @@ from ..errors import RetestError
 from .client import client_for, close_client, reachable, request
 from .concurrency import Flight, Limiters
 from .endpoint import ConfigError, Settings
-from .faults import MAX_RETRY_WAIT, Withdrawn, describe, fatal, one_at_a_time, overload, retry_after, retryable
+from .faults import (
+    MAX_RETRY_WAIT,
+    Withdrawn,
+    describe,
+    fatal,
+    one_at_a_time,
+    overload,
+    retry_after,
+    retryable,
+    shape_refused,
+)
 from .job import Events, Job, Outcome, Summary, Terminated
 from .protocols import IncompleteReply
 from .protocols.usage import estimate
@@ -62,6 +72,7 @@ class Run:
         self.inflight: dict[tuple[str, str], asyncio.Future] = {}
         self.busy_tasks: list[asyncio.Task] = []
         self.said_level = False
+        self.refused: dict[tuple[str, str, str], str] = {}  # a model's server refused the request's form: why
         from tenacity import wait_random_exponential
 
         self.backoff = wait_random_exponential(multiplier=models[0].wait_multiplier, max=30)
@@ -258,9 +269,14 @@ class Run:
         proto_events = self.events
         attempt_no = counted = 0
         self.events.started(job)
+        form = (s.endpoint, s.model, s.params_sha256)
         try:
             while True:
                 attempt_no += 1
+                if form in self.refused:  # every request of this form would get the same answer: not sent
+                    await self.writer.call(self.archive.fail, reply_id, self.refused[form])
+                    return self._finish(Outcome(job, "failed", reply_id, error=self.refused[form],
+                                                attempts=attempt_no - 1))
                 if not self.spend.reserve(job):  # --max-cost: nothing new starts; a re-run sends the rest
                     await self.writer.call(self.archive.unclaim, reply_id)
                     return self._finish(Outcome(job, "unsent", reply_id, error=self.spend.why))
@@ -317,6 +333,8 @@ class Run:
                     final = describe(error, s, counted or attempt_no,
                                      reached=any(status == "ok" for _, status in self.summary.counts))
                     await self.writer.call(self.archive.fail, reply_id, final)
+                    if shape_refused(error):
+                        self.refused[form] = final
                     if fatal(error):
                         raise ConfigError(final)
                     self._finish(Outcome(job, "failed", reply_id, error=final, attempts=attempt_no))
