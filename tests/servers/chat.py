@@ -159,8 +159,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
-        body = json.loads(self.rfile.read(length) or b"{}")
+        data = self.rfile.read(length)
         route = self.path.split("?", 1)[0]  # a base URL's query (?api-version=…) comes with every request
+        if not route.endswith(("/chat/completions", "/responses")):  # as llama-cpp-python's FastAPI app
+            self._json(404, {"detail": "Not Found"})
+            return
+        body = json.loads(data or b"{}")
         api = "responses" if route.endswith("/responses") else "chat"
         if api == "responses":
             text = "\n".join(str(x) for x in (body.get("instructions"), body.get("input")) if x)

@@ -235,6 +235,20 @@ def _connection_problem(exc, s: Settings, tries: str, reached: bool = False) -> 
     return f"the connection to {s.endpoint} broke{tries} ({name}: {detail or 'no detail'})"
 
 
+def server_message(exc) -> str:
+    """The message in a server's error body (its first 1,000 characters), as sent."""
+    return _server_message(exc)
+
+
+def error_code(exc) -> str | None:
+    return _error_code(exc)
+
+
+def status(exc) -> int | None:
+    """The HTTP status of an SDK error; None for anything else."""
+    return _status(exc)
+
+
 def _server_message(exc) -> str:
     body = getattr(exc, "body", None)
     if isinstance(body, dict):
