@@ -208,6 +208,10 @@ def _send(prompts, total, settings, archive_path, force, check_replies=False, sp
         warn(f"{held} prompt(s) wait in open batch(es) {', '.join(batches)}: `retest batch collect` archives their "
              f"replies when the batch ends; `retest batch cancel {batches[0] if batches else 'N'}` frees them to be "
              "sent now (or send with --force)")
+    if summary.stopped:
+        warn("stopped by Ctrl-C: every reply that came was archived; the prompts not sent wait for the next run "
+             "— run the same command again to send them")
+        return 130
     if summary.input_failures and not any(summary.counts.values()):
         return 2  # nothing could be read or built
     return 1 if summary.failed or summary.input_failures or run.spend.unsent else 0
@@ -251,6 +255,8 @@ def _summary_line(summary, settings, path, checked_too: bool = False, spend=None
             text += f", {n('background')} running in the background (`retest background collect`)"
         if n("unsent"):
             text += f", {n('unsent')} not sent (--max-cost)"
+        if summary.stopped:
+            text += f", {n('stopped') or 'the rest'} not sent (Ctrl-C)"
         return text
 
     if len(settings) > 1:

@@ -46,6 +46,7 @@ from .faults import (
     retryable,
     shape_refused,
 )
+from .interrupt import Interrupted, Stop
 from .job import Events, Job, Outcome, Summary, Terminated
 from .protocols import IncompleteReply
 from .protocols.usage import estimate
@@ -58,6 +59,8 @@ BUSY_POLL = 1.0
 # -- a run ----------------------------------------------------------------------
 
 class Run:
+    graceful_ctrl_c = True  # a first Ctrl-C lets the requests in flight finish (see ``interrupt``)
+
     def __init__(self, models: list[Settings], archive: Archive, *, force: bool = False,
                  events: Events | None = None, keep_single: bool = False,
                  after_reply: Callable | None = None, spend=None):
@@ -94,12 +97,26 @@ class Run:
             terminated.set()
             main.cancel()
 
+        queue: asyncio.Queue = asyncio.Queue(maxsize=2 * s.concurrency + 8)
+        stop = threading.Event()
+
+        def on_first() -> None:  # Ctrl-C: nothing new starts; what is in flight is paid for, so it is awaited
+            stop.set()
+            self.events.stopping(self._in_flight())
+            loop.create_task(queue.put(None))  # the senders waiting for a prompt stop
+
+        def on_second() -> None:
+            self.summary.cut_at_stop = self._in_flight()
+            main.cancel()
+
+        self.stop = Stop(on_first, on_second)
+        if self.graceful_ctrl_c:
+            self.stop.install(loop)
+
         try:
             loop.add_signal_handler(signal.SIGTERM, on_term)
         except (NotImplementedError, RuntimeError, ValueError):
             pass
-        queue: asyncio.Queue = asyncio.Queue(maxsize=2 * s.concurrency + 8)
-        stop = threading.Event()
         builder = threading.Thread(target=self._build, args=(prompts, queue, loop, stop), daemon=True,
                                    name="retest-prompt-builder")
         beat = None
@@ -124,6 +141,8 @@ class Run:
             if terminated.is_set():
                 raise Terminated("stopped by SIGTERM; prompts in flight were released — run the same command "
                                  "again to finish") from None
+            if self.stop.hard:
+                raise Interrupted(_hard_stop(self.summary)) from None
             raise
         finally:
             stop.set()
@@ -145,7 +164,12 @@ class Run:
                 loop.remove_signal_handler(signal.SIGTERM)
             except (NotImplementedError, RuntimeError, ValueError):
                 pass
+            self.stop.remove(loop)
+        self.summary.stopped = self.stop.draining
         return self.summary
+
+    def _in_flight(self) -> int:
+        return sum(len(limiter.flights) for limiter in self.limiter.each.values())
 
     # -- building, on its own thread -------------------------------------------------
     def _build(self, prompts: Iterable, queue: asyncio.Queue, loop, stop: threading.Event) -> None:
@@ -192,6 +216,9 @@ class Run:
             if isinstance(job, _Failure):
                 queue.put_nowait(None)
                 raise job.exc
+            if self.stop.draining:  # built, never claimed: a re-run sends it
+                self.summary.counts[(job.settings.model, "stopped")] += 1
+                continue
             await self._process(job)
 
     async def _heartbeat(self) -> None:
@@ -254,10 +281,13 @@ class Run:
                 reply_id, state = await self.writer.call(
                     self.archive.claim, prompt_id, model=s.model, endpoint=s.endpoint, params=s.params,
                     params_sha256=s.params_sha256, api=s.api, run_id=self.summary.run_id)
-                if state != "busy":
+                if state != "busy" or self.stop.draining:
                     break
         finally:
             self.events.waiting_changed(-1)
+        if state == "busy":  # stopped by Ctrl-C while another run holds it
+            self._finish(Outcome(job, "stopped"))
+            return
         if reply_id is None:
             await self._skip(job, state, prompt_id)
             return
@@ -268,6 +298,8 @@ class Run:
         limiter = self.limiter.of(s)
         proto_events = self.events
         attempt_no = counted = 0
+        heard: list[str] = []  # this attempt's streamed text: kept as a cut reply if a second Ctrl-C stops it
+        at, t0 = now(), time.monotonic()
         self.events.started(job)
         form = (s.endpoint, s.model, s.params_sha256)
         try:
@@ -280,7 +312,12 @@ class Run:
                 if not self.spend.reserve(job):  # --max-cost: nothing new starts; a re-run sends the rest
                     await self.writer.call(self.archive.unclaim, reply_id)
                     return self._finish(Outcome(job, "unsent", reply_id, error=self.spend.why))
-                started = await limiter.acquire()
+                started = await self.stop.acquire(limiter)
+                if started is None:  # Ctrl-C: nothing new starts; a re-run sends it
+                    await self.writer.call(self.archive.release, reply_id, STOPPED)
+                    self.spend.withdraw(job)
+                    return self._finish(Outcome(job, "stopped", reply_id))
+                heard.clear()
                 if self.client is None:
                     self.client = client_for(self.models[0])
                 t0, at = time.monotonic(), now()
@@ -289,6 +326,7 @@ class Run:
 
                 def on_delta(d: str, flight=flight) -> None:
                     flight.heard = True
+                    heard.append(d)
                     self.spend.hear(job, d)
                     proto_events.delta(job, d)
 
@@ -341,10 +379,24 @@ class Run:
                     return
                 wait, note = self._wait(error, counted, ours)
                 self.events.retrying(job, attempt_no, message + note, wait)
-                await asyncio.sleep(wait)
+                await self.stop.pause(wait)
         except asyncio.CancelledError:
-            await asyncio.shield(self.writer.call(self.archive.release, reply_id))
+            if self.stop.hard and "".join(heard).strip():
+                await asyncio.shield(self.writer.call(self._keep_cut, job, reply_id, "".join(heard), attempt_no, at,
+                                                      int((time.monotonic() - t0) * 1000)))
+            else:
+                await asyncio.shield(self.writer.call(self.archive.release, reply_id))
             raise
+
+    def _keep_cut(self, job: Job, reply_id: int, text: str, attempt_no: int, at: str, latency: int) -> None:
+        """What a stream had brought when a second Ctrl-C stopped it: paid for, so kept, marked as cut."""
+        text, _ = valid_text(text)
+        self.archive.attempt(reply_id, attempt_no, started_at=at, latency_ms=latency, outcome="failed",
+                             error="stopped by a second Ctrl-C while the reply was coming")
+        self.archive.complete(reply_id, reply=text, finish_reason="interrupted",
+                              usage=estimate(None, job.tokens, text, None, job.settings.model, prompt=job.text),
+                              latency_ms=latency, note="cut: only the text received before a second Ctrl-C")
+        self.summary.kept_cut += 1
 
     def _wait(self, error: BaseException, counted: int, ours: bool) -> tuple[float, str]:
         hinted = retry_after(error)
@@ -416,6 +468,20 @@ def _recount(text: str, model: str, fallback: int | None) -> int | None:
         return counter(model).count(text)
     except RetestError:
         return fallback
+
+
+STOPPED = "not sent: the run was stopped by Ctrl-C before it; the next run sends it"
+
+
+def _hard_stop(summary: Summary) -> str:
+    n = summary.cut_at_stop
+    kept = (f"; the text {summary.kept_cut} of them had streamed is kept as cut repl"
+            f"{'y' if summary.kept_cut == 1 else 'ies'} (finish 'interrupted')") if summary.kept_cut else ""
+    billed = (f"{n} request{'s were' if n != 1 else ' was'} in flight: the server may bill "
+              f"{'them' if n != 1 else 'it'}{kept}"
+              if n else "no request was in flight")
+    return (f"stopped at once (a second Ctrl-C); {billed}; {summary.total('ok')} replies were archived; "
+            "run the same command again to send the rest")
 
 
 def _overload_note(reasons: Counter) -> str | None:
