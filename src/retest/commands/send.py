@@ -162,7 +162,7 @@ def _send(prompts, total, settings, archive_path, force, check_replies=False, sp
     from ..archive import Archive
     from ..results.arrival import after_reply
     from ..send.run import Run
-    from ..terminal.messages import message, say, warn
+    from ..terminal.messages import say, warn
     from ..terminal.progress import Progress
     from ..util.display import for_stream
 

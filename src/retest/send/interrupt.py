@@ -11,7 +11,23 @@ import asyncio
 import signal
 from collections.abc import Callable
 
+from ..archive import valid_text
 from ..errors import RetestError
+from .protocols.usage import estimate
+
+STOPPED = "not sent: the run was stopped by Ctrl-C before it; the next run sends it"
+
+
+def hard_stop(summary) -> str:
+    """What a second Ctrl-C says: how many requests the server may bill, what of them was kept."""
+    n = summary.cut_at_stop
+    kept = (f"; the text {summary.kept_cut} of them had streamed is kept as cut repl"
+            f"{'y' if summary.kept_cut == 1 else 'ies'} (finish 'interrupted')") if summary.kept_cut else ""
+    billed = (f"{n} request{'s were' if n != 1 else ' was'} in flight: the server may bill "
+              f"{'them' if n != 1 else 'it'}{kept}"
+              if n else "no request was in flight")
+    return (f"stopped at once (a second Ctrl-C); {billed}; {summary.total('ok')} replies were archived; "
+            "run the same command again to send the rest")
 
 
 class Interrupted(RetestError):
@@ -86,3 +102,14 @@ class Stop:
         else:
             await limiter.release(place.result(), ok=False)
         return None
+
+
+def keep_cut(archive, summary, job, reply_id: int, text: str, attempt_no: int, at: str, latency: int) -> None:
+    """What a stream had brought when a second Ctrl-C stopped it: paid for, so kept, marked as cut."""
+    text, _ = valid_text(text)
+    archive.attempt(reply_id, attempt_no, started_at=at, latency_ms=latency, outcome="failed",
+                    error="stopped by a second Ctrl-C while the reply was coming")
+    archive.complete(reply_id, reply=text, finish_reason="interrupted",
+                     usage=estimate(None, job.tokens, text, None, job.settings.model, prompt=job.text),
+                     latency_ms=latency, note="cut: only the text received before a second Ctrl-C")
+    summary.kept_cut += 1

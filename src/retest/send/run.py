@@ -46,7 +46,8 @@ from .faults import (
     retryable,
     shape_refused,
 )
-from .interrupt import Interrupted, Stop
+from .feed import Failure, feed
+from .interrupt import STOPPED, Interrupted, Stop, hard_stop, keep_cut
 from .job import Events, Job, Outcome, Summary, Terminated
 from .protocols import IncompleteReply
 from .protocols.usage import estimate
@@ -117,7 +118,7 @@ class Run:
             loop.add_signal_handler(signal.SIGTERM, on_term)
         except (NotImplementedError, RuntimeError, ValueError):
             pass
-        builder = threading.Thread(target=self._build, args=(prompts, queue, loop, stop), daemon=True,
+        builder = threading.Thread(target=feed, args=(self, prompts, queue, loop, stop), daemon=True,
                                    name="retest-prompt-builder")
         beat = None
         try:
@@ -142,7 +143,7 @@ class Run:
                 raise Terminated("stopped by SIGTERM; prompts in flight were released — run the same command "
                                  "again to finish") from None
             if self.stop.hard:
-                raise Interrupted(_hard_stop(self.summary)) from None
+                raise Interrupted(hard_stop(self.summary)) from None
             raise
         finally:
             stop.set()
@@ -171,49 +172,13 @@ class Run:
     def _in_flight(self) -> int:
         return sum(len(limiter.flights) for limiter in self.limiter.each.values())
 
-    # -- building, on its own thread -------------------------------------------------
-    def _build(self, prompts: Iterable, queue: asyncio.Queue, loop, stop: threading.Event) -> None:
-        from ..build.prompter import InputFailure
-
-        def put(item) -> bool:
-            future = asyncio.run_coroutine_threadsafe(queue.put(item), loop)
-            while not stop.is_set():
-                try:
-                    future.result(timeout=0.5)
-                    return True
-                except TimeoutError:
-                    continue
-                except Exception:  # noqa: BLE001 — the loop is gone
-                    return False
-            future.cancel()
-            return False
-
-        try:
-            for item in prompts:
-                if stop.is_set():
-                    return
-                if isinstance(item, InputFailure):
-                    self.summary.input_failures += 1
-                    loop.call_soon_threadsafe(self.events.input_failed, getattr(item, "label", ""), str(item))
-                    continue
-                for s in self.models:
-                    job = Job.from_prompt(item, s) if not isinstance(item, Job) else _for_model(item, s)
-                    if job.tokens is not None and len(self.models) > 1 and job.settings.model != self.models[0].model:
-                        job.tokens = _recount(job.text, s.model, job.tokens)
-                    if not put(job):
-                        return
-        except BaseException as exc:  # noqa: BLE001 — handed to the loop, which stops the run
-            put(_Failure(exc))
-            return
-        put(None)
-
     async def _worker(self, queue: asyncio.Queue) -> None:
         while True:
             job = await queue.get()
             if job is None:
                 queue.put_nowait(None)  # let the other workers stop too
                 return
-            if isinstance(job, _Failure):
+            if isinstance(job, Failure):
                 queue.put_nowait(None)
                 raise job.exc
             if self.stop.draining:  # built, never claimed: a re-run sends it
@@ -382,21 +347,11 @@ class Run:
                 await self.stop.pause(wait)
         except asyncio.CancelledError:
             if self.stop.hard and "".join(heard).strip():
-                await asyncio.shield(self.writer.call(self._keep_cut, job, reply_id, "".join(heard), attempt_no, at,
-                                                      int((time.monotonic() - t0) * 1000)))
+                await asyncio.shield(self.writer.call(keep_cut, self.archive, self.summary, job, reply_id, "".join(heard),
+                                                      attempt_no, at, int((time.monotonic() - t0) * 1000)))
             else:
                 await asyncio.shield(self.writer.call(self.archive.release, reply_id))
             raise
-
-    def _keep_cut(self, job: Job, reply_id: int, text: str, attempt_no: int, at: str, latency: int) -> None:
-        """What a stream had brought when a second Ctrl-C stopped it: paid for, so kept, marked as cut."""
-        text, _ = valid_text(text)
-        self.archive.attempt(reply_id, attempt_no, started_at=at, latency_ms=latency, outcome="failed",
-                             error="stopped by a second Ctrl-C while the reply was coming")
-        self.archive.complete(reply_id, reply=text, finish_reason="interrupted",
-                              usage=estimate(None, job.tokens, text, None, job.settings.model, prompt=job.text),
-                              latency_ms=latency, note="cut: only the text received before a second Ctrl-C")
-        self.summary.kept_cut += 1
 
     def _wait(self, error: BaseException, counted: int, ours: bool) -> tuple[float, str]:
         hinted = retry_after(error)
@@ -448,40 +403,6 @@ class Run:
         keep = self.keep_single and outcome.status in ("ok", "skipped")
         self.summary.add(outcome, keep)
         self.events.finished(outcome)
-
-
-class _Failure:
-    def __init__(self, exc: BaseException):
-        self.exc = exc
-
-
-def _for_model(job: Job, s: Settings) -> Job:
-    from dataclasses import replace
-
-    return replace(job, settings=s)
-
-
-def _recount(text: str, model: str, fallback: int | None) -> int | None:
-    try:
-        from ..build.tokens import counter
-
-        return counter(model).count(text)
-    except RetestError:
-        return fallback
-
-
-STOPPED = "not sent: the run was stopped by Ctrl-C before it; the next run sends it"
-
-
-def _hard_stop(summary: Summary) -> str:
-    n = summary.cut_at_stop
-    kept = (f"; the text {summary.kept_cut} of them had streamed is kept as cut repl"
-            f"{'y' if summary.kept_cut == 1 else 'ies'} (finish 'interrupted')") if summary.kept_cut else ""
-    billed = (f"{n} request{'s were' if n != 1 else ' was'} in flight: the server may bill "
-              f"{'them' if n != 1 else 'it'}{kept}"
-              if n else "no request was in flight")
-    return (f"stopped at once (a second Ctrl-C); {billed}; {summary.total('ok')} replies were archived; "
-            "run the same command again to send the rest")
 
 
 def _overload_note(reasons: Counter) -> str | None:
