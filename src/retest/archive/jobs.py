@@ -270,10 +270,12 @@ class Jobs:
                 (scrub(error), now(), reply_id),
             )
 
-    def release(self, reply_id: int) -> None:
-        """Give a claim back untouched (an interrupted run): the next run takes it over at once."""
+    def release(self, reply_id: int, why: str | None = None) -> None:
+        """Give a claim back (an interrupted run): the next run takes it over at once; until then the row
+        says why it has no reply."""
         with self.transaction():
-            self.db.execute("UPDATE replies SET owner = NULL WHERE id = ? AND status = 'pending'", (reply_id,))
+            self.db.execute("UPDATE replies SET owner = NULL, error = ? WHERE id = ? AND status = 'pending'",
+                            (why or "the run was stopped before its reply came; the next run sends it", reply_id))
 
     # -- runs --------------------------------------------------------------------
     def start_run(self, command: str, *, endpoint: str | None, models: list[str], ceiling: int | None) -> int:

@@ -132,6 +132,9 @@ def _die_with(parent: int) -> None:
 
 def _child(recipe: Recipe, out, share: tuple[int, int] = (0, 1), parent: int | None = None) -> None:
     """The child's whole life: build, hand over, say when done (or what stopped it)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's Ctrl-C goes to the group: the parent decides
     if parent is not None:
         _die_with(parent)
     # handed over a few at a time (each hand-over costs both processes more than a small prompt): 1, 2, 4, …

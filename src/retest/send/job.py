@@ -50,7 +50,7 @@ class Job:
 @dataclass
 class Outcome:
     job: Job
-    status: str  # ok | failed | skipped | busy | batched
+    status: str  # ok | failed | skipped | busy | batched | background | unsent | stopped
     reply_id: int | None = None
     reply: str | None = None
     error: str | None = None
@@ -75,6 +75,7 @@ class Events:
     def level_changed(self, level: int, reason: str | None) -> None: ...
     def waiting_changed(self, delta: int) -> None: ...
     def input_failed(self, label: str, message: str) -> None: ...
+    def stopping(self, in_flight: int) -> None: ...
 
 
 @dataclass
@@ -93,6 +94,9 @@ class Summary:
     level: int = 0
     overloads: Counter = field(default_factory=Counter)
     checked: Counter = field(default_factory=Counter)  # suspect citations, claims given verdicts
+    stopped: bool = False  # a Ctrl-C: nothing new was started after it
+    cut_at_stop: int = 0  # requests in flight when a second Ctrl-C stopped the run
+    kept_cut: int = 0  # of them, those whose streamed text was kept as a cut reply
 
     def add(self, o: Outcome, keep: bool) -> None:
         self.counts[(o.model, o.status)] += 1
