@@ -76,7 +76,7 @@ def test_colour_on_a_terminal_and_none_with_no_color_or_a_pipe(archived):
     try:
         coloured = run_on_tty("archive", "list", env=env)
         assert b"\x1b[32mok" in coloured  # ok in green
-        claims = run_on_tty("claims", SEED_002, env=env)
+        claims = run_on_tty("claims", SEED_002, "--detail", env=env)
         assert b"\x1b[33m\x1b[1m[1] holds (1 unsupported dissent)" in claims or \
                b"\x1b[1m\x1b[33m[1] holds (1 unsupported dissent)" in claims, claims[:400]
         checked = run_on_tty("check", "1", env=env)
@@ -89,6 +89,36 @@ def test_colour_on_a_terminal_and_none_with_no_color_or_a_pipe(archived):
             os.environ["NO_COLOR"] = saved
     piped = run_cli("claims", SEED_002, env={k: v for k, v in env.items() if k != "NO_COLOR"})
     assert "\x1b" not in piped.stdout and "[1] holds (1 unsupported dissent)" in piped.stdout
+
+
+def test_claims_on_a_terminal_is_a_grid_of_claims_by_models(archived):
+    env = {**archived, "COLUMNS": "80", "NO_COLOR": "1"}
+    grid = screen(run_on_tty("claims", SEED_002, env=env))
+    assert max(len(line) for line in grid) <= 80
+    head = next(line for line in grid if "claim" in line)
+    assert "model-a" in head and "model-b" in head
+    row = next(line for line in grid if line.startswith("[1] "))
+    assert re.search(r"overt\.! +holds$", row), row  # a short cell a model, in the header's order; ! unsupported
+    assert any(line.startswith("[5] ") for line in grid)
+    assert "⌕ grounded" in " ".join(grid) and "evidence arXiv" not in " ".join(grid)
+    detail = screen(run_on_tty("claims", SEED_002, "--detail", env=env))
+    assert any("evidence arXiv:2702.00001" in line for line in detail)
+    piped = run_cli("claims", SEED_002, env=archived).stdout  # a pipe keeps the detailed layout
+    assert "model-a: overturned" in piped and "claim" not in piped.splitlines()[1]
+    narrow = screen(run_on_tty("claims", SEED_002, env={**env, "COLUMNS": "30"}))  # too narrow: the detail
+    assert any("model-a: overturned" in line for line in narrow)
+
+
+def test_claims_grid_renders_markdown_emphasis(archived):
+    env = {**archived, "COLUMNS": "100", "TERM": "xterm"}
+    saved = os.environ.pop("NO_COLOR", None)
+    try:
+        grid = run_on_tty("claims", SEED_002, env=env)
+    finally:
+        if saved is not None:
+            os.environ["NO_COLOR"] = saved
+    assert b"*deployment*" not in grid and b"\x1b[3mdeployment" in grid, grid[:600]
+    assert "*deployment*" in run_cli("claims", SEED_002, env=archived).stdout  # a pipe: the text as written
 
 
 def test_archive_show_pages_rendered_markdown_on_a_terminal(archived, tmp_path):

@@ -10,11 +10,14 @@ import click
 @click.option("--source", metavar="TEXT", help="Only claims sent from documents whose path contains TEXT.")
 @click.option("--model", metavar="MODEL", help="Only this model's verdicts.")
 @click.option("--history", is_flag=True, help="Every verdict over time, not only each model's latest.")
+@click.option("--detail", is_flag=True, help="Each model's verdict with its evidence and notes (the layout pipes get).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (a stable interface; see README).")
 @click.option("--archive", "archive_path", metavar="FILE", help="SQLite archive [env: RETEST_ARCHIVE].")
-def command(paths, source, model, history, as_json, archive_path):
+def command(paths, source, model, history, detail, as_json, archive_path):
     """Each claim of PATHS (or every archived claim) with a one-word consensus, then each model's latest
     verdict: holds, revised, overturned or unresolved, with its evidence, the reply and when.
+    On a terminal wide enough, a grid instead: one row a claim, one short cell a model
+    (⌕ grounded, ! unsupported); --detail gives the full layout there too.
 
     The consensus: all hold / all revised / all overturned / unresolved when the models agree,
     overturned by N, split, or untested. A verdict whose every evidence ID is suspect is
@@ -44,7 +47,7 @@ def command(paths, source, model, history, as_json, archive_path):
     if not entries:
         click.echo("no claims match" if (paths or source or model) else "no claims archived yet", err=True)
         return
-    _print(entries)
+    _print(entries, grid=not (detail or history))
 
 
 def _stream(items) -> None:
@@ -62,12 +65,18 @@ def _stream(items) -> None:
     out.flush()
 
 
-def _print(entries: list[dict]) -> None:
+def _print(entries: list[dict], grid: bool = False) -> None:
     import textwrap
 
     from ..util.display import for_stream, neutral, relative, shorten_middle, terminal_width
-    from ..terminal.screen import paint
+    from ..terminal.screen import colour_on, is_terminal, paint, width_of
 
+    if grid and is_terminal():  # pipes and files keep the detailed layout, exactly
+        from ..terminal import claims_grid
+
+        if claims_grid.fits(entries, width_of() - 1):
+            click.echo(claims_grid.render(entries, width_of() - 1, colour_on()))
+            return
     width = max(40, terminal_width())
     lines: list[str] = []
     current = None
