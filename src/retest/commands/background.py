@@ -69,6 +69,7 @@ def _follow(archive_path, base_url, records_of, cancel=False, wait=False, poll=5
 def list_cmd(show_all, as_json, archive_path):
     """Each background response: its reply's number, the provider's id, model, state (new, creating,
     open, unknown, ended) and last status, the document, when it was last polled, and why it ended."""
+    from ..terminal.messages import meaning
     from ..terminal.tables import Col, table
 
     archive = open_or_explain(archive_path, as_json)
@@ -86,10 +87,11 @@ def list_cmd(show_all, as_json, archive_path):
                    err=True)
         return
     rows = [[str(r["reply_id"]), r["response_id"] or "—", r["model"], r["state"], r["status"] or "—",
-             r["source"] or "—", (r["polled_at"] or "")[:19].replace("T", " "), r["reason"] or ""] for r in records]
-    cols = [Col("reply", 5, 10, right=True), Col("response", 8, 40, 1), Col("model", 6, 30, 1), Col("state", 5, 8),
-            Col("status", 6, 12), Col("document", 8, 60, 2, cut="middle"), Col("polled (UTC)", 12, 19),
-            Col("reason", 6, 200, 3)]
+             r["source"] or "—", (r["polled_at"] or "")[:19].replace("T", " "), meaning(r["reason"] or "", 8)] for r in records]
+    # at 80 columns the provider's id and the poll time give way to model and document; no reason, no column
+    cols = [Col("reply", 5, 10, right=True), Col("response", 8, 40, 1, drop=2), Col("model", 6, 40),
+            Col("state", 5, 8), Col("status", 6, 12, drop=3), Col("document", 20, 60, 2, cut="middle"),
+            Col("polled (UTC)", 12, 19, drop=1), Col("reason", 6, 200, 3, fill=True)]
     click.echo(table(rows, cols))
 
 

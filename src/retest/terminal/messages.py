@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 
 import click
@@ -35,3 +36,30 @@ def error_line(exc: Exception) -> None:
 
 def warn(text: str) -> None:
     say(f"retest: {message(text)}")
+
+
+_CODE = re.compile(r"\((\d{3})[:)]")
+# (what the stored error says, the short phrase; "{code}" is its HTTP status): first match wins
+_MEANINGS = (
+    ("is not set", "key missing"), ("was rejected by", "key rejected ({code})"),
+    ("may not use --model", "not allowed ({code})"), ("no quota left", "no quota ({code})"),
+    ("not found at", "not found ({code})"), ("refused the form of the request", "refused ({code})"),
+    ("rejected the request", "refused ({code})"), ("rate-limited", "rate limited ({code})"),
+    ("did not finish the reply in time", "timed out"), ("cannot reach", "unreachable"),
+    ("refuses connections now", "server went away"), ("broke", "connection broke"),
+    ("redirects", "redirected ({code})"), ("was incomplete", "incomplete reply"),
+    ("interrupted", "interrupted"), ("cancelled", "cancelled"), ("failed", "server error ({code})"),
+)
+
+
+def meaning(error: str, words: int = 4) -> str:
+    """A stored error as a short phrase of what it means ("key missing", "timed out", "refused (400)"), for
+    tables too narrow for the whole message; an error of no known kind gives its first few words."""
+    text = message(error or "")
+    low = text.lower()
+    found = _CODE.search(text)
+    for needle, phrase in _MEANINGS:
+        if needle in low:
+            code = found.group(1) if found else None
+            return phrase.replace(" ({code})", f" ({code})" if code else "")
+    return " ".join(text.split()[:words])

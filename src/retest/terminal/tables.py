@@ -22,6 +22,8 @@ class Col:
     cut: str = "end"  # end | middle
     right: bool = False
     colour: bool = False  # cells coloured by their word (statuses) on a terminal that takes colour
+    drop: int = 0  # given up when the table does not fit, highest first (0: never); an empty one always
+    fill: bool = False  # free text that takes what is left (its minimum is all it asks for)
 
 
 def _cut(text: str, width: int, how: str) -> str:
@@ -29,7 +31,25 @@ def _cut(text: str, width: int, how: str) -> str:
         return text
     if how == "middle":
         return shorten_middle(text, width)
-    return text[: max(width - 1, 0)] + "…" if width > 1 else text[:width]
+    if width <= 1:
+        return text[:width]
+    space = text.rfind(" ", 0, width)  # at a word boundary where one is near, never mid-word
+    return (text[:space].rstrip() if space >= width // 2 else text[: width - 1]) + "…"
+
+
+def _give_way(rows: list[list[str]], cols: list[Col], width: int, gap: int) -> tuple[list[list[str]], list[Col]]:
+    """Columns with ``drop`` or ``fill`` set leave when empty, then by ``drop`` (highest first) while the others would be cut."""
+    keep = [i for i, col in enumerate(cols) if not ((col.drop or col.fill) and all(r[i] in ("", "—", "-") for r in rows))]
+
+    def need(idx):
+        natural = [max([len(cols[i].name)] + [len(r[i]) for r in rows]) for i in idx]
+        # a shared column asks for its minimum (it shortens readably past that), a fixed one for its width
+        return sum(min(n, max(cols[i].min, len(cols[i].name)) if cols[i].share or cols[i].fill else cols[i].max)
+                   for i, n in zip(idx, natural)) + gap * (len(idx) - 1)
+
+    while need(keep) > width and any(cols[i].drop for i in keep):
+        keep.remove(max((i for i in keep if cols[i].drop), key=lambda i: cols[i].drop))
+    return [[r[i] for i in keep] for r in rows], [cols[i] for i in keep]
 
 
 def table(rows: list[list[str]], cols: list[Col], width: int | None = None, gap: int | None = None) -> str:
@@ -37,6 +57,8 @@ def table(rows: list[list[str]], cols: list[Col], width: int | None = None, gap:
     width = width or terminal_width()
     gap = gap if gap is not None else (1 if width < 100 else 2)
     cells = [[neutral(str(c), one_line=True) for c in row] for row in rows]
+    if any(col.drop or col.fill for col in cols):
+        cells, cols = _give_way(cells, cols, width, gap)
     natural = [max([len(col.name)] + [len(r[i]) for r in cells]) for i, col in enumerate(cols)]
     # fixed columns (no share) take what they need; the others start at their minimum
     widths = [min(natural[i], col.max) if not col.share else min(max(col.min, len(col.name)), natural[i])
@@ -44,7 +66,10 @@ def table(rows: list[list[str]], cols: list[Col], width: int | None = None, gap:
     room = width - sum(widths) - gap * (len(cols) - 1)
     # give what is left to the columns that want more, by share, up to their natural width and max
     while room > 0:
-        wanting = [i for i, col in enumerate(cols) if widths[i] < min(natural[i], col.max) and col.share]
+        wanting = [i for i, col in enumerate(cols)
+                   if widths[i] < min(natural[i], col.max) and col.share and not col.fill]
+        if not wanting:  # free text takes what the others leave
+            wanting = [i for i, col in enumerate(cols) if widths[i] < min(natural[i], col.max) and col.share]
         if not wanting:
             wanting = [i for i, col in enumerate(cols) if widths[i] < min(natural[i], col.max)]
         if not wanting:
