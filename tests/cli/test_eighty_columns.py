@@ -4,7 +4,7 @@ import re
 
 from servers.background import BackgroundServer
 from servers.chat import ChatServer
-from conftest import KEY, SEED_002, make_docs, run_cli, run_on_tty, server_env
+from conftest import KEY, SEED_002, SEEDS, make_docs, run_cli, run_on_tty, server_env
 
 ESC = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
 
@@ -53,3 +53,18 @@ def test_background_list_gives_model_and_document_the_room(tmp_path):
     assert "org-name/a-rather-long-model-name" in rows[1], rows
     assert doc.name in rows[1], rows
     assert "open" in rows[1], rows
+
+
+def test_a_progress_line_keeps_its_end_when_narrow(tmp_path):
+    server = ChatServer(latency=0.3)
+    server.start()
+    try:
+        env = {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": server.base_url, "RETEST_MODEL": "test-model",
+               "RETEST_ARCHIVE": str(tmp_path / "a.db"), "COLUMNS": "60", "NO_COLOR": "1"}
+        out = screen(run_on_tty("send", SEEDS, "-j", "1", env=env))
+    finally:
+        server.stop()
+    bars = [line.rstrip() for line in out if line.startswith("sending")]
+    assert bars and all(len(line) <= 60 for line in bars), bars
+    assert all(line.endswith(" tokens") for line in bars), bars  # whole parts only, the tokens last
+    assert re.search(r"ok 2 .*tokens$", bars[-1]), bars

@@ -44,7 +44,10 @@ class Progress:
         done = sum(self.done.values())
         detail = ", ".join(f"{k} {v}" for k, v in sorted(self.done.items()))
         parts.append(f"done {done}" + (f" ({detail})" if detail else ""))
-        self.bar.update(self.task, completed=done, status=" · ".join(parts))
+        from .progress import fitted
+
+        room = self.bar.console.width - (10 + 16 + 2 * len(str(self.total)) + 1 + 7 + 5)  # the fixed columns
+        self.bar.update(self.task, completed=done, status=fitted(parts, room))
 
     # BackgroundEvents
     def started(self, job) -> None: ...

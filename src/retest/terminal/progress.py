@@ -74,7 +74,8 @@ class Progress:
         if self.at_once is not None:
             parts.append(f"at once {self.at_once}")
         parts.append(f"{'~' if self.estimated else ''}{self.tokens:,} tokens")
-        self.bar.update(self.task, completed=sum(c.values()), status=" · ".join(parts))
+        room = self.bar.console.width - (7 + 16 + 2 * len(str(self.total)) + 1 + 7 + 5)  # the fixed columns
+        self.bar.update(self.task, completed=sum(c.values()), status=fitted(parts, room))
 
     # Events protocol
     def started(self, job) -> None:
@@ -244,3 +245,22 @@ class Waiting:
             done = counts.get("completed", 0) + counts.get("failed", 0)
             self.progress.update(self.tasks[b["id"]], completed=done, total=counts.get("total") or b["requests"] or 1,
                                  state=self.neutral(str(b["remote_status"] or b["state"]), one_line=True, markup=True))
+
+
+def fitted(parts: list[str], width: int) -> str:
+    """The parts of a status line that fit ``width``, whole: counts of zero give way first, then the parts
+    before the last (the tokens), from the end; the first always stays. Never an end cut mid-word."""
+    parts = list(parts)
+
+    def joined() -> str:
+        return " · ".join(parts)
+
+    for zero in [p for p in parts[1:-1] if p.split(" ")[-1] == "0"]:
+        if len(joined()) <= width:
+            break
+        parts.remove(zero)
+    while len(joined()) > width and len(parts) > 2:
+        parts.pop(-2)
+    if len(joined()) > width and len(parts) == 2:
+        parts.pop()
+    return joined()
