@@ -4,7 +4,7 @@ import json
 import sqlite3
 
 import pytest
-from conftest import KEY, SEED_000, run_cli
+from conftest import KEY, SEED_000, run_cli, run_on_tty
 from servers.grounding import SOURCES, GroundingServer
 
 
@@ -284,6 +284,9 @@ def test_claims_show_the_sources_and_mark_suspect_evidence(grounded, arxiv_api):
     text = run_cli("claims", env=env).stdout
     assert "gpt-test (grounded): holds (unsupported" in text
     assert "! arXiv:2504.07912: title-mismatch" in text and "sources: Someone's Blog Post" in text
+    grid = run_on_tty("claims", env={**env, "COLUMNS": "80", "NO_COLOR": "1"}).decode().splitlines()
+    row = next(line for line in grid if line.startswith("[1] "))
+    assert row.rstrip().endswith("holds⌕!"), grid  # grounded, and unsupported, in one short cell
 
 
 def test_the_report_lists_each_replys_sources_and_links_only_http(grounded, tmp_path, arxiv_api):
