@@ -100,7 +100,7 @@ def test_claims_on_a_terminal_is_a_grid_of_claims_by_models(archived):
     row = next(line for line in grid if line.startswith("[1] "))
     assert re.search(r"overt\.! +holds$", row), row  # a short cell a model, in the header's order; ! unsupported
     assert any(line.startswith("[5] ") for line in grid)
-    assert "⌕ grounded" in " ".join(grid) and "evidence arXiv" not in " ".join(grid)
+    assert "⌕ grounded · ! unsupported" in " ".join(grid) and "evidence arXiv" not in " ".join(grid)
     detail = screen(run_on_tty("claims", SEED_002, "--detail", env=env))
     assert any("evidence arXiv:2702.00001" in line for line in detail)
     piped = run_cli("claims", SEED_002, env=archived).stdout  # a pipe keeps the detailed layout

@@ -10,13 +10,30 @@ import string
 
 _SHORT = {"holds": "holds", "revised": "revised", "overturned": "overt.", "unresolved": "unres."}
 GROUNDED, UNSUPPORTED = "⌕", "!"
-CELL = 9  # "revised⌕!" — the widest cell
+CELL = 9  # "revised⌕!", the widest cell; a model name longer than this heads its column as a letter
 CLAIM_MIN = 24  # below this a claim cannot be read: the detailed layout is used instead
 
 
 def fits(entries: list[dict], width: int) -> bool:
     """Whether the grid gives each claim at least ``CLAIM_MIN`` columns at ``width``."""
-    return _claim_width(entries, len(_models(entries)), width) >= CLAIM_MIN
+    return _claim_width(entries, _cell_width(entries), width) >= CLAIM_MIN
+
+
+def _heads(models: list[str]) -> list[str]:
+    if all(len(m) <= CELL for m in models):
+        return models
+    return [string.ascii_lowercase[i % 26] * (1 + i // 26) for i in range(len(models))]
+
+
+def _cell_width(entries: list[dict]) -> list[int]:
+    """Each model's column: as wide as its header and its widest cell, no wider."""
+    models = _models(entries)
+    widths = [len(h) for h in _heads(models)]
+    for e in entries:
+        latest = {v["model"]: v for v in e["verdicts"]}
+        for i, m in enumerate(models):
+            widths[i] = max(widths[i], len(cell(latest.get(m))[0]))
+    return widths
 
 
 def _models(entries: list[dict]) -> list[str]:
@@ -31,8 +48,8 @@ def _index_width(entries: list[dict]) -> int:
     return max(3, max((len(f"[{e['index']}]") for e in entries), default=3))
 
 
-def _claim_width(entries: list[dict], models: int, width: int) -> int:
-    return width - _index_width(entries) - 1 - models * (CELL + 1)
+def _claim_width(entries: list[dict], cells: list[int], width: int) -> int:
+    return width - _index_width(entries) - 1 - sum(w + 1 for w in cells)
 
 
 def cell(v: dict | None) -> tuple[str, str | None]:
@@ -93,9 +110,10 @@ def render(entries: list[dict], width: int, colour: bool) -> str:
     from .screen import style_of
 
     models = _models(entries)
-    lettered = any(len(m) > CELL for m in models)
-    heads = [string.ascii_lowercase[i % 26] * (1 + i // 26) if lettered else m for i, m in enumerate(models)]
-    claim_w = _claim_width(entries, len(models), width)
+    heads = _heads(models)
+    lettered = heads != models
+    cells_w = _cell_width(entries)
+    claim_w = _claim_width(entries, cells_w, width)
     idx_w = _index_width(entries)
     out = io.StringIO()
     console = Console(file=out, width=width, force_terminal=colour, no_color=not colour,
@@ -109,8 +127,8 @@ def render(entries: list[dict], width: int, colour: bool) -> str:
             table = Table(box=None, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0), header_style="bold")
             table.add_column("#", width=idx_w, justify="right", no_wrap=True)
             table.add_column("claim", width=claim_w, no_wrap=True)
-            for h in heads:
-                table.add_column(h[:CELL], width=CELL, no_wrap=True)
+            for h, w in zip(heads, cells_w):
+                table.add_column(h, width=w, no_wrap=True)
             blocks.append((shorten_middle(relative(current or "(unknown source)"), width), table))
         latest = {v["model"]: v for v in e["verdicts"]}
         cells = []
@@ -119,14 +137,16 @@ def render(entries: list[dict], width: int, colour: bool) -> str:
             colour_name = style_of(style) if style else None
             cells.append(Text(word, style=colour_name or ("dim" if word == "—" else None)))
         claim = inline_markdown(neutral(e["text"], one_line=True))
-        table.add_row(Text(f"[{e['index']}]"), _shortened(claim, claim_w), *cells)
+        # the index in the colour of the claim's consensus (`--detail` names it)
+        table.add_row(Text(f"[{e['index']}]", style=style_of(e["consensus"] or "")), _shortened(claim, claim_w),
+                      *cells)
     for n, (path, table) in enumerate(blocks):
         if n:
             console.print()
         console.print(Text(neutral(path, one_line=True), style="bold"))
         console.print(table)
-    legend = [f"{GROUNDED} grounded (searched the web)", f"{UNSUPPORTED} unsupported (its evidence is suspect)",
-              "— no verdict", "--detail shows evidence and notes"]
+    legend = [f"{GROUNDED} grounded", f"{UNSUPPORTED} unsupported (suspect evidence)", "— no verdict",
+              "--detail: evidence, notes"]
     if lettered:
         legend = [f"{h} = {m}" for h, m in zip(heads, models)] + legend
     console.print()
