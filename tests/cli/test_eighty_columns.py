@@ -34,6 +34,15 @@ def test_archive_list_shows_a_failure_by_its_meaning(tmp_path):
     assert failed["model-b"].endswith("key rejected (401)"), rows
     assert failed["model-c"].endswith("refused (400)"), rows
     assert "OPENAI_A" not in "\n".join(rows)
+    import json
+
+    reply = json.loads(run_cli("archive", "list", "--json", env=env).stdout)[-1]["reply"]
+    (ok,) = [line for line in rows if " ok " in line]
+    shown = ok.rsplit("  ", 1)[-1].strip().split()
+    if shown[-1].endswith("…"):  # shortened at a word: every word shown is whole
+        assert shown[-1][:-1] in reply.split(), (ok, reply)
+    wide = run_cli("archive", "list", env={**env, "COLUMNS": "300"}).stdout
+    assert "rejected by" in wide  # where there is room, the whole message
 
 
 def test_background_list_gives_model_and_document_the_room(tmp_path):

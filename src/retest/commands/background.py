@@ -70,7 +70,7 @@ def list_cmd(show_all, as_json, archive_path):
     """Each background response: its reply's number, the provider's id, model, state (new, creating,
     open, unknown, ended) and last status, the document, when it was last polled, and why it ended."""
     from ..terminal.messages import meaning
-    from ..terminal.tables import Col, table
+    from ..terminal.tables import Cell, Col, table
 
     archive = open_or_explain(archive_path, as_json)
     if archive is None:
@@ -87,7 +87,7 @@ def list_cmd(show_all, as_json, archive_path):
                    err=True)
         return
     rows = [[str(r["reply_id"]), r["response_id"] or "—", r["model"], r["state"], r["status"] or "—",
-             r["source"] or "—", (r["polled_at"] or "")[:19].replace("T", " "), meaning(r["reason"] or "", 8)] for r in records]
+             r["source"] or "—", (r["polled_at"] or "")[:19].replace("T", " "), Cell(r["reason"] or "", meaning(r["reason"] or ""))] for r in records]
     # at 80 columns the provider's id and the poll time give way to model and document; no reason, no column
     cols = [Col("reply", 5, 10, right=True), Col("response", 8, 40, 1, drop=2), Col("model", 6, 40),
             Col("state", 5, 8), Col("status", 6, 12, drop=3), Col("document", 20, 60, 2, cut="middle"),

@@ -33,16 +33,16 @@ def _cost(rec: dict) -> str:
 def rows_table(rows: list[dict], with_reply: bool = True) -> str:
     from ..util.display import first_line, relative
     from .messages import meaning
-    from .tables import Col, table
+    from .tables import Cell, Col, table
 
-    # a failure shows what it means ("key missing"), never the first letters of its message
-    previews = [first_line(rec["reply"], 200) if rec.get("reply") else meaning(rec.get("error") or "")
-                for rec in rows]
-    widest_failure = max((len(p) for p, rec in zip(previews, rows) if not rec.get("reply")), default=0)
+    # a failure too long for its column shows what it means ("key missing"), never its first letters
+    previews = [first_line(rec["reply"], 200) if rec.get("reply") else
+                Cell(first_line(rec.get("error") or "", 200), meaning(rec.get("error") or "")) for rec in rows]
+    widest_failure = max((len(p.short) for p in previews if isinstance(p, Cell)), default=0)
     cols = [Col("id", 2, 12, right=True), Col("when (UTC)", 10, 11), Col("status", 6, 7, colour=True),
             Col("model", 8, 30, 2), Col("template", 8, 16, 1, drop=3), Col("tokens", 6, 10, right=True, drop=1),
             Col("cost", 4, 10, right=True, drop=2), Col("source", 14, 90, 3, "middle"),
-            Col("reply", max(7, min(widest_failure, 24)), 200, 1, fill=True)]
+            Col("reply", max(14, min(widest_failure, 24)), 200, 1, fill=True)]
     cells = []
     for rec, preview in zip(rows, previews):
         cells.append([str(rec["id"]), _when(rec["created_at"]), rec["status"], rec["model"],

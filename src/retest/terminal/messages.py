@@ -48,11 +48,11 @@ _MEANINGS = (
     ("did not finish the reply in time", "timed out"), ("cannot reach", "unreachable"),
     ("refuses connections now", "server went away"), ("broke", "connection broke"),
     ("redirects", "redirected ({code})"), ("was incomplete", "incomplete reply"),
-    ("interrupted", "interrupted"), ("cancelled", "cancelled"), ("failed", "server error ({code})"),
+    ("interrupted", "interrupted"), ("cancelled", "cancelled"),
 )
 
 
-def meaning(error: str, words: int = 4) -> str:
+def meaning(error: str, words: int = 5) -> str:
     """A stored error as a short phrase of what it means ("key missing", "timed out", "refused (400)"), for
     tables too narrow for the whole message; an error of no known kind gives its first few words."""
     text = message(error or "")
@@ -62,4 +62,6 @@ def meaning(error: str, words: int = 4) -> str:
         if needle in low:
             code = found.group(1) if found else None
             return phrase.replace(" ({code})", f" ({code})" if code else "")
+    if found and found.group(1).startswith("5"):
+        return f"server error ({found.group(1)})"
     return " ".join(text.split()[:words])

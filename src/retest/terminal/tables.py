@@ -26,6 +26,15 @@ class Col:
     fill: bool = False  # free text that takes what is left (its minimum is all it asks for)
 
 
+class Cell(str):
+    """A cell with a shorter form (``short``), shown when the whole does not fit its column."""
+
+    def __new__(cls, text: str, short: str):
+        cell = super().__new__(cls, text)
+        cell.short = short
+        return cell
+
+
 def _cut(text: str, width: int, how: str) -> str:
     if len(text) <= width:
         return text
@@ -34,7 +43,7 @@ def _cut(text: str, width: int, how: str) -> str:
     if width <= 1:
         return text[:width]
     space = text.rfind(" ", 0, width)  # at a word boundary where one is near, never mid-word
-    return (text[:space].rstrip() if space >= width // 2 else text[: width - 1]) + "…"
+    return (text[:space].rstrip() if space > 0 else text[: width - 1]) + "…"
 
 
 def _give_way(rows: list[list[str]], cols: list[Col], width: int, gap: int) -> tuple[list[list[str]], list[Col]]:
@@ -43,9 +52,13 @@ def _give_way(rows: list[list[str]], cols: list[Col], width: int, gap: int) -> t
 
     def need(idx):
         natural = [max([len(cols[i].name)] + [len(r[i]) for r in rows]) for i in idx]
-        # a shared column asks for its minimum (it shortens readably past that), a fixed one for its width
-        return sum(min(n, max(cols[i].min, len(cols[i].name)) if cols[i].share or cols[i].fill else cols[i].max)
-                   for i, n in zip(idx, natural)) + gap * (len(idx) - 1)
+        # free text asks for its minimum, a shared column for half as much again (it shortens readably past
+        # that), a fixed one for its width
+        def asks(col: Col, n: int) -> int:
+            least = max(col.min, len(col.name))
+            return least if col.fill else min(n, least * 3 // 2 if col.share else col.max)
+
+        return sum(asks(cols[i], n) for i, n in zip(idx, natural)) + gap * (len(idx) - 1)
 
     while need(keep) > width and any(cols[i].drop for i in keep):
         keep.remove(max((i for i in keep if cols[i].drop), key=lambda i: cols[i].drop))
@@ -56,6 +69,7 @@ def table(rows: list[list[str]], cols: list[Col], width: int | None = None, gap:
     """Rows of cells laid out in ``width`` columns (default: the terminal's)."""
     width = width or terminal_width()
     gap = gap if gap is not None else (1 if width < 100 else 2)
+    shorts = {neutral(str(c), one_line=True): neutral(c.short, one_line=True) for row in rows for c in row if isinstance(c, Cell)}
     cells = [[neutral(str(c), one_line=True) for c in row] for row in rows]
     if any(col.drop or col.fill for col in cols):
         cells, cols = _give_way(cells, cols, width, gap)
@@ -100,7 +114,8 @@ def table(rows: list[list[str]], cols: list[Col], width: int | None = None, gap:
     for n, row in enumerate([[c.name for c in cols]] + cells):
         parts = []
         for i, col in enumerate(cols):
-            text = _cut(row[i], widths[i], col.cut)
+            whole = row[i] if len(row[i]) <= widths[i] or not n else shorts.get(row[i], row[i])
+            text = _cut(whole, widths[i], col.cut)
             padded = text.rjust(widths[i]) if col.right else text.ljust(widths[i])
             if col.colour and n:  # the padding stays outside the colour, so columns still line up
                 stripped = padded.rstrip()
