@@ -39,8 +39,9 @@ def rows_table(rows: list[dict], with_reply: bool = True) -> str:
     previews = [first_line(rec["reply"], 200) if rec.get("reply") else
                 Cell(first_line(rec.get("error") or "", 200), meaning(rec.get("error") or "")) for rec in rows]
     widest_failure = max((len(p.short) for p in previews if isinstance(p, Cell)), default=0)
+    one_template = len({rec.get("template") for rec in rows}) == 1  # then it says least, and gives way first
     cols = [Col("id", 2, 12, right=True), Col("when (UTC)", 10, 11), Col("status", 6, 7, colour=True),
-            Col("model", 8, 30, 2), Col("template", 8, 16, 1, drop=3), Col("tokens", 6, 10, right=True, drop=1),
+            Col("model", 8, 30, 2), Col("template", 8, 16, 1, drop=3 if one_template else 0), Col("tokens", 6, 10, right=True, drop=1),
             Col("cost", 4, 10, right=True, drop=2), Col("source", 14, 90, 3, "middle"),
             Col("reply", max(14, min(widest_failure, 24)), 200, 1, fill=True)]
     cells = []
