@@ -15,14 +15,10 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from ..errors import RetestError
+from ..errors import ConfigError, RetestError  # noqa: F401 — ConfigError: its old home, still imported from here
 from ..util.net import behind_proxy
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
-
-
-class ConfigError(RetestError):
-    """A setting that makes every request fail: stop the whole run."""
 
 
 def _flag(name: str, raw: str | None) -> bool:
