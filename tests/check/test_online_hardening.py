@@ -1,0 +1,88 @@
+"""``check --online`` against hostile input: what is compared as a title, which URLs name a paper,
+where the arXiv API may send the client, and how much of an answer is read."""
+
+import json
+
+import pytest
+from arxiv_server import ArxivServer
+from conftest import KEY, SEED_000, run_cli
+from grounding_server import GroundingServer
+
+PAPERS = {
+    "2504.07912": ("Scaling Laws for Test-Time Compute", "Ada Lovelace", "2025-04-10"),
+    "2503.01111": ("Echo Chamber: RL Post-training Amplifies Behaviors", "Rosie Zhao", "2025-03-02"),
+}
+LINK = "https://arxiv.org/abs/2504.07912"
+
+
+@pytest.fixture
+def arxiv_api():
+    server = ArxivServer(PAPERS)
+    url = server.start()
+    yield {"RETEST_ARXIV_URL": url, "RETEST_ARXIV_INTERVAL": "0"}
+    server.stop()
+
+
+def check_text(tmp_path, env, text):
+    f = tmp_path / "reply.txt"
+    f.write_text(text)
+    r = run_cli("check", f, "--online", "--json", "--as-of", "2026-11-23",
+                env={**env, "RETEST_ARCHIVE": str(tmp_path / "c.db")})
+    assert r.returncode == 0, r.stderr
+    return {c["id"]: c for c in json.loads(r.stdout)["cited"]}
+
+
+@pytest.mark.parametrize("text", [
+    f"As [Liu et al., 2023]({LINK}) show, it holds.",
+    f"As [Liu and Chen (2023)]({LINK}) show, it holds.",
+    f"See [the paper]({LINK}).",
+    f"[Read more here]({LINK})",
+    f"Compare the [GPT-3 paper]({LINK}).",
+    'arXiv:2504.07912 "finds a U-shaped curve" in long contexts.',
+    'Its authors (arXiv:2504.07912) write: "Models show a U-shaped curve".',
+    "[Attention Is All You Need](https://evil.example/arxiv.org/abs/2504.07912)",  # not arXiv's link
+])
+def test_text_that_is_no_title_is_not_compared(tmp_path, arxiv_api, text):
+    c = check_text(tmp_path, arxiv_api, text)["2504.07912"]
+    assert c["online"] == "found" and c["claimed_title"] is None and c["verdict"] != "title-mismatch", c
+    assert not c["suspect"]
+
+
+@pytest.mark.parametrize("text", [
+    f"See [Attention Is All You Need]({LINK}).",
+    'See "Attention Is All You Need" (arXiv:2504.07912).',
+    "See “Lost in the middle: how language models use long contexts” (arXiv:2504.07912).",
+])
+def test_a_wrong_title_is_still_a_mismatch(tmp_path, arxiv_api, text):
+    c = check_text(tmp_path, arxiv_api, text)["2504.07912"]
+    assert c["verdict"] == "title-mismatch" and c["suspect"], c
+
+
+def test_only_arxivs_own_hosts_name_a_paper(tmp_path, arxiv_api):
+    def source(url, title="Echo Chamber: RL Post-training Amplifies Behaviors"):
+        return {"url": url, "title": title, "cited": True, "date": None, "snippet": None}
+
+    lookalikes = [
+        "https://www.google.com/search?q=arxiv.org/abs/2503.01111",
+        "https://evil.example/arxiv.org/abs/2503.01111",
+        "https://arxiv.org.evil.example/abs/2503.01111",
+        "https://xn--rxiv-7we.org/abs/2503.01111",  # punycode for a Cyrillic look-alike of arxiv.org
+        "https://аrxiv.org/abs/2503.01111",  # the Cyrillic look-alike itself
+        "ftp://arxiv.org/abs/2503.01111",
+    ]
+    srv = GroundingServer("perplexity", sources=[source(u) for u in lookalikes]
+                          + [source("https://export.arxiv.org/abs/2503.01111v1")])
+    url = srv.start()
+    try:
+        env = {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": url, "RETEST_MODEL": "gpt-test",
+               "RETEST_ARCHIVE": str(tmp_path / "a.db"), **arxiv_api}
+        assert run_cli("send", SEED_000, env=env).returncode == 0
+        shown = json.loads(run_cli("archive", "show", "1", "--json", env=env).stdout)
+        papers = {s["url"]: s["arxiv_id"] for s in shown["sources"]}
+        assert all(papers[u] is None for u in lookalikes), papers
+        assert papers["https://export.arxiv.org/abs/2503.01111v1"] == "2503.01111"
+        r = run_cli("check", "1", "--online", "--json", env=env)
+        cited = {c["id"]: c for c in json.loads(r.stdout)["cited"]}
+        assert cited["2503.01111"]["source"] == "https://export.arxiv.org/abs/2503.01111v1"
+    finally:
+        srv.stop()
