@@ -86,3 +86,39 @@ def test_only_arxivs_own_hosts_name_a_paper(tmp_path, arxiv_api):
         assert cited["2503.01111"]["source"] == "https://export.arxiv.org/abs/2503.01111v1"
     finally:
         srv.stop()
+
+
+# -- where the API may send the client ------------------------------------------------
+
+@pytest.fixture
+def two_apis():
+    real, other = ArxivServer(PAPERS), ArxivServer({"2504.07912": ("Somewhere Else Entirely", "Mallory", "2025-04-10")})
+    real_url, other_url = real.start(), other.start()
+    yield real, real_url, other, other_url
+    real.stop()
+    other.stop()
+
+
+@pytest.mark.parametrize("where", ["other port", "localhost", "ftp", "https"])
+def test_redirects_off_the_configured_host_or_scheme_are_refused(tmp_path, two_apis, where):
+    real, real_url, other, other_url = two_apis
+    port = other_url.split(":")[2].split("/")[0]
+    real.redirect = {"other port": other_url.replace("/api/query", "/feed"),
+                     "localhost": f"http://localhost:{port}/feed",
+                     "ftp": f"ftp://127.0.0.1:{port}/feed",
+                     "https": real_url.replace("http://", "https://").replace("/api/query", "/feed")}[where]
+    f = tmp_path / "reply.txt"
+    f.write_text("See arXiv:2504.07912.")
+    r = run_cli("check", f, "--online", "--as-of", "2026-11-23",
+                env={"RETEST_ARXIV_URL": real_url, "RETEST_ARXIV_INTERVAL": "0",
+                     "RETEST_ARCHIVE": str(tmp_path / "c.db")})
+    assert r.returncode != 0 and "Traceback" not in r.stderr
+    assert "redirected to" in r.stderr and "not followed" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert not other.requests and "Somewhere Else" not in r.stdout + r.stderr
+
+
+def test_a_redirect_on_the_same_host_is_followed(tmp_path, two_apis):
+    real, real_url, _, _ = two_apis
+    real.redirect = real_url.replace("/api/query", "/feed")
+    c = check_text(tmp_path, {"RETEST_ARXIV_URL": real_url, "RETEST_ARXIV_INTERVAL": "0"}, "See arXiv:2504.07912.")
+    assert c["2504.07912"]["online"] == "found" and len(real.requests) == 2
