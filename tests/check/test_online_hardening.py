@@ -122,3 +122,18 @@ def test_a_redirect_on_the_same_host_is_followed(tmp_path, two_apis):
     real.redirect = real_url.replace("/api/query", "/feed")
     c = check_text(tmp_path, {"RETEST_ARXIV_URL": real_url, "RETEST_ARXIV_INTERVAL": "0"}, "See arXiv:2504.07912.")
     assert c["2504.07912"]["online"] == "found" and len(real.requests) == 2
+
+
+def test_a_huge_title_is_bounded(tmp_path):
+    """A 16 MB title (within the 20 MB body cap) is cut to a title's length before anything works on it."""
+    server = ArxivServer(PAPERS)
+    server.title_bytes = 16 * 1024 * 1024
+    url = server.start()
+    try:
+        c = check_text(tmp_path, {"RETEST_ARXIV_URL": url, "RETEST_ARXIV_INTERVAL": "0"},
+                       "See [Attention Is All You Need](https://arxiv.org/abs/2504.07912).")["2504.07912"]
+    finally:
+        server.stop()
+    assert c["online"] == "found" and c["verdict"] == "title-mismatch"
+    assert c["title"].startswith("Scaling Laws for Test-Time Compute") and len(c["title"]) <= 1000
+    assert len(c["detail"]) < 2000

@@ -27,6 +27,7 @@ BATCH = 100
 INTERVAL = 3.0
 DEADLINE = 30.0  # seconds for one request, start to last byte, however slowly bytes arrive
 MAX_BODY = 20 * 1024 * 1024
+MAX_TITLE = 1000  # characters of a title kept: arXiv's longest are a few hundred
 NOT_FOUND_TTL = dt.timedelta(days=1)  # a paper may appear tomorrow; a found one stays found
 _ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -196,14 +197,14 @@ def parse_feed(body: bytes) -> tuple[dict[str, dict], set[str]]:
         found = arxiv.find(raw_id)
         if not found:
             continue
-        title = " ".join((entry.findtext(f"{_ATOM}title") or "").split())
+        title = " ".join((entry.findtext(f"{_ATOM}title") or "")[: MAX_TITLE * 4].split())[:MAX_TITLE]
         if not title or title.lower() == "error":
             continue
         author = entry.find(f"{_ATOM}author/{_ATOM}name")
         published = (entry.findtext(f"{_ATOM}published") or "")[:10] or None
         out[found[0].id] = {
             "title": title,
-            "first_author": author.text.strip() if author is not None and author.text else None,
+            "first_author": " ".join(author.text[:800].split())[:200] if author is not None and author.text else None,
             "published": published,
         }
     return out, rejected
