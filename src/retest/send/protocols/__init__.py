@@ -109,17 +109,19 @@ async def _send(client, path: str, body: dict, stream: bool):
         raise openai.APITimeoutError(request=request) from exc
     except httpx2.TransportError as exc:
         raise openai.APIConnectionError(request=request) from exc
+    from .bounded import MAX_ERROR_BODY, TooLarge, read_body
+
     if not 200 <= response.status_code < 300:
         try:
-            await response.aread()
-        except httpx2.TransportError:
-            pass
+            response._content = await read_body(response, MAX_ERROR_BODY)
+        except (httpx2.TransportError, TooLarge):
+            response._content = b""  # the status says enough
         finally:
             await response.aclose()
         raise client._make_status_error_from_response(response)
     if not stream:
         try:
-            await response.aread()
+            response._content = await read_body(response)  # bounded: see ``bounded``
         except httpx2.TimeoutException as exc:
             raise openai.APITimeoutError(request=request) from exc
         except httpx2.TransportError as exc:
@@ -138,8 +140,10 @@ class _Lines:
         self.client, self.path, self.body, self.response, self.lines = client, path, body, None, None
 
     async def __aenter__(self):
+        from .bounded import lines
+
         self.response = await _send(self.client, self.path, self.body, stream=True)
-        self.lines = self.response.aiter_lines()
+        self.lines = lines(self.response)
         return self.lines
 
     async def __aexit__(self, exc_type, exc, tb) -> None:

@@ -1,0 +1,41 @@
+"""A provider's answer past the size bound fails its attempt cleanly: recorded, not retried, no traceback."""
+
+import json
+
+import pytest
+from conftest import KEY, SEED_000, archive_rows, run_cli
+from grounding_server import GroundingServer
+
+BIG = 24 * 1024 * 1024  # past the 16 MB bound
+
+
+@pytest.fixture
+def huge_title(tmp_path):
+    srv = GroundingServer("chat", sources=[{"url": "https://example.org/a", "title": "T" * BIG, "cited": True,
+                                            "date": None, "snippet": None}])
+    url = srv.start()
+    yield srv, {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": url, "RETEST_MODEL": "gpt-test",
+                "RETEST_ARCHIVE": str(tmp_path / "a.db")}
+    srv.stop()
+
+
+@pytest.mark.parametrize("how", [[], ["--no-stream"], ["--api", "responses", "--no-stream"],
+                                 ["--api", "responses"]])
+def test_an_answer_past_the_bound_fails_its_attempt_cleanly(huge_title, how):
+    srv, env = huge_title
+    r = run_cli("send", "--backoff", "0.01", SEED_000, *how, env=env)
+    out = r.stdout + r.stderr
+    assert r.returncode != 0
+    assert "Traceback" not in out and "internal error" not in out
+    assert "passed 16 MB" in out, out
+    assert len(srv.requests) == 1  # the same request would bring the same answer: not retried
+    rows = archive_rows(env, "SELECT status, error FROM replies")
+    assert rows and rows[0][0] == "failed" and "passed 16 MB" in rows[0][1], rows
+
+
+def test_an_answer_under_the_bound_is_kept(huge_title):
+    srv, env = huge_title
+    srv.sources[0]["title"] = "T" * (2 * 1024 * 1024)
+    assert run_cli("send", SEED_000, env=env).returncode == 0
+    reply = json.loads(run_cli("archive", "show", "1", "--json", env=env).stdout)
+    assert reply["status"] == "ok" and reply["sources"][0]["url"] == "https://example.org/a"
