@@ -9,10 +9,14 @@ it from Python's internals; this module keeps it from exhausting the machine:
   ``MAX_CHARS``; the rendered output is counted as it is produced.
 - **Time.** A watchdog thread raises ``RenderTimeout`` inside a render that
   outlives its deadline (``RETEST_RENDER_TIMEOUT``, default 30 s).
-- **Memory kept alive.** Values can each stay under ``MAX_CHARS`` and still
-  add up (forty ``split()``s of one long string, all kept in variables): the
-  same watchdog checks the process's memory while a render runs and stops one
-  that has grown it by more than ``RETEST_RENDER_MEMORY`` MB (default 1024).
+- **Memory.** Values can each stay under ``MAX_CHARS`` and still add up
+  (forty ``split()``s of one long string, all kept in variables), and one
+  call can build a gigabyte before any watchdog could look (``s|list`` of 12
+  million emoji). While a render runs, the process's address space is capped
+  (``RLIMIT_AS``) at what it maps now plus ``RETEST_RENDER_MEMORY`` MB
+  (default 1024): an allocation past it fails at once, and the render stops
+  with the peak near the bound. Where there is no such limit, the watchdog
+  checks the process's memory as it runs and stops a render past the bound.
 - **Files.** ``ConfinedLoader`` reads only ``*.j2`` files inside its folder,
   after resolving symbolic links, and never a dotfile.
 """
@@ -280,23 +284,29 @@ class _Watchdog:
     def _run(self) -> None:
         with self.lock:
             while True:
-                now = time.monotonic()
-                for watch in [w for w in self.watches if w.deadline <= now]:
+                try:
+                    self._look()
+                except MemoryError:  # the render took what the address-space cap left: look again soon
+                    self.lock.wait(0.001)
+
+    def _look(self) -> None:
+        now = time.monotonic()
+        for watch in [w for w in self.watches if w.deadline <= now]:
+            self.watches.discard(watch)
+            if watch.active:
+                watch.fired = True
+                _set_async_exc(watch.thread, RenderTimeout)
+        limited = [w for w in self.watches if w.limit is not None]
+        if limited:
+            used = _memory()
+            for watch in limited:
+                if used is not None and used > watch.limit and watch.active:
                     self.watches.discard(watch)
-                    if watch.active:
-                        watch.fired = True
-                        _set_async_exc(watch.thread, RenderTimeout)
-                limited = [w for w in self.watches if w.limit is not None]
-                if limited:
-                    used = _memory()
-                    for watch in limited:
-                        if used is not None and used > watch.limit and watch.active:
-                            self.watches.discard(watch)
-                            watch.fired = watch.over = True
-                            _set_async_exc(watch.thread, _MemoryOver)
-                self.wake_at = min((w.deadline for w in self.watches), default=now + 3600)
-                wait = self.wake_at - now
-                self.lock.wait(max(min(wait, MEMORY_POLL if limited else wait), 0.001))
+                    watch.fired = watch.over = True
+                    _set_async_exc(watch.thread, _MemoryOver)
+        self.wake_at = min((w.deadline for w in self.watches), default=now + 3600)
+        wait = self.wake_at - now
+        self.lock.wait(max(min(wait, MEMORY_POLL if limited else wait), 0.001))
 
     def watch(self, seconds: float, memory: int | None = None) -> _Watch:
         base = _memory() if memory is not None else None
@@ -325,12 +335,51 @@ class _Watchdog:
 WATCHDOG = _Watchdog()
 
 
+def _mapped() -> int | None:
+    """The process's address space in bytes (what ``RLIMIT_AS`` counts), where the system says."""
+    try:
+        with open("/proc/self/statm", "rb") as fh:
+            return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+
+
+def _cap_address_space(memory: int):
+    """Cap the address space at what is mapped now plus ``memory``; returns the limit to restore, or None."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    mapped = _mapped()
+    if mapped is None:
+        return None
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        cap = mapped + memory
+        if hard != resource.RLIM_INFINITY:
+            cap = min(cap, hard)
+        if soft != resource.RLIM_INFINITY and soft <= cap:
+            return None  # already capped tighter
+        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    except (OSError, ValueError):
+        return None
+    return soft, hard
+
+
+def _restore_address_space(previous) -> None:
+    if previous is not None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, previous)
+
+
 def render(compiled, context: dict, seconds: float | None = None) -> str:
-    """Render ``compiled`` within the time and size budgets."""
+    """Render ``compiled`` within the time, size and memory budgets."""
     seconds = render_timeout() if seconds is None else seconds
     memory = render_memory()
     watch = WATCHDOG.watch(seconds, memory)
     fired = False
+    previous = _cap_address_space(memory)
     try:
         try:
             parts, total = [], 0
@@ -340,9 +389,12 @@ def render(compiled, context: dict, seconds: float | None = None) -> str:
                     raise BudgetExceeded(f"the output passed {MAX_CHARS:,} characters")
                 parts.append(chunk)
         finally:
+            _restore_address_space(previous)
             fired = WATCHDOG.release(watch)
     except (RenderTimeout, _MemoryOver):
         fired = True
+    except MemoryError:  # an allocation past the address-space cap
+        watch.over = fired = True
     if watch.over:
         raise BudgetExceeded(f"the template kept more than {memory // 2**20:,} MB of values alive "
                              "(RETEST_RENDER_MEMORY)")
