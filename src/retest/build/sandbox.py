@@ -34,6 +34,8 @@ from jinja2 import BaseLoader, TemplateNotFound
 from jinja2.compiler import CodeGenerator
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
+from . import address_space
+
 MAX_CHARS = 16_000_000  # ~4M tokens: larger than any model's context
 MAX_POWER_BITS = 100_000
 DEFAULT_TIMEOUT = 30.0
@@ -335,51 +337,13 @@ class _Watchdog:
 WATCHDOG = _Watchdog()
 
 
-def _mapped() -> int | None:
-    """The process's address space in bytes (what ``RLIMIT_AS`` counts), where the system says."""
-    try:
-        with open("/proc/self/statm", "rb") as fh:
-            return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError, AttributeError):
-        return None
-
-
-def _cap_address_space(memory: int):
-    """Cap the address space at what is mapped now plus ``memory``; returns the limit to restore, or None."""
-    try:
-        import resource
-    except ImportError:
-        return None
-    mapped = _mapped()
-    if mapped is None:
-        return None
-    try:
-        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        cap = mapped + memory
-        if hard != resource.RLIM_INFINITY:
-            cap = min(cap, hard)
-        if soft != resource.RLIM_INFINITY and soft <= cap:
-            return None  # already capped tighter
-        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
-    except (OSError, ValueError):
-        return None
-    return soft, hard
-
-
-def _restore_address_space(previous) -> None:
-    if previous is not None:
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_AS, previous)
-
-
 def render(compiled, context: dict, seconds: float | None = None) -> str:
     """Render ``compiled`` within the time, size and memory budgets."""
     seconds = render_timeout() if seconds is None else seconds
     memory = render_memory()
     watch = WATCHDOG.watch(seconds, memory)
     fired = False
-    previous = _cap_address_space(memory)
+    previous = address_space.cap(memory)
     try:
         try:
             parts, total = [], 0
@@ -389,7 +353,7 @@ def render(compiled, context: dict, seconds: float | None = None) -> str:
                     raise BudgetExceeded(f"the output passed {MAX_CHARS:,} characters")
                 parts.append(chunk)
         finally:
-            _restore_address_space(previous)
+            address_space.restore(previous)
             fired = WATCHDOG.release(watch)
     except (RenderTimeout, _MemoryOver):
         fired = True

@@ -390,7 +390,8 @@ def export_cmd(paths, template, variables, today, models, base_url, api, system,
             raise RetestError(f"-o {out}: cannot write it ({exc.strerror or exc})") from None
     total = sum(b["requests"] for b in done.batches)
     batch = done.batches[0]["id"] if done.batches else None
-    warn(f"wrote {total:,} requests to {'stdout' if out == '-' else out}" + (f" (batch {batch} here)" if batch else "") +
+    where = "stdout" if out == "-" else out
+    warn(f"wrote {total:,} requests to {where}" + (f" (batch {batch} here)" if batch else "") +
          f"; {done.skipped} already answered, {done.held} held elsewhere")
     sys.exit(1 if done.input_failures else 0)
 

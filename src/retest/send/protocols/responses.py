@@ -116,7 +116,7 @@ def parse(data: dict, strict: bool = False) -> Received:
     sources = Sources()
     sources.responses_output(output)
     text = _texts(output, "message", notes, strict)
-    if not text and not strict and isinstance(data.get("output_text"), str):  # the SDKs' convenience field, if a server sends it
+    if not text and not strict and isinstance(data.get("output_text"), str):  # the SDKs' convenience field
         text = data["output_text"]
     usage = normalise(data.get("usage"))
     searches = _searches(output)
