@@ -39,3 +39,22 @@ def test_an_answer_under_the_bound_is_kept(huge_title):
     assert run_cli("send", SEED_000, env=env).returncode == 0
     reply = json.loads(run_cli("archive", "show", "1", "--json", env=env).stdout)
     assert reply["status"] == "ok" and reply["sources"][0]["url"] == "https://example.org/a"
+
+
+def test_a_background_poll_past_the_bound_is_a_failed_poll(tmp_path):
+    from background_server import BackgroundServer
+
+    srv = BackgroundServer(reply=lambda prompt: "Hi. " * (BIG // 4))
+    srv.start()
+    try:
+        env = {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": srv.base_url, "RETEST_MODEL": "test-model",
+               "RETEST_ARCHIVE": str(tmp_path / "a.db")}
+        r = run_cli("send", "--background", "--poll", "0.05", "--backoff", "0.01", "--max-attempts", "2", SEED_000,
+                    env=env)
+    finally:
+        srv.stop()
+    out = r.stdout + r.stderr
+    assert r.returncode != 0 and "Traceback" not in out and "internal error" not in out
+    assert "passed 16 MB" in out and "keeps running" in out, out
+    assert srv.total_creates() == 1
+    assert archive_rows(env, "SELECT state FROM background_responses") == [("open",)]  # still collectable
