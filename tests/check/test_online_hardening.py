@@ -137,3 +137,22 @@ def test_a_huge_title_is_bounded(tmp_path):
     assert c["online"] == "found" and c["verdict"] == "title-mismatch"
     assert c["title"].startswith("Scaling Laws for Test-Time Compute") and len(c["title"]) <= 1000
     assert len(c["detail"]) < 2000
+
+
+def test_an_evidence_url_names_a_paper_only_on_arxivs_hosts(tmp_path):
+    block = ('\n```json\n{"retest_verdicts": [{"claim": 1, "status": "holds", "evidence": ["%s"]}, '
+             '{"claim": 2, "status": "holds", "evidence": ["%s"]}]}\n```\n')
+    srv = GroundingServer("chat", reply=lambda p: "Reply." + block % (
+        "https://evil.example/arxiv.org/abs/2504.07912", "https://arxiv.org/abs/2504.07912"))
+    url = srv.start()
+    try:
+        env = {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": url, "RETEST_MODEL": "gpt-test",
+               "RETEST_ARCHIVE": str(tmp_path / "a.db")}
+        assert run_cli("send", SEED_000, env=env).returncode == 0
+        claims = json.loads(run_cli("check", "1", "--json", env=env).stdout)["claims"]
+    finally:
+        srv.stop()
+    (elsewhere,), (arxiv_link,) = claims[0]["evidence_check"], claims[1]["evidence_check"]
+    assert elsewhere["id"] is None and elsewhere["verdict"] == "not a source of the reply" and elsewhere["suspect"]
+    assert claims[0]["supported"] is False
+    assert arxiv_link["id"] == "2504.07912" and claims[1]["supported"] is True
