@@ -4,9 +4,9 @@ where the arXiv API may send the client, and how much of an answer is read."""
 import json
 
 import pytest
-from arxiv_server import ArxivServer
+from servers.arxiv import ArxivServer
 from conftest import KEY, SEED_000, run_cli
-from grounding_server import GroundingServer
+from servers.grounding import GroundingServer
 
 PAPERS = {
     "2504.07912": ("Scaling Laws for Test-Time Compute", "Ada Lovelace", "2025-04-10"),

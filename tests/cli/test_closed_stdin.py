@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 import pytest
-from batch_server import BatchServer
+from servers.batch import BatchServer
 from conftest import SEED_002, server_env, serving
 
 batch = serving(BatchServer)

@@ -1,6 +1,6 @@
 """``archive show N | cat`` neutralises a reply's control characters as a terminal does, unless ``--raw``."""
 
-from chat_server import ChatServer
+from servers.chat import ChatServer
 from conftest import SEED_002, run_cli, server_env, serving
 
 chat = serving(ChatServer)

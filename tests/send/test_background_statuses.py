@@ -1,8 +1,7 @@
 """A background response in a status the Responses API does not define ends its polling as failed."""
 
-from background_server import BackgroundServer
-from conftest import archive_rows, run_cli, server_env, serving
-from test_send import make_docs
+from servers.background import BackgroundServer
+from conftest import archive_rows, make_docs, run_cli, server_env, serving
 
 server = serving(BackgroundServer)
 

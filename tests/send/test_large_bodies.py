@@ -4,7 +4,7 @@ import json
 
 import pytest
 from conftest import KEY, SEED_000, archive_rows, run_cli
-from grounding_server import GroundingServer
+from servers.grounding import GroundingServer
 
 BIG = 24 * 1024 * 1024  # past the 16 MB bound
 
@@ -42,7 +42,7 @@ def test_an_answer_under_the_bound_is_kept(huge_title):
 
 
 def test_a_background_poll_past_the_bound_is_a_failed_poll(tmp_path):
-    from background_server import BackgroundServer
+    from servers.background import BackgroundServer
 
     srv = BackgroundServer(reply=lambda prompt: "Hi. " * (BIG // 4))
     srv.start()

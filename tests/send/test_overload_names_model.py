@@ -1,8 +1,7 @@
 """The overload lines of ``send`` name the model whose requests the server throttled."""
 
-from chat_server import ChatServer
-from conftest import KEY, archive_rows, run_cli
-from test_send import make_docs
+from servers.chat import ChatServer
+from conftest import KEY, archive_rows, make_docs, run_cli
 
 
 def test_the_throttled_model_is_named(tmp_path):

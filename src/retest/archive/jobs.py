@@ -180,7 +180,7 @@ class Jobs:
 
     def attempt(self, reply_id: int, n: int, *, started_at: str, latency_ms: int | None, outcome: str,
                 status_code: int | None = None, error: str | None = None) -> None:
-        from ..redact import scrub
+        from ..util.redact import scrub
 
         with self.transaction():
             self.db.execute(
@@ -222,7 +222,7 @@ class Jobs:
                  int(bool(usage.get("estimated"))), reply_id))
 
     def fail(self, reply_id: int, error: str) -> None:
-        from ..redact import scrub
+        from ..util.redact import scrub
 
         with self.transaction():
             self.db.execute(

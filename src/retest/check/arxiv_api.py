@@ -21,6 +21,7 @@ import xml.etree.ElementTree as ET
 
 from ..errors import RetestError
 from ..extract import arxiv
+from ..util.deadline import Deadline
 
 DEFAULT_URL = "https://export.arxiv.org/api/query"
 BATCH = 100
@@ -55,7 +56,7 @@ class _SameHost(urllib.request.HTTPRedirectHandler):
         except ValueError:
             where = None
         if where != self.allowed:
-            from ..display import neutral
+            from ..util.display import neutral
 
             raise Redirected(f"--online: the arXiv API at {self.url} redirected to "
                              f"{neutral(newurl[:200], one_line=True)}, off its host or scheme; not followed")
@@ -101,7 +102,7 @@ class Client:
         query = urllib.parse.urlencode({"id_list": ",".join(ids), "max_results": len(ids)})
         req = urllib.request.Request(f"{self.url}?{query}", headers={"User-Agent": "retest (citation check)"})
         self.requests += 1
-        deadline = time.monotonic() + self.timeout
+        deadline = Deadline(self.timeout)
         try:
             try:
                 resp = self._opener.open(req, timeout=self.timeout)
@@ -111,7 +112,7 @@ class Client:
                 status = resp.status if hasattr(resp, "status") else resp.code
                 chunks, size = [], 0
                 while True:
-                    left = deadline - time.monotonic()
+                    left = deadline.left()
                     if left <= 0:
                         raise TimeoutError(f"no complete answer within {self.timeout:g} s")
                     _set_timeout(resp, left)
