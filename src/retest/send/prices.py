@@ -199,7 +199,7 @@ def cost_of(price: Price | None, usage: dict | None) -> Cost | None:
 
 
 def resolve(model: str, endpoint: str, *, batch: bool = False, given: dict | None = None,
-            user: dict | None = None) -> Price | None:
+            user: dict | None = None, provider: str | None = None) -> Price | None:
     """The price of ``model`` at ``endpoint`` (``host[:port]``), or None when it is unknown.
 
     ``given``: ``--price`` options (``{model or None: Rates}``); ``user``: the prices file.
@@ -209,7 +209,7 @@ def resolve(model: str, endpoint: str, *, batch: bool = False, given: dict | Non
     for rates in (given.get(model), given.get(None), user["models"].get(model)):
         if rates is not None:
             return Price(model, rates=rates, batch=batch)
-    by_endpoint = user["endpoints"].get(endpoint) or user["endpoints"].get(endpoint.split(":")[0])
+    by_endpoint = user["endpoints"].get(endpoint) or user["endpoints"].get(endpoint.split(":")[0]) or provider
     if isinstance(by_endpoint, Rates):
         return Price(model, rates=by_endpoint, batch=batch)
     if by_endpoint is None and self_hosted(endpoint):

@@ -49,7 +49,8 @@ class Spend:
         from .prices import load_user_prices
 
         user = load_user_prices()
-        prices = {s.model: resolve(s.model, s.endpoint, batch=batch, given=given, user=user) for s in settings}
+        prices = {s.voice: resolve(s.model, s.endpoint, batch=batch, given=given, user=user, provider=s.provider)
+                  for s in settings}
         search = any(getattr(s, "search", None) for s in settings)
         if max_cost is not None:
             unknown = [m for m, p in prices.items() if p is None]
@@ -65,7 +66,7 @@ class Spend:
     def worst(self, job) -> Decimal:
         """The most this attempt can cost: its input, its maximum output, and its searches."""
         s = job.settings
-        price = self.prices.get(s.model)
+        price = self.prices.get(s.voice)
         tokens = _input_tokens(job) + OVERHEAD_TOKENS
         tokens += tokens // 20  # counted with our encoding, billed with theirs: a margin
         searches = SEARCHES_RESERVED if getattr(s, "search", None) else 0
@@ -111,10 +112,10 @@ class Spend:
     async def kept_reply(self, writer, archive, reply_id: int, job, usage: dict | None) -> Cost | None:
         """The reply arrived and is stored: price it, record it, and free its reservation."""
         try:
-            cost = cost_of(self.prices.get(job.settings.model), usage)
+            cost = cost_of(self.prices.get(job.settings.voice), usage)
         except Exception:  # noqa: BLE001 — pricing must never cost a stored reply
             cost = None
-        self._settle(job, job.settings.model, cost, kept=True)
+        self._settle(job, job.settings.voice, cost, kept=True)
         if cost is not None:
             await writer.call(archive.set_cost, reply_id, cost)
         return cost
@@ -126,7 +127,7 @@ class Spend:
         if billed(error, heard):
             prompt_tokens = _input_tokens(job)
             completion_tokens = -(-heard // 4)  # ~4 characters a token
-            price = self.prices.get(job.settings.model)
+            price = self.prices.get(job.settings.voice)
             try:
                 cost = price.cost({"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
                                    "estimated": True}) if price else None
@@ -134,7 +135,7 @@ class Spend:
                 cost = None
             await writer.call(archive.attempt_cost, reply_id, n, prompt_tokens=prompt_tokens,
                               completion_tokens=completion_tokens, cost=cost)
-        self._settle(job, job.settings.model, cost, kept=False)
+        self._settle(job, job.settings.voice, cost, kept=False)
 
     # -- what the summary says ----------------------------------------------------
     def line(self, model: str | None = None) -> str:
