@@ -1,25 +1,28 @@
-"""The report of a large archive: time and peak memory of ``retest report``.
+"""The report of a large archive: time, CPU and peak memory of ``retest report``.
 
-Target: 10,000 documents (3 models, 30,000 replies of ~2.5 kB, 50,000 claims)
-reported in ≤ 20 s, as a folder of pages (index + a page per document), with
-peak memory flat as the archive grows tenfold. The archive is written directly
-with SQLite (as ``send`` would leave it: verdicts read and each reply's page
-made as it arrived), so the figure is the report's own.
+Targets: ≤ 2 ms of CPU per document (every process counted: the workers are
+the command's children), linear in documents; 1,600 documents (3 models) in
+≤ 4 s and 10,000 (30,000 replies of ~2.5 kB, ~65,000 claims) in ≤ 20 s on 2
+cores, as a folder of pages; peak memory flat. The archive is made as
+``retest build DOCS | retest send`` leaves it — seed variations written to
+disk, built into prompts (their questions archived with them), each reply
+stored, its verdicts read and its page made as it arrived — so the figure is
+the report's own, and a report that read the documents again would pay for it.
 
-    python benchmarks/bench_report.py [DOCUMENTS ...]
+    python benchmarks/bench_report.py [DOCUMENTS ...] [--keep DIR]
 """
 
 from __future__ import annotations
 
 import json
 import os
-import sqlite3
+import re
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from common import bench_env, retest_cmd
+from common import bench_env, build_corpus, retest_cmd
 
 MODELS = ("model-a", "model-b", "model-c")
 CLAIMS = 5
@@ -40,53 +43,74 @@ PROBE = (
 )
 
 
-def make_archive(path: Path, documents: int) -> int:
-    """An archive of ``documents`` documents × ``MODELS`` replies, verdicts read; the characters of reply text."""
-    from retest.archive import Archive, claim_key
-
-    Archive(path).close()  # the schema, as retest makes it
-    db = sqlite3.connect(path)
-    stamp = "2026-11-20T10:00:00.000+00:00"
-    chars = 0
-    with db:
-        for d in range(1, documents + 1):
-            source = f"docs/{d // 100:03d}/line_{d:05d}.txt"
-            db.execute("INSERT INTO prompts (id, sha256, text, template, source, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                       (d, f"{d:064x}", f"prompt {d}", "retest", source, stamp))
-            for i in range(1, CLAIMS + 1):
-                cid = (d - 1) * CLAIMS + i
-                text = f"Claim {i} of document {d}: RL updates only 5–30% of parameters (*sparse* subnetworks)."
-                db.execute("INSERT INTO claims (id, key, text, date, arxiv_ids, source, created_at)"
-                           " VALUES (?, ?, ?, ?, ?, ?, ?)", (cid, claim_key(text), text, "2025-05", '["2505.11711"]',
-                                                             source, stamp))
-                db.execute("INSERT INTO prompt_claims (prompt_id, idx, claim_id, source) VALUES (?, ?, ?, ?)",
-                           (d, i, cid, source))
-            for m, model in enumerate(MODELS):
-                rid = (d - 1) * len(MODELS) + m + 1
-                verdicts = [{"claim": i, "status": STATUSES[(d + i + m) % 4], "evidence": ["arXiv:2504.07912"],
-                             "note": "replicated at larger scale"} for i in range(1, CLAIMS + 1)]
-                reply = PROSE + "```json\n" + json.dumps({"retest_verdicts": verdicts}) + "\n```\n"
-                chars += len(reply)
-                db.execute("INSERT INTO replies (id, prompt_id, model, endpoint, params, params_sha256, status, reply,"
-                           " created_at, finished_at, verdicts_note, verdicts_at) VALUES (?, ?, ?, 'bench', '{}', 'x', 'ok', ?, ?, ?,"
-                           " NULL, ?)", (rid, d, model, reply, stamp, stamp, stamp))
-                for v in verdicts:
-                    db.execute("INSERT INTO claim_verdicts (reply_id, idx, claim_id, status, evidence, evidence_check,"
-                               " supported, note, created_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)",
-                               (rid, v["claim"], (d - 1) * CLAIMS + v["claim"], v["status"], json.dumps(v["evidence"]),
-                                json.dumps([{"evidence": "arXiv:2504.07912", "id": "2504.07912", "verdict": "known",
-                                             "suspect": False}]), v["note"], stamp))
-                for arxiv_id, verdict, relation in (("2504.07912", "known", "known"), ("2609.01234", "new", "new")):
-                    db.execute("INSERT INTO verdicts (reply_id, arxiv_id, written, verdict, relation, checked_at)"
-                               " VALUES (?, ?, ?, ?, ?, ?)", (rid, arxiv_id, "arXiv:" + arxiv_id, verdict, relation,
-                                                              stamp))
-    db.close()
+def make_archive(path: Path, documents: int, docs: Path) -> int:
+    """An archive as ``retest build DOCS | retest send`` leaves it: ``documents`` seed variations written under
+    ``docs``, each built into a prompt and answered by ``MODELS``, each reply stored, its verdicts read and its
+    page made as it arrived (the library calls ``send`` makes). The characters of reply text."""
+    from retest.archive import Archive
+    from retest.build import build
+    from retest.check.arrival import record
+    from retest.errors import InputError
+    from retest.extract import extract_paths
     from retest.results.report import make_reply_page
 
-    with Archive(path) as archive, archive.transaction():  # each reply's page, as made when it arrived
-        for rid in range(1, documents * len(MODELS) + 1):
-            make_reply_page(archive, rid)
+    _pages_once()
+    build_corpus(docs, documents)
+    for i, file in enumerate(sorted(docs.rglob("*.txt"))):  # each document's claims its own, as in real archives
+        text = file.read_text(encoding="utf-8")
+        file.write_text(re.sub(r"\.(\r?\n|\Z)", rf". Seen in line {i}.\1", text), encoding="utf-8", newline="")
+    chars = 0
+    with Archive(path) as archive:
+        group: list = []
+
+        def store(group: list) -> None:
+            nonlocal chars
+            prompts = [build(d, count_tokens=False) for d in group]
+            with archive.transaction():
+                for prompt_id, p in zip(archive.add_prompts(prompts), prompts):
+                    for m, model in enumerate(MODELS):
+                        rid, _ = archive.claim(prompt_id, model=model, endpoint="bench", params={"model": model},
+                                               params_sha256=model)
+                        verdicts = [{"claim": c.index, "status": STATUSES[(prompt_id + c.index + m) % 4],
+                                     "evidence": ["arXiv:2504.07912"], "note": "replicated at larger scale"}
+                                    for c in p.claims]
+                        reply = PROSE + "```json\n" + json.dumps({"retest_verdicts": verdicts}) + "\n```\n"
+                        chars += len(reply)
+                        archive.complete(rid, reply=reply, finish_reason="stop", latency_ms=900,
+                                         usage={"prompt_tokens": 900, "completion_tokens": 700, "total_tokens": 1600})
+                        record(archive, rid)
+                        make_reply_page(archive, rid)
+
+        for d in extract_paths([str(docs)]):
+            if isinstance(d, InputError):
+                continue
+            group.append(d)
+            if len(group) == 200:
+                store(group)
+                group = []
+        store(group)
     return chars
+
+
+def _pages_once() -> None:
+    """Replies of the same text make the same page: made once here, to make large archives in minutes (the pages
+    stored are those ``make_reply_page`` makes, byte for byte)."""
+    from retest.results import documents as report
+    from retest.results.markup import page_key
+
+    if getattr(report.reply_html, "once", False):
+        return
+    made: dict[str, object] = {}
+    plain = report.reply_html
+
+    def reply_html(text, cited):
+        key = page_key(text, cited)
+        if key not in made:
+            made[key] = plain(text, cited)
+        return made[key]
+
+    reply_html.once = True
+    report.reply_html = reply_html
 
 
 def timed(cmd: list[str], env: dict) -> tuple[float, float, int]:
@@ -97,23 +121,34 @@ def timed(cmd: list[str], env: dict) -> tuple[float, float, int]:
     return float(wall), float(cpu), int(rss)
 
 
-def main(sizes: list[int] | None = None) -> None:
-    sizes = sizes or [1_000, 10_000]
-    load = os.getloadavg()[0]
-    print(f"report: documents × {len(MODELS)} models, verdicts already read (target: 10,000 documents ≤ 20 s on 2 "
-          f"cores, memory flat); load average {load:.1f} on {os.cpu_count()} CPUs")
+def main(sizes: list[int] | None = None, keep: Path | None = None) -> None:
+    sizes = sizes or [1_600, 10_000]
+    print(f"report: documents × {len(MODELS)} models as send leaves them, the documents on disk (targets: ≤ 2 ms of "
+          f"CPU per document, all processes counted; 1,600 documents ≤ 4 s, 10,000 ≤ 20 s on 2 cores; memory flat)")
     with tempfile.TemporaryDirectory() as tmp:
+        where = keep or Path(tmp)
         for n in sizes:
-            db = Path(tmp) / f"r{n}.db"
-            chars = make_archive(db, n)
+            db = where / f"r{n}.db"
+            if not db.exists():  # --keep: an archive made before is measured again as it is
+                make_archive(where / f"r{n}.partial", n, where / f"docs{n}")
+                (where / f"r{n}.partial").rename(db)
             env = {**bench_env(), "RETEST_ARCHIVE": str(db)}
-            one, cpu, rss = timed(retest_cmd("report", "-j", "1", "-o", str(Path(tmp) / f"one{n}")), env)
-            wall, _, _ = timed(retest_cmd("report", "-o", str(Path(tmp) / f"report{n}")), env)
+            load = os.getloadavg()[0]
+            one, cpu1, rss = timed(retest_cmd("report", "-j", "1", "-o", str(Path(tmp) / f"one{n}")), env)
+            wall, cpu, _ = timed(retest_cmd("report", "-o", str(Path(tmp) / f"report{n}")), env)
             pages = len(list((Path(tmp) / f"report{n}").glob("*.html")))
-            print(f"{n:>7,} documents ({n * len(MODELS):,} replies, {chars / 1e6:.0f}M characters, {pages:,} pages): "
-                  f"{wall:5.1f} s with a worker per CPU (target ≤ {20 * n / 10_000:.0f} s); one process {one:.1f} s, "
-                  f"{cpu:.1f} s of CPU, peak RSS {rss / 1024:.0f} MB")
+            print(f"{n:>7,} documents ({n * len(MODELS):,} replies, {pages:,} pages), load {load:.1f}: "
+                  f"{wall:5.1f} s (target ≤ {max(4, 20 * n / 10_000):.0f} s), {cpu / n * 1000:.2f} ms CPU/document "
+                  f"(target ≤ 2); -j 1: {one:.1f} s, {cpu1 / n * 1000:.2f} ms CPU/document, peak RSS {rss / 1024:.0f} MB")
 
 
 if __name__ == "__main__":
-    main([int(a) for a in sys.argv[1:]] or None)
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sizes", nargs="*", type=int, help="numbers of documents (default: 1600 10000)")
+    parser.add_argument("--keep", type=Path, help="make the archives in this folder and reuse them")
+    args = parser.parse_args()
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+    main(args.sizes or None, args.keep)

@@ -1,3 +1,4 @@
 from .cli import main
 
-main(prog_name="retest")
+if __name__ == "__main__":  # not when a worker process is spawned (it imports this module as ``__mp_main__``)
+    main(prog_name="retest")

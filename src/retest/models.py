@@ -137,6 +137,7 @@ class Prompt(_Model):
     sha256: str
     source: str | list[str] | None = None
     source_sha256: str | None = None
+    titles: dict[str, str] = Field(default_factory=dict)  # each document's question, by path (for the report)
     dropped: list[str] = Field(default_factory=list)
     today: str
     claims: list[SentClaim] = Field(default_factory=list)

@@ -91,3 +91,14 @@ def test_archive_show_and_check_on_a_real_reply(env):
     report = json.loads(check.stdout)
     assert [c["index"] for c in report["claims"]] == [1, 2, 3, 4, 5]  # the claims the prompt sent
     assert isinstance(report["cited"], list)
+
+
+def test_json_schema_refused_once_with_the_way_out(env):
+    """llama-cpp-python takes no ``json_schema`` response format: it answers 500 with a validation error."""
+    r = run_cli("send", SEED_000, SEED_002, "--verdicts", "json-schema", "-j", "1", "--max-output-tokens", "20",
+                "--fit-tokens", "450", env=env, timeout=300)
+    assert r.returncode == 1, r.stderr
+    failed = [line for line in r.stderr.splitlines() if line.startswith("retest: failed")]
+    assert len(failed) == 1 and "--verdicts block" in failed[0] and "validation error" in failed[0], r.stderr
+    assert "File " not in r.stderr and "line )" not in r.stderr
+    assert _rows(env, "SELECT status, attempts FROM replies ORDER BY id") == [("failed", 1), ("failed", 0)]

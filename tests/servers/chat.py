@@ -12,7 +12,8 @@ Fault kinds (``kind:arg``):
   forever), null (content null), length (finish length), surrogate (an emoji
   split into surrogate halves), escape (terminal escapes in the reply),
   redirect:CODE (to the same path on another port), incomplete (Responses:
-  max_output_tokens), failed[:code] (Responses: response.failed).
+  max_output_tokens), failed[:code] (Responses: response.failed), shape (a 500 with a validation
+  error and a traceback fragment, as llama-cpp-python refuses a ``json_schema`` response format).
 
 Server-wide behaviour:
   ``usage``: "full" (default), "none" (no usage at all, as llama.cpp's server
@@ -162,8 +163,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
-        body = json.loads(self.rfile.read(length) or b"{}")
+        data = self.rfile.read(length)
         route = self.path.split("?", 1)[0]  # a base URL's query (?api-version=…) comes with every request
+        if not route.endswith(("/chat/completions", "/responses")):  # as llama-cpp-python's FastAPI app
+            self._json(404, {"detail": "Not Found"})
+            return
+        body = json.loads(data or b"{}")
         api = "responses" if route.endswith("/responses") else "chat"
         if api == "responses":
             text = "\n".join(str(x) for x in (body.get("instructions"), body.get("input")) if x)
@@ -258,6 +263,14 @@ class _Handler(BaseHTTPRequestHandler):
         if kind == "quota":
             self._json(429, {"error": {"message": "You exceeded your current quota", "type": "insufficient_quota",
                                        "code": "insufficient_quota"}})
+            return
+        if kind == "shape":  # llama-cpp-python's answer to a response_format it does not take, as it sends it
+            self._json(500, {"error": {"message": (
+                "1 validation error:\n  {'type': 'literal_error', 'loc': ('body', 'response_format', 'type'), "
+                "'msg': \"Input should be 'text' or 'json_object'\", 'input': 'json_schema', 'ctx': {'expected': "
+                "\"'text' or 'json_object'\"}}\n\n  File \"/srv/llama_cpp/server/app.py\", line 376, in "
+                "create_chat_completion\n    POST /v1/chat/completions"), "type": "internal_server_error",
+                "param": None, "code": None}})
             return
         if kind in ("500", "503", "502", "408", "409"):
             self._json(int(kind), {"error": {"message": f"server error {kind}", "type": "server_error"}})

@@ -93,10 +93,17 @@ class Batches:
         return [dict(r) for r in rows]
 
     def release_batch(self, batch_id: int, state: str = "abandoned", error: str | None = None) -> None:
-        """Give the batch's unanswered prompts back: the next ``send`` or ``batch submit`` takes them."""
+        """Give the batch's unanswered prompts back: the next ``send`` or ``batch submit`` takes them.
+
+        Their rows end as failed, with the batch's reason: nothing waits on them any more, and a row
+        left pending with no reply and no reason would look as if something still did."""
+        from ..util.redact import scrub
+
+        why = f"not sent: batch {batch_id} {'was given up' if state == 'abandoned' else state}"
+        why += f" ({error}); send it again" if error else "; send it again"
         with self.transaction():
-            self.db.execute("UPDATE replies SET owner = NULL WHERE owner = ? AND status = 'pending'",
-                            (f"batch:{batch_id}",))
+            self.db.execute("UPDATE replies SET owner = NULL, status = 'failed', error = ?, finished_at = ?"
+                            " WHERE owner = ? AND status = 'pending'", (scrub(why), now(), f"batch:{batch_id}"))
             self.set_batch(batch_id, state=state, error=error, collected_at=now())
 
 

@@ -45,6 +45,9 @@ class Bulk:
                     [(prompt_id, c.index, claim_ids[key], c.source)
                      for (prompt_id, c), (key, _) in zip(claims, keyed)])
                 self._add_related(claims)
+            titles = {s: t for p in prompts for s, t in (getattr(p, "titles", None) or {}).items()}
+            if titles:
+                self.add_titles(titles)
         return [ids[p.sha256] for p in prompts]
 
     def add_batch_requests(self, rows: list[tuple[int, str, int, int]]) -> None:

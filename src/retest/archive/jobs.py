@@ -62,8 +62,9 @@ class Jobs:
     # -- prompts ---------------------------------------------------------------
     def add_prompt(self, text: str, sha256: str, *, template: str | None = None, template_sha256: str | None = None,
                    source: str | None = None, source_sha256: str | None = None, tokens: int | None = None,
-                   encoding: str | None = None, claims: list | None = None) -> int:
-        """The prompt's row id, inserting it (and the claims it carries) the first time it is seen."""
+                   encoding: str | None = None, claims: list | None = None, titles: dict | None = None) -> int:
+        """The prompt's row id, inserting it (and the claims it carries) the first time it is seen; ``titles``
+        (each document's question, by path) are kept for the report."""
         with self.transaction():
             cur = self.db.execute(
                 "INSERT OR IGNORE INTO prompts (sha256, text, template, template_sha256, source, source_sha256,"
@@ -73,7 +74,17 @@ class Jobs:
             prompt_id = self.db.execute("SELECT id FROM prompts WHERE sha256 = ?", (sha256,)).fetchone()[0]
             if cur.rowcount and claims:
                 self._add_claims(prompt_id, claims)
+            if titles:
+                self.add_titles(titles)
             return prompt_id
+
+    def add_titles(self, titles: dict) -> None:
+        """Each document's question by path (the newest kept), so that the report never reads documents again."""
+        rows = [(source, title, now()) for source, title in titles.items() if source and title]
+        with self.transaction():
+            self.db.executemany("INSERT INTO document_titles (source, title, seen_at) VALUES (?, ?, ?)"
+                                " ON CONFLICT (source) DO UPDATE SET title = excluded.title, seen_at = excluded.seen_at"
+                                " WHERE document_titles.title != excluded.title", rows)
 
     def _add_claims(self, prompt_id: int, claims: list) -> None:
         stamp = now()
@@ -259,10 +270,12 @@ class Jobs:
                 (scrub(error), now(), reply_id),
             )
 
-    def release(self, reply_id: int) -> None:
-        """Give a claim back untouched (an interrupted run): the next run takes it over at once."""
+    def release(self, reply_id: int, why: str | None = None) -> None:
+        """Give a claim back (an interrupted run): the next run takes it over at once; until then the row
+        says why it has no reply."""
         with self.transaction():
-            self.db.execute("UPDATE replies SET owner = NULL WHERE id = ? AND status = 'pending'", (reply_id,))
+            self.db.execute("UPDATE replies SET owner = NULL, error = ? WHERE id = ? AND status = 'pending'",
+                            (why or "the run was stopped before its reply came; the next run sends it", reply_id))
 
     # -- runs --------------------------------------------------------------------
     def start_run(self, command: str, *, endpoint: str | None, models: list[str], ceiling: int | None) -> int:

@@ -16,12 +16,22 @@ class Pages:
             self.db.execute("INSERT OR REPLACE INTO reply_pages (reply_id, key, html) VALUES (?, ?, ?)",
                             (reply_id, key, zlib.compress(html.encode("utf-8"), 1)))
 
-    def reply_page(self, reply_id: int, key: str) -> str | None:
-        """The stored page of a reply when it was made from ``key``, else None."""
-        rows = self._read("SELECT html FROM reply_pages WHERE reply_id = ? AND key = ?", (reply_id, key))
-        if not rows:
-            return None
-        try:
-            return zlib.decompress(rows[0][0]).decode("utf-8")
-        except (zlib.error, UnicodeDecodeError, TypeError):
-            return None  # made again by the reader
+    def page_reply(self, reply_id: int) -> dict | None:
+        """What the report shows of a reply, in one read: its text, times, template, and its stored page
+        (``page``, still compressed: ``unpack`` it) with the key it was made from (``page_key``)."""
+        rows = self._read(
+            "SELECT r.id, r.status, r.reply, r.created_at, r.finished_at, r.verdicts_note, r.endpoint_name, p.template,"
+            " r.prompt_tokens, r.completion_tokens, r.usage_estimated, r.cost_usd, r.cost_estimated,"
+            " rp.key AS page_key, rp.html AS page FROM replies r JOIN prompts p ON p.id = r.prompt_id"
+            " LEFT JOIN reply_pages rp ON rp.reply_id = r.id WHERE r.id = ?", (reply_id,))
+        return dict(rows[0]) if rows else None
+
+
+def unpack(html: bytes | None) -> str | None:
+    """A stored page as text; None when it cannot be read (the reader makes it again)."""
+    if html is None:
+        return None
+    try:
+        return zlib.decompress(html).decode("utf-8")
+    except (zlib.error, UnicodeDecodeError, TypeError):
+        return None

@@ -43,6 +43,11 @@ class Queries:
         except sqlite3.DatabaseError as exc:
             raise ArchiveError(f"{self.label} {self.path}: {sqlite_problem(exc)}") from None
 
+    def document_title(self, source: str) -> str | None:
+        """The question of the document at ``source`` as last archived with a prompt (None when never kept)."""
+        rows = self._read("SELECT title FROM document_titles WHERE source = ?", (source,))
+        return rows[0][0] if rows else None
+
     def get(self, reply_id: int) -> dict | None:
         rows = self._read(f"{_SELECT} WHERE r.id = ?", (reply_id,))
         return record(rows[0]) if rows else None

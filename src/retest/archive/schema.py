@@ -298,6 +298,15 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX prompt_related_by_arxiv ON prompt_related(arxiv_id);
     """,
+    # 12: each document's question (its title) by path, as it was when a prompt made from it was archived: the
+    # report's headings without reading any document again (an older archive's documents show their paths)
+    """
+    CREATE TABLE document_titles (
+        source TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        seen_at TEXT NOT NULL
+    );
+    """,
 ]
 
 # What every current archive must have; a missing search index is rebuilt on open.

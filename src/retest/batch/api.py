@@ -49,7 +49,7 @@ class Remote:
         return within(fn, _deadline or min(self.s.timeout, CALL_TIMEOUT), AttemptTimeout, *args,
                       name="retest-batch-call", **kwargs)
 
-    def _call(self, fn, *args, _deadline: float | None = None, **kwargs):
+    def _call(self, fn, *args, _deadline: float | None = None, _route: str | None = None, **kwargs):
         from tenacity import (
             Retrying,
             retry_if_exception,
@@ -93,10 +93,21 @@ class Remote:
                                   f"({type(exc).__name__}: {exc})") from None
             if not isinstance(exc, openai.OpenAIError | AttemptTimeout):
                 raise
+            if _route and no_batch_api(exc):
+                error = RetestError(self._no_batch_api(_route))
+                error.refused = True
+                raise error from None
             message = describe(exc, self.s, tries)
             error = (ConfigError if fatal(exc) else RetestError)(message)
             error.refused = not retryable(exc)  # the provider said no: asking again gets the same answer
             raise error from None
+
+    def _no_batch_api(self, route: str) -> str:
+        model = self.s.model if self.s.model and not self.s.model.startswith("(") else "MODEL"
+        return (f"{self.s.display_url} has no Batch API (404 on {route}; llama.cpp's and llama-cpp-python's "
+                "servers have none): send the prompts with `retest send`, or run them as a batch with vLLM: "
+                f"`retest batch export PATHS -m {model} -o requests.jsonl`, then `vllm run-batch -i requests.jsonl "
+                f"-o results.jsonl --model {model}`, then `retest batch import results.jsonl`")
 
     # -- the calls ------------------------------------------------------------------
     def upload(self, path: Path) -> str:
@@ -104,7 +115,7 @@ class Remote:
             with open(path, "rb") as fh:
                 return self.client.files.create(file=(path.name, fh), purpose="batch").id
 
-        return self._call(send, _deadline=self.s.timeout)
+        return self._call(send, _deadline=self.s.timeout, _route="/files")
 
     def create(self, file_id: str, url: str, intent: str) -> dict:
         """Create the batch once: an attempt whose answer was lost may have created it, so look before retrying."""
@@ -121,7 +132,7 @@ class Remote:
                 input_file_id=file_id, endpoint=url, completion_window=COMPLETION_WINDOW,
                 metadata={"retest_intent": intent}))
 
-        return self._call(create_once)
+        return self._call(create_once, _route="/batches")
 
     def retrieve(self, remote_id: str) -> dict:
         return describe_batch(self._call(self.client.batches.retrieve, remote_id))
@@ -184,6 +195,15 @@ def _spooled_lines(spool) -> Iterator[str]:
             line = raw.decode("utf-8", "replace")
             if line.strip():
                 yield line
+
+
+def no_batch_api(exc: BaseException) -> bool:
+    """A 404 on the files or batches endpoint that names no model: the route itself is missing."""
+    from ..send.faults import error_code, server_message, status
+
+    if status(exc) != 404:
+        return False
+    return error_code(exc) != "model_not_found" and "model" not in server_message(exc).lower()
 
 
 def describe_batch(b) -> dict:

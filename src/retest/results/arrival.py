@@ -9,7 +9,7 @@ def arrived(archive, reply_id: int) -> dict:
     page made. A page that cannot be made is made by the report instead: the reply is never at stake."""
     from ..archive.connection import is_storage_failure
     from ..check.arrival import record
-    from .report import make_reply_page
+    from .documents import make_reply_page
 
     found = record(archive, reply_id)
     try:

@@ -75,15 +75,19 @@ def ledger(archive, *, paths: list[str] | None = None, source: str | None = None
 
 
 def iter_ledger(archive, *, paths: list[str] | None = None, source: str | None = None, model: str | None = None,
-                history: bool = False, on_error: Callable[[Exception], None] | None = None) -> Iterator[dict]:
-    """The ledger's entries one at a time (the report reads it so: memory stays flat)."""
+                history: bool = False, on_error: Callable[[Exception], None] | None = None, decode: bool = True
+                ) -> Iterator[dict]:
+    """The ledger's entries one at a time (the report reads it so: memory stays flat); with ``decode=False`` each
+    entry's verdicts are left as JSON text (cheap to hand to another process, decoded there)."""
     import json
 
     ambiguous = archive.ambiguous_models()
     related = archive.related_by_claim()
     for head, verdicts, claim_id in _rows(archive, paths, source, model, history, on_error):
-        yield {**head, "verdicts": [voice(v, ambiguous) for v in json.loads(verdicts)],
-               "related": related.get(claim_id, [])}
+        if decode or ambiguous:
+            labelled = [voice(v, ambiguous) for v in json.loads(verdicts)]
+            verdicts = labelled if decode else json.dumps(labelled, ensure_ascii=False)
+        yield {**head, "verdicts": verdicts, "related": related.get(claim_id, [])}
 
 
 def voice(verdict: dict, ambiguous: set[str]) -> dict:

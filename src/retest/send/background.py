@@ -55,6 +55,8 @@ class Resume(Job):
 class BackgroundRun(Run):
     """``Run`` with each prompt created in background mode and polled, instead of streamed."""
 
+    graceful_ctrl_c = False  # Ctrl-C already waits for the creates in flight (``_let_finish``); polls cost nothing
+
     def __init__(self, models, archive, *, poll: float = 5.0, wait: bool = True, retry_failed: bool = False,
                  resend_unknown: bool = False, **kwargs):
         super().__init__(models, archive, **kwargs)

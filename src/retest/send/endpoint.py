@@ -238,3 +238,11 @@ def provider(s) -> str | None:
     if s.model.split("/")[-1].startswith("sonar"):  # Perplexity's models, also behind gateways
         return "perplexity"
     return None
+
+
+def online_hint(s: Settings) -> str:
+    """``MODEL:online`` is OpenRouter's spelling of "this model, searching the web"; elsewhere it names no model."""
+    if provider(s) == "openrouter":
+        return ""
+    return (f"; ':online' is OpenRouter's suffix for a model that searches the web, known only at openrouter.ai, "
+            f"not at {s.endpoint}: give --model {s.model.removesuffix(':online')} with --search instead")

@@ -14,8 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import math
+import re
 
-from .endpoint import Settings, provider
+from .endpoint import Settings, online_hint
 from .protocols import IncompleteReply, ReplyFailed
 
 MAX_RETRY_WAIT = 120.0
@@ -54,11 +55,45 @@ def _status(exc) -> int | None:
     return exc.status_code if isinstance(exc, openai.APIStatusError) else None
 
 
+_TRACEBACK = re.compile(r'\n\s*(?:File "|Traceback \(most recent)')
+_PYDANTIC_ITEM = re.compile(r"'loc': \(([^()]*)\), 'msg': (\"[^\"]*\"|'[^']*')")
+_VALIDATION = re.compile(r"\b(\d+) validation errors?\b", re.IGNORECASE)
+
+
+def shape_refused(exc: BaseException) -> bool:
+    """Whether the server refused the request's form rather than failed to serve it: a validation error
+    (llama-cpp-python answers a ``response_format`` it does not take with a 500 carrying pydantic's
+    message). Every request of the same form for the same model gets the same answer: never retried."""
+    code = _status(exc)
+    if code not in (400, 422, 500):
+        return False
+    message = _server_message(exc)
+    return bool(_VALIDATION.search(message[:200])) or (code == 500 and "response_format" in message)
+
+
+def clean_message(message: str) -> str:
+    """A server's error message as one line: no traceback, a validation error as ``where: what``."""
+    message = _TRACEBACK.split(message, maxsplit=1)[0]
+    items = _PYDANTIC_ITEM.findall(message)
+    if items:
+        head = _VALIDATION.search(message)
+        said = "; ".join(f"{_where(loc)}: {msg[1:-1]}" for loc, msg in items[:3])
+        message = f"{head.group(0) if head else 'validation error'}: {said}"
+    return " ".join(message.split())
+
+
+def _where(loc: str) -> str:
+    """``'body', 'response_format', 'type'`` → ``body.response_format.type``."""
+    return ".".join(part.strip().strip("'\"") for part in loc.split(",") if part.strip())
+
+
 def retryable(exc: BaseException) -> bool:
     import openai
 
     if isinstance(exc, IncompleteReply | AttemptTimeout | Withdrawn):
         return True
+    if shape_refused(exc):
+        return False
     code = _status(exc)
     if code is not None:
         if code == 429:
@@ -154,8 +189,12 @@ def describe(exc: BaseException, s: Settings, attempts: int = 1, reached: bool =
     elif isinstance(exc, openai.APIConnectionError):
         text = _connection_problem(exc, s, tries, reached)
     elif code is not None:
-        message = _server_message(exc)
-        if 300 <= code < 400:
+        message = clean_message(_server_message(exc))[:300]
+        if shape_refused(exc):
+            way = ("this server does not take structured output: use --verdicts block" if s.response_format else
+                   "check --system, --temperature and --max-output-tokens")
+            text = f"{s.endpoint} refused the form of the request for --model {s.model} ({code}: {message}); {way}"
+        elif 300 <= code < 400:
             where = exc.response.headers.get("location") if getattr(exc, "response", None) is not None else None
             text = (f"--base-url {s.display_url}: the server redirects ({code}) to {where or 'another address'}; "
                     "give that URL instead")
@@ -176,18 +215,10 @@ def describe(exc: BaseException, s: Settings, attempts: int = 1, reached: bool =
         else:
             text = f"{s.endpoint} failed{tries} ({code}: {message})"
         if code in (400, 404, 422) and s.model.endswith(":online"):
-            text += _online_hint(s)
+            text += online_hint(s)
     else:
         text = f"{type(exc).__name__}: {exc}"
     return scrub(" ".join(text.split()))
-
-
-def _online_hint(s: Settings) -> str:
-    """``MODEL:online`` is OpenRouter's spelling of "this model, searching the web"; elsewhere it names no model."""
-    if provider(s) == "openrouter":
-        return ""
-    return (f"; ':online' is OpenRouter's suffix for a model that searches the web, known only at openrouter.ai, "
-            f"not at {s.endpoint}: give --model {s.model.removesuffix(':online')} with --search instead")
 
 
 def _connection_problem(exc, s: Settings, tries: str, reached: bool = False) -> str:
@@ -206,15 +237,29 @@ def _connection_problem(exc, s: Settings, tries: str, reached: bool = False) -> 
     return f"the connection to {s.endpoint} broke{tries} ({name}: {detail or 'no detail'})"
 
 
+def server_message(exc) -> str:
+    """The message in a server's error body (its first 1,000 characters), as sent."""
+    return _server_message(exc)
+
+
+def error_code(exc) -> str | None:
+    return _error_code(exc)
+
+
+def status(exc) -> int | None:
+    """The HTTP status of an SDK error; None for anything else."""
+    return _status(exc)
+
+
 def _server_message(exc) -> str:
     body = getattr(exc, "body", None)
     if isinstance(body, dict):
         err = body.get("error", body)
         if isinstance(err, dict) and err.get("message"):
-            return str(err["message"])[:300]
+            return str(err["message"])[:1000]
         if isinstance(err, str) and err:
-            return err[:300]
-    return str(getattr(exc, "message", "") or exc)[:300]
+            return err[:1000]
+    return str(getattr(exc, "message", "") or exc)[:1000]
 
 
 def fatal(exc: BaseException) -> bool:

@@ -32,6 +32,7 @@ class Job:
     tokens: int | None = None
     encoding: str | None = None
     claims: list = field(default_factory=list)
+    titles: dict = field(default_factory=dict)  # each document's question, by path
 
     @property
     def sha256(self) -> str:
@@ -42,13 +43,14 @@ class Job:
         source = p.source if isinstance(p.source, str) or p.source is None else ", ".join(p.source)
         return cls(text=p.prompt, label=source or p.template, settings=settings, template=p.template,
                    template_sha256=p.template_sha256, source=source, source_sha256=p.source_sha256,
-                   tokens=p.tokens, encoding=p.encoding, claims=list(p.claims))
+                   tokens=p.tokens, encoding=p.encoding, claims=list(p.claims),
+                   titles=dict(getattr(p, "titles", None) or {}))
 
 
 @dataclass
 class Outcome:
     job: Job
-    status: str  # ok | failed | skipped | busy | batched
+    status: str  # ok | failed | skipped | busy | batched | background | unsent | stopped
     reply_id: int | None = None
     reply: str | None = None
     error: str | None = None
@@ -73,6 +75,7 @@ class Events:
     def level_changed(self, level: int, reason: str | None) -> None: ...
     def waiting_changed(self, delta: int) -> None: ...
     def input_failed(self, label: str, message: str) -> None: ...
+    def stopping(self, in_flight: int) -> None: ...
 
 
 @dataclass
@@ -91,6 +94,9 @@ class Summary:
     level: int = 0
     overloads: Counter = field(default_factory=Counter)
     checked: Counter = field(default_factory=Counter)  # suspect citations, claims given verdicts
+    stopped: bool = False  # a Ctrl-C: nothing new was started after it
+    cut_at_stop: int = 0  # requests in flight when a second Ctrl-C stopped the run
+    kept_cut: int = 0  # of them, those whose streamed text was kept as a cut reply
 
     def add(self, o: Outcome, keep: bool) -> None:
         self.counts[(o.model, o.status)] += 1

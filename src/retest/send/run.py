@@ -35,7 +35,19 @@ from ..errors import RetestError
 from .client import Clients, reachable, request
 from .concurrency import Flight, Limiters
 from .endpoint import ConfigError, Settings
-from .faults import MAX_RETRY_WAIT, Withdrawn, describe, fatal, one_at_a_time, overload, retry_after, retryable
+from .faults import (
+    MAX_RETRY_WAIT,
+    Withdrawn,
+    describe,
+    fatal,
+    one_at_a_time,
+    overload,
+    retry_after,
+    retryable,
+    shape_refused,
+)
+from .feed import Failure, feed
+from .interrupt import STOPPED, Interrupted, Stop, hard_stop, keep_cut
 from .job import Events, Job, Outcome, Summary, Terminated
 from .protocols import IncompleteReply
 from .protocols.usage import estimate
@@ -48,6 +60,8 @@ BUSY_POLL = 1.0
 # -- a run ----------------------------------------------------------------------
 
 class Run:
+    graceful_ctrl_c = True  # a first Ctrl-C lets the requests in flight finish (see ``interrupt``)
+
     def __init__(self, models: list[Settings], archive: Archive, *, force: bool = False,
                  events: Events | None = None, keep_single: bool = False,
                  after_reply: Callable | None = None, spend=None):
@@ -62,6 +76,7 @@ class Run:
         self.inflight: dict[tuple[str, str], asyncio.Future] = {}
         self.busy_tasks: list[asyncio.Task] = []
         self.said_level = False
+        self.refused: dict[tuple[str, str, str], str] = {}  # a model's server refused the request's form: why
         from tenacity import wait_random_exponential
 
         self.backoff = wait_random_exponential(multiplier=models[0].wait_multiplier, max=30)
@@ -84,13 +99,27 @@ class Run:
             terminated.set()
             main.cancel()
 
+        queue: asyncio.Queue = asyncio.Queue(maxsize=2 * s.concurrency + 8)
+        stop = threading.Event()
+
+        def on_first() -> None:  # Ctrl-C: nothing new starts; what is in flight is paid for, so it is awaited
+            stop.set()
+            self.events.stopping(self._in_flight())
+            loop.create_task(queue.put(None))  # the senders waiting for a prompt stop
+
+        def on_second() -> None:
+            self.summary.cut_at_stop = self._in_flight()
+            main.cancel()
+
+        self.stop = Stop(on_first, on_second)
+        if self.graceful_ctrl_c:
+            self.stop.install(loop)
+
         try:
             loop.add_signal_handler(signal.SIGTERM, on_term)
         except (NotImplementedError, RuntimeError, ValueError):
             pass
-        queue: asyncio.Queue = asyncio.Queue(maxsize=2 * s.concurrency + 8)
-        stop = threading.Event()
-        builder = threading.Thread(target=self._build, args=(prompts, queue, loop, stop), daemon=True,
+        builder = threading.Thread(target=feed, args=(self, prompts, queue, loop, stop), daemon=True,
                                    name="retest-prompt-builder")
         beat = None
         try:
@@ -114,6 +143,8 @@ class Run:
             if terminated.is_set():
                 raise Terminated("stopped by SIGTERM; prompts in flight were released — run the same command "
                                  "again to finish") from None
+            if self.stop.hard:
+                raise Interrupted(hard_stop(self.summary)) from None
             raise
         finally:
             stop.set()
@@ -134,43 +165,12 @@ class Run:
                 loop.remove_signal_handler(signal.SIGTERM)
             except (NotImplementedError, RuntimeError, ValueError):
                 pass
+            self.stop.remove(loop)
+        self.summary.stopped = self.stop.draining
         return self.summary
 
-    # -- building, on its own thread -------------------------------------------------
-    def _build(self, prompts: Iterable, queue: asyncio.Queue, loop, stop: threading.Event) -> None:
-        from ..build.prompter import InputFailure
-
-        def put(item) -> bool:
-            future = asyncio.run_coroutine_threadsafe(queue.put(item), loop)
-            while not stop.is_set():
-                try:
-                    future.result(timeout=0.5)
-                    return True
-                except TimeoutError:
-                    continue
-                except Exception:  # noqa: BLE001 — the loop is gone
-                    return False
-            future.cancel()
-            return False
-
-        try:
-            for item in prompts:
-                if stop.is_set():
-                    return
-                if isinstance(item, InputFailure):
-                    self.summary.input_failures += 1
-                    loop.call_soon_threadsafe(self.events.input_failed, getattr(item, "label", ""), str(item))
-                    continue
-                for s in self.models:
-                    job = Job.from_prompt(item, s) if not isinstance(item, Job) else _for_model(item, s)
-                    if job.tokens is not None and len(self.models) > 1 and job.settings.model != self.models[0].model:
-                        job.tokens = _recount(job.text, s.model, job.tokens)
-                    if not put(job):
-                        return
-        except BaseException as exc:  # noqa: BLE001 — handed to the loop, which stops the run
-            put(_Failure(exc))
-            return
-        put(None)
+    def _in_flight(self) -> int:
+        return sum(len(limiter.flights) for limiter in self.limiter.each.values())
 
     async def _worker(self, queue: asyncio.Queue) -> None:
         while True:
@@ -178,9 +178,12 @@ class Run:
             if job is None:
                 queue.put_nowait(None)  # let the other workers stop too
                 return
-            if isinstance(job, _Failure):
+            if isinstance(job, Failure):
                 queue.put_nowait(None)
                 raise job.exc
+            if self.stop.draining:  # built, never claimed: a re-run sends it
+                self.summary.counts[(job.settings.voice, "stopped")] += 1
+                continue
             await self._process(job)
 
     async def _heartbeat(self) -> None:
@@ -213,7 +216,7 @@ class Run:
             prompt_id = archive.add_prompt(
                 job.text, job.sha256, template=job.template, template_sha256=job.template_sha256,
                 source=job.source, source_sha256=job.source_sha256, tokens=job.tokens, encoding=job.encoding,
-                claims=job.claims)
+                claims=job.claims, titles=job.titles)
             return (prompt_id, *archive.claim(prompt_id, model=s.model, endpoint=s.endpoint, params=s.params,
                                              params_sha256=s.params_sha256, force=force, api=s.api, run_id=run_id,
                                              endpoint_name=s.endpoint_name))
@@ -245,10 +248,13 @@ class Run:
                     self.archive.claim, prompt_id, model=s.model, endpoint=s.endpoint, params=s.params,
                     params_sha256=s.params_sha256, api=s.api, run_id=self.summary.run_id,
                     endpoint_name=s.endpoint_name)
-                if state != "busy":
+                if state != "busy" or self.stop.draining:
                     break
         finally:
             self.events.waiting_changed(-1)
+        if state == "busy":  # stopped by Ctrl-C while another run holds it
+            self._finish(Outcome(job, "stopped"))
+            return
         if reply_id is None:
             await self._skip(job, state, prompt_id)
             return
@@ -259,14 +265,26 @@ class Run:
         limiter = self.limiter.of(s)
         proto_events = self.events
         attempt_no = counted = 0
+        heard: list[str] = []  # this attempt's streamed text: kept as a cut reply if a second Ctrl-C stops it
+        at, t0 = now(), time.monotonic()
         self.events.started(job)
+        form = (s.endpoint, s.model, s.params_sha256)
         try:
             while True:
                 attempt_no += 1
+                if form in self.refused:  # every request of this form would get the same answer: not sent
+                    await self.writer.call(self.archive.fail, reply_id, self.refused[form])
+                    return self._finish(Outcome(job, "failed", reply_id, error=self.refused[form],
+                                                attempts=attempt_no - 1))
                 if not self.spend.reserve(job):  # --max-cost: nothing new starts; a re-run sends the rest
                     await self.writer.call(self.archive.unclaim, reply_id)
                     return self._finish(Outcome(job, "unsent", reply_id, error=self.spend.why))
-                started = await limiter.acquire()
+                started = await self.stop.acquire(limiter)
+                if started is None:  # Ctrl-C: nothing new starts; a re-run sends it
+                    await self.writer.call(self.archive.release, reply_id, STOPPED)
+                    self.spend.withdraw(job)
+                    return self._finish(Outcome(job, "stopped", reply_id))
+                heard.clear()
                 client = self.clients.of(s)
                 t0, at = time.monotonic(), now()
                 error: BaseException | None = None
@@ -274,6 +292,7 @@ class Run:
 
                 def on_delta(d: str, flight=flight) -> None:
                     flight.heard = True
+                    heard.append(d)
                     self.spend.hear(job, d)
                     proto_events.delta(job, d)
 
@@ -318,15 +337,21 @@ class Run:
                     final = describe(error, s, counted or attempt_no,
                                      reached=any(status == "ok" for _, status in self.summary.counts))
                     await self.writer.call(self.archive.fail, reply_id, final)
+                    if shape_refused(error):
+                        self.refused[form] = final
                     if fatal(error):
                         raise ConfigError(final)
                     self._finish(Outcome(job, "failed", reply_id, error=final, attempts=attempt_no))
                     return
                 wait, note = self._wait(error, counted, ours)
                 self.events.retrying(job, attempt_no, message + note, wait)
-                await asyncio.sleep(wait)
+                await self.stop.pause(wait)
         except asyncio.CancelledError:
-            await asyncio.shield(self.writer.call(self.archive.release, reply_id))
+            if self.stop.hard and "".join(heard).strip():
+                await asyncio.shield(self.writer.call(keep_cut, self.archive, self.summary, job, reply_id, "".join(heard),
+                                                      attempt_no, at, int((time.monotonic() - t0) * 1000)))
+            else:
+                await asyncio.shield(self.writer.call(self.archive.release, reply_id))
             raise
 
     def _wait(self, error: BaseException, counted: int, ours: bool) -> tuple[float, str]:
@@ -376,26 +401,6 @@ class Run:
         keep = self.keep_single and outcome.status in ("ok", "skipped")
         self.summary.add(outcome, keep)
         self.events.finished(outcome)
-
-
-class _Failure:
-    def __init__(self, exc: BaseException):
-        self.exc = exc
-
-
-def _for_model(job: Job, s: Settings) -> Job:
-    from dataclasses import replace
-
-    return replace(job, settings=s)
-
-
-def _recount(text: str, model: str, fallback: int | None) -> int | None:
-    try:
-        from ..build.tokens import counter
-
-        return counter(model).count(text)
-    except RetestError:
-        return fallback
 
 
 def _overload_note(reasons: Counter) -> str | None:

@@ -91,6 +91,11 @@ class Spend:
         self.reserved[id(job) if key is None else key] = worst
         return True
 
+    def withdraw(self, job) -> None:
+        """The attempt reserved for did not start (a Ctrl-C came first): its worst case is free again."""
+        self.reserved.pop(id(job), None)
+        self.heard.pop(id(job), None)
+
     def hear(self, job, text: str) -> None:
         self.heard[id(job)] += len(text)
 

@@ -13,7 +13,7 @@ class Progress:
         self.total = total
         self.live_reply = live_reply
         self.models = models
-        self.counts = {"ok": 0, "failed": 0, "skipped": 0, "busy": 0, "batched": 0, "background": 0}
+        self.counts = {"ok": 0, "failed": 0, "skipped": 0, "busy": 0, "batched": 0, "background": 0, "stopped": 0}
         self.in_retry: set[int] = set()
         self.queued: set[int] = set()  # taken back to send fewer at once: waiting for a slot, not failing
         self.tokens = 0
@@ -139,6 +139,22 @@ class Progress:
     def waiting_changed(self, delta: int) -> None:
         self.waiting_for += delta
         self._refresh()
+
+    def stopping(self, in_flight: int) -> None:
+        what = (f"waiting for the {in_flight} request{'s' if in_flight != 1 else ''} in flight (their replies are "
+                "paid for) to archive them" if in_flight else "nothing is in flight")
+        self._line(f"retest: stopping: nothing new is sent; {what}; press Ctrl-C again to stop at once")
+
+    def _line(self, line: str) -> None:
+        from .messages import message, say
+
+        if self.live_reply:
+            sys.stdout.write("\n")
+            sys.stdout.flush()
+        if self.bar:
+            self.bar.console.print(message(line), markup=False, highlight=False)
+        else:
+            say(message(line))
 
     def input_failed(self, label: str, text: str) -> None:
         from .messages import message, say

@@ -25,6 +25,7 @@ _SUFFIXES = frozenset("""ment ments tion tions sion sions ing ings ness ity itie
     ations ization ies es ward wards""".split())
 _STRUCTURE = re.compile(r"^(?:[#>|•·▪◦‣]|```|~~~|<[/a-z]|[*+-](?=[ \t])|\d{1,3}[.)][ \t]|\(\d{1,2}\)|\[!)")
 _MAX_WRAP = 120
+_TAIL = 61  # what the joins look at of the line before: 60 characters, and one for a lookbehind
 
 
 def _has_split_id(text: str) -> bool:
@@ -41,20 +42,67 @@ def _has_split_id(text: str) -> bool:
     return False
 
 
+def _tail(pieces: list[str], k: int) -> str:
+    """The last ``k`` characters of ``"".join(pieces).rstrip()``, without building the whole line."""
+    out: list[str] = []
+    n = 0
+    for piece in reversed(pieces):
+        if not n:
+            piece = piece.rstrip()
+        if len(piece) > k - n:
+            piece = piece[len(piece) - (k - n) :]
+        out.append(piece)
+        n += len(piece)
+        if n >= k:
+            break
+    return "".join(reversed(out))
+
+
+def _rstrip(pieces: list[str]) -> None:
+    """``pieces`` made to spell their right-stripped concatenation."""
+    while len(pieces) > 1 and not pieces[-1].rstrip():
+        pieces.pop()
+    pieces[-1] = pieces[-1].rstrip()
+
+
+def _rejoined(lines: list[str], glue) -> str:
+    """``lines`` with some breaks taken out, in linear time.
+
+    ``glue(tail, line)`` sees the right-stripped end of the line built so far
+    (``_TAIL`` characters at most) and the next line; it returns None to keep
+    the break, else ``(cut, text)``: the line built so far is right-stripped,
+    loses ``cut`` more characters, and goes on with ``text``. A line is kept in
+    pieces while it grows, so that a long chain of joins copies nothing twice.
+    """
+    out: list[str] = []
+    pieces = [lines[0]]
+    for line in lines[1:]:
+        joined = glue(_tail(pieces, _TAIL), line)
+        if joined is None:
+            out.append("".join(pieces))
+            pieces = [line]
+            continue
+        cut, text = joined
+        _rstrip(pieces)
+        if cut:
+            pieces[-1] = pieces[-1][:-cut]
+        pieces.append(text)
+    out.append("".join(pieces))
+    return "\n".join(out)
+
+
+def _id_glue(prev: str, line: str) -> tuple[int, str] | None:
+    head = _ID_HEAD.search(prev, max(0, len(prev) - 40)) if prev[-1:] in _ID_ENDS else None
+    tail = line.lstrip()
+    if head and (_ID_TAIL_OLD.match(tail) if prev.endswith("-") else _ID_TAIL_NEW.match(tail)):
+        return 0, tail
+    return None
+
+
 def split_ids(text: str) -> str:
     if not _has_split_id(text):
         return text
-    lines = text.split("\n")
-    out = [lines[0]]
-    for line in lines[1:]:
-        prev = out[-1].rstrip()
-        head = _ID_HEAD.search(prev, max(0, len(prev) - 40)) if prev[-1:] in _ID_ENDS else None
-        tail = line.lstrip()
-        if head and (_ID_TAIL_OLD.match(tail) if prev.endswith("-") else _ID_TAIL_NEW.match(tail)):
-            out[-1] = prev + tail
-        else:
-            out.append(line)
-    return "\n".join(out)
+    return _rejoined(text.split("\n"), _id_glue)
 
 
 def _has_broken_word(text: str) -> bool:
@@ -72,23 +120,20 @@ def hyphens(text: str) -> str:
     counts: dict[str, int] = {}
     for m in _WORDS.finditer(text.lower()):
         counts[m.group(0)] = counts.get(m.group(0), 0) + 1
-    lines = text.split("\n")
-    out = [lines[0]]
-    for line in lines[1:]:
-        prev = out[-1].rstrip()
+
+    def glue(prev: str, line: str) -> tuple[int, str] | None:
         head = _HYPHEN_END.search(prev, max(0, len(prev) - 60)) if prev.endswith("-") else None
         tail = _WORD_START.match(line.lstrip()) if head else None
         if head and tail:
             a, b = head.group(1).lower(), tail.group(1)
             joined, kept = counts.get(a + b, 0), counts.get(f"{a}-{b}", 0)
             if joined > kept or (joined == kept and b in _SUFFIXES):
-                out[-1] = prev[:-1] + line.lstrip()
-                continue
+                return 1, line.lstrip()
             if a[0].isalpha():
-                out[-1] = prev + line.lstrip()
-                continue
-        out.append(line)
-    return "\n".join(out)
+                return 0, line.lstrip()
+        return None
+
+    return _rejoined(text.split("\n"), glue)
 
 
 def _first_word(line: str) -> int:
@@ -126,10 +171,14 @@ def reflow(text: str, is_heading, width: int, paged: bool = False) -> str:
         soft[i] = len(line) + 1 + _first_word(nxt) > width or (paged and not is_heading(line))
     if sum(soft) < 2:
         return text
-    out = [lines[0]]
+    out: list[str] = []
+    paragraph = [lines[0]]  # kept in pieces while it grows: rejoining stays linear
     for i in range(1, len(lines)):
         if soft[i - 1]:
-            out[-1] = out[-1].rstrip() + " " + lines[i].strip()
+            paragraph[-1] = paragraph[-1].rstrip()
+            paragraph.append(lines[i].strip())
         else:
-            out.append(lines[i])
+            out.append(" ".join(paragraph))
+            paragraph = [lines[i]]
+    out.append(" ".join(paragraph))
     return "\n".join(out)

@@ -53,11 +53,17 @@ def convert(text: str) -> str:
         return text
     at, urls = found
 
+    papers: dict[str, list] = {}  # each listed URL read once, however many markers point at it
+
     def marker(m: re.Match) -> str:
-        url, word = urls.get(m.group(1), ""), m.group(2)
-        ids = [i for i in arxiv.find(url) if i.valid]
+        number, word = m.group(1), m.group(2)
+        if number not in papers:
+            papers[number] = [i for i in arxiv.find(urls.get(number, "")) if i.valid]
+        ids = papers[number]
         if not ids:
             return word
+        if ids[0].id in arxiv.unique_ids(m.string[m.start(2) : m.end() + 40]):
+            return word  # the link's text names the paper already: it is written once
         ref = f"arXiv:{ids[0].versioned}"
         if word.lower() in _GENERIC or not word:
             return ref
