@@ -5,7 +5,8 @@ answers at once ``queued``, then moves to ``in_progress`` and on to its
 outcome on a clock (``durations``: seconds queued, seconds in progress), or
 stays running while ``hold`` is set (a test hook: ``release()`` lets them end).
 The outcome is ``completed`` unless the prompt contains a marker listed in
-``outcomes`` (``failed``, ``incomplete``, ``incomplete-empty``, ``cancelled``).
+``outcomes`` (``failed``, ``incomplete``, ``incomplete-empty``, ``cancelled``, or any other word: a status
+the API does not define, such as ``expired``, that the response then keeps).
 ``creates`` counts create calls per prompt marker word (``markerNNx``).
 
 ``create_faults`` scripts the next create calls: ``500``, ``502``, ``429``,
@@ -83,7 +84,7 @@ class BackgroundServer(StandIn):
     def state_of(self, r: dict) -> dict:
         """The response as it stands now: its status moves on with time."""
         with self.lock:
-            if r["status"] in ENDED:
+            if r["status"] not in ("queued", "in_progress"):
                 return r
             elapsed = time.time() - r["t0"]
             queued, running = self.durations
@@ -110,8 +111,10 @@ class BackgroundServer(StandIn):
                      incomplete_details={"reason": "max_output_tokens"})
         elif outcome == "incomplete-empty":
             r.update(status="incomplete", output=[], usage=usage, incomplete_details={"reason": "max_output_tokens"})
-        else:
+        elif outcome == "completed":
             r.update(status="completed", output=[message], usage=usage, completed_at=int(time.time()))
+        else:
+            r.update(status=outcome)
 
     def cancel(self, r: dict) -> dict | None:
         """The cancelled response; ``None`` (a 409) for an ended one when ``cancel_conflict``."""

@@ -24,6 +24,9 @@ from .connection import now
 
 HOLDING = ("new", "creating", "open", "unknown")  # a record in these states holds its prompt
 REMOTE_FAILURES = ("failed", "cancelled", "incomplete", "gone")
+# the statuses the Responses API defines, and the one recorded here for a create given up as unknown: any
+# other a provider answered (``expired``) ended the response there, and holds its prompt like a failure
+_KNOWN = ("queued", "in_progress", "completed", "failed", "cancelled", "incomplete", "unknown")
 
 _SELECT = (
     "SELECT b.*, r.model, r.status AS reply_status, r.params, r.params_sha256, r.prompt_id, r.error,"
@@ -58,7 +61,8 @@ class Background:
                 return "claim", None, None
             record, reply_id = dict(row), row["rid"]
             if row["reply_status"] == "failed":
-                held = row["status"] in REMOTE_FAILURES  # it reached the provider, or was cancelled here
+                held = row["status"] in REMOTE_FAILURES or (row["status"] is not None and row["status"] not in _KNOWN)
+                # it reached the provider (and ended there), or was cancelled here
                 return ("held", reply_id, record) if held and not (retry_failed or force) else ("claim", None, None)
             state = row["state"]
             if state == "open":

@@ -279,9 +279,18 @@ class BackgroundRun(Run):
                                          f"time(s) in a row ({message}); it keeps running"))
                     return
                 continue
-            failures = 0
             status = api.status_of(data)
-            if status in api.ENDED:
+            if status is None:  # no readable status: a failed poll, not a state to wait in for ever
+                failures += 1
+                await self.writer.call(self.archive.background_polled, reply_id, None, "polling failed: the "
+                                       "answer had no status")
+                if once or failures >= s.max_attempts:
+                    self._finish(Outcome(job, "running", reply_id, error=f"{response_id}: {failures} answer(s) in "
+                                         "a row had no status; it may keep running"))
+                    return
+                continue
+            failures = 0
+            if status not in api.RUNNING:  # ended, or a status the API does not define (``expired``): over
                 await self._ended(job, reply_id, data)
                 return
             await self.writer.call(self.archive.background_polled, reply_id, status)
@@ -304,6 +313,9 @@ class BackgroundRun(Run):
         error: str | None = None
         if status == "cancelled":
             error = f"the response {record['response_id']} was cancelled"
+        elif status not in api.ENDED:
+            error = (f"the response {record['response_id']} is {status!r}, a status the Responses API does not "
+                     "define; it was not polled further")
         else:
             try:
                 received = check_text(protocol.parse(data), s.max_output_tokens)

@@ -51,8 +51,10 @@ async def call(client, s: Settings, method: str, path: str, payload: dict | None
         async with asyncio.timeout(limit):
             if method == "post":
                 answer = await client.post(path, body=payload or {}, cast_to=object, options=options)
-            else:
-                answer = await client.get(path, cast_to=object, options=options)
+            else:  # a poll's answer can be a whole long reply: read within a bound (``protocols.bounded``)
+                from .protocols import get_json
+
+                answer = await get_json(client, path, params)
     except TimeoutError:
         raise Deadline(f"{s.endpoint} did not answer within {limit:g} s") from None
     except ValueError:  # the SDK's JSON decoding

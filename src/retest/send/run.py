@@ -321,8 +321,8 @@ class Run:
                 lowered = await limiter.release(started, ok=False, overload=kind,
                                                 one_at_a_time=bool(kind) and one_at_a_time(error)
                                                 and limiter.others_all_waiting())
-                if lowered:
-                    self._said_lowered(lowered)
+                if lowered:  # named with its model: one model's limit never slows another
+                    self.events.level_changed(limiter.level, f"{lowered} for {s.model}")
                 # free only if we cut it ourselves; what the server refused counts against --max-attempts
                 ours = isinstance(error, Withdrawn) or (bool(lowered) and isinstance(error, IncompleteReply))
                 counted += not ours
@@ -396,9 +396,6 @@ class Run:
             except Exception as exc:  # noqa: BLE001 — a check that fails must not cost the reply
                 outcome.note = f"check failed: {type(exc).__name__}: {exc}"
         self._finish(outcome)
-
-    def _said_lowered(self, reason: str) -> None:
-        self.events.level_changed(self.limiter.level, reason)
 
     def _finish(self, outcome: Outcome) -> None:
         keep = self.keep_single and outcome.status in ("ok", "skipped")
