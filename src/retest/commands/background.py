@@ -93,6 +93,10 @@ class Progress:
         self.live[id(job)] = status
         self._refresh()
 
+    def draining(self, creates: int, grace: float) -> None:
+        self.bar.console.print(f"retest: stopping; waiting up to {grace:.0f} s for {creates} create call(s) in flight, "
+                               "so that the id of each response made is kept", markup=False, highlight=False)
+
     def retrying(self, job, attempt: int, error: str, wait: float) -> None:
         from ..cli import message
 
@@ -105,7 +109,7 @@ class Progress:
         if outcome.status == "ok":
             self.tokens += (outcome.usage or {}).get("total_tokens") or 0
             self.estimated |= bool((outcome.usage or {}).get("estimated"))
-        elif outcome.status in ("failed", "unknown", "held", "running", "unsent"):
+        elif outcome.status in ("failed", "unknown", "held", "running", "unsent", "requested"):
             self.outcomes.append(outcome)
         self._refresh()
 
@@ -118,13 +122,14 @@ class Progress:
 
 
 _SAY = {"failed": "failed", "unknown": "unknown outcome", "held": "not sent again", "running": "still running",
-        "unsent": "never sent"}
+        "unsent": "never sent", "requested": "cancel requested"}
 
 
 def run_background(jobs, total: int, settings, archive_path, *, force=False, check_replies=False, wait=True,
                    retry_failed=False, resend_unknown=False, poll=5.0, single=False) -> int:
     """Run a ``BackgroundRun`` over ``jobs`` (prompts, or ``Resume`` jobs), print what it did; the exit code."""
     import asyncio
+    import signal
 
     from ..archive import Archive
     from ..cli import message, warn
@@ -143,8 +148,12 @@ def run_background(jobs, total: int, settings, archive_path, *, force=False, che
         again = "run the same command again, or `retest background collect`, to collect them"
         try:
             summary = asyncio.run(run.run(jobs))
-        except Terminated:
-            raise Terminated(f"stopped by SIGTERM; the background responses keep running — {again}") from None
+        except Terminated as stopped:
+            if stopped.signum == signal.SIGINT:
+                warn(f"the background responses keep running — {again}")
+                raise KeyboardInterrupt from None
+            raise Terminated(f"stopped by {signal.Signals(stopped.signum).name}; the background responses keep "
+                             f"running — {again}", stopped.signum) from None
         except KeyboardInterrupt:
             warn(f"the background responses keep running — {again}")
             raise
@@ -164,6 +173,7 @@ def run_background(jobs, total: int, settings, archive_path, *, force=False, che
         ("failed", "failed"), ("submitted", "submitted"), ("running", "still running (`retest background collect`)"),
         ("unknown", "of unknown outcome"), ("held", "ended earlier without a reply"), ("unsent", "never sent"),
         ("skipped", "skipped (already archived)"), ("busy", "being created elsewhere"),
+        ("requested", "to be cancelled once created elsewhere"),
         ("batched", "in an open batch")) if done.get(k)]
     tokens = f"{'~' if progress.estimated else ''}{progress.tokens:,} tokens"
     failures = f" · {summary.input_failures} document(s) could not be built" if summary.input_failures else ""

@@ -15,7 +15,14 @@ from .endpoint import Settings
 
 
 class Terminated(RetestError):
+    """The run was stopped by a signal (SIGTERM, or in background mode SIGINT and SIGHUP too): 128 + its number."""
+
     exit_code = 143
+
+    def __init__(self, message: str, signum: int = 15):
+        super().__init__(message)
+        self.signum = signum
+        self.exit_code = 128 + signum
 
 
 @dataclass

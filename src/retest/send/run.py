@@ -48,6 +48,8 @@ BUSY_POLL = 1.0
 # -- a run ----------------------------------------------------------------------
 
 class Run:
+    SIGNALS = (signal.SIGTERM,)  # what stops a run in order (Ctrl-C is asyncio.run's: it cancels the run too)
+
     def __init__(self, models: list[Settings], archive: Archive, *, force: bool = False,
                  events: Events | None = None, keep_single: bool = False,
                  after_reply: Callable | None = None, spend=None):
@@ -77,16 +79,21 @@ class Run:
         self.limiter = Limiters(s.concurrency)  # one per model: see concurrency.Limiters
         self.client = None  # made at the first request: a run with everything archived never loads the SDK
         main = asyncio.current_task()
-        terminated = threading.Event()
+        stopped_by: list[int] = []  # the signals heard
+        closing = False
 
-        def on_term() -> None:
-            terminated.set()
-            main.cancel()
+        def on_signal(sig: int) -> None:
+            stopped_by.append(sig)
+            if not closing:
+                main.cancel()
 
-        try:
-            loop.add_signal_handler(signal.SIGTERM, on_term)
-        except (NotImplementedError, RuntimeError, ValueError):
-            pass
+        handled = []
+        for sig in self.SIGNALS:
+            try:
+                loop.add_signal_handler(sig, on_signal, sig)
+                handled.append(sig)
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass
         queue: asyncio.Queue = asyncio.Queue(maxsize=2 * s.concurrency + 8)
         stop = threading.Event()
         builder = threading.Thread(target=self._build, args=(prompts, queue, loop, stop), daemon=True,
@@ -110,14 +117,16 @@ class Run:
                 await asyncio.gather(*workers, *self.busy_tasks, return_exceptions=True)
                 raise
         except asyncio.CancelledError:
-            if terminated.is_set():
-                raise Terminated("stopped by SIGTERM; prompts in flight were released — run the same command "
-                                 "again to finish") from None
+            if stopped_by:
+                raise Terminated(f"stopped by {signal.Signals(stopped_by[0]).name}; prompts in flight were released "
+                                 "— run the same command again to finish", stopped_by[0]) from None
             raise
         finally:
             stop.set()
             if beat:
                 beat.cancel()
+            await self._drain()
+            closing = True  # from here a signal changes nothing: what is left is to close in order
             self.summary.lowest, self.summary.level = self.limiter.lowest, self.limiter.level
             self.summary.overloads = self.limiter.reasons
             if self.summary.run_id is not None and self.writer.failed is None:
@@ -130,11 +139,15 @@ class Run:
             await self.writer.close()
             if self.client is not None:
                 await close_client(self.client)
-            try:
-                loop.remove_signal_handler(signal.SIGTERM)
-            except (NotImplementedError, RuntimeError, ValueError):
-                pass
+            for sig in handled:
+                try:
+                    loop.remove_signal_handler(sig)
+                except (NotImplementedError, RuntimeError, ValueError):
+                    pass
         return self.summary
+
+    async def _drain(self) -> None:
+        """What must finish before the run closes, however it stopped (see ``BackgroundRun``)."""
 
     # -- building, on its own thread -------------------------------------------------
     def _build(self, prompts: Iterable, queue: asyncio.Queue, loop, stop: threading.Event) -> None:
@@ -343,14 +356,18 @@ class Run:
         s = job.settings
         archive, after = self.archive, self.after_reply
 
-        def store() -> tuple[dict, str]:
+        def store() -> tuple[dict, str] | None:
             # text first made storable (surrogates joined or replaced): nothing below can fail on it
             text, note = valid_text(received.text)
             reasoning, _ = valid_text(received.reasoning)
-            archive.attempt(reply_id, attempt_no, started_at=at, latency_ms=latency, outcome="ok")
-            archive.complete(reply_id, reply=text, finish_reason=received.finish, usage=received.usage,
-                             latency_ms=latency, reasoning=reasoning,
-                             note="; ".join(n for n in (note, received.note) if n) or None, sources=received.sources)
+            # one kept reply per reply row: the update takes only a pending reply, and the archive holds one
+            # kept attempt per reply; either refusing means another run stored it first
+            if not archive.complete(reply_id, reply=text, finish_reason=received.finish, usage=received.usage,
+                                    latency_ms=latency, reasoning=reasoning,
+                                    note="; ".join(n for n in (note, received.note) if n) or None,
+                                    sources=received.sources) \
+                    or not archive.attempt(reply_id, attempt_no, started_at=at, latency_ms=latency, outcome="ok"):
+                return None
             if received.usage is None or received.usage.get("completion_tokens") is None:
                 usage = estimate(received.usage, job.tokens, text, reasoning, s.model, prompt=job.text)
                 archive.set_usage(reply_id, usage)
@@ -358,7 +375,11 @@ class Run:
                 usage = received.usage
             return usage, text
 
-        usage, text = await self.writer.call(store)  # committed: the reply is safe from here on
+        stored = await self.writer.call(store)  # committed: the reply is safe from here on
+        if stored is None:
+            self._finish(Outcome(job, "skipped", reply_id, note="archived by another run"))
+            return
+        usage, text = stored
         await self.spend.kept_reply(self.writer, archive, reply_id, job, usage)
         outcome = Outcome(job, "ok", reply_id, reply=text, attempts=attempt_no, usage=usage,
                           finish=received.finish)
