@@ -126,7 +126,7 @@ _SAY = {"failed": "failed", "unknown": "unknown outcome", "held": "not sent agai
 
 
 def run_background(jobs, total: int, settings, archive_path, *, force=False, check_replies=False, wait=True,
-                   retry_failed=False, resend_unknown=False, poll=5.0, single=False) -> int:
+                   retry_failed=False, resend_unknown=False, poll=5.0, single=False, spend=None) -> int:
     """Run a ``BackgroundRun`` over ``jobs`` (prompts, or ``Resume`` jobs), print what it did; the exit code."""
     import asyncio
     import signal
@@ -137,6 +137,7 @@ def run_background(jobs, total: int, settings, archive_path, *, force=False, che
     from ..send.background import BackgroundRun
     from ..send.job import Terminated
 
+    from .costs import summary_costs
     from .send import _checker
 
     after = _checker()  # verdicts and citations read as each reply is stored, as send does
@@ -144,7 +145,7 @@ def run_background(jobs, total: int, settings, archive_path, *, force=False, che
     with Archive(archive_path) as archive, Progress(count, [s.model for s in settings]) as progress:
         run = BackgroundRun(settings, archive, force=force, events=progress, keep_single=single and count == 1,
                             after_reply=after, poll=poll, wait=wait, retry_failed=retry_failed,
-                            resend_unknown=resend_unknown)
+                            resend_unknown=resend_unknown, spend=spend)
         again = "run the same command again, or `retest background collect`, to collect them"
         try:
             summary = asyncio.run(run.run(jobs))
@@ -181,7 +182,8 @@ def run_background(jobs, total: int, settings, archive_path, *, force=False, che
     if check_replies:
         checked = (f" · {summary.checked['suspect']} suspect citation(s) · verdicts on "
                    f"{summary.checked['verdicts']} of {summary.checked['claims']} claims")
-    click.echo(f"{', '.join(parts)}{failures} · {tokens}{checked} · archive {relative(str(path))}", err=True)
+    cost = summary_costs(run.spend, settings)
+    click.echo(f"{', '.join(parts)}{failures} · {tokens}{cost}{checked} · archive {relative(str(path))}", err=True)
     if summary.input_failures and not any(summary.counts.values()):
         return 2
     bad = ("failed", "unknown", "held", "unsent") + (("running",) if wait else ())
@@ -222,17 +224,20 @@ def _resume_jobs(archive, records, cancel=False) -> list:
     return jobs
 
 
-def _follow(archive_path, base_url, records_of, cancel=False, wait=False, poll=5.0) -> int:
+def _follow(archive_path, base_url, records_of, cancel=False, wait=False, poll=5.0, prices=()) -> int:
     from ..archive import Archive
     from ..cli import warn
 
+    from .costs import spend_for
+
     s = _generic(base_url)
+    spend = spend_for([], None, prices)  # each response priced by its own model as it is collected
     with Archive(archive_path, create=False) as archive:
         jobs = _resume_jobs(archive, records_of(archive, s), cancel)
     if not jobs:
         warn(f"no background responses waiting at {s.endpoint} (`retest background list --all` lists every one)")
         return 0
-    return run_background(jobs, len(jobs), [s], archive_path, wait=wait, poll=poll)
+    return run_background(jobs, len(jobs), [s], archive_path, wait=wait, poll=poll, spend=spend)
 
 
 @command.command("list", short_help="Background responses still waiting (--all: every one).")
@@ -270,16 +275,19 @@ def list_cmd(show_all, as_json, archive_path):
 @command.command("collect", short_help="Poll the recorded responses; archive each reply (--wait for all).")
 @click.option("--wait", is_flag=True, help="Poll until every response has ended.")
 @_POLL
+@click.option("--price", "prices", multiple=True, metavar="[MODEL=]IN/OUT",
+              help="Your price in USD per million tokens, input/output; MODEL= for one model. Beats the price "
+                   "table and the prices file.")
 @_BASE_URL
 @_ARCHIVE
-def collect_cmd(wait, poll, base_url, archive_path):
+def collect_cmd(wait, poll, prices, base_url, archive_path):
     """Poll every background response recorded for this endpoint once (or, with --wait, until each has
     ended), archive the replies that arrived and record the ones that failed, with the reason. A create
     an interrupted run left in flight is looked for first; it is never sent again.
 
     Exit status: 0 when nothing failed, 1 when some response failed or its outcome is unknown."""
     code = _follow(archive_path, base_url, lambda a, s: a.background_records(endpoint=s.endpoint), wait=wait,
-                   poll=poll)
+                   poll=poll, prices=prices)
     sys.exit(code)
 
 

@@ -115,6 +115,7 @@ def submit_cmd(paths, template, variables, today, models, base_url, api, system,
     settings = _settings(models, base_url, api, system, temperature, max_output_tokens, verdicts=verdicts,
                          search=search)
     spend = spend_for(settings, max_cost, prices, batch=True) if max_cost is not None else None
+    settings = spend.bounded(settings) if spend is not None else settings
     prompts = _prompts(paths, template, variables, today, settings[0].model, max_tokens, max_size, verdicts)
     remote = _remote(settings[0])
     problems: list[str] = []

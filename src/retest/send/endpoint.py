@@ -52,6 +52,7 @@ class Settings:
     search: bool = False  # ask the model to search the web (see protocols: each API's own fields)
     search_context: str | None = None  # low | medium | high
     search_domains: tuple[str, ...] = ()
+    max_searches: int | None = None  # Responses web search: at most this many tool calls (a cost ceiling's bound)
 
     @classmethod
     def from_env(cls, **given) -> Settings:
