@@ -34,6 +34,7 @@ from .faults import MAX_RETRY_WAIT, fatal, retry_after, retryable
 from .job import Events, Job, Outcome
 from .protocols import IncompleteReply, ReplyFailed, check_text
 from .protocols import responses as protocol
+from .background_cancel import Cancelling
 from .run import Run
 
 POLL_MAX = 60.0  # the longest pause between two polls of one response
@@ -65,7 +66,7 @@ class Resume(Job):
     note: str | None = None  # what went wrong cancelling it
 
 
-class BackgroundRun(Run):
+class BackgroundRun(Cancelling, Run):
     """``Run`` with each prompt created in background mode and polled, instead of streamed.
 
     A create call runs as a task of its own that records the provider's id the moment it arrives; a signal
@@ -262,51 +263,7 @@ class BackgroundRun(Run):
         await self.writer.call(self.archive.background_unknown, reply_id, reason)
         self._finish(Outcome(job, "unknown", reply_id, error=_unknown_note(reason)))
 
-    # -- cancelling and polling ---------------------------------------------------------------
-    async def _cancel(self, job: Resume, record: dict) -> dict | None:
-        """Ask the provider to cancel; then the poll below records where it ended."""
-        import openai
-
-        reply_id, s = job.reply_id, job.settings
-        if not record["response_id"]:  # no id yet: decided in the archive, against a run creating it now
-            how = await self.writer.call(self.archive.background_cancel_unsent, reply_id)
-            if how == "requested":
-                self._finish(Outcome(job, "requested", reply_id, note="another run is inside its create call; "
-                                     "it cancels the response at the provider as soon as the id arrives"))
-                return None
-            record = await self.writer.call(self.archive.background_record, reply_id)
-            if how in ("cancelled", "given-up"):
-                self._finish(Outcome(job, "failed", reply_id, error=record["reason"]))
-                return None
-            if how == "ended" or not record["response_id"]:
-                self._finish(Outcome(job, "skipped", reply_id))
-                return None
-        try:
-            answer = await self._call(s, "post", api.path_of(record["response_id"], "cancel"))
-        except openai.NotFoundError:
-            answer = {}
-        except Exception as exc:  # noqa: BLE001 — e.g. 409 once it has ended: the poll below says where it is
-            if fatal(exc):
-                raise ConfigError(api.say(exc, s)) from None
-            answer, job.note = {}, f"cancel failed: {api.say(exc, s)}"
-        await self.writer.call(self.archive.background_polled, reply_id, api.status_of(answer),
-                               job.note or "cancel requested")
-        return await self.writer.call(self.archive.background_record, reply_id)
-
-    async def _cancel_remote(self, job: Job | None, reply_id: int, response_id: str) -> dict | None:
-        """Send the cancel asked for while the create was in flight; the provider's answer (None if it failed:
-        the record keeps the request, and the next run or collect sends it again)."""
-        s = job.settings if job is not None else self.models[0]
-        try:
-            answer = await self._call(s, "post", api.path_of(response_id, "cancel"))
-        except Exception as exc:  # noqa: BLE001 — e.g. 409 once it has ended: polling says where it is
-            await self.writer.call(self.archive.background_polled, reply_id, None,
-                                   f"cancel failed: {api.say(exc, s)}")
-            return None
-        await self.writer.call(self.archive.background_cancel_sent, reply_id)
-        await self.writer.call(self.archive.background_polled, reply_id, api.status_of(answer), "cancel requested")
-        return answer
-
+    # -- polling ------------------------------------------------------------------------------
     def _follow(self, job: Job, reply_id: int, response_id: str, status: str | None, resumed: bool = False) -> None:
         self.events.status(job, status if status in api.RUNNING else "queued")
         if self.wait or resumed:

@@ -25,6 +25,32 @@ class Terminated(RetestError):
         self.exit_code = 128 + signum
 
 
+class Stopping:
+    """The signals that stop a run in order: each cancels the run's task (which then closes in order), until
+    ``closing`` is set; ``heard`` lists them."""
+
+    def __init__(self, loop, task, signals):
+        self.loop, self.task, self.heard, self.closing, self.handled = loop, task, [], False, []
+        for sig in signals:
+            try:
+                loop.add_signal_handler(sig, self._on, sig)
+                self.handled.append(sig)
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass
+
+    def _on(self, sig: int) -> None:
+        self.heard.append(sig)
+        if not self.closing:
+            self.task.cancel()
+
+    def remove(self) -> None:
+        for sig in self.handled:
+            try:
+                self.loop.remove_signal_handler(sig)
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass
+
+
 @dataclass
 class Job:
     """One prompt to send to one model, and where it came from."""

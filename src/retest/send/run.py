@@ -36,7 +36,7 @@ from .client import client_for, close_client, reachable, request
 from .concurrency import Flight, Limiters
 from .endpoint import ConfigError, Settings
 from .faults import MAX_RETRY_WAIT, Withdrawn, describe, fatal, one_at_a_time, overload, retry_after, retryable
-from .job import Events, Job, Outcome, Summary, Terminated
+from .job import Events, Job, Outcome, Stopping, Summary, Terminated
 from .protocols import IncompleteReply
 from .protocols.usage import estimate
 from .spend import Spend
@@ -78,22 +78,7 @@ class Run:
         self.writer = Writer(self.archive, loop)
         self.limiter = Limiters(s.concurrency)  # one per model: see concurrency.Limiters
         self.client = None  # made at the first request: a run with everything archived never loads the SDK
-        main = asyncio.current_task()
-        stopped_by: list[int] = []  # the signals heard
-        closing = False
-
-        def on_signal(sig: int) -> None:
-            stopped_by.append(sig)
-            if not closing:
-                main.cancel()
-
-        handled = []
-        for sig in self.SIGNALS:
-            try:
-                loop.add_signal_handler(sig, on_signal, sig)
-                handled.append(sig)
-            except (NotImplementedError, RuntimeError, ValueError):
-                pass
+        stopping = Stopping(loop, asyncio.current_task(), self.SIGNALS)
         queue: asyncio.Queue = asyncio.Queue(maxsize=2 * s.concurrency + 8)
         stop = threading.Event()
         builder = threading.Thread(target=self._build, args=(prompts, queue, loop, stop), daemon=True,
@@ -117,16 +102,16 @@ class Run:
                 await asyncio.gather(*workers, *self.busy_tasks, return_exceptions=True)
                 raise
         except asyncio.CancelledError:
-            if stopped_by:
-                raise Terminated(f"stopped by {signal.Signals(stopped_by[0]).name}; prompts in flight were released "
-                                 "— run the same command again to finish", stopped_by[0]) from None
+            if stopping.heard:
+                raise Terminated(f"stopped by {signal.Signals(stopping.heard[0]).name}; prompts in flight were "
+                                 "released — run the same command again to finish", stopping.heard[0]) from None
             raise
         finally:
             stop.set()
             if beat:
                 beat.cancel()
             await self._drain()
-            closing = True  # from here a signal changes nothing: what is left is to close in order
+            stopping.closing = True  # from here a signal changes nothing: what is left is to close in order
             self.summary.lowest, self.summary.level = self.limiter.lowest, self.limiter.level
             self.summary.overloads = self.limiter.reasons
             if self.summary.run_id is not None and self.writer.failed is None:
@@ -139,11 +124,7 @@ class Run:
             await self.writer.close()
             if self.client is not None:
                 await close_client(self.client)
-            for sig in handled:
-                try:
-                    loop.remove_signal_handler(sig)
-                except (NotImplementedError, RuntimeError, ValueError):
-                    pass
+            stopping.remove()
         return self.summary
 
     async def _drain(self) -> None:
