@@ -231,3 +231,19 @@ def test_the_dry_run_counts_one_request_fee_per_request(tmp_path):
     assert most == pytest.approx(expected, rel=Decimal("0.01")), line
     each = Decimal(re.search(r"each request reserves up to \$([\d.,]+)", r.stderr).group(1))
     assert most >= n * fee and most <= n * each * Decimal("1.01"), r.stderr
+
+
+def test_a_background_response_billed_without_text_counts_as_spent(tmp_path):
+    srv = BackgroundServer()
+    srv.start()
+    try:
+        env = env_for(srv, tmp_path, toml_prices("test-model", {"input": 2, "output": 8}))
+        (doc,) = make_docs(tmp_path / "docs", 1)
+        srv.outcomes["marker00x"] = "completed-empty"  # it ran, and its usage was billed, but it has no text
+        r = run_cli("send", "--background", "--poll", "0.05", doc, env=env)
+        assert r.returncode == 1, r.stderr
+        [(cost, spent)] = rows(env, "SELECT cost_usd, spent_usd FROM replies")
+        assert cost is None and spent > 0  # nothing kept, something spent
+        assert "$0.00 for replies kept" in r.stderr and "$0.00 spent" not in r.stderr, r.stderr
+    finally:
+        srv.stop()

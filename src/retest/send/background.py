@@ -345,6 +345,9 @@ class BackgroundRun(Cancelling, Run):
                 self.archive.background_end(reply_id, status, error, error=error)
 
             await self.writer.call(record_failure)
+            if status in ("completed", "incomplete"):  # it ran, and was billed for what its usage says
+                await self.spend.billed_without_reply(self.writer, self.archive, reply_id, 1, job,
+                                                      protocol.normalise(data.get("usage")))
             self._finish(Outcome(job, "failed", reply_id, error=error, attempts=1))
             return
         await self._store(job, reply_id, received, 1, at, latency)  # committed: the reply is safe from here on

@@ -192,6 +192,20 @@ class Spend:
                 self.unpriced_spent[job.settings.model] += 1
         self._settle(job, job.settings.model, cost, kept=False)
 
+    async def billed_without_reply(self, writer, archive, reply_id: int, n: int, job, usage: dict | None) -> None:
+        """A response that ended without a reply to keep (no text) but with its usage: what it cost, as spent."""
+        if not usage or (usage.get("prompt_tokens") is None and usage.get("completion_tokens") is None):
+            return
+        try:
+            cost = cost_of(self.price(job.settings.model, _host(job.settings)), usage)
+        except Exception:  # noqa: BLE001 — pricing must never cost a stored record
+            cost = None
+        await writer.call(archive.attempt_cost, reply_id, n, prompt_tokens=usage.get("prompt_tokens"),
+                          completion_tokens=usage.get("completion_tokens"), cost=cost)
+        if cost is None:
+            self.unpriced_spent[job.settings.model] += 1
+        self._settle(job, job.settings.model, cost, kept=False)
+
     # -- what the summary says ----------------------------------------------------
     def line(self, model: str | None = None) -> str:
         """``$0.012 for replies kept, $0.015 spent`` (with attempts that may have been billed), for one model or all."""
