@@ -247,3 +247,21 @@ def test_a_background_response_billed_without_text_counts_as_spent(tmp_path):
         assert "$0.00 for replies kept" in r.stderr and "$0.00 spent" not in r.stderr, r.stderr
     finally:
         srv.stop()
+
+
+def test_deep_research_priced_from_the_table_counts_every_part_of_the_bill(chat, tmp_path):
+    from genai_prices import Usage, data_snapshot
+
+    env = env_for(chat, tmp_path, f'[endpoints."127.0.0.1:{chat.port}"]\nprovider = "perplexity"\n')
+    chat.usage_extra = DEEP_RESEARCH_USAGE
+    r = send(env, SEED_002, "-m", "sonar-deep-research")
+    assert r.returncode == 0, r.stderr
+    u = DEEP_RESEARCH_USAGE
+    provider, info = data_snapshot.get_snapshot().find_provider_model("sonar-deep-research", None, "perplexity", None)
+    billed_output = u["completion_tokens"] + u["reasoning_tokens"] + u["citation_tokens"]
+    by_table = info.calc_price(Usage(input_tokens=u["prompt_tokens"], output_tokens=billed_output,
+                                     output_reasoning_tokens=u["reasoning_tokens"],
+                                     output_citation_tokens=u["citation_tokens"],
+                                     web_searches=u["num_search_queries"]), provider).total_price
+    [(cost,)] = rows(env, "SELECT cost_usd FROM replies")
+    assert cost == pytest.approx(float(by_table)) and cost > 0.40  # not the $0.057 of its completion tokens alone
