@@ -14,7 +14,8 @@ made), ``made:CODE`` (made, then answered with that status, as a gateway that ga
 ``drop-before`` (the connection is cut, nothing made), ``drop-after`` (the
 response is made, then the connection is cut before the answer),
 ``hang-after`` (made, never answered), ``slow-after:S`` (made, answered S
-seconds later), ``gated-after`` (made, answered once the test calls ``open_gate()``), ``bad-id`` (made, answered with an id full of terminal
+seconds later), ``gated-after`` (made, answered once the test calls ``open_gate()``),
+``bad-id`` (made, answered with an id full of terminal
 escapes), ``not-json`` (made, answered with HTML). ``poll_faults`` scripts the next
 retrieves: ``500``, ``hang`` (never answered), ``404``. ``listable``: whether
 ``GET /v1/responses`` lists responses with their metadata (OpenAI's API has

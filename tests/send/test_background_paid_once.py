@@ -51,7 +51,8 @@ def ok_replies(env):
 # -- 1: a signal while creates are in flight ------------------------------------------------------------------
 
 SIGNALS = {"sigterm": ([signal.SIGTERM], 143), "sigint": ([signal.SIGINT], 130),
-           "sigterm-twice": ([signal.SIGTERM, signal.SIGTERM], 143), "sigint-twice": ([signal.SIGINT, signal.SIGINT], 130),
+           "sigterm-twice": ([signal.SIGTERM, signal.SIGTERM], 143),
+           "sigint-twice": ([signal.SIGINT, signal.SIGINT], 130),
            "sigint-then-sigterm": ([signal.SIGINT, signal.SIGTERM], 130), "sighup": ([signal.SIGHUP], 129)}
 
 

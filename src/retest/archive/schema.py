@@ -262,9 +262,9 @@ MIGRATIONS: list[str] = [
         html BLOB NOT NULL
     );
     """,
-    # 10: one kept reply per reply row, whatever runs at once: the attempt that stored it is marked, and a second
-    # one is refused by the index (older attempts stay unmarked); a background cancel asked for while another run
-    # is inside the create call is recorded, to be sent to the provider as soon as the response id is known
+    # 10: one kept reply per reply row, whatever runs at once: the attempt that stored it is marked, and a
+    # second one is refused by the index (older attempts stay unmarked); a background cancel asked for while
+    # another run is inside the create call is recorded, to be sent to the provider once the response id is known
     """
     ALTER TABLE attempts ADD COLUMN kept INTEGER;
     CREATE UNIQUE INDEX attempts_one_kept ON attempts(reply_id) WHERE kept = 1;

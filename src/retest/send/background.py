@@ -224,7 +224,8 @@ class BackgroundRun(Cancelling, Run):
         next run looks for it by its key."""
         if not self.creates:
             return
-        self.events.draining(len(self.creates), CREATE_GRACE)
+        if hasattr(self.events, "draining"):
+            self.events.draining(len(self.creates), CREATE_GRACE)
         deadline = time.monotonic() + CREATE_GRACE
         while self.creates and time.monotonic() < deadline:
             try:
