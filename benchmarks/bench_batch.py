@@ -19,7 +19,7 @@ from pathlib import Path
 from common import ROOT, bench_env, build_corpus, retest_cmd
 
 sys.path.insert(0, str(ROOT / "tests"))
-from batch_server import BatchServer  # noqa: E402
+from servers.batch import BatchServer  # noqa: E402
 
 PROBE = (
     "import resource, subprocess, sys, time; t = time.perf_counter(); "

@@ -30,7 +30,7 @@ from pathlib import Path
 from common import ROOT, bench_env, build_corpus, cpu_of, peak_rss_kb, retest_cmd, run
 
 sys.path.insert(0, str(ROOT / "tests"))
-from chat_server import ChatServer  # noqa: E402
+from servers.chat import ChatServer  # noqa: E402
 
 BARE = r'''
 import asyncio, json, sys

@@ -41,9 +41,11 @@ def _preload() -> None:
 
     import retest.cli
     import retest.commands
+    import retest.terminal
 
-    for mod in pkgutil.iter_modules(retest.commands.__path__):
-        importlib.import_module(f"retest.commands.{mod.name}")
+    for package in (retest.commands, retest.terminal):
+        for mod in pkgutil.iter_modules(package.__path__):
+            importlib.import_module(f"{package.__name__}.{mod.name}")
     retest.cli.group.list_commands(None)
     for name in ("openai", "tiktoken", "jinja2", "jinja2.sandbox", "rich.console", "rich.markdown", "genai_prices",
                  "markdown_it", "tenacity", "httpx2", "retest.send.run", "retest.batch.runner", "retest.build",

@@ -1,6 +1,10 @@
+import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -84,7 +88,7 @@ def run_on_tty(*args, env, stderr_too=True, timeout=60) -> bytes:
 
 
 def serving(server_class):
-    """A ``server`` fixture: a local protocol server (``tests/*_server.py``) of its own for each test."""
+    """A ``server`` fixture: a local protocol server (``tests/servers/``) of its own for each test."""
 
     @pytest.fixture
     def server():
@@ -111,6 +115,83 @@ def archive_rows(env, sql, *args) -> list:
         return db.execute(sql, args).fetchall()
     finally:
         db.close()
+
+
+# -- documents, runs and replies that tests of several stages share ---------------------------------
+
+def make_docs(folder, n, prefix="marker"):
+    """n documents whose prompts differ by a marker word in the question."""
+    folder.mkdir(parents=True, exist_ok=True)
+    text = SEED_000.read_text()
+    paths = []
+    for k in range(n):
+        p = folder / f"doc{k:02d}.txt"
+        p.write_text(text.replace("Does the model learn", f"Does {prefix}{k:02d}x learn", 1))
+        paths.append(p)
+    return paths
+
+
+def send(env, *args, **kw):
+    """``retest send`` with a short backoff."""
+    return run_cli("send", "--backoff", "0.01", *args, env=env, **kw)
+
+
+def requests_for(server, marker):
+    """The requests a chat server received whose body holds ``marker``."""
+    return [r for r in server.completions() if marker in json.dumps(r["body"])]
+
+
+def batch(env, *args, timeout=120, extra=None):
+    """``retest batch ARGS`` in ``env`` (plus ``extra``)."""
+    return run_cli("batch", *args, env={**env, **(extra or {})}, timeout=timeout)
+
+
+def kill_submit_at(server, env, docs, call) -> None:
+    """``batch submit DOCS`` in a process of its own, killed (SIGKILL) just after the server has seen ``call``."""
+    proc = subprocess.Popen([sys.executable, "-m", "retest", "batch", "submit", *map(str, docs)],
+                            env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    while time.time() < deadline and call not in server.calls:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+
+def block(*verdicts) -> str:
+    """A reply's ``retest_verdicts`` block for ``(claim, status, evidence, note)`` tuples."""
+    items = ", ".join(f'{{"claim": {c}, "status": "{s}", "evidence": {json.dumps(e)}, "note": "{n}"}}'
+                      for c, s, e, n in verdicts)
+    return f'```json\n{{"retest_verdicts": [{items}]}}\n```'
+
+
+@pytest.fixture
+def two_models(tmp_path):
+    """A chat server that answers for model-a and model-b, and the environment of a run against it."""
+    from servers.chat import ChatServer
+
+    server = ChatServer(models=("model-a", "model-b"))
+    server.start()
+    env = {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": server.base_url, "RETEST_ARCHIVE": str(tmp_path / "a.db")}
+    yield server, env
+    server.stop()
+
+
+def chromium() -> str:
+    """Chromium's path, or the test skipped saying how to install it."""
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.skip("no Chromium here (apt-get install chromium; .ci/run installs it)")
+
+
+def browse(tmp_path, page: Path, *args) -> subprocess.CompletedProcess:
+    """A page opened in headless Chromium, with ``args`` (``--dump-dom``, ``--screenshot=…``)."""
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={tmp_path / 'chromium-profile'}", "--virtual-time-budget=2000"]
+    return subprocess.run([chromium(), *flags, *args, page.as_uri()], capture_output=True, text=True, timeout=120)
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ import random
 
 from retest.archive import Archive
 from retest.models import SentClaim
-from retest.verdicts import STATUSES
+from retest.check.verdicts import STATUSES
 
 TOPICS = ("retrieval", "long context", "RL post-training", "sparse attention", "distillation", "tool use",
           "in-context learning", "quantisation", "reward models", "test-time compute")

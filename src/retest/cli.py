@@ -15,6 +15,7 @@ import sys
 import click
 
 from .errors import RetestError
+from .terminal.messages import message, say
 
 # name → (module in retest.commands, one-line help); modules load only when run
 COMMANDS = {
@@ -29,36 +30,6 @@ COMMANDS = {
     "claims": ("claims", "The ledger: each claim's latest verdict per model."),
     "report": ("report", "A self-contained HTML page of claims and replies."),
 }
-
-
-def message(text: str) -> str:
-    """A message as it may leave the process: no secrets, no terminal controls."""
-    from .display import neutral
-    from .redact import scrub
-
-    return neutral(scrub(str(text)), one_line=True)
-
-
-def say(line: str) -> None:
-    """One message on stderr: one line to a pipe or file, wrapped at word boundaries on a terminal."""
-    from .commands.terminal import wrapped
-
-    click.echo(wrapped(line, sys.stderr), err=True)
-
-
-def fail(text: str, code: int = 2) -> None:
-    """One line on stderr, then exit."""
-    say(f"retest: error: {message(text)}")
-    sys.exit(code)
-
-
-def error_line(exc: Exception) -> None:
-    """An error that stops one input, not the command."""
-    say(f"retest: error: {message(exc)}")
-
-
-def warn(text: str) -> None:
-    say(f"retest: {message(text)}")
 
 
 class _Group(click.Group):

@@ -4,7 +4,7 @@ writes to it, a second kept attempt for a reply is refused; an archive from befo
 import sqlite3
 
 import pytest
-from chat_server import ChatServer
+from servers.chat import ChatServer
 from conftest import SEED_002, run_cli, server_env, serving
 
 server = serving(ChatServer)

@@ -10,10 +10,9 @@ import sys
 import time
 
 import pytest
-from background_server import BackgroundServer
+from servers.background import BackgroundServer
 from conftest import archive_rows as rows
-from conftest import run_cli, server_env, serving
-from test_send import make_docs
+from conftest import make_docs, run_cli, server_env, serving
 
 server = serving(BackgroundServer)
 

@@ -9,12 +9,11 @@ import re
 from decimal import Decimal
 
 import pytest
-from background_server import BackgroundServer
-from chat_server import ChatServer
-from conftest import KEY, SEED_002, run_cli
+from servers.background import BackgroundServer
+from servers.chat import ChatServer
+from servers.grounding import GroundingServer
+from conftest import KEY, SEED_002, make_docs, run_cli
 from conftest import archive_rows as rows
-from grounding_server import GroundingServer
-from test_send import make_docs
 
 # Perplexity's own documented example of a sonar-deep-research reply's usage: the reasoning tokens and the
 # citation tokens are billed apart from the completion tokens, and each search query is billed too.

@@ -217,6 +217,6 @@ class Background:
 def _clean(text: str | None) -> str | None:
     if text is None:
         return None
-    from ..redact import scrub
+    from ..util.redact import scrub
 
     return scrub(str(text))[:2000]

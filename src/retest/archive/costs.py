@@ -10,6 +10,19 @@ the reply arrives (``send.prices``); reading them back needs no price table.
 from __future__ import annotations
 
 GROUPS = {"model": None, "day": "substr(r.created_at, 1, 10)", "run": "r.run_id"}
+TOTALS = ("requests", "ok", "failed", "pending", "attempts", "prompt_tokens", "completion_tokens", "total_tokens",
+          "unpriced")
+
+
+def totals(groups: list[dict]) -> dict:
+    """``Archive.stats`` groups added up: sums, and a cost that is unknown only when no group's is known."""
+    out = {k: sum(g[k] for g in groups) for k in TOTALS}
+    for key in ("cost_usd", "spent_usd"):
+        known = [g[key] for g in groups if g[key] is not None]
+        out[key] = sum(known) if known else None
+    for key in ("tokens_estimated", "cost_estimated", "spent_estimated"):
+        out[key] = any(g[key] for g in groups)
+    return out
 
 
 def cost_record(rec: dict) -> dict:

@@ -182,7 +182,7 @@ class Jobs:
                 status_code: int | None = None, error: str | None = None) -> bool:
         """Record an attempt; whether it was recorded. An ``ok`` attempt is the one whose reply is kept: the
         archive holds one per reply (a unique index), so a second is ignored and False is returned."""
-        from ..redact import scrub
+        from ..util.redact import scrub
 
         with self.transaction():
             cur = self.db.execute(
@@ -230,7 +230,7 @@ class Jobs:
                  int(bool(usage.get("estimated"))), reply_id))
 
     def fail(self, reply_id: int, error: str) -> None:
-        from ..redact import scrub
+        from ..util.redact import scrub
 
         with self.transaction():
             self.db.execute(

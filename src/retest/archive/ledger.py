@@ -68,7 +68,7 @@ class Ledger:
     def refresh_entries(self, reply_id: int) -> None:
         """Make the ledger entries of a reply's verdicts again, after anything they show changed (its cost, its
         sources): ``claims`` then reads each as stored text."""
-        from ..display import safe_json  # stored inert, so that the ledger's JSON needs no scan as it is written
+        from ..util.display import safe_json  # stored inert, so that the ledger's JSON needs no scan as it is written
 
         rows = self.db.execute(f"SELECT cv.rowid, {_VERDICT_JSON} FROM replies r JOIN claim_verdicts cv"
                                " ON cv.reply_id = r.id WHERE r.id = ?", (reply_id,)).fetchall()

@@ -43,28 +43,11 @@ class Remote:
     def _within(self, fn, *args, _deadline: float | None = None, **kwargs):
         """``fn`` under a wall-clock deadline, however slowly the server's bytes come: ``--timeout`` for
         transfers, at most ``CALL_TIMEOUT`` for the small calls (status, create, list, cancel)."""
-        import threading
-
         from ..send.faults import AttemptTimeout
+        from ..util.deadline import within
 
-        box: dict = {}
-        done = threading.Event()
-
-        def run() -> None:
-            try:
-                box["value"] = fn(*args, **kwargs)
-            except BaseException as exc:  # noqa: BLE001 — handed to the caller
-                box["error"] = exc
-            finally:
-                done.set()
-
-        # a daemon thread: a call past its deadline is abandoned, and never keeps the process alive
-        threading.Thread(target=run, daemon=True, name="retest-batch-call").start()
-        if not done.wait(_deadline or min(self.s.timeout, CALL_TIMEOUT)):
-            raise AttemptTimeout()
-        if "error" in box:
-            raise box["error"]
-        return box["value"]
+        return within(fn, _deadline or min(self.s.timeout, CALL_TIMEOUT), AttemptTimeout, *args,
+                      name="retest-batch-call", **kwargs)
 
     def _call(self, fn, *args, _deadline: float | None = None, **kwargs):
         from tenacity import (
@@ -205,7 +188,7 @@ def _spooled_lines(spool) -> Iterator[str]:
 
 def describe_batch(b) -> dict:
     """The fields retest keeps of a provider batch, each checked for its type (odd ones become None)."""
-    from ..jsonsafe import short, storable_int
+    from ..util.jsonsafe import short, storable_int
 
     counts = getattr(b, "request_counts", None)
     errors = getattr(b, "errors", None)
@@ -244,7 +227,7 @@ def result(line: str) -> tuple[str | None, dict | None, str | None]:
     Total: any line either yields its ``custom_id`` (with the body, or the reason
     there is none) or raises ValueError — whatever its fields hold.
     """
-    from ..jsonsafe import loads, short
+    from ..util.jsonsafe import loads, short
 
     data = loads(line)
     if not isinstance(data, dict):

@@ -58,7 +58,7 @@ def _lenient(body: dict, api: str) -> Received | None:
 
 def _usage(usage) -> tuple[dict | None, str | None]:
     """Counts SQLite can hold; the rest dropped, with a note (the protocol's own note on odd values kept)."""
-    from ..jsonsafe import storable_int
+    from ..util.jsonsafe import storable_int
 
     if not isinstance(usage, dict):
         return None, None

@@ -312,7 +312,7 @@ def import_results(archive: Archive, path: Path, done: Collected | None = None,
                    after_reply: Callable[[Archive, int], object] | None = None) -> Collected:
     """Archive an executor's output file (OpenAI batch output format), matched by ``custom_id``."""
     done = done or Collected()
-    from ..files import open_input
+    from ..util.files import open_input
 
     try:
         with open_input(path) as fh:

@@ -209,7 +209,7 @@ def _prune_tasks(tasks: list[str], lost: list[str]) -> tuple[list[str], list[str
 
 
 def _verdict_request(n: int) -> str:
-    from ..verdicts import instruction
+    from .verdict_block import instruction
 
     return instruction(n)
 

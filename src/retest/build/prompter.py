@@ -218,3 +218,31 @@ class BuiltElsewhere:
             if child.is_alive():
                 child.terminate()
             child.join(timeout=5)
+
+
+class NoDocuments(RetestError):
+    """PATHS named no document to build from (an empty folder, …); ``failures`` say why, one per input."""
+
+    def __init__(self, failures: list):
+        super().__init__("no documents")
+        self.failures = failures
+
+
+def prompt_source(paths, template, variables, today, model, max_tokens, max_size=10, count_tokens=False,
+                  verdicts=True, builders=1):
+    """The prompts for PATHS, built ahead in child processes (``builders`` of them where the documents can be
+    split: files, a template per document), and how many there will be (at most). ``send`` and ``batch``
+    share it; ``NoDocuments`` when there is nothing to build."""
+    from ..extract.inputs import stdin_now
+    from .templates import compile_template, find
+
+    tpl = find(template)
+    compile_template(tpl)  # a template that does not parse stops here, before anything is read or sent
+    recipe = Recipe(tuple(paths), template, variables, today.date() if today else None, model, max_tokens,
+                    max_size * 1024 * 1024, count_tokens, verdicts, stdin_now(paths, max_size * 1024 * 1024))
+    count = count_documents(tuple(paths))
+    if count == 0:  # nothing to send: say why (an empty folder, …) and stop
+        raise NoDocuments(list(build_all(recipe)))
+    if tpl.kind == "corpus" or "-" in paths or count < 1000:
+        builders = 1
+    return BuiltElsewhere(recipe, builders), 1 if tpl.kind == "corpus" else count

@@ -77,7 +77,7 @@ def front_matter(source: str) -> dict:
 
 
 def _read(path: Path, name: str, builtin: bool) -> Template:
-    from ..files import open_input
+    from ..util.files import open_input
 
     try:
         with open_input(path, "template") as fh:  # a FIFO is refused, never waited on

@@ -128,7 +128,7 @@ def _download_would_fail(name: str) -> bool:
             return True
     except OSError:
         pass
-    from ..net import behind_proxy
+    from ..util.net import behind_proxy
 
     if behind_proxy(PROBE[0]):
         return False  # only the proxy knows; let tiktoken try

@@ -18,6 +18,7 @@ import xml.etree.ElementTree as ET
 
 from ..errors import RetestError
 from ..extract import arxiv
+from ..util.deadline import Deadline
 
 DEFAULT_URL = "https://export.arxiv.org/api/query"
 BATCH = 100
@@ -70,7 +71,7 @@ class Client:
         query = urllib.parse.urlencode({"id_list": ",".join(ids), "max_results": len(ids)})
         req = urllib.request.Request(f"{self.url}?{query}", headers={"User-Agent": "retest (citation check)"})
         self.requests += 1
-        deadline = time.monotonic() + self.timeout
+        deadline = Deadline(self.timeout)
         try:
             try:
                 resp = urllib.request.urlopen(req, timeout=self.timeout)
@@ -80,7 +81,7 @@ class Client:
                 status = resp.status if hasattr(resp, "status") else resp.code
                 chunks, size = [], 0
                 while True:
-                    left = deadline - time.monotonic()
+                    left = deadline.left()
                     if left <= 0:
                         raise TimeoutError(f"no complete answer within {self.timeout:g} s")
                     _set_timeout(resp, left)

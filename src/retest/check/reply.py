@@ -161,7 +161,7 @@ def prompt_context(prompt: str | None) -> tuple[set[str], list]:
 def check(reply: str, *, prompt: str | None = None, claims: list | None = None,
           as_of: dt.date | None = None, sources: list[dict] | None = None) -> Report:
     """Offline check of one reply (and its sources) against the prompt it answered (or the claims it sent)."""
-    from .. import verdicts as verdict_blocks
+    from . import verdicts as verdict_blocks
     from .grounding import from_sources, give_titles
 
     as_of = as_of or dt.date.today()

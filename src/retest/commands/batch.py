@@ -8,17 +8,20 @@ from pathlib import Path
 
 import click
 
+from ..terminal.costs import spend_for
 from .common import (
     Number,
+    cost_options,
+    endpoint_options,
     max_size_option,
     max_tokens_option,
+    open_or_explain,
     parse_vars,
+    prompts_or_exit,
+    search_options,
     template_options,
     verdicts_option,
 )
-from .grounding import search_options
-from .costs import cost_options, spend_for
-from .send import endpoint_options
 
 
 @click.group("batch")
@@ -36,8 +39,8 @@ def command() -> None:
 
 def _settings(models, base_url, api, system, temperature, max_output_tokens, need_model=True, need_key=True,
               verdicts="block", search=None):
+    from ..build.verdict_block import schema_for
     from ..send.endpoint import Settings
-    from .send import schema_for
 
     models = models or (() if need_model else ("(from each batch)",))
     settings = Settings.for_models(models, base_url=base_url, api=api, system=system, temperature=temperature,
@@ -74,19 +77,17 @@ def _remote(s):
 
 def _reconcile(archive, remote, s) -> None:
     from ..batch.runner import reconcile
-    from ..cli import warn
+    from ..terminal.messages import warn
 
     for line in reconcile(archive, remote, s.endpoint):
         warn(line)
 
 
 def _prompts(paths, template, variables, today, model, max_tokens, max_size, verdicts="block"):
-    from .send import prompt_source
-
     import os
 
     # nothing waits on a network here: a builder per core (the documents are split between them)
-    prompts, _ = prompt_source(paths, template, parse_vars(variables), today, model, max_tokens, max_size,
+    prompts, _ = prompts_or_exit(paths, template, parse_vars(variables), today, model, max_tokens, max_size,
                                verdicts=verdicts != "none", builders=min(2, os.cpu_count() or 1))
     return prompts
 
@@ -110,7 +111,7 @@ def submit_cmd(paths, template, variables, today, models, base_url, api, system,
     from ..archive import Archive
     from ..batch.costs import admission
     from ..batch.runner import Submitted, advance, write_requests
-    from ..cli import message, say, warn
+    from ..terminal.messages import message, say, warn
 
     settings = _settings(models, base_url, api, system, temperature, max_output_tokens, verdicts=verdicts,
                          search=search)
@@ -132,7 +133,7 @@ def submit_cmd(paths, template, variables, today, models, base_url, api, system,
                     problems.append(f"batch {batch_id} failed: {after['error']}; its {after['requests']:,} "
                                     "prompt(s) are free to send again")
                     return
-                from ..display import neutral
+                from ..util.display import neutral
 
                 click.echo(neutral(f"{after['remote_id']}\t{after['model']}\t{after['requests']:,} requests"))
             except Exception as exc:  # noqa: BLE001 — the batch stays recorded; the next run finishes it
@@ -172,7 +173,7 @@ def _find(archive, name):
 
 
 def _status_rows(batches) -> str:
-    from .views import Col, table
+    from ..terminal.tables import Col, table
 
     rows = []
     for b in batches:
@@ -199,7 +200,6 @@ def status_cmd(name, show_all, as_json, base_url, archive_path):
     """The lifecycle state of every open batch (or the named one): validating, in_progress,
     finalizing, completed, failed, expired, cancelling, cancelled — and its request counts."""
     from ..batch.runner import refresh
-    from .archive import open_or_explain
 
     s = _settings((), base_url, None, None, None, None, need_model=False)[0]
     archive = open_or_explain(archive_path, as_json)
@@ -213,12 +213,12 @@ def status_cmd(name, show_all, as_json, base_url, archive_path):
     if as_json:
         keys = ("id", "remote_id", "model", "api", "state", "remote_status", "counts", "requests", "created_at",
                 "expires_at", "collected_at", "input_file_id", "output_file_id", "error_file_id", "error")
-        from ..display import safe_json
+        from ..util.display import safe_json
 
         click.echo(safe_json(json.dumps([{k: b.get(k) for k in keys} for b in batches], indent=2)))
     elif batches:
         click.echo(_status_rows(batches))
-        from ..cli import warn
+        from ..terminal.messages import warn
 
         for b in batches:
             if b["state"] == "failed" and b["error"]:
@@ -243,9 +243,9 @@ def collect_cmd(name, wait, poll, base_url, archive_path):
     """
     from ..batch.api import ENDED
     from ..batch.runner import Collected, collect_batch, refresh, wait_for
-    from .send import arrived
-    from ..cli import message, say, warn
-    from .archive import open_or_explain
+    from ..results.arrival import arrived
+    from ..terminal.messages import message, say, warn
+    from ..terminal.progress import Waiting
 
     s = _settings((), base_url, None, None, None, None, need_model=False)[0]
     archive = open_or_explain(archive_path)
@@ -260,7 +260,7 @@ def collect_cmd(name, wait, poll, base_url, archive_path):
         else:
             batches = [b for b in archive.batches(open_only=True, endpoint=s.endpoint) if b["state"] == "submitted"]
         if wait and batches:
-            with _Waiting(batches) as show:
+            with Waiting(batches) as show:
                 batches = wait_for(archive, remote, batches, first=poll, on_update=show.update)
         else:
             batches = refresh(archive, remote, batches)
@@ -280,51 +280,13 @@ def collect_cmd(name, wait, poll, base_url, archive_path):
 
 
 def _say_unknown(done) -> None:
-    from ..cli import warn
+    from ..terminal.messages import warn
 
     if done.unknown:
         shown = ", ".join(done.unknown[:5]) + (" …" if len(done.unknown) > 5 else "")
         warn(f"{len(done.unknown):,} result line(s) match no request in this archive and were not archived: {shown}")
     if done.unreadable:
         warn(f"{done.unreadable:,} result line(s) could not be read and were skipped")
-
-
-class _Waiting:
-    """A progress display on stderr while batches run: one line per batch."""
-
-    def __init__(self, batches):
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-        )
-
-        self.progress = Progress(TextColumn("{task.description}"), BarColumn(bar_width=16), MofNCompleteColumn(),
-                                 TimeElapsedColumn(), TextColumn("{task.fields[state]}"),
-                                 console=Console(stderr=True), transient=False)
-        from ..display import neutral
-
-        self.neutral = neutral
-        self.tasks = {b["id"]: self.progress.add_task(neutral(b["remote_id"] or str(b["id"]), one_line=True,
-                                                              markup=True), total=b["requests"] or 1, state="")
-                      for b in batches}
-
-    def __enter__(self):
-        self.progress.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.progress.stop()
-
-    def update(self, batches) -> None:
-        for b in batches:
-            counts = b["counts"] or {}
-            done = counts.get("completed", 0) + counts.get("failed", 0)
-            self.progress.update(self.tasks[b["id"]], completed=done, total=counts.get("total") or b["requests"] or 1,
-                                 state=self.neutral(str(b["remote_status"] or b["state"]), one_line=True, markup=True))
 
 
 @command.command("cancel", short_help="Cancel a batch (collect it afterwards for partial results).")
@@ -335,7 +297,7 @@ def cancel_cmd(name, base_url, archive_path):
     """Cancel BATCH (a provider batch ID, or a number from `retest batch status`). An exported request
     file is released instead: its prompts can be sent again."""
     from ..archive import Archive
-    from ..cli import warn
+    from ..terminal.messages import warn
 
     with Archive(archive_path, create=False) as archive:
         batch = _find(archive, name)
@@ -366,7 +328,7 @@ def export_cmd(paths, template, variables, today, models, base_url, api, system,
     The prompts are held for that file until then (`retest batch cancel N` releases them)."""
     from ..archive import Archive
     from ..batch.runner import write_requests
-    from ..cli import message, say, warn
+    from ..terminal.messages import message, say, warn
     from ..errors import RetestError
 
     settings = _settings(models, base_url, api, system, temperature, max_output_tokens, need_key=False,
@@ -380,7 +342,7 @@ def export_cmd(paths, template, variables, today, models, base_url, api, system,
     except OSError as exc:
         raise RetestError(f"-o {out}: cannot create its folder ({exc.strerror})") from None
     from ..archive import locate
-    from ..files import output
+    from ..util.files import output
 
     with Archive(archive_path) as archive, output(target, "-o", archive=locate(archive_path)[0]) as fh:
         try:
@@ -403,8 +365,8 @@ def import_cmd(path, archive_path):
     requests by custom_id. Importing twice adds nothing; lines matching no request are reported."""
     from ..archive import Archive
     from ..batch.runner import import_results
-    from .send import arrived
-    from ..cli import message, say, warn
+    from ..results.arrival import arrived
+    from ..terminal.messages import message, say, warn
 
     with Archive(archive_path, create=False) as archive:
         done = import_results(archive, Path(path), after_reply=arrived)

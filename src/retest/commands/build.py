@@ -23,7 +23,7 @@ def tokens_line(p) -> str:
 
 
 def _report(p, where: str | None = None) -> None:
-    from ..cli import message, say
+    from ..terminal.messages import message, say
 
     prefix = f"{message(where)}: " if where else ""
     say(f"{prefix}{tokens_line(p)}")
@@ -70,7 +70,7 @@ def command(paths, template, variables, today, model, encoding, max_tokens, out,
     """
     from ..build.prompter import InputFailure, Recipe, build_all, count_documents
     from ..build.templates import compile_template, find
-    from ..cli import error_line
+    from ..terminal.messages import error_line
 
     if model and encoding:
         raise click.UsageError("give --model or --encoding, not both")
@@ -124,7 +124,7 @@ def command(paths, template, variables, today, model, encoding, max_tokens, out,
 
 
 def _print(prompt, n: int, expected: int, fmt: str) -> None:
-    from ..display import for_stream
+    from ..util.display import for_stream
 
     source = prompt.source if isinstance(prompt.source, str) else "corpus"
     if fmt == "json":  # JSON lines: one prompt per line

@@ -37,7 +37,7 @@ def command(target, as_json, online, as_of, against, archive_path) -> None:
     its retest_verdicts block, and everything is stored with the reply.
     """
     from ..check.reply import check, check_archived, store
-    from ..cli import warn
+    from ..terminal.messages import warn
 
     is_id = target.isascii() and target.isdigit()
     if is_id:
@@ -89,15 +89,15 @@ def command(target, as_json, online, as_of, against, archive_path) -> None:
 
 
 def _print(report, label: str, had_prompt: bool, as_json: bool) -> None:
-    from ..display import for_stream
+    from ..util.display import for_stream
 
     if as_json:
-        from ..display import safe_json
+        from ..util.display import safe_json
 
         click.echo(safe_json(json.dumps({"target": label, **report.to_dict()}, ensure_ascii=False, indent=2)))
     else:
-        from ..display import terminal_width
-        from .terminal import colour_on
+        from ..util.display import terminal_width
+        from ..terminal.screen import colour_on
 
         text = for_stream(render(report, label, had_prompt, terminal_width()))
         click.echo(_coloured(text) if colour_on() else text)
@@ -107,7 +107,7 @@ def _coloured(text: str) -> str:
     """Citation verdicts and claim statuses in their colours (suspect ones red)."""
     import re
 
-    from .terminal import paint
+    from ..terminal.screen import paint
 
     cited = re.compile(r"^(  arXiv:\S+\s+\S*\s+)(\S+)", re.M)
     status = re.compile(r"^(  \[\d+\] )(HOLDS|REVISED|OVERTURNED|UNRESOLVED)", re.M)
@@ -120,7 +120,7 @@ def _online(report, archive, archive_path) -> str | None:
     from ..archive import Archive, ArchiveError
     from ..check.arxiv_api import OfflineError, verify
     from ..check.reply import apply_online, refresh_evidence
-    from ..cli import warn
+    from ..terminal.messages import warn
 
     ids = [c.id for c in report.cited if c.verdict not in ("malformed", "impossible")]
     ids += [e["id"] for c in report.claims for e in c.evidence_check
@@ -163,7 +163,7 @@ def _cite_line(c, width: int) -> list[str]:
 def _wrap(line: str, width: int, hang: int | None = None) -> str:
     import textwrap
 
-    from ..display import neutral
+    from ..util.display import neutral
 
     indent = len(line) - len(line.lstrip())
     rest = " " * (hang if hang is not None else indent + 4)
@@ -172,7 +172,7 @@ def _wrap(line: str, width: int, hang: int | None = None) -> str:
 
 
 def render(report, label: str, had_prompt: bool, width: int = 80) -> str:
-    from ..display import neutral
+    from ..util.display import neutral
 
     width = max(40, width)
     cited = report.cited

@@ -21,10 +21,10 @@ def command(paths, source, model, history, as_json, archive_path):
     flagged unsupported and left out of the consensus; where it disagrees, the word says so
     (holds (1 unsupported dissent)), never "all".
     """
-    from ..cli import error_line
+    from ..terminal.messages import error_line
     from ..results.ledger import claims_of_documents, ledger, ledger_json
-    from .archive import open_or_explain
-    from .unread import read_unread
+    from .common import open_or_explain
+    from ..terminal.unread import read_unread
 
     if paths and source:
         raise click.UsageError("give PATHS or --source, not both")
@@ -65,8 +65,8 @@ def _stream(items) -> None:
 def _print(entries: list[dict]) -> None:
     import textwrap
 
-    from ..display import for_stream, neutral, relative, shorten_middle, terminal_width
-    from .terminal import paint
+    from ..util.display import for_stream, neutral, relative, shorten_middle, terminal_width
+    from ..terminal.screen import paint
 
     width = max(40, terminal_width())
     lines: list[str] = []

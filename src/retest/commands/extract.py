@@ -23,8 +23,8 @@ def command(paths: tuple[str, ...], fmt: str | None, max_size: int) -> None:
     """
     import json
 
-    from ..cli import message, say
-    from ..display import safe_json
+    from ..terminal.messages import message, say
+    from ..util.display import safe_json
     from ..errors import InputError
     from ..extract import extract_paths
 
@@ -32,7 +32,7 @@ def command(paths: tuple[str, ...], fmt: str | None, max_size: int) -> None:
     good = bad = 0
     table = None
     if fmt is None:
-        from .views import DocumentTable
+        from ..terminal.tables import DocumentTable
         table = DocumentTable()
     elif fmt == "json":
         out.write("[")

@@ -37,9 +37,9 @@ def command(paths, source, model, out, layout, split_at, jobs, archive_path):
     from pathlib import Path
 
     from ..archive import locate, open_for_reading
-    from ..cli import error_line
+    from ..terminal.messages import error_line
     from ..results.pages import refuse, write_report
-    from .unread import read_unread
+    from ..terminal.unread import read_unread
 
     if paths and source:
         raise click.UsageError("give PATHS or --source, not both")

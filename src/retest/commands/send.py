@@ -6,34 +6,21 @@ import sys
 
 import click
 
-from .background import background_options, check_background, run_background
+from ..terminal.costs import DryRunCosts, spend_for, summary_costs, unsent_line
 from .common import (
     Number,
+    cost_options,
+    background_options,
+    check_background,
+    endpoint_options,
     max_size_option,
     max_tokens_option,
     parse_vars,
+    prompts_or_exit,
+    search_options,
     template_options,
     verdicts_option,
 )
-from .grounding import search_options
-from .costs import DryRunCosts, cost_options, spend_for, summary_costs, unsent_line
-
-
-def endpoint_options(f):
-    """Where requests go and how they are asked: shared by ``send`` and ``batch``."""
-    f = click.option("--archive", "archive_path", metavar="FILE", help="SQLite archive [env: RETEST_ARCHIVE].")(f)
-    f = click.option("--max-output-tokens", type=Number(1, 10_000_000, integer=True), metavar="N",
-                     help="Ask the model for at most N tokens of reply.")(f)
-    f = click.option("--temperature", type=Number(0, 2), metavar="X",
-                     help="Sampling temperature, 0 to 2 (default: the server's).")(f)
-    f = click.option("--system", metavar="TEXT", help="A system message (Responses API: instructions).")(f)
-    f = click.option("--api", type=click.Choice(["chat", "responses"]), default=None,
-                     help="Wire protocol: /v1/chat/completions or /v1/responses [env: RETEST_API; default chat].")(f)
-    f = click.option("--base-url", metavar="URL", help="OpenAI-compatible endpoint [env: OPENAI_BASE_URL; "
-                     "default https://api.openai.com/v1]. The key comes from OPENAI_API_KEY.")(f)
-    f = click.option("-m", "--model", "models", multiple=True, metavar="MODEL",
-                     help="Model to ask; repeat to ask several [env: RETEST_MODEL].")(f)
-    return f
 
 
 @click.command("send")
@@ -71,6 +58,7 @@ def command(paths, template, variables, today, prompt_file, models, base_url, ap
     run, re-run, finishes the rest. Exit status: 0 when every prompt has a
     reply, 1 when some failed after retries, 2 for unusable input or settings.
     """
+    from ..build.verdict_block import schema_for
     from ..send.endpoint import Settings
 
     if bool(paths) == bool(prompt_file):
@@ -91,12 +79,14 @@ def command(paths, template, variables, today, prompt_file, models, base_url, ap
     if prompt_file:
         prompts, total = _prompt_file(prompt_file), 1
     else:
-        prompts, total = prompt_source(paths, template, parse_vars(variables), today, settings[0].model, max_tokens,
+        prompts, total = prompts_or_exit(paths, template, parse_vars(variables), today, settings[0].model, max_tokens,
                                        max_size, count_tokens=dry_run, verdicts=verdicts != "none")
     if dry_run:
         bad, good = dry_run_report(prompts, settings, archive_path, spend)
         sys.exit(2 if bad and not good else 1 if bad else 0)
     if in_background:
+        from ..terminal.background import run_background
+
         sys.exit(run_background(prompts, total, settings, archive_path, force=force, check_replies=check_replies,
                                 wait=not background["no_wait"], retry_failed=background["retry_failed"],
                                 resend_unknown=background["resend_unknown"], poll=background["poll"], single=True,
@@ -114,47 +104,14 @@ def _prompt_file(name: str) -> list:
     return [Job(text=item.text.strip() + "\n", label=item.source, source=None)]
 
 
-def schema_for(verdicts: str) -> dict | None:
-    """The structured-output schema for ``--verdicts json-schema``."""
-    if verdicts != "json-schema":
-        return None
-    from ..verdicts import SCHEMA
-
-    return SCHEMA
-
-
-def prompt_source(paths, template, variables, today, model, max_tokens, max_size=10, count_tokens=False,
-                  verdicts=True, builders=1):
-    """The prompts for PATHS, built ahead in child processes (``builders`` of them where the documents can be
-    split: files, a template per document), and how many there will be (at most)."""
-    from ..build.prompter import BuiltElsewhere, Recipe, build_all, count_documents
-    from ..build.templates import compile_template, find
-    from ..extract.inputs import stdin_now
-
-    tpl = find(template)
-    compile_template(tpl)  # a template that does not parse stops here, before anything is read or sent
-    recipe = Recipe(tuple(paths), template, variables, today.date() if today else None, model, max_tokens,
-                    max_size * 1024 * 1024, count_tokens, verdicts, stdin_now(paths, max_size * 1024 * 1024))
-    count = count_documents(tuple(paths))
-    if count == 0:  # nothing to send: say why (an empty folder, …) and stop
-        for item in build_all(recipe):
-            from ..cli import message, say
-
-            say(f"retest: error: {message(item)}")
-        sys.exit(2)
-    if tpl.kind == "corpus" or "-" in paths or count < 1000:
-        builders = 1
-    return BuiltElsewhere(recipe, builders), 1 if tpl.kind == "corpus" else count
-
-
 def dry_run_report(prompts, settings, archive_path, spend=None) -> tuple[int, int]:
     """What would be sent, and how many tokens; touches neither key nor network. ``(failed, built)``."""
     from ..archive import ArchiveError, open_for_reading
     from ..build.prompter import InputFailure
     from ..build.tokens import counter
-    from ..cli import message
     from ..send.job import Job
-    from .terminal import say
+    from ..terminal.messages import message
+    from ..terminal.screen import say
 
     try:
         archive = open_for_reading(archive_path)
@@ -201,42 +158,21 @@ def dry_run_report(prompts, settings, archive_path, spend=None) -> tuple[int, in
     return bad, good
 
 
-def _checker():
-    """Each reply's arXiv IDs and verdicts, read once as it is stored (on the archive's writer thread), and its
-    page for the report made."""
-    return lambda archive, outcome: arrived(archive, outcome.reply_id)
-
-
-def arrived(archive, reply_id: int) -> dict:
-    """What is done once with a reply as it is stored: its verdicts read (``check.arrival.record``), its report
-    page made. A page that cannot be made is made by the report instead: the reply is never at stake."""
-    from ..archive.connection import is_storage_failure
-    from ..check.arrival import record
-    from ..results.report import make_reply_page
-
-    found = record(archive, reply_id)
-    try:
-        make_reply_page(archive, reply_id)
-    except Exception as exc:  # noqa: BLE001
-        if is_storage_failure(exc):
-            raise
-    return found
-
-
 def _send(prompts, total, settings, archive_path, force, check_replies=False, spend=None) -> int:
     import asyncio
 
     from ..archive import Archive
-    from ..cli import message, say, warn
-    from ..display import for_stream
+    from ..results.arrival import after_reply
     from ..send.run import Run
-    from .progress import Progress
+    from ..terminal.messages import message, say, warn
+    from ..terminal.progress import Progress
+    from ..util.display import for_stream
 
     jobs = total * len(settings)
     live = jobs == 1 and settings[0].stream and sys.stdout.isatty()
     with Archive(archive_path) as archive, Progress(jobs, live, [s.model for s in settings]) as progress:
         run = Run(settings, archive, force=force, events=progress, keep_single=jobs == 1,
-                  after_reply=_checker(), spend=spend)
+                  after_reply=after_reply(), spend=spend)
         progress.run = run
         summary = asyncio.run(run.run(prompts))
         path = archive.path
@@ -284,7 +220,7 @@ def _reasons(reasons) -> str:
 
 
 def _summary_line(summary, settings, path, checked_too: bool = False, spend=None) -> str:
-    from ..display import relative
+    from ..util.display import relative
 
     def part(model=None) -> str:
         def n(status):

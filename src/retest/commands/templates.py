@@ -20,7 +20,7 @@ first_sentence, quoted.
 def command(as_json: bool, show: str | None) -> None:
     """List prompt templates: built-ins, then yours (RETEST_TEMPLATES or the user config folder)."""
     from ..build.templates import available, find, user_dir
-    from ..display import for_stream, neutral
+    from ..util.display import for_stream, neutral
 
     if show:
         click.echo(for_stream(find(show).source), nl=False)
@@ -31,13 +31,13 @@ def command(as_json: bool, show: str | None) -> None:
 
         rows = [{"name": t.name, "kind": t.kind, "builtin": t.builtin, "description": t.description,
                  "path": str(t.path)} for t in items]
-        from ..display import safe_json
+        from ..util.display import safe_json
 
         click.echo(safe_json(json.dumps(rows, indent=2)))
         return
     import textwrap
 
-    from .terminal import is_terminal, say, width_of
+    from ..terminal.screen import is_terminal, say, width_of
 
     width = max(len(t.name) for t in items) if items else 0
     hang = " " * (width + 12)

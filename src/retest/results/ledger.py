@@ -88,7 +88,7 @@ def ledger_json(archive, *, paths: list[str] | None = None, source: str | None =
     on a terminal (``display.safe_json``)."""
     from json.encoder import encode_basestring
 
-    from ..display import safe_json
+    from ..util.display import safe_json
 
     def text(value) -> str:
         return "null" if value is None else encode_basestring(value)

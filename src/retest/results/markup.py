@@ -116,7 +116,7 @@ def _md():
 
 def _without_block(text: str) -> str:
     """The reply's prose: a bare (unfenced) verdict block cut out; fenced ones are dropped as tokens."""
-    from ..verdicts import KEY, _bare_object, _fenced_blocks
+    from ..check.verdicts import KEY, _bare_object, _fenced_blocks
 
     if KEY not in text or any(KEY in b for b in _fenced_blocks(text)):
         return text
@@ -126,7 +126,7 @@ def _without_block(text: str) -> str:
 
 def reply_html(text: str, cited: dict | None = None) -> Markup:
     """A reply as HTML: Markdown rendered safely, arXiv IDs marked, the verdict block left out."""
-    from ..verdicts import KEY
+    from ..check.verdicts import KEY
 
     md, env = _md(), {"cited": cited or {}}
     tokens = md.parse(_without_block(text or ""), env)

@@ -16,7 +16,7 @@ from functools import cached_property
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from ..errors import RetestError
-from ..net import behind_proxy
+from ..util.net import behind_proxy
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
@@ -68,7 +68,7 @@ class Settings:
         if not model:
             raise ConfigError("no model: give --model or set RETEST_MODEL")
         settings = cls(model=model, **given)
-        from ..redact import register
+        from ..util.redact import register
 
         register(settings.api_key)
         for value in settings.query.values():  # a gateway's ?key=… is a secret like the key
@@ -164,8 +164,6 @@ class Settings:
             if not d or len(d) > 253 or any(c.isspace() or c in "/?#@" for c in d) or not d.isprintable():
                 raise ConfigError(f"--search-domains: {d!r} is not a domain (give names such as arxiv.org)")
         if self.search_domains and self.api == "chat":
-            from .protocols.chat import provider
-
             if provider(self) is None:
                 raise ConfigError("--search-domains: OpenAI's chat search models take no domain filter; use "
                                   "--api responses, Perplexity or OpenRouter")
@@ -176,6 +174,17 @@ class Settings:
         return behind_proxy(urlsplit(self.base_url).hostname or "", urlsplit(self.base_url).scheme)
 
     def redact(self, text: str) -> str:
-        from ..redact import scrub
+        from ..util.redact import scrub
 
         return scrub(text)
+
+
+def provider(s) -> str | None:
+    """Which grounding dialect the endpoint speaks beyond OpenAI's: ``perplexity``, ``openrouter`` or None."""
+    host = s.endpoint.split(":")[0]
+    for name in ("perplexity", "openrouter"):
+        if host == f"{name}.ai" or host.endswith(f".{name}.ai"):
+            return name
+    if s.model.split("/")[-1].startswith("sonar"):  # Perplexity's models, also behind gateways
+        return "perplexity"
+    return None

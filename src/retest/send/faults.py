@@ -139,7 +139,7 @@ def describe(exc: BaseException, s: Settings, attempts: int = 1, reached: bool =
     """One line, naming the setting to fix; never the key. ``reached``: the server answered earlier in this run."""
     import openai
 
-    from ..redact import scrub
+    from ..util.redact import scrub
 
     tries = f" after {attempts} attempts" if attempts > 1 else ""
     code = _status(exc)

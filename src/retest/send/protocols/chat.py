@@ -19,6 +19,7 @@ import json
 from . import IncompleteReply, Received, check_text, loads
 from .sources import Sources
 from .usage import normalise
+from ..endpoint import provider
 
 PATH = "/v1/chat/completions"
 _REASONING_KEYS = ("reasoning_content", "reasoning")
@@ -38,17 +39,6 @@ def body(s, text: str) -> dict:
     if getattr(s, "search", False):
         args.update(search_fields(s))
     return args
-
-
-def provider(s) -> str | None:
-    """Which grounding dialect the endpoint speaks beyond OpenAI's: ``perplexity``, ``openrouter`` or None."""
-    host = s.endpoint.split(":")[0]
-    for name in ("perplexity", "openrouter"):
-        if host == f"{name}.ai" or host.endswith(f".{name}.ai"):
-            return name
-    if s.model.split("/")[-1].startswith("sonar"):  # Perplexity's models, also behind gateways
-        return "perplexity"
-    return None
 
 
 def search_fields(s) -> dict:

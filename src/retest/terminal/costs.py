@@ -1,0 +1,94 @@
+"""What sending costs, as the commands show it: the run's accounting, the dry run's estimate, the summary's
+figures. (``--max-cost`` and ``--price`` are in ``commands.common``.)"""
+
+from __future__ import annotations
+
+TYPICAL_REPLY = 1_500  # tokens: the reply length a dry run assumes when --max-output-tokens does not bound it
+
+
+def spend_for(settings, max_cost, prices, batch: bool = False):
+    """The run's accounting (``send.spend.Spend``), or one line naming the setting that is wrong."""
+    from ..send.prices import parse_price_options
+    from ..send.spend import Spend
+
+    return Spend.for_settings(settings, max_cost=max_cost, given=parse_price_options(prices), batch=batch)
+
+
+class DryRunCosts:
+    """Per model: the input the prompts as built would cost, and the range its replies could add."""
+
+    def __init__(self, spend, settings):
+        from collections import Counter
+
+        self.spend, self.settings = spend, settings
+        self.tokens: Counter = Counter()
+        self.prompts: Counter = Counter()
+        self.estimated: set[str] = set()
+        self.worst: list = []  # with --max-cost: each request's reservation, in the order they would start
+
+    def add(self, model: str, tokens: int, estimated: bool, job=None) -> None:
+        self.tokens[model] += tokens
+        self.prompts[model] += 1
+        if estimated:
+            self.estimated.add(model)
+        if self.spend.ceiling is not None and job is not None:
+            from dataclasses import replace
+
+            self.worst.append(self.spend.worst(replace(job, settings=next(s for s in self.settings
+                                                                          if s.model == model))))
+
+    def lines(self) -> list[str]:
+        from ..send.prices import format_usd
+        from ..send.spend import SEARCHES_RESERVED
+
+        out = []
+        for s in self.settings:
+            n, tokens = self.prompts[s.model], self.tokens[s.model]
+            price = self.spend.prices.get(s.model)
+            if not n:
+                continue
+            if price is None:
+                out.append(f"cost {s.model}: unknown — no price for {s.model} at {s.endpoint} (--price INPUT/OUTPUT "
+                           "or the prices file gives one)")
+                continue
+            approx = s.model in self.estimated
+            search = bool(getattr(s, "search", None))
+            fee = price.usd(0, 0)  # what each request costs whatever its tokens (a per-request fee)
+            inp = price.usd(tokens, 0) - fee
+            out_tokens = s.max_output_tokens or TYPICAL_REPLY
+            most = price.usd(0, n * out_tokens, searches=n * SEARCHES_RESERVED if search else 0) - fee
+            bound = (f"up to {n:,} × {out_tokens:,} tokens (--max-output-tokens)" if s.max_output_tokens
+                     else f"~{n:,} × {TYPICAL_REPLY:,} tokens (a typical reply; --max-output-tokens bounds it)")
+            searches = f", with up to {SEARCHES_RESERVED} searches a request" if search else ""
+            fees = f"; request fees {format_usd(n * fee)} ({n:,} × {format_usd(fee)})" if fee else ""
+            out.append(f"cost {s.model}: input {format_usd(inp, approx)} for {'~' if approx else ''}{tokens:,} tokens"
+                       f"; output $0.00 to {format_usd(most)} for {bound}{searches}{fees}; "
+                       f"{'at most' if s.max_output_tokens else 'about'} {format_usd(inp + most + n * fee, approx)} "
+                       f"({price.label})")
+        if self.worst:
+            fit, total = 0, 0
+            for w in self.worst:
+                total += w
+                if total > self.spend.ceiling:
+                    break
+                fit += 1
+            out.append(f"--max-cost {format_usd(self.spend.ceiling)}: each request reserves up to "
+                       f"{format_usd(max(self.worst))} before it starts; at least {fit:,} of {len(self.worst):,} "
+                       "would be sent (more as replies cost less than their worst case)")
+        return out
+
+
+def summary_costs(spend, settings) -> str:
+    """`` · $0.012 for replies kept, $0.015 spent`` (per model when several), for the summary line."""
+    if spend is None:
+        return ""
+    if len(settings) > 1:
+        return " · cost " + "; ".join(f"{s.model}: {spend.line(s.model)}" for s in settings)
+    return " · " + spend.line()
+
+
+def unsent_line(spend) -> str | None:
+    if spend is None or not spend.unsent:
+        return None
+    return (f"{spend.unsent} request(s) not sent: {spend.why}; run the same command with a higher --max-cost to "
+            "send only the rest")

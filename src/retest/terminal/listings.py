@@ -1,0 +1,68 @@
+"""Replies and groups of replies as tables: ``retest archive list|search`` and ``retest archive stats``."""
+
+from __future__ import annotations
+
+
+def _when(stamp: str | None) -> str:
+    """``11-25 10:41`` this year, ``2025-11-25`` before: short enough for 80 columns."""
+    import datetime as dt
+
+    if not stamp:
+        return ""
+    if stamp[:4] == str(dt.datetime.now(dt.timezone.utc).year):
+        return stamp[5:16].replace("T", " ")
+    return stamp[:10]
+
+
+def _tokens(rec: dict) -> str:
+    total = rec["usage"].get("total_tokens")
+    if total is None:
+        return "-"
+    return f"{'~' if rec['usage'].get('estimated') else ''}{total:,}"
+
+
+def _cost(rec: dict) -> str:
+    from ..send.prices import format_usd
+
+    cost = rec.get("cost") or {}
+    if rec["status"] == "ok":  # "?": no price was known (never $0.00); narrow, so that 80 columns fit
+        return "?" if cost.get("usd") is None else format_usd(cost["usd"], cost.get("estimated"))
+    return format_usd(cost["spent_usd"], True) if cost.get("spent_usd") else "-"
+
+
+def rows_table(rows: list[dict], with_reply: bool = True) -> str:
+    from ..util.display import first_line, relative
+    from .tables import Col, table
+
+    cols = [Col("id", 2, 12, right=True), Col("when (UTC)", 10, 11), Col("status", 6, 7, colour=True),
+            Col("model", 8, 30, 1), Col("template", 8, 16, 1), Col("tokens", 6, 10, right=True),
+            Col("cost", 4, 10, right=True), Col("source", 14, 90, 3, "middle"), Col("reply", 7, 200, 1)]
+    cells = []
+    for rec in rows:
+        preview = first_line(rec.get("reply") or rec.get("error") or "", 200)
+        cells.append([str(rec["id"]), _when(rec["created_at"]), rec["status"], rec["model"],
+                      rec.get("template") or "(as is)", _tokens(rec), _cost(rec),
+                      relative(rec.get("source") or "(prompt)"),
+                      preview][: len(cols) if with_reply else -1])
+    return table(cells, cols if with_reply else cols[:-1])
+
+
+def stats_table(groups: list[dict], by: str, total: dict) -> str:
+    from ..send.prices import format_usd
+    from .tables import Col, table
+
+    def row(g: dict, first: list[str]) -> list[str]:
+        cost = format_usd(g["cost_usd"], g["cost_estimated"])
+        if g["unpriced"]:
+            cost += f" (+{g['unpriced']} unknown)" if g["cost_usd"] is not None else ""
+        return first + [f"{g['requests']:,}", f"{g['ok']:,}", f"{g['failed']:,}",
+                        f"{'~' if g['tokens_estimated'] else ''}{g['total_tokens']:,}", cost,
+                        format_usd(g["spent_usd"], g["spent_estimated"])]
+
+    head = [Col(by, 6, 12)] if by != "model" else []
+    cols = head + [Col("model", 8, 40, 1), Col("requests", 8, right=True), Col("ok", 4, right=True),
+                   Col("failed", 6, right=True), Col("tokens", 6, 14, right=True),
+                   Col("cost (replies kept)", 10, 30, right=True), Col("spent", 8, 14, right=True)]
+    cells = [row(g, ([str(g[by] if g[by] is not None else "-")] if head else []) + [g["model"]]) for g in groups]
+    cells.append(row(total, ([""] if head else []) + ["total"]))
+    return table(cells, cols)

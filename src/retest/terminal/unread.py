@@ -1,0 +1,34 @@
+"""Replies archived before verdicts were read at arrival: read once, with a progress bar, before a read command."""
+
+from __future__ import annotations
+
+import sqlite3
+
+
+def read_unread(archive) -> None:
+    """Read the verdicts of replies nobody has read yet (an older archive's, once); quiet when there are none.
+
+    An archive that cannot take the writes (read-only, full, locked) is shown as it is, with one line saying so.
+    """
+    from .messages import warn
+
+    if archive.readonly or not archive.count_unread():
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ..archive import ArchiveError
+    from ..check.arrival import catch_up
+    from ..results.arrival import arrived
+
+    total = archive.count_unread()
+    bar = Progress(TextColumn("reading the verdicts of replies archived earlier (once)"), BarColumn(bar_width=16),
+                   MofNCompleteColumn(), TimeElapsedColumn(), console=Console(stderr=True), transient=True,
+                   disable=total < 50)
+    with bar:
+        task = bar.add_task("read", total=total)
+        try:
+            # as on arrival: verdicts read and each reply's report page made
+            catch_up(archive, on_progress=lambda done, _: bar.update(task, completed=done), read=arrived)
+        except (sqlite3.Error, ArchiveError) as exc:
+            warn(f"could not store the verdicts of older replies ({exc}); showing what the archive holds")
