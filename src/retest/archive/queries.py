@@ -47,6 +47,11 @@ class Queries:
         rows = self._read(f"{_SELECT} WHERE r.id = ?", (reply_id,))
         return record(rows[0]) if rows else None
 
+    def newest_id(self, back: int = 1) -> int | None:
+        """The ID of the newest reply (``back`` 1), the one before it (2), …; None past the oldest."""
+        rows = self._read("SELECT id FROM replies ORDER BY id DESC LIMIT 1 OFFSET ?", (back - 1,))
+        return rows[0][0] if rows else None
+
     def list(self, n: int = 20, model: str | None = None, since: str | None = None,
              status: str | None = None) -> list[dict]:
         where, args = [], []

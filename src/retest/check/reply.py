@@ -10,6 +10,7 @@ cites its papers or repeats its distinctive figures. Cited IDs are judged in
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import asdict, dataclass, field
 
 from ..extract import arxiv
@@ -61,13 +62,28 @@ class Report:
 
 # -- claims ------------------------------------------------------------------------
 
-def _mentions(claim, reply: str, flat: str, cited_ids: set[str]) -> list[str]:
-    from ..build.context import figures, normal_figure
+_SPACED = str.maketrans({"–": "-", "—": "-", "×": "x"})
+
+
+def _figure_in(figure: str, spaced: str) -> bool:
+    """The figure stands in the reply as a whole token: ``8B`` is found in "an 8B model" and "Llama-3-8B", never
+    inside a run id such as ``f53c2d8b3070``; spaces and ``~`` between its characters do not matter."""
+    from ..build.context import normal_figure
+
+    chars = normal_figure(figure)
+    if not chars:
+        return False
+    body = r"[\s~]*+".join(re.escape(ch) for ch in chars)
+    return re.search(rf"(?<![0-9a-z])(?<![0-9]\.){body}(?![0-9a-z])", spaced) is not None
+
+
+def _mentions(claim, reply: str, spaced: str, cited_ids: set[str]) -> list[str]:
+    from ..build.context import figures
 
     text = claim.text if hasattr(claim, "text") else claim["text"]
     ids = claim.arxiv_ids if hasattr(claim, "arxiv_ids") else claim["arxiv_ids"]
     via = [f"arXiv:{x}" for x in ids if x in cited_ids]
-    via += [f for f in figures([_Text(text)]) if normal_figure(f) in flat]
+    via += [f for f in figures([_Text(text)]) if _figure_in(f, spaced)]
     title = getattr(claim, "note_title", None) if hasattr(claim, "text") else claim.get("note_title")
     if title and title.lower().rstrip("?") in reply.lower():
         via.append("its question")
@@ -82,17 +98,15 @@ class _Text:
 def coverage(claims: list, reply: str, cited: list[CitedId], parsed=None,
              sources: list[dict] | None = None) -> list[ClaimCoverage]:
     """Which sent claims the reply speaks to: by its verdict on them, else their papers or figures."""
-    from ..build.context import normal_figure
-
     cited_ids = {c.id for c in cited}
-    flat = normal_figure(reply)
+    spaced = reply.translate(_SPACED).lower()
     given = {v.claim: v for v in (parsed.verdicts if parsed else [])}
     by_id = {c.id: c for c in cited}
     out = []
     for i, claim in enumerate(claims, start=1):
         index = getattr(claim, "index", None) or (claim.get("index") if isinstance(claim, dict) else None) or i
         text = claim.text if hasattr(claim, "text") else claim["text"]
-        via = _mentions(claim, reply, flat, cited_ids)
+        via = _mentions(claim, reply, spaced, cited_ids)
         cov = ClaimCoverage(index, text, bool(via), via,
                             claim_id=claim.get("claim_id") if isinstance(claim, dict) else None)
         verdict = given.get(index)

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from .common import MAX_ID, Number, open_or_explain, reply_id_type, since_day
+from .common import MAX_ID, Number, ReplyRef, open_or_explain, resolve_reply, since_day
 
 _ARCHIVE = click.option("--archive", "archive_path", metavar="FILE", help="SQLite archive [env: RETEST_ARCHIVE].")
 _JSON = click.option("--json", "as_json", is_flag=True, help="Machine-readable output (a JSON array).")
@@ -80,14 +80,15 @@ def list_cmd(count, model, since, status, as_json, archive_path) -> None:
 
 
 @command.command("search", short_help="Full-text search over prompts and replies.")
-@click.argument("text")
+@click.argument("words", nargs=-1, required=True, metavar="WORDS...")
 @_COUNT
 @_JSON
 @_ARCHIVE
-def search_cmd(text, count, as_json, archive_path) -> None:
-    """Replies whose text, prompt, or a source's title or domain contains every word of TEXT (full-text
-    search), newest first, each with the passage that matched (highlighted on a terminal, »between
-    marks« elsewhere)."""
+def search_cmd(words, count, as_json, archive_path) -> None:
+    """Replies whose text, prompt, or a source's title or domain contains every one of WORDS (full-text
+    search; quoting them together is the same), newest first, each with the passage that matched
+    (highlighted on a terminal, »between marks« elsewhere)."""
+    text = " ".join(words)
     archive = open_or_explain(archive_path, as_json)
     if archive is None:
         return
@@ -96,14 +97,16 @@ def search_cmd(text, count, as_json, archive_path) -> None:
     _print_rows(rows, as_json, f"no reply or prompt contains every word of {text!r}", words=text.split())
 
 
-@command.command("show", short_help="One reply: prompt, metadata, verdicts, checks.")
-@click.argument("reply_id", type=reply_id_type(), metavar="ID")
+@command.command("show", short_help="One reply: prompt, metadata, verdicts, checks.",
+                 context_settings={"ignore_unknown_options": True})  # so that -1, -2 … are IDs, not options
+@click.argument("reply_id", type=ReplyRef(), metavar="ID")
 @click.option("--reasoning", is_flag=True, help="Print the model's reasoning text in full (folded by default).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (one JSON object).")
 @click.option("--no-pager", is_flag=True, help="Print straight to the terminal, without a pager.")
 @_ARCHIVE
 def show_cmd(reply_id, reasoning, as_json, no_pager, archive_path) -> None:
-    """One reply with its prompt, metadata, verdicts and checks, as Markdown.
+    """One reply with its prompt, metadata, verdicts and checks, as Markdown. ID is a reply's number, or
+    ``last`` (also ``-1``) for the newest, ``-2`` for the one before it, and so on.
 
     On a terminal the Markdown is rendered and shown through your pager (PAGER, else less; LESS=FRX
     unless LESS is set), as git does; --no-pager prints it. To a pipe or file it is plain Markdown.
@@ -116,6 +119,7 @@ def show_cmd(reply_id, reasoning, as_json, no_pager, archive_path) -> None:
     if archive is None:
         raise RetestError(f"no reply {reply_id}: nothing is archived yet at {locate(archive_path)[0]}")
     with archive:
+        reply_id = resolve_reply(archive, reply_id)
         rec = archive.get(reply_id)
         if rec is None:
             raise RetestError(f"no reply {reply_id} in {archive.path}")

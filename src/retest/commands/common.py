@@ -51,8 +51,35 @@ class Number(click.ParamType):
         return number
 
 
-def reply_id_type() -> Number:
-    return Number(1, MAX_ID, integer=True)
+class ReplyRef(click.ParamType):
+    """A reply's ID, or counted from the newest: ``last`` (or ``latest``) is ``-1``, the one before it ``-2``, …
+    A reference from the end is kept negative; ``resolve_reply`` turns it into an ID once the archive is open."""
+
+    name = "ID"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        text = str(value).strip().lower()
+        if text in ("last", "latest"):
+            return -1
+        if text.startswith("-") and text[1:].isascii() and text[1:].isdigit() and 0 < int(text[1:]) <= MAX_ID:
+            return int(text)
+        return Number(1, MAX_ID, integer=True).convert(value, param, ctx)
+
+
+def resolve_reply(archive, ref: int) -> int:
+    """A ``ReplyRef`` as an ID in ``archive`` (a reference past the oldest reply is one plain error)."""
+    if ref > 0:
+        return ref
+    from ..errors import RetestError
+
+    found = archive.newest_id(-ref)
+    if found is None:
+        count = archive.count()
+        held = "no replies" if count == 0 else f"only {count} repl{'y' if count == 1 else 'ies'}"
+        raise RetestError(f"no reply {ref}: {archive.path} holds {held}")
+    return found
 
 
 def max_size_option(f):
