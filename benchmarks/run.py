@@ -11,6 +11,7 @@ import bench_build
 import bench_extract
 import bench_report
 import bench_ledger
+import bench_related
 import bench_send
 
 if __name__ == "__main__":
@@ -26,3 +27,5 @@ if __name__ == "__main__":
     bench_report.main()
     print("\n== the claims ledger ==")
     bench_ledger.main()
+    print("\n== related papers (build --related) ==")
+    bench_related.main()

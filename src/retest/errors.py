@@ -18,5 +18,10 @@ class InputError(RetestError):
         self.problem = problem
 
 
+class Skipped(InputError):
+    """A file found by walking a folder that is not an inquiring line (a README, a note of another kind): passed
+    over with one line, not a failure. A file named on its own is an ``InputError`` instead."""
+
+
 class NotAnInquiringLine(ValueError):
     """Text that has none of the marks of an inquiring line."""

@@ -95,6 +95,23 @@ class Document(_Model):
         return list(dict.fromkeys(ids))
 
 
+class RelatedPaper(_Model):
+    """A newer paper that cites one of a claim's papers (``retest related``; ``--related`` puts it in prompts).
+
+    ``arxiv_id``/``doi`` are null when the service gives none; ``retracted`` is null where the service
+    cannot say (Semantic Scholar); ``cites`` names which of the claim's papers it cites.
+    """
+
+    title: str
+    date: str | None = None
+    arxiv_id: str | None = None
+    doi: str | None = None
+    cited_by_count: int | None = None
+    retracted: bool | None = None
+    cites: list[str] = Field(default_factory=list)
+    source: str
+
+
 class SentClaim(_Model):
     """A claim as a prompt sent it: numbered, so a reply's verdicts can name it."""
 
@@ -104,6 +121,7 @@ class SentClaim(_Model):
     arxiv_ids: list[str] = Field(default_factory=list)
     source: str | None = None
     note_title: str | None = None
+    related: list[RelatedPaper] = Field(default_factory=list)  # the newer papers the prompt supplied (--related)
 
 
 class Prompt(_Model):
@@ -122,3 +140,16 @@ class Prompt(_Model):
     dropped: list[str] = Field(default_factory=list)
     today: str
     claims: list[SentClaim] = Field(default_factory=list)
+
+
+class ClaimRelated(_Model):
+    """What ``--related`` gives one claim: the newer papers, best first, and which of its own papers are
+    retracted."""
+
+    papers: list[RelatedPaper] = Field(default_factory=list)
+    retracted: list[str] = Field(default_factory=list)
+
+
+def related_key(text: str, date: str | None, arxiv_ids: list[str]) -> str:
+    """One claim, however often documents repeat it: what its related papers are looked up by."""
+    return "\x1f".join((date or "", ",".join(arxiv_ids), " ".join(text.lower().split())))

@@ -25,7 +25,7 @@ def python_ledger(path, source=None, model=None, history=False) -> list[dict]:
         f"{where} GROUP BY c.id ORDER BY min(pc.source), min(p.id), min(pc.idx), c.id", args).fetchall()
     by_claim: dict[int, list[dict]] = {}
     rows = db.execute(
-        "SELECT pc.claim_id, r.id AS reply_id, r.model, r.finished_at, r.created_at, r.verdicts_note, cv.status,"
+        "SELECT pc.claim_id, r.id AS reply_id, r.model, r.endpoint_name, r.finished_at, r.created_at, r.verdicts_note, cv.status,"
         " cv.evidence, cv.evidence_check, cv.supported, cv.note, r.cost_usd, r.cost_estimated, r.cost_source,"
         " EXISTS (SELECT 1 FROM sources s WHERE s.reply_id = r.id) AS grounded FROM prompt_claims pc"
         " JOIN replies r ON r.prompt_id = pc.prompt_id AND r.status = 'ok'"
@@ -33,7 +33,8 @@ def python_ledger(path, source=None, model=None, history=False) -> list[dict]:
         + (" WHERE r.model = ?" if model else "") + " ORDER BY r.id, pc.idx", [model] if model else [])
     for r in rows:
         by_claim.setdefault(r["claim_id"], []).append({
-            "model": r["model"], "status": r["status"], "evidence": json.loads(r["evidence"]) if r["evidence"] else [],
+            "model": r["model"], "endpoint": r["endpoint_name"], "pasted": r["endpoint_name"] == "pasted",
+            "status": r["status"], "evidence": json.loads(r["evidence"]) if r["evidence"] else [],
             "evidence_check": json.loads(r["evidence_check"]) if r["evidence_check"] else [],
             "supported": None if r["supported"] is None else bool(r["supported"]),
             "note": r["note"] if r["status"] else r["verdicts_note"], "reply_id": r["reply_id"],
@@ -47,12 +48,13 @@ def python_ledger(path, source=None, model=None, history=False) -> list[dict]:
         counters[c["source"]] = counters.get(c["source"], 0) + 1
         every = by_claim.get(c["id"], [])
         latest = {}
-        for v in every:
-            latest[v["model"]] = v
-        shown = every if history else sorted(latest.values(), key=lambda v: v["model"])
+        for v in every:  # one voice per model and endpoint name
+            latest[(v["model"], v["endpoint"] or "")] = v
+        shown = every if history else sorted(latest.values(), key=lambda v: (v["model"], v["endpoint"] or ""))
         out.append({"index": counters[c["source"]], "text": c["text"], "date": c["date"],
                     "arxiv_ids": json.loads(c["arxiv_ids"]), "source": c["source"],
-                    "consensus": consensus(list(latest.values())), "verdicts": shown})
+                    "consensus": consensus(list(latest.values())), "verdicts": shown,
+                    "related": []})  # no prompt here supplied newer papers (--related)
     db.close()
     return out
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "retest"
-ORDER = ["extract", "build", "archive", "send", "batch", "check", "results"]
+ORDER = ["extract", "build", "archive", "related", "send", "batch", "check", "results"]
 SHARED = {"models", "errors", "util"}
 CLI = {"cli", "commands", "terminal", "__main__"}
 

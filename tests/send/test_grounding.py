@@ -110,9 +110,30 @@ def test_openrouter_fields():
 
     s = Settings(model="openai/gpt-4o", base_url="https://openrouter.ai/api/v1", search=True,
                  search_domains=("arxiv.org",))
-    assert chat.body(s, "x")["plugins"] == [{"id": "web", "include_domains": ["arxiv.org"]}]
+    # the server tool, not the retired web plugin
+    assert chat.body(s, "x")["tools"] == [{"type": "openrouter:web_search",
+                                           "parameters": {"allowed_domains": ["arxiv.org"]}}]
+    assert "plugins" not in chat.body(s, "x") and "web_search_options" not in chat.body(s, "x")
     s = Settings(model="openai/gpt-4o:online", base_url="https://openrouter.ai/api/v1", search=True)
-    assert "plugins" not in chat.body(s, "x")
+    assert "plugins" not in chat.body(s, "x") and "tools" not in chat.body(s, "x")
+
+
+def test_perplexity_agent_api_fields_and_sources():
+    """Perplexity's Agent API (Responses shape): its own domain filter; its search_results read as sources."""
+    from retest.send.endpoint import Settings
+    from retest.send.protocols import responses
+
+    s = Settings(model="openai/gpt-5.4", base_url="https://api.perplexity.ai/v1", api="responses", search=True,
+                 search_domains=("arxiv.org",))
+    assert responses.body(s, "x")["tools"] == [{"type": "web_search",
+                                                "filters": {"search_domain_filter": ["arxiv.org"]}}]
+    got = responses.parse({"status": "completed", "output": [
+        {"type": "search_results", "results": [{"url": "https://arxiv.org/abs/2504.07912", "title": "A paper"}]},
+        {"type": "message", "content": [{"type": "output_text", "text": "It holds."}]}],
+        "search_results": [{"url": "https://example.org/x", "title": "X"}]})
+    assert got.text == "It holds."
+    assert [(x["url"], x["title"]) for x in got.sources] == [("https://arxiv.org/abs/2504.07912", "A paper"),
+                                                             ("https://example.org/x", "X")]
 
 
 def test_archive_search_finds_replies_by_source_title_or_domain(grounded):

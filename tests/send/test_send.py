@@ -92,7 +92,12 @@ def test_client_errors_are_not_retried(server, env, fault, code, needles):
 
 
 def test_unknown_model_names_the_setting(server, env):
+    # the endpoint's /v1/models does not list it: refused before any request, naming what it serves
     r = send(env, SEED_002, "--model", "no-such-model")
+    assert r.returncode == 2 and len(server.completions()) == 0
+    assert "does not serve 'no-such-model'" in r.stderr and "test-model" in r.stderr
+    # unchecked, the server's own refusal names the setting
+    r = send(env, SEED_002, "--model", "no-such-model", "--no-model-check")
     assert r.returncode == 2 and len(server.completions()) == 1
     assert "--model no-such-model: not found" in r.stderr and "--base-url" in r.stderr
 

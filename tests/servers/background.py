@@ -47,6 +47,7 @@ class BackgroundServer(StandIn):
         self.order: list[str] = []
         self.creates: Counter = Counter()
         self.bodies: list[dict] = []
+        self.keys: set[str | None] = set()  # the Authorization header of every create
         self.outcomes: dict[str, str] = {}
         self.create_faults: deque[str] = deque()
         self.poll_faults: deque[str] = deque()
@@ -192,6 +193,7 @@ class _Handler(JSONHandler):
             return self._error(404, "not found")
         body = json.loads(raw or b"{}")
         owner.bodies.append(body)
+        owner.keys.add(self.headers.get("Authorization"))
         with owner.lock:
             fault = owner.create_faults.popleft() if owner.create_faults else None
         if fault and fault.isdigit():

@@ -39,6 +39,8 @@ class BatchServer(StandIn):
         self.outcomes: deque[str] = deque()
         self.default_outcome = "completed"
         self.calls: list[tuple[str, str]] = []
+        self.keys: set[str | None] = set()  # every Authorization header seen
+        self.prefix = "batch_"  # of the batch IDs it gives
         self.odd_lines: list[str] = []
         self.mangle = None
         self.drip = 5.0
@@ -140,7 +142,7 @@ class BatchServer(StandIn):
         content = self.files[input_file_id]["content"]
         requests = [json.loads(l) for l in content.splitlines() if l.strip()]
         with self.lock:
-            batch_id = f"batch_{len(self.batches) + 1:04d}"
+            batch_id = f"{self.prefix}{len(self.batches) + 1:04d}"
             outcome = self.outcomes.popleft() if self.outcomes else self.default_outcome
             batch = {"id": batch_id, "object": "batch", "endpoint": endpoint, "errors": None,
                      "input_file_id": input_file_id, "completion_window": "24h", "status": "validating",
@@ -179,6 +181,7 @@ class _Handler(JSONHandler):
     def do_GET(self) -> None:
         owner = self.server_owner
         owner.calls.append(("GET", self.path))
+        owner.keys.add(self.headers.get("Authorization"))
         m = re.match(r"^/v1/files/([^/]+)/content$", self.path)
         if m:
             f = owner.files.get(m.group(1))
@@ -223,6 +226,7 @@ class _Handler(JSONHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length)
         owner.calls.append(("POST", self.path))
+        owner.keys.add(self.headers.get("Authorization"))
         if self.path == "/v1/files":
             fault = owner.fault("upload")
             if fault == "500":

@@ -50,6 +50,8 @@ class ChatServer:
         self.latency = latency
         self.reply = reply
         self.models = set(models)
+        self.listing = True  # whether GET /v1/models is served (llama.cpp's and others' are not always)
+        self.gets: list[dict] = []
         self.queue: deque[str] = deque()
         self.script: dict[str, deque[str]] = {}
         self.requests: list[dict] = []
@@ -151,7 +153,9 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:
-        if self.path.endswith("/models"):
+        with self.owner.lock:
+            self.owner.gets.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}})
+        if self.path.endswith("/models") and self.owner.listing:
             self._json(200, {"object": "list", "data": [{"id": m, "object": "model"} for m in self.owner.models]})
         else:
             self._json(404, {"error": {"message": "not found", "type": "invalid_request_error"}})

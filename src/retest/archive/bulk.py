@@ -44,6 +44,7 @@ class Bulk:
                     "INSERT OR IGNORE INTO prompt_claims (prompt_id, idx, claim_id, source) VALUES (?, ?, ?, ?)",
                     [(prompt_id, c.index, claim_ids[key], c.source)
                      for (prompt_id, c), (key, _) in zip(claims, keyed)])
+                self._add_related(claims)
         return [ids[p.sha256] for p in prompts]
 
     def add_batch_requests(self, rows: list[tuple[int, str, int, int]]) -> None:

@@ -82,8 +82,8 @@ class Costs:
     def stats(self, by: str = "model", since: str | None = None) -> list[dict]:
         """Requests, tokens, cost and failures per model (and per day or run), oldest group first."""
         extra = GROUPS[by]
-        keys = ([f"{extra} AS {by}"] if extra else []) + ["r.model AS model"]
-        group = ", ".join(([by] if extra else []) + ["model"])
+        keys = ([f"{extra} AS {by}"] if extra else []) + ["r.model AS model", "r.endpoint_name AS endpoint"]
+        group = ", ".join(([by] if extra else []) + ["model", "endpoint"])
         where, args = ("WHERE r.created_at >= ?", (since,)) if since else ("", ())
         rows = self._read(
             f"SELECT {', '.join(keys)}, count(*) AS requests,"
@@ -93,12 +93,16 @@ class Costs:
             " max(r.usage_estimated) AS tokens_estimated, sum(r.cost_usd) AS cost_usd,"
             " max(r.cost_estimated) AS cost_estimated, sum(r.spent_usd) AS spent_usd,"
             " max(r.spent_estimated) AS spent_estimated,"
-            " sum(r.status = 'ok' AND r.cost_usd IS NULL) AS unpriced, min(r.created_at) AS first,"
+            " sum(r.status = 'ok' AND r.cost_usd IS NULL AND coalesce(r.endpoint_name, '') != 'pasted') AS unpriced,"
+            " min(r.created_at) AS first,"
             " max(r.created_at) AS last"
             f" FROM replies r {where} GROUP BY {group} ORDER BY {group}", args)
         out = []
+        ambiguous = self.ambiguous_models()  # the same model name at two endpoints: two rows, labelled apart
         for row in rows:
             rec = dict(row)
+            if rec["endpoint"] and rec["model"] in ambiguous:
+                rec["model"] = f"{rec['model']}@{rec['endpoint']}"
             for k in ("tokens_estimated", "cost_estimated", "spent_estimated"):
                 rec[k] = bool(rec[k])
             for k in ("ok", "failed", "pending", "attempts", "prompt_tokens", "completion_tokens", "total_tokens",

@@ -87,6 +87,34 @@ class Jobs:
             claim_id = self.db.execute("SELECT id FROM claims WHERE key = ?", (key,)).fetchone()[0]
             self.db.execute("INSERT OR IGNORE INTO prompt_claims (prompt_id, idx, claim_id, source) VALUES (?, ?, ?, ?)",
                             (prompt_id, c.index, claim_id, c.source))
+        self._add_related([(prompt_id, c) for c in claims])
+
+    def _add_related(self, claims: list) -> None:
+        """Which newer papers each prompt supplied under which claim (--related): ``(prompt_id, claim)`` pairs."""
+        rows = [(prompt_id, c.index, rank, json.dumps(p.model_dump(), ensure_ascii=False), p.arxiv_id, p.doi)
+                for prompt_id, c in claims for rank, p in enumerate(getattr(c, "related", None) or [], start=1)]
+        if rows:
+            self.db.executemany("INSERT OR IGNORE INTO prompt_related (prompt_id, idx, rank, paper, arxiv_id, doi)"
+                                " VALUES (?, ?, ?, ?, ?, ?)", rows)
+
+    def prompt_related(self, prompt_id: int) -> list[dict]:
+        """The related papers a prompt supplied: ``{claim, title, date, arxiv_id, doi, cited_by_count, retracted,
+        cites, source}``, claim by claim, best first."""
+        rows = self.db.execute("SELECT idx, paper FROM prompt_related WHERE prompt_id = ? ORDER BY idx, rank",
+                               (prompt_id,)).fetchall()
+        return [{"claim": idx, **json.loads(paper)} for idx, paper in rows]
+
+    def find_prompt(self, ref: str) -> dict | None:
+        """An archived prompt by its row ID, its SHA-256, or a unique prefix of it (8 hex digits or more)."""
+        ref = ref.strip().lower()
+        if ref.isdigit() and len(ref) < 19:
+            row = self.db.execute("SELECT * FROM prompts WHERE id = ?", (int(ref),)).fetchone()
+            return dict(row) if row else None
+        if len(ref) < 8 or len(ref) > 64 or any(c not in "0123456789abcdef" for c in ref):
+            return None
+        rows = self.db.execute("SELECT * FROM prompts WHERE sha256 >= ? AND sha256 < ? LIMIT 2",
+                               (ref, ref + "g")).fetchall()
+        return dict(rows[0]) if len(rows) == 1 else None
 
     def prompt_claims(self, prompt_id: int) -> list[dict]:
         """The numbered claims a prompt sent: ``{index, text, date, arxiv_ids, source, note_title, claim_id}``."""
@@ -119,7 +147,7 @@ class Jobs:
 
     def claim(self, prompt_id: int, *, model: str, endpoint: str, params: dict, params_sha256: str,
               force: bool = False, owner: str | None = None, api: str = "chat",
-              run_id: int | None = None) -> tuple[int | None, str]:
+              run_id: int | None = None, endpoint_name: str | None = None) -> tuple[int | None, str]:
         """Reserve the job: ``(reply_id, "claimed")``, or ``(None, "done"|"busy"|"batched"|"background")``."""
         owner = owner or self.owner
         with self.transaction():
@@ -140,9 +168,9 @@ class Jobs:
                 return pending["id"], "claimed"
             cur = self.db.execute(
                 "INSERT INTO replies (prompt_id, model, endpoint, params, params_sha256, status, owner,"
-                " heartbeat_at, created_at, api, run_id) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)",
+                " heartbeat_at, created_at, api, run_id, endpoint_name) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)",
                 (prompt_id, model, endpoint, json.dumps(params, sort_keys=True), params_sha256, owner, now(), now(),
-                 api, run_id),
+                 api, run_id, endpoint_name),
             )
             return cur.lastrowid, "claimed"
 

@@ -16,7 +16,8 @@ from .connection import ArchiveError, now, sqlite_problem
 # A reply's verdict on a claim as the ledger shows it, made by SQLite as JSON text (no Python per verdict);
 # ``r`` is the reply, ``cv`` its verdict row (NULL when it gave none), ``pidx`` the claim's number in the prompt.
 _VERDICT_JSON = (
-    "json_object('model', r.model, 'status', cv.status, 'evidence', json(coalesce(cv.evidence, '[]')),"
+    "json_object('model', r.model, 'endpoint', r.endpoint_name,"
+    " 'pasted', json(CASE WHEN r.endpoint_name = 'pasted' THEN 'true' ELSE 'false' END), 'status', cv.status, 'evidence', json(coalesce(cv.evidence, '[]')),"
     " 'evidence_check', json(coalesce(cv.evidence_check, '[]')),"
     " 'supported', json(CASE WHEN cv.supported IS NULL THEN 'null' WHEN cv.supported THEN 'true' ELSE 'false' END),"
     " 'note', CASE WHEN cv.status IS NOT NULL THEN cv.note ELSE r.verdicts_note END,"
@@ -40,9 +41,9 @@ _LIVE = ("CASE WHEN cv.entry IS NOT NULL THEN 0 WHEN cv.rowid IS NOT NULL THEN 1
 _SIGNATURE = "coalesce(cv.status, '') || ':' || coalesce(cv.supported, '')"
 # Each model's latest reply to a prompt that sent claim ``ch.id`` (SQLite takes the bare columns from the max row).
 _LATEST = (
-    "SELECT r2.model AS model, max(r2.id) AS rid, pc2.idx AS pidx FROM prompt_claims pc2"
+    "SELECT r2.model AS model, r2.endpoint_name AS voice, max(r2.id) AS rid, pc2.idx AS pidx FROM prompt_claims pc2"
     " JOIN replies r2 ON r2.prompt_id = pc2.prompt_id AND r2.status = 'ok'"
-    " WHERE pc2.claim_id = ch.id{model} GROUP BY r2.model")
+    " WHERE pc2.claim_id = ch.id{model} GROUP BY r2.model, r2.endpoint_name")
 _EVERY = (
     "SELECT r2.model AS model, r2.id AS rid, pc2.idx AS pidx FROM prompt_claims pc2"
     " JOIN replies r2 ON r2.prompt_id = pc2.prompt_id AND r2.status = 'ok'"
@@ -117,8 +118,10 @@ class Ledger:
         ``display.safe_json``). ``arxiv_ids`` is JSON. With ``claim_ids``, only those claims (in no set order).
         ``head`` (with ``json_head``, without ``claim_ids``) is the ledger entry's JSON text up to its consensus.
         """
-        only_model = " AND +r2.model = :model" if model else ""  # "+": never scan by model
-        latest = _LATEST.format(model=only_model) + " ORDER BY r2.model"
+        # "+": never scan by model; MODEL@NAME names the model at one named endpoint
+        only_model = (" AND (+r2.model = :model OR r2.model || '@' || coalesce(r2.endpoint_name, '') = :model)"
+                      if model else "")
+        latest = _LATEST.format(model=only_model) + " ORDER BY r2.model, r2.endpoint_name"
         found = ("SELECT {what} FROM ({rows}) v"
                  " LEFT JOIN claim_verdicts cv ON cv.reply_id = v.rid AND cv.idx = v.pidx")
         entry = f"{_ENTRY} AS j, {_LIVE} AS live"
@@ -155,6 +158,34 @@ class Ledger:
             yield from self.db.execute(sql, args)
         except sqlite3.DatabaseError as exc:
             raise ArchiveError(f"{self.label} {self.path}: {sqlite_problem(exc)}") from None
+
+    def ambiguous_models(self) -> set[str]:
+        """Model names answered from more than one endpoint name (``-m M@a``, ``-m M@b``, ``-m M``, pasted): the
+        ledger labels their verdicts ``MODEL@NAME``."""
+        return {r[0] for r in self._read(
+            "SELECT model FROM replies WHERE status = 'ok' GROUP BY model"
+            " HAVING count(DISTINCT coalesce(endpoint_name, '')) > 1")}
+
+    def related_by_claim(self) -> dict[int, list[dict]]:
+        """Per claim, the newer papers prompts supplied for it (``--related``), each once, with ``used_by``: the
+        models whose replies to those prompts cited it. One query; empty (and free) when nothing was supplied."""
+        if self.db.execute("SELECT 1 FROM prompt_related LIMIT 1").fetchone() is None:
+            return {}
+        rows = self._read(
+            "SELECT pc.claim_id, pr.paper, (SELECT group_concat(DISTINCT r.model) FROM replies r"
+            " JOIN verdicts v ON v.reply_id = r.id WHERE r.prompt_id = pr.prompt_id AND v.arxiv_id = pr.arxiv_id"
+            " AND r.status = 'ok') AS used FROM prompt_related pr"
+            " JOIN prompt_claims pc ON pc.prompt_id = pr.prompt_id AND pc.idx = pr.idx"
+            " ORDER BY pc.claim_id, pr.prompt_id, pr.rank")
+        out: dict[int, dict[str, dict]] = {}
+        for claim_id, paper, used in rows:
+            p = json.loads(paper)
+            key = p.get("arxiv_id") or p.get("doi") or p.get("title")
+            entry = out.setdefault(claim_id, {}).setdefault(key, {**p, "used_by": []})
+            for model in (used or "").split(","):
+                if model and model not in entry["used_by"]:
+                    entry["used_by"].append(model)
+        return {k: list(v.values()) for k, v in out.items()}
 
     def unread(self, limit: int | None = None) -> list[int]:
         """Complete replies whose verdicts were never read (archived by an older retest, or by a caller that

@@ -262,7 +262,43 @@ MIGRATIONS: list[str] = [
         html BLOB NOT NULL
     );
     """,
-    # 10: one kept reply per reply row, whatever runs at once: the attempt that stored it is marked, and a
+    # 10: the named endpoint each reply came from (``-m MODEL@NAME``; 'pasted' for replies added by hand, NULL for
+    # --base-url), so that the same model name at two endpoints is two voices in the ledger
+    """
+    ALTER TABLE replies ADD COLUMN endpoint_name TEXT;
+    CREATE INDEX replies_by_prompt_voice ON replies(prompt_id, status, model, endpoint_name, id);
+    """,
+    # 11: related papers (retest related, --related): look-ups cached with when they were made, per service;
+    # and which papers each prompt supplied under which claim (provenance)
+    """
+    CREATE TABLE related_works (
+        source TEXT NOT NULL,
+        arxiv_id TEXT NOT NULL,
+        work TEXT,
+        fetched_at TEXT NOT NULL,
+        PRIMARY KEY (source, arxiv_id)
+    );
+    CREATE TABLE related_citing (
+        source TEXT NOT NULL,
+        arxiv_id TEXT NOT NULL,
+        since TEXT NOT NULL,
+        works TEXT,
+        total INTEGER,
+        fetched_at TEXT NOT NULL,
+        PRIMARY KEY (source, arxiv_id, since)
+    );
+    CREATE TABLE prompt_related (
+        prompt_id INTEGER NOT NULL REFERENCES prompts(id),
+        idx INTEGER NOT NULL,
+        rank INTEGER NOT NULL,
+        paper TEXT NOT NULL,
+        arxiv_id TEXT,
+        doi TEXT,
+        PRIMARY KEY (prompt_id, idx, rank)
+    );
+    CREATE INDEX prompt_related_by_arxiv ON prompt_related(arxiv_id);
+    """,
+    # 12: one kept reply per reply row, whatever runs at once: the attempt that stored it is marked, and a
     # second one is refused by the index (older attempts stay unmarked); a background cancel asked for while
     # another run is inside the create call is recorded, to be sent to the provider once the response id is known
     """

@@ -264,3 +264,22 @@ def custom_id_in(line: str) -> str | None:
         _CUSTOM_ID = re.compile(r'"custom_id"\s*:\s*"(rt-[0-9]{1,19}(?:-[0-9]{1,19})?-[0-9a-f]{12})"')
     m = _CUSTOM_ID.search(line[:100_000])
     return m.group(1) if m else None
+
+
+def timeout_from_env() -> float | None:
+    """RETEST_TIMEOUT: the wall-clock limit of one attempt of a call to the Batch API (default 600 s)."""
+    import math
+    import os
+
+    from ..send.endpoint import ConfigError
+
+    value = os.environ.get("RETEST_TIMEOUT")
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or not 1 <= seconds <= 86_400:
+        raise ConfigError(f"RETEST_TIMEOUT={value!r}: give a number of seconds from 1 to 86400")
+    return seconds

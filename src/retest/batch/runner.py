@@ -117,7 +117,7 @@ def write_requests(prompts: Iterable, settings: list[Settings], archive: Archive
                             and not admit(s, prompt.prompt):
                         result_.unsent += 1  # --max-cost: this request could break the ceiling
                         continue
-                    chunk = chunks.get(s.model)
+                    chunk = chunks.get(s.voice)
                     size = len(rest.encode()) + 48  # the line with its custom_id
                     if chunk is not None and (chunk.count >= per_file or (chunk.bytes + size > max_bytes
                                                                            and chunk.count)):
@@ -126,10 +126,11 @@ def write_requests(prompts: Iterable, settings: list[Settings], archive: Archive
                         full.append(chunk)
                         chunk = None
                     if chunk is None:
-                        chunk = chunks[s.model] = _Chunk(archive, s, out, "writing", out_handle)
+                        chunk = chunks[s.voice] = _Chunk(archive, s, out, "writing", out_handle)
                     reply_id, state = archive.claim(prompt_id, model=s.model, endpoint=s.endpoint, params=s.params,
                                                     params_sha256=s.params_sha256, force=force,
-                                                    owner=f"batch:{chunk.id}", api=s.api)
+                                                    owner=f"batch:{chunk.id}", api=s.api,
+                                                    endpoint_name=s.endpoint_name)
                     if reply_id is None:
                         if state == "done":
                             result_.skipped += 1

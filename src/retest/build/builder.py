@@ -33,12 +33,14 @@ def build(
     encoding: str | None = None,
     count_tokens: bool = True,
     verdicts: bool = True,
+    related: dict | None = None,
 ) -> Prompt:
     """Render ``template`` over ``docs`` (one document, or several for a corpus template).
 
     ``count_tokens=False`` skips counting when no budget is given (``send`` counts
     later, and only when the server reports no usage). ``verdicts=False`` leaves
-    out the request for a ``retest_verdicts`` block at the end.
+    out the request for a ``retest_verdicts`` block at the end. ``related`` (``{related_key: ClaimRelated}``,
+    from ``retest.related``) gives claims their newer papers: the template's ``related``.
     """
     docs = [docs] if isinstance(docs, Document) else list(docs)
     if not docs:
@@ -48,7 +50,7 @@ def build(
     variables = variables or {}
     count = counter(model, encoding) if count_tokens or max_tokens is not None else None
 
-    full = Material.of(docs)
+    full = Material.of(docs, related)
 
     def draw(steps: list[Step]) -> tuple[Material, str]:
         material = trimmed(full, steps) if steps else full
@@ -105,6 +107,7 @@ def sent_claims(material: Material) -> list[SentClaim]:
     """The claims the prompt carries, numbered as the model sees them."""
     return [
         SentClaim(index=i, text=c.text, date=c.date, arxiv_ids=list(c.arxiv_ids), source=source,
-                  note_title=c.note_title)
-        for i, (c, source) in enumerate(zip(material.claims, material.claim_sources), start=1)
+                  note_title=c.note_title, related=list(r.papers) if r else [])
+        for i, (c, source, r) in enumerate(zip(material.claims, material.claim_sources,
+                                               material.related or [None] * len(material.claims)), start=1)
     ]

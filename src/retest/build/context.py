@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..extract import dates
-from ..models import Anchor, Claim, Document, Note
+from ..models import Anchor, Claim, ClaimRelated, Document, Note, related_key
 from .filters import first_sentence
 
 # Figures worth re-testing: percentages and ranges, multipliers, "depth 16".
@@ -56,9 +56,10 @@ class Material:
     shared_notes: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     claims_cut: bool = False  # some claims were dropped: the documents' own span no longer describes the rest
+    related: list[ClaimRelated | None] = field(default_factory=list)  # per claim (--related), best first
 
     @classmethod
-    def of(cls, docs: list[Document]) -> Material:
+    def of(cls, docs: list[Document], related: dict[str, ClaimRelated] | None = None) -> Material:
         """Everything in ``docs``, each claim, anchor and note once (first mention kept)."""
         note_key = lambda n: _key(n.title or n.summary)  # noqa: E731
         all_notes = [n for d in docs for n in d.notes]
@@ -69,7 +70,9 @@ class Material:
         notes = _unique(all_notes, note_key)
         prompt = docs[0].prompt
         pairs = _unique([(c, d.source) for d in docs for c in d.claims], lambda p: _key(p[0].text))
+        found = [related.get(related_key(c.text, c.date, list(c.arxiv_ids))) for c, _ in pairs] if related else []
         return cls(
+            related=found,
             docs=docs,
             claims=[c for c, _ in pairs],
             claim_sources=[s for _, s in pairs],
@@ -107,14 +110,22 @@ def normal_figure(text: str) -> str:
 class Step:
     """One cut, least important first: what it removes and how it is reported."""
 
-    kind: str  # notes | claim-detail | body | claim | anchor
+    kind: str  # related | notes | claim-detail | body | claim | anchor
     label: str
     index: int = -1  # which paragraph, claim or anchor (its position in the full material)
+    rank: int = -1  # which of a claim's related papers
 
 
 def trim_plan(m: Material) -> list[Step]:
     """Every cut that could be made, in the order they are made (see the module's docstring)."""
     steps: list[Step] = []
+    deepest = max((len(r.papers) for r in m.related if r), default=0)
+    for rank in reversed(range(deepest)):  # related papers first, the lowest ranked of every claim first
+        for i in reversed(range(len(m.related))):
+            r = m.related[i]
+            if r and rank < len(r.papers):
+                steps.append(Step("related", f"related paper {rank + 1} of claim [{i + 1}] "
+                                             f"“{_short(r.papers[rank].title)}”", i, rank))
     long_notes = [n for n in m.notes if first_sentence(n.summary) != n.summary]
     if long_notes:
         steps.append(Step("notes", f"note detail: {len(long_notes)} note summaries cut to their first sentence"))
@@ -145,6 +156,11 @@ def trimmed(m: Material, steps: list[Step]) -> Material:
     gone_body = {s.index for s in steps if s.kind == "body"}
     gone_claims = {s.index for s in steps if s.kind == "claim"}
     gone_anchors = {s.index for s in steps if s.kind == "anchor"}
+    gone_related = {(s.index, s.rank) for s in steps if s.kind == "related"}
+    related = m.related
+    if gone_related:
+        related = [r.model_copy(update={"papers": [p for k, p in enumerate(r.papers) if (i, k) not in gone_related]})
+                   if r else r for i, r in enumerate(m.related)]
     notes = m.notes
     if "notes" in kinds:
         notes = [n.model_copy(update={"summary": first_sentence(n.summary)}) for n in m.notes]
@@ -171,6 +187,7 @@ def trimmed(m: Material, steps: list[Step]) -> Material:
         docs=m.docs, claims=kept, anchors=anchors, notes=notes,
         body=[p for i, p in enumerate(m.body) if i not in gone_body], tasks=tasks,
         claim_sources=[s for i, s in enumerate(m.claim_sources) if i not in gone_claims],
+        related=[r for i, r in enumerate(related) if i not in gone_claims],
         shared_notes=m.shared_notes, dropped=[s.label for s in steps] + extra, claims_cut=bool(dropped),
     )
 
@@ -280,6 +297,8 @@ def context(m: Material, today: dt.date, variables: dict[str, str], verdicts: bo
         "window": lambda months=6: dates.window(today, int(months)),
         "vars": dict(variables),
         "verdict_request": _verdict_request(len(m.claims)) if verdicts and m.claims else "",
+        "related": [{"n": i, "claim": c, "papers": r.papers, "retracted": r.retracted}
+                    for i, (c, r) in enumerate(zip(m.claims, m.related), start=1) if r and (r.papers or r.retracted)],
     }
     clash = sorted(set(variables) & set(ctx))
     if clash:

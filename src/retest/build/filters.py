@@ -61,7 +61,14 @@ def quoted(text: str | None) -> str:
     return f"“{text}”"
 
 
+def paper_line(p) -> str:
+    """A newer paper (``--related``) as the prompt lists it: ``2025-09-01, arXiv:2509.00001: “Title”``."""
+    ident = f"arXiv:{p.arxiv_id}" if p.arxiv_id else f"doi:{p.doi}" if p.doi else "no ID"
+    return f"{p.date or 'undated'}, {ident}: “{p.title}”" + (" — RETRACTED" if p.retracted else "")
+
+
 FILTERS = {
+    "paper_line": paper_line,
     "arxiv": arxiv_ref,
     "citation_group": citation_group,
     "claim_line": claim_line,

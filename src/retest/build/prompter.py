@@ -26,9 +26,10 @@ HAND_OVER = 16
 class InputFailure(RetestError):
     """A document that could not become a prompt (named by ``label``); the run goes on."""
 
-    def __init__(self, label: str, message: str):
+    def __init__(self, label: str, message: str, skipped: bool = False):
         super().__init__(message)
         self.label = label
+        self.skipped = skipped  # a file in a folder that is not an inquiring line: a note, not a failure
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class Recipe:
     count_tokens: bool = False
     verdicts: bool = True
     stdin: object = None  # what ``-`` held (Input or InputError), read by the parent: a child has no stdin
+    related: dict | None = None  # {related_key: ClaimRelated}, looked up by the parent (--related)
 
 
 def count_documents(paths: tuple[str, ...]) -> int:
@@ -62,13 +64,14 @@ def count_documents(paths: tuple[str, ...]) -> int:
     return n
 
 
-def build_all(recipe: Recipe, encoding: str | None = None, share: tuple[int, int] = (0, 1)) -> Iterator:
+def build_all(recipe: Recipe, encoding: str | None = None, share: tuple[int, int] = (0, 1),
+              read: list | None = None) -> Iterator:
     """Prompts (or ``InputFailure``s) for the recipe, built here, one document at a time.
 
     ``share=(k, n)``: only the k-th of every n documents (one per input, failures included), so that n
-    builders split the work and their outputs interleave back into order.
+    builders split the work and their outputs interleave back into order. ``read``: documents already read.
     """
-    from ..errors import InputError
+    from ..errors import InputError, Skipped
     from ..extract.inputs import iter_inputs
     from ..extract.paths import documents_of
     from . import BudgetError, build
@@ -77,14 +80,17 @@ def build_all(recipe: Recipe, encoding: str | None = None, share: tuple[int, int
     tpl = find(recipe.template)
     kw = dict(today=recipe.today, variables=recipe.variables, max_tokens=recipe.max_tokens, model=recipe.model,
               encoding=encoding, count_tokens=recipe.count_tokens or recipe.max_tokens is not None,
-              verdicts=recipe.verdicts)
+              verdicts=recipe.verdicts, related=recipe.related)
     corpus: list = []
     k, n = share
-    inputs = iter_inputs(recipe.paths, recipe.max_bytes, stdin=recipe.stdin)
-    documents = documents_of(item for i, item in enumerate(inputs) if i % n == k)
+    if read is not None:  # the documents (and InputErrors) already read, in order (build --related read them)
+        documents = iter(read)
+    else:
+        inputs = iter_inputs(recipe.paths, recipe.max_bytes, stdin=recipe.stdin)
+        documents = documents_of(item for i, item in enumerate(inputs) if i % n == k)
     for item in documents:
         if isinstance(item, InputError):
-            yield InputFailure(item.source, str(item))
+            yield InputFailure(item.source, str(item), skipped=isinstance(item, Skipped))
             continue
         if tpl.kind == "corpus":
             corpus.append(item)
@@ -136,7 +142,7 @@ def _child(recipe: Recipe, out, share: tuple[int, int] = (0, 1), parent: int | N
     try:
         for item in build_all(recipe, share=share):
             if isinstance(item, InputFailure):
-                batch.append(("failure", item.label, str(item)))
+                batch.append(("failure", item.label, str(item), item.skipped))
             else:
                 batch.append(("prompt", item.model_dump(mode="python")))
             if len(batch) >= size:
@@ -173,7 +179,7 @@ class BuiltElsewhere:
         """Each builder's items in turn, one document at a time (builder k built every n-th document)."""
         from collections import deque
 
-        from ..models import Prompt, SentClaim
+        from ..models import Prompt, RelatedPaper, SentClaim
 
         pending = [deque() for _ in self.outs]
         turn = 0
@@ -196,10 +202,12 @@ class BuiltElsewhere:
                 turn = (turn + 1) % len(self.outs)
                 if one[0] == "prompt":
                     data = one[1]
-                    claims = [SentClaim.model_construct(**c) for c in data.pop("claims")]
+                    claims = [SentClaim.model_construct(**c | {"related": [RelatedPaper.model_construct(**r)
+                                                                           for r in c.get("related") or []]})
+                              for c in data.pop("claims")]
                     yield Prompt.model_construct(**data, claims=claims)
                 else:
-                    yield InputFailure(one[1], one[2])
+                    yield InputFailure(one[1], one[2], one[3])
         finally:
             self.close()
 
@@ -229,17 +237,20 @@ class NoDocuments(RetestError):
 
 
 def prompt_source(paths, template, variables, today, model, max_tokens, max_size=10, count_tokens=False,
-                  verdicts=True, builders=1):
+                  verdicts=True, builders=1, related=None):
     """The prompts for PATHS, built ahead in child processes (``builders`` of them where the documents can be
     split: files, a template per document), and how many there will be (at most). ``send`` and ``batch``
-    share it; ``NoDocuments`` when there is nothing to build."""
+    share it; ``NoDocuments`` when there is nothing to build. ``related``: ``stdin → {related_key:
+    ClaimRelated}``, called once here, before any prompt is built (``--related``)."""
     from ..extract.inputs import stdin_now
     from .templates import compile_template, find
 
     tpl = find(template)
     compile_template(tpl)  # a template that does not parse stops here, before anything is read or sent
+    stdin = stdin_now(paths, max_size * 1024 * 1024)
     recipe = Recipe(tuple(paths), template, variables, today.date() if today else None, model, max_tokens,
-                    max_size * 1024 * 1024, count_tokens, verdicts, stdin_now(paths, max_size * 1024 * 1024))
+                    max_size * 1024 * 1024, count_tokens, verdicts, stdin,
+                    related=related(stdin) if related is not None else None)
     count = count_documents(tuple(paths))
     if count == 0:  # nothing to send: say why (an empty folder, …) and stop
         raise NoDocuments(list(build_all(recipe)))

@@ -32,7 +32,7 @@ MONTHLY_PEAK = {
 }
 IMPLAUSIBLE_MARGIN = 1.25
 GROWTH = 1.15
-SUSPECT = ("malformed", "impossible", "implausible", "not-found", "date-mismatch", "title-mismatch")
+SUSPECT = ("malformed", "impossible", "implausible", "not-found", "date-mismatch", "title-mismatch", "retracted")
 _ABBREVIATIONS = frozenset(
     "al e.g i.e cf vs etc fig figs no vol approx ca eq ref refs dr mr ms prof sec ch jan feb mar apr jun jul aug "
     "sep sept oct nov dec".split())
@@ -58,7 +58,7 @@ class CitedId:
     id: str
     written: str
     verdict: str
-    relation: str  # known | new
+    relation: str  # known | new | supplied (a newer paper the prompt gave it: --related)
     implied_date: str | None = None
     stated_date: str | None = None
     detail: str | None = None

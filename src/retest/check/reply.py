@@ -146,6 +146,8 @@ def _check_evidence(evidence: list[str], by_id: dict[str, CitedId],
             suspect = cited.suspect if cited else bool(ident.problem)
             check = {"evidence": item, "id": ident.id, "verdict": verdict, "suspect": suspect,
                      "online": cited.online if cited else None}
+            if cited is not None and cited.relation == "supplied":
+                check["supplied"] = True  # among the newer papers the prompt gave (--related)
             source = source or next((s for s in sources or [] if s.get("arxiv_id") == ident.id), None)
             if source is not None:
                 check["source"] = label(source)
@@ -173,8 +175,11 @@ def prompt_context(prompt: str | None) -> tuple[set[str], list]:
 
 
 def check(reply: str, *, prompt: str | None = None, claims: list | None = None,
-          as_of: dt.date | None = None, sources: list[dict] | None = None) -> Report:
-    """Offline check of one reply (and its sources) against the prompt it answered (or the claims it sent)."""
+          as_of: dt.date | None = None, sources: list[dict] | None = None, supplied: list[dict] | None = None) -> Report:
+    """Offline check of one reply (and its sources) against the prompt it answered (or the claims it sent).
+
+    ``supplied``: the related papers the prompt gave (``--related``); a cited one is real without a look-up.
+    """
     from . import verdicts as verdict_blocks
     from .grounding import from_sources, give_titles
 
@@ -188,12 +193,37 @@ def check(reply: str, *, prompt: str | None = None, claims: list | None = None,
     sources = sources or []
     cited = verdicts(reply, known, as_of)
     cited += from_sources(sources, cited, known, as_of)
+    mark_supplied(cited, supplied or [])
     give_titles(cited, reply, sources)
     parsed = verdict_blocks.parse(reply, len(claims)) if claims else None
     report = Report(as_of.isoformat(), cited, coverage(claims, reply, cited, parsed, sources), sources=sources)
     if parsed is not None:
         report.verdicts_problem, report.verdicts_warnings = parsed.problem, parsed.warnings
     return report
+
+
+def mark_supplied(cited: list[CitedId], supplied: list[dict]) -> None:
+    """IDs the prompt supplied as newer papers: real (the citation graph named them), and retracted where
+    OpenAlex said so."""
+    by_id = {p["arxiv_id"]: p for p in supplied if p.get("arxiv_id")}
+    for c in cited:
+        paper = by_id.get(c.id)
+        if paper is None or c.verdict == "malformed":
+            continue
+        c.relation = "supplied"
+        c.online = c.online or "found"
+        c.published = c.published or paper.get("date")
+        c.title = c.title or paper.get("title")
+        if paper.get("retracted"):
+            c.verdict, c.detail = "retracted", "the paper is retracted (OpenAlex)"
+
+
+def mark_retracted(report: Report, works: dict) -> None:
+    """Fold OpenAlex's ``is_retracted`` into the verdicts: a cited retracted paper is suspect."""
+    for c in report.cited:
+        work = works.get(c.id)
+        if work is not None and work.retracted and c.verdict != "malformed":
+            c.verdict, c.detail = "retracted", "the paper is retracted (OpenAlex)"
 
 
 def check_archived(archive, reply_id: int, *, as_of: dt.date | None = None, online: dict | None = None,
@@ -203,7 +233,7 @@ def check_archived(archive, reply_id: int, *, as_of: dt.date | None = None, onli
     claims = archive.prompt_claims(rec["prompt_id"])
     as_of = as_of or dt.datetime.fromisoformat(rec["finished_at"] or rec["created_at"]).date()
     report = check(rec["reply"] or "", prompt=rec["prompt"], claims=claims or None, as_of=as_of,
-                   sources=archive.sources(reply_id))
+                   sources=archive.sources(reply_id), supplied=archive.prompt_related(rec["prompt_id"]))
     if online:
         apply_online(report, online)
         refresh_evidence(report)

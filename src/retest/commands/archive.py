@@ -7,7 +7,16 @@ import sys
 
 import click
 
-from .common import MAX_ID, Number, ReplyRef, open_or_explain, resolve_reply, since_day
+from .common import (
+    MAX_ID,
+    Number,
+    ReplyRef,
+    open_or_explain,
+    parse_vars,
+    resolve_reply,
+    since_day,
+    template_options,
+)
 
 _ARCHIVE = click.option("--archive", "archive_path", metavar="FILE", help="SQLite archive [env: RETEST_ARCHIVE].")
 _JSON = click.option("--json", "as_json", is_flag=True, help="Machine-readable output (a JSON array).")
@@ -128,6 +137,7 @@ def show_cmd(reply_id, reasoning, as_json, no_pager, archive_path) -> None:
         rec["claims"] = archive.prompt_claims(rec["prompt_id"])
         rec["claim_verdicts"] = archive.claim_verdicts(reply_id)
         rec["sources"] = archive.sources(reply_id)
+        rec["related"] = archive.prompt_related(rec["prompt_id"])
         if rec["status"] == "ok" and rec.get("verdicts_at") is None:  # archived by an older retest: read it now
             from ..check.reply import check_archived
 
@@ -140,7 +150,7 @@ def show_cmd(reply_id, reasoning, as_json, no_pager, archive_path) -> None:
     if as_json:
         out = public(rec) | {"attempt_log": rec["attempt_log"], "verdicts": rec["verdicts"],
                              "claims": rec["claims"], "claim_verdicts": rec["claim_verdicts"],
-                             "sources": rec["sources"]}
+                             "sources": rec["sources"], "related": rec["related"]}
         from ..util.display import safe_json
 
         click.echo(safe_json(json.dumps(out, ensure_ascii=False, indent=2)))
@@ -231,3 +241,49 @@ def _shown(text: str, out) -> str:
     from ..util.display import for_stream
 
     return text if out else for_stream(text)
+
+
+@command.command("add", short_help="Add a reply pasted from a chat app to the archive and the ledger.")
+@click.argument("reply", metavar="REPLY|-")
+@click.option("--document", metavar="PATH", help="The document whose prompt the reply answers (the prompt "
+              "`retest build` gives for it with the same --template/--var/--today).")
+@click.option("--prompt", "prompt_ref", metavar="ID|SHA", help="Or: the archived prompt it answers.")
+@click.option("--model", required=True, metavar="NAME", help="Who answered (e.g. chatgpt-deep-research).")
+@template_options
+@click.option("--archive", "archive_path", metavar="FILE", help="SQLite archive [env: RETEST_ARCHIVE].")
+def add_cmd(reply, document, prompt_ref, model, template, variables, today, archive_path):
+    """Record REPLY (a file, or - for stdin) as MODEL's reply to a prompt: its verdicts and citations are read
+    as for any reply (Markdown links and footnotes become its sources), it is marked pasted (no usage, no
+    cost), and it is one more voice in `retest claims` and the report. Adding the same text again adds
+    nothing."""
+    from ..archive import Archive
+    from ..check.pasted import MAX_BYTES, add_pasted, prompt_in_archive, prompt_of_document, reply_text
+    from ..errors import RetestError
+    from ..results.arrival import arrived
+    from ..terminal.messages import warn
+
+    if bool(document) == bool(prompt_ref):
+        raise click.UsageError("give --document PATH or --prompt ID|SHA (one of them)")
+    if not model.strip() or not model.isprintable():
+        raise click.UsageError("--model: give a name such as chatgpt-deep-research")
+    try:  # never more than the largest reply taken, however large the file
+        if reply == "-":
+            data = click.get_binary_stream("stdin").read(MAX_BYTES + 1)
+        else:
+            with open(reply, "rb") as fh:
+                data = fh.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise RetestError(f"{reply}: cannot read it ({exc.strerror or exc})") from None
+    text = reply_text(data, "stdin" if reply == "-" else reply)
+    if document:  # built before the archive is opened: a document that is not an inquiring line stores nothing
+        job = prompt_of_document(document, template, parse_vars(variables), today.date() if today else None)
+    with Archive(archive_path, create=bool(document)) as archive:
+        if prompt_ref:
+            job = prompt_in_archive(archive, prompt_ref)
+        reply_id, added = add_pasted(archive, job, model.strip(), text)
+        found = arrived(archive, reply_id) if added else None
+    if not added:
+        warn(f"the same reply was added before: reply {reply_id} (nothing added)")
+        return
+    counts = f"{found['verdicts']} of {found['claims']} claims given verdicts" if found else ""
+    warn(f"added reply {reply_id} from {model.strip()} (pasted){'; ' + counts if counts else ''}")

@@ -11,6 +11,8 @@ from .common import open_or_explain, poll_option
 
 _ARCHIVE = click.option("--archive", "archive_path", metavar="FILE", help="SQLite archive [env: RETEST_ARCHIVE].")
 _BASE_URL = click.option("--base-url", metavar="URL", help="OpenAI-compatible endpoint [env: OPENAI_BASE_URL].")
+_ENDPOINT = click.option("-e", "--endpoint", metavar="NAME",
+                         help="The named endpoint the responses were created at (-m MODEL@NAME), instead of --base-url.")
 
 
 @click.group("background")
@@ -25,10 +27,11 @@ def command() -> None:
     """
 
 
-def _generic(base_url, need_key=True):
+def _generic(base_url, need_key=True, endpoint=None):
     from ..send.endpoint import Settings
 
-    s = Settings.for_models(("(from each response)",), base_url=base_url, api="responses", stream=False)[0]
+    model = "(from each response)" + (f"@{endpoint}" if endpoint else "")
+    s = Settings.for_models((model,), base_url=base_url, api="responses", stream=False)[0]
     s.check(need_key=need_key)
     return s
 
@@ -45,13 +48,14 @@ def _resume_jobs(archive, records, cancel=False) -> list:
     return jobs
 
 
-def _follow(archive_path, base_url, records_of, cancel=False, wait=False, poll=5.0, prices=()) -> int:
+def _follow(archive_path, base_url, records_of, cancel=False, wait=False, poll=5.0, endpoint=None,
+            prices=()) -> int:
     from ..archive import Archive
     from ..terminal.background import run_background
     from ..terminal.costs import spend_for
     from ..terminal.messages import warn
 
-    s = _generic(base_url)
+    s = _generic(base_url, endpoint=endpoint)
     spend = spend_for([], None, prices)  # each response priced by its own model as it is collected
     with Archive(archive_path, create=False) as archive:
         jobs = _resume_jobs(archive, records_of(archive, s), cancel)
@@ -99,15 +103,16 @@ def list_cmd(show_all, as_json, archive_path):
               help="Your price in USD per million tokens, input/output; MODEL= for one model. Beats the price "
                    "table and the prices file.")
 @_BASE_URL
+@_ENDPOINT
 @_ARCHIVE
-def collect_cmd(wait, poll, prices, base_url, archive_path):
+def collect_cmd(wait, poll, prices, base_url, endpoint, archive_path):
     """Poll every background response recorded for this endpoint once (or, with --wait, until each has
     ended), archive the replies that arrived and record the ones that failed, with the reason. A create
     an interrupted run left in flight is looked for first; it is never sent again.
 
     Exit status: 0 when nothing failed, 1 when some response failed or its outcome is unknown."""
     code = _follow(archive_path, base_url, lambda a, s: a.background_records(endpoint=s.endpoint), wait=wait,
-                   poll=poll, prices=prices)
+                   poll=poll, endpoint=endpoint, prices=prices)
     sys.exit(code)
 
 
@@ -115,8 +120,9 @@ def collect_cmd(wait, poll, prices, base_url, archive_path):
 @click.argument("names", nargs=-1, metavar="[REPLY|RESPONSE_ID]...")
 @click.option("--all", "cancel_all", is_flag=True, help="Every background response still waiting here.")
 @_BASE_URL
+@_ENDPOINT
 @_ARCHIVE
-def cancel_cmd(names, cancel_all, base_url, archive_path):
+def cancel_cmd(names, cancel_all, base_url, endpoint, archive_path):
     """Cancel each named response (a reply number from `retest background list`, or the provider's
     resp_… id) at the provider, then record where it ended: cancelled (its prompt is sent again with
     `retest send --background --retry-failed`), or the reply, if it finished first."""
@@ -135,8 +141,8 @@ def cancel_cmd(names, cancel_all, base_url, archive_path):
                 raise RetestError(f"no background response {name} in {archive.path} (see `retest background list`)")
             if rec["endpoint"] != s.endpoint:
                 raise RetestError(f"background response {name} was created at {rec['endpoint']}, not {s.endpoint}: "
-                                  "give its --base-url (or OPENAI_BASE_URL)")
+                                  "give its --base-url (or OPENAI_BASE_URL) or --endpoint NAME")
             found.append(rec)
         return found
 
-    sys.exit(_follow(archive_path, base_url, records, cancel=True))
+    sys.exit(_follow(archive_path, base_url, records, cancel=True, endpoint=endpoint))

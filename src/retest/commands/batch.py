@@ -11,10 +11,12 @@ import click
 from ..terminal.costs import spend_for
 from .common import (
     Number,
+    check_served,
     cost_options,
     endpoint_options,
     max_size_option,
     max_tokens_option,
+    model_check_option,
     open_or_explain,
     parse_vars,
     prompts_or_exit,
@@ -22,6 +24,7 @@ from .common import (
     template_options,
     verdicts_option,
 )
+from ..terminal.related import related_options, related_request, stdin_lookup
 
 
 @click.group("batch")
@@ -38,35 +41,22 @@ def command() -> None:
 
 
 def _settings(models, base_url, api, system, temperature, max_output_tokens, need_model=True, need_key=True,
-              verdicts="block", search=None):
+              verdicts="block", search=None, endpoint=None):
+    from ..batch.api import timeout_from_env
     from ..build.verdict_block import schema_for
     from ..send.endpoint import Settings
 
-    models = models or (() if need_model else ("(from each batch)",))
+    models = models or (() if need_model else (f"(from each batch){'@' + endpoint if endpoint else ''}",))
     settings = Settings.for_models(models, base_url=base_url, api=api, system=system, temperature=temperature,
                                    max_output_tokens=max_output_tokens, stream=False,
-                                   response_format=schema_for(verdicts), timeout=_timeout(), **(search or {}))
-    settings[0].check(need_key=need_key)
+                                   response_format=schema_for(verdicts), timeout=timeout_from_env(), **(search or {}))
+    for s in settings:
+        s.check(need_key=need_key)
     return settings
 
 
-def _timeout() -> float | None:
-    """RETEST_TIMEOUT: the wall-clock limit of one attempt of a call to the Batch API (default 600 s)."""
-    import math
-    import os
-
-    from ..send.endpoint import ConfigError
-
-    value = os.environ.get("RETEST_TIMEOUT")
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = math.nan
-    if not math.isfinite(seconds) or not 1 <= seconds <= 86_400:
-        raise ConfigError(f"RETEST_TIMEOUT={value!r}: give a number of seconds from 1 to 86400")
-    return seconds
+_ENDPOINT = click.option("-e", "--endpoint", metavar="NAME",
+                         help="The named endpoint the batches went to (-m MODEL@NAME), instead of --base-url.")
 
 
 def _remote(s):
@@ -83,12 +73,12 @@ def _reconcile(archive, remote, s) -> None:
         warn(line)
 
 
-def _prompts(paths, template, variables, today, model, max_tokens, max_size, verdicts="block"):
+def _prompts(paths, template, variables, today, model, max_tokens, max_size, verdicts="block", related=None):
     import os
 
     # nothing waits on a network here: a builder per core (the documents are split between them)
     prompts, _ = prompts_or_exit(paths, template, parse_vars(variables), today, model, max_tokens, max_size,
-                               verdicts=verdicts != "none", builders=min(2, os.cpu_count() or 1))
+                                 verdicts=verdicts != "none", builders=min(2, os.cpu_count() or 1), related=related)
     return prompts
 
 
@@ -104,8 +94,11 @@ def _prompts(paths, template, variables, today, model, max_tokens, max_size, ver
 @max_size_option
 @search_options
 @cost_options
+@model_check_option
+@related_options
 def submit_cmd(paths, template, variables, today, models, base_url, api, system, temperature, max_output_tokens,
-               archive_path, max_tokens, per_file, force, verdicts, max_size, search, max_cost, prices):
+               archive_path, max_tokens, per_file, force, verdicts, max_size, search, max_cost, prices,
+               no_model_check, related):
     """Build every prompt for PATHS, skip those already answered or in an open batch, and submit the
     rest as batches (one per model and per file of at most --per-file requests)."""
     from ..archive import Archive
@@ -115,19 +108,23 @@ def submit_cmd(paths, template, variables, today, models, base_url, api, system,
 
     settings = _settings(models, base_url, api, system, temperature, max_output_tokens, verdicts=verdicts,
                          search=search)
+    check_served(settings, no_model_check)
     spend = spend_for(settings, max_cost, prices, batch=True) if max_cost is not None else None
     settings = spend.bounded(settings) if spend is not None else settings
-    prompts = _prompts(paths, template, variables, today, settings[0].model, max_tokens, max_size, verdicts)
-    remote = _remote(settings[0])
+    prompts = _prompts(paths, template, variables, today, settings[0].model, max_tokens, max_size, verdicts,
+                       stdin_lookup(related_request(related, today, archive_path), paths, max_size))
+    remotes = {s.endpoint: _remote(s) for s in reversed(settings)}  # each endpoint's batches go to it
     problems: list[str] = []
     with Archive(archive_path) as archive:
-        _reconcile(archive, remote, settings[0])
+        for s in {s.endpoint: s for s in settings}.values():
+            _reconcile(archive, remotes[s.endpoint], s)
         into = Submitted()
         failed: list[dict] = []
 
         def upload(batch_id: int) -> None:
             try:
-                after = advance(archive, remote, archive.batch(batch_id))
+                batch = archive.batch(batch_id)
+                after = advance(archive, remotes[batch["endpoint"]], batch)
                 if after["state"] == "failed":
                     failed.append(after)
                     problems.append(f"batch {batch_id} failed: {after['error']}; its {after['requests']:,} "
@@ -195,13 +192,14 @@ def _status_rows(batches) -> str:
 @click.option("--all", "show_all", is_flag=True, help="Collected and given-up batches too.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (a JSON array).")
 @click.option("--base-url", metavar="URL", help="OpenAI-compatible endpoint [env: OPENAI_BASE_URL].")
+@_ENDPOINT
 @click.option("--archive", "archive_path", metavar="FILE", help="SQLite archive [env: RETEST_ARCHIVE].")
-def status_cmd(name, show_all, as_json, base_url, archive_path):
+def status_cmd(name, show_all, as_json, base_url, endpoint, archive_path):
     """The lifecycle state of every open batch (or the named one): validating, in_progress,
     finalizing, completed, failed, expired, cancelling, cancelled — and its request counts."""
     from ..batch.runner import refresh
 
-    s = _settings((), base_url, None, None, None, None, need_model=False)[0]
+    s = _settings((), base_url, None, None, None, None, need_model=False, endpoint=endpoint)[0]
     archive = open_or_explain(archive_path, as_json)
     if archive is None:
         return
@@ -233,8 +231,9 @@ def status_cmd(name, show_all, as_json, base_url, archive_path):
 @click.option("--poll", type=Number(0.01, 3600), default=10, show_default=True, metavar="SECONDS",
               help="First pause between polls with --wait; each pause is 1.5x the last, up to 5 minutes.")
 @click.option("--base-url", metavar="URL", help="OpenAI-compatible endpoint [env: OPENAI_BASE_URL].")
+@_ENDPOINT
 @click.option("--archive", "archive_path", metavar="FILE", help="SQLite archive [env: RETEST_ARCHIVE].")
-def collect_cmd(name, wait, poll, base_url, archive_path):
+def collect_cmd(name, wait, poll, base_url, endpoint, archive_path):
     """Download the results of ended batches, archive each reply exactly once, and record failed or
     expired requests with the provider's reason (they are sent again by the next `batch submit`).
 
@@ -247,7 +246,7 @@ def collect_cmd(name, wait, poll, base_url, archive_path):
     from ..terminal.messages import message, say, warn
     from ..terminal.progress import Waiting
 
-    s = _settings((), base_url, None, None, None, None, need_model=False)[0]
+    s = _settings((), base_url, None, None, None, None, need_model=False, endpoint=endpoint)[0]
     archive = open_or_explain(archive_path)
     if archive is None:
         return
@@ -292,8 +291,9 @@ def _say_unknown(done) -> None:
 @command.command("cancel", short_help="Cancel a batch (collect it afterwards for partial results).")
 @click.argument("name", metavar="BATCH")
 @click.option("--base-url", metavar="URL", help="OpenAI-compatible endpoint [env: OPENAI_BASE_URL].")
+@_ENDPOINT
 @click.option("--archive", "archive_path", metavar="FILE", help="SQLite archive [env: RETEST_ARCHIVE].")
-def cancel_cmd(name, base_url, archive_path):
+def cancel_cmd(name, base_url, endpoint, archive_path):
     """Cancel BATCH (a provider batch ID, or a number from `retest batch status`). An exported request
     file is released instead: its prompts can be sent again."""
     from ..archive import Archive
@@ -305,7 +305,7 @@ def cancel_cmd(name, base_url, archive_path):
             archive.release_batch(batch["id"], state="cancelled", error="cancelled by the user")
             warn(f"batch {batch['id']} released: its {batch['requests']:,} prompts can be sent again")
             return
-        s = _settings((), base_url, None, None, None, None, need_model=False)[0]
+        s = _settings((), base_url, None, None, None, None, need_model=False, endpoint=endpoint)[0]
         after = _remote(s).cancel(batch["remote_id"])
         archive.set_batch(batch["id"], remote_status=after["remote_status"], counts=after["counts"])
     warn(f"batch {batch['remote_id']} is {after['remote_status']}; `retest batch collect` archives what it finished")
@@ -321,8 +321,9 @@ def cancel_cmd(name, base_url, archive_path):
 @verdicts_option
 @max_size_option
 @search_options
+@related_options
 def export_cmd(paths, template, variables, today, models, base_url, api, system, temperature, max_output_tokens,
-               archive_path, out, max_tokens, force, verdicts, max_size, search):
+               archive_path, out, max_tokens, force, verdicts, max_size, search, related):
     """Write the same request file `batch submit` would upload, for `vllm run-batch -i FILE -o results.jsonl
     --model M` or any executor that reads OpenAI batch files; archive its results with `batch import`.
     The prompts are held for that file until then (`retest batch cancel N` releases them)."""
@@ -335,7 +336,8 @@ def export_cmd(paths, template, variables, today, models, base_url, api, system,
                          verdicts=verdicts, search=search)
     if len(settings) > 1:
         raise click.UsageError("one --model per exported file (the executor runs one model)")
-    prompts = _prompts(paths, template, variables, today, settings[0].model, max_tokens, max_size, verdicts)
+    prompts = _prompts(paths, template, variables, today, settings[0].model, max_tokens, max_size, verdicts,
+                       stdin_lookup(related_request(related, today, archive_path), paths, max_size))
     target = Path(out)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from .common import fit_tokens_option, max_size_option, parse_vars, template_options, write_file
+from .common import fit_tokens_option, max_size_option, parse_vars, passing_over, template_options, write_file
+from ..terminal.related import related_options, related_request
 
 
 _SAID: set[str] = set()  # encoding notes already given in this run: each is said once
@@ -56,9 +57,12 @@ def out_name(source: str, template: str, taken: set[str], suffix: str = ".prompt
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="json: {prompt, tokens, encoding, template, sha256, source, claims, dropped, ...}.")
 @click.option("--no-verdicts", is_flag=True, help="Leave out the request for a retest_verdicts block.")
+@related_options
+@click.option("--archive", "archive_path", metavar="FILE",
+              help="The archive that caches --related look-ups [env: RETEST_ARCHIVE].")
 @max_size_option
 def command(paths, template, variables, today, model, encoding, max_tokens, out, out_dir, copy, fmt, no_verdicts,
-            max_size):
+            related, archive_path, max_size):
     """Build research prompts from inquiring lines.
 
     Prompts go to stdout (several are separated by a ----- line), or to --out,
@@ -87,8 +91,17 @@ def command(paths, template, variables, today, model, encoding, max_tokens, out,
     if (out or copy) and prompts_expected > 1:
         raise click.UsageError(f"{prompts_expected} documents make {prompts_expected} prompts: give --out-dir DIR "
                                "for one file each, or --template corpus for one prompt of them all")
+    found = stdin = read = None
+    wanted = related_request(related, today, archive_path)
+    if wanted:  # looked up first, all of it: a service that fails stops the build before anything is written
+        from ..extract.inputs import stdin_now
+        from ..terminal.related import mapping_for
+
+        stdin = stdin_now(paths, max_size * 1024 * 1024)
+        found, read = mapping_for(paths, *wanted, max_size * 1024 * 1024, stdin=stdin, keep=True)
     recipe = Recipe(tuple(paths), template, variables, today.date() if today else None, model, max_tokens,
-                    max_size * 1024 * 1024, count_tokens=True, verdicts=not no_verdicts)
+                    max_size * 1024 * 1024, count_tokens=True, verdicts=not no_verdicts, related=found,
+                    stdin=stdin)
     folder = Path(out_dir) if out_dir else None
     if folder is not None:
         try:
@@ -97,7 +110,7 @@ def command(paths, template, variables, today, model, encoding, max_tokens, out,
             raise click.UsageError(f"--out-dir {out_dir}: cannot create it ({exc.strerror})") from None
     taken: set[str] = set()
     built = failed = 0
-    for prompt in build_all(recipe, encoding=encoding):
+    for prompt in passing_over(build_all(recipe, encoding=encoding, read=read)):
         if isinstance(prompt, InputFailure):
             failed += 1
             error_line(prompt)

@@ -122,7 +122,7 @@ def _online(report, archive, archive_path) -> str | None:
     from ..check.reply import apply_online, refresh_evidence
     from ..terminal.messages import warn
 
-    ids = [c.id for c in report.cited if c.verdict not in ("malformed", "impossible")]
+    ids = [c.id for c in report.cited if c.verdict not in ("malformed", "impossible") and c.relation != "supplied"]
     ids += [e["id"] for c in report.claims for e in c.evidence_check
             if e.get("id") and e["verdict"] == "unchecked" and e["id"] not in ids]
     if not ids:
@@ -141,9 +141,32 @@ def _online(report, archive, archive_path) -> str | None:
         if cache is not None and cache is not archive:
             cache.close()
     apply_online(report, results)
+    retraction_problem = _retractions(report, cache or archive)
     refresh_evidence(report)
+    if retraction_problem:
+        warn(f"warning: {retraction_problem}")
     if client is not None and client.problems:
         return "; ".join(client.problems)
+    return None
+
+
+def _retractions(report, archive) -> str | None:
+    """Ask OpenAlex (where a key or mirror is set) which cited papers are retracted: verdict ``retracted``."""
+    import os
+
+    from ..check.reply import mark_retracted
+    from ..errors import RetestError
+    from ..related.lookup import Settings, works_for
+
+    ids = [c.id for c in report.cited if c.verdict != "malformed"]
+    if not ids:
+        return None
+    if not (os.environ.get("OPENALEX_API_KEY") or os.environ.get("RETEST_OPENALEX_URL")):
+        return "retractions were not checked (set OPENALEX_API_KEY to ask OpenAlex)"
+    try:
+        mark_retracted(report, works_for(ids, Settings(source="openalex"), archive))
+    except RetestError as exc:
+        return f"retractions were not checked ({exc})"
     return None
 
 
@@ -154,6 +177,8 @@ def _cite_line(c, width: int) -> list[str]:
         lines.append("      also not found on arXiv")
     if getattr(c, "source", None):
         lines.append(f"      behind a source of the reply: {c.source}")
+    if c.relation == "supplied":
+        lines.append("      supplied by the prompt (--related): real without a look-up")
     if c.online == "found":
         who = f"{c.first_author}, " if c.first_author else ""
         lines.append(f"      found: “{c.title}” ({who}{c.published or '?'})")

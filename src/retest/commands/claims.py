@@ -88,6 +88,7 @@ def _print(entries: list[dict]) -> None:
             evidence = ", ".join(v["evidence"]) if v["evidence"] else ""
             when = (v["at"] or "")[:10]
             grounded = " (grounded)" if v.get("grounded") else ""
+            grounded += " (pasted)" if v.get("pasted") else ""
             text = f"{v['model']}{grounded}: {status}{flag} — reply {v['reply_id']}, {when}"
             if evidence:
                 text += f"; evidence {evidence}"
@@ -103,6 +104,13 @@ def _print(entries: list[dict]) -> None:
                 lines += [for_stream(line) for line in textwrap.wrap(neutral(extra, one_line=True), width=width,
                                                                      initial_indent="      ",
                                                                      subsequent_indent="        ")]
+        for p in e.get("related") or []:
+            ident = f"arXiv:{p['arxiv_id']}" if p.get("arxiv_id") else f"doi:{p.get('doi')}" if p.get("doi") else "no ID"
+            used = f"used by {', '.join(p['used_by'])}" if p.get("used_by") else "used by no model"
+            flag = " RETRACTED" if p.get("retracted") else ""
+            text = f"newer: {p.get('date') or '?'} {ident}{flag} “{p.get('title')}” — {used}"
+            lines += [for_stream(line) for line in textwrap.wrap(neutral(text, one_line=True), width=width,
+                                                                 initial_indent="    ", subsequent_indent="      ")]
     click.echo("\n".join(line.rstrip() for line in lines))
 
 

@@ -154,8 +154,9 @@ def endpoint_options(f):
                      help="Wire protocol: /v1/chat/completions or /v1/responses [env: RETEST_API; default chat].")(f)
     f = click.option("--base-url", metavar="URL", help="OpenAI-compatible endpoint [env: OPENAI_BASE_URL; "
                      "default https://api.openai.com/v1]. The key comes from OPENAI_API_KEY.")(f)
-    f = click.option("-m", "--model", "models", multiple=True, metavar="MODEL",
-                     help="Model to ask; repeat to ask several [env: RETEST_MODEL].")(f)
+    f = click.option("-m", "--model", "models", multiple=True, metavar="MODEL[@NAME]",
+                     help="Model to ask; repeat to ask several [env: RETEST_MODEL]. MODEL@NAME asks it at the named "
+                          "endpoint NAME (endpoints.toml, or a known provider: see `retest models`).")(f)
     return f
 
 
@@ -226,11 +227,23 @@ def prompts_or_exit(paths, template, variables, today, model, max_tokens, max_si
     from ..terminal.messages import message, say
 
     try:
-        return prompt_source(paths, template, variables, today, model, max_tokens, max_size, **kwargs)
+        prompts, total = prompt_source(paths, template, variables, today, model, max_tokens, max_size, **kwargs)
     except NoDocuments as exc:
         for item in exc.failures:
             say(f"retest: error: {message(item)}")
         sys.exit(2)
+    return passing_over(prompts), total
+
+
+def passing_over(prompts):
+    """The prompts, less the files a folder walk found that are not inquiring lines: one line each on stderr."""
+    from ..terminal.messages import message, say
+
+    for item in prompts:
+        if getattr(item, "skipped", False):
+            say(f"retest: skipped {message(item)}")
+            continue
+        yield item
 
 
 # -- what a request may cost, and whether it searches the web --------------------------------
@@ -273,3 +286,17 @@ def search_options(f):
                            help="Ground replies in a web search (Responses API: the web_search tool; chat: "
                            "web_search_options) [env: RETEST_SEARCH=1]. Sources are archived either way.")(wrapper)
     return wrapper
+
+
+def model_check_option(f):
+    """``--no-model-check``: send even a model the endpoint does not list."""
+    return click.option("--no-model-check", is_flag=True,
+                        help="Do not refuse a model the endpoint's /v1/models does not list.")(f)
+
+
+def check_served(settings, skip: bool) -> None:
+    """Refuse a model its endpoint does not serve, before anything is built or sent (``send.served``)."""
+    if not skip:
+        from ..send.served import check_models
+
+        check_models(settings)

@@ -25,7 +25,7 @@ def command(paths: tuple[str, ...], fmt: str | None, max_size: int) -> None:
 
     from ..terminal.messages import message, say
     from ..util.display import safe_json
-    from ..errors import InputError
+    from ..errors import InputError, Skipped
     from ..extract import extract_paths
 
     out = sys.stdout
@@ -37,6 +37,9 @@ def command(paths: tuple[str, ...], fmt: str | None, max_size: int) -> None:
     elif fmt == "json":
         out.write("[")
     for item in extract_paths(paths, max_size * 1024 * 1024, raw=True):
+        if isinstance(item, Skipped):
+            say(f"retest: skipped {message(item)}")
+            continue
         if isinstance(item, InputError):
             bad += 1
             say(f"retest: error: {message(item)}")

@@ -9,18 +9,21 @@ import click
 from ..terminal.costs import DryRunCosts, spend_for, summary_costs, unsent_line
 from .common import (
     Number,
+    check_served,
     cost_options,
     background_options,
     check_background,
     endpoint_options,
     max_size_option,
     max_tokens_option,
+    model_check_option,
     parse_vars,
     prompts_or_exit,
     search_options,
     template_options,
     verdicts_option,
 )
+from ..terminal.related import related_options, related_request, stdin_lookup
 
 
 @click.command("send")
@@ -48,9 +51,12 @@ from .common import (
 @search_options
 @background_options
 @cost_options
+@model_check_option
+@related_options
 def command(paths, template, variables, today, prompt_file, models, base_url, api, system, temperature,
             max_output_tokens, archive_path, max_tokens, concurrency, max_attempts, timeout, backoff, force,
-            dry_run, no_stream, check_replies, verdicts, max_size, search, max_cost, prices, **background):
+            dry_run, no_stream, check_replies, verdicts, max_size, search, max_cost, prices, no_model_check, related,
+            **background):
     """Send prompts built from PATHS (or --prompt FILE) and archive every reply.
 
     Every prompt goes to every --model. A prompt already answered by the same
@@ -63,6 +69,8 @@ def command(paths, template, variables, today, prompt_file, models, base_url, ap
 
     if bool(paths) == bool(prompt_file):
         raise click.UsageError("give document PATHS or --prompt FILE (one of them)")
+    if prompt_file:
+        related_request(related, today, archive_path, prompt_file)  # --related needs documents
     in_background = check_background(background, api)
     if in_background and max_cost is not None:
         raise click.UsageError("--max-cost cannot bound --background runs (a deep-research reply's searches "
@@ -73,14 +81,19 @@ def command(paths, template, variables, today, prompt_file, models, base_url, ap
         max_attempts=max_attempts, timeout=timeout, wait_multiplier=backoff, response_format=schema_for(verdicts),
         **search,
     )
-    settings[0].check(need_key=not dry_run)
+    for s in settings:
+        s.check(need_key=not dry_run)
+    if not dry_run:
+        check_served(settings, no_model_check)
     spend = spend_for(settings, max_cost, prices)  # before anything is built or sent
     settings = spend.bounded(settings)
     if prompt_file:
         prompts, total = _prompt_file(prompt_file), 1
     else:
         prompts, total = prompts_or_exit(paths, template, parse_vars(variables), today, settings[0].model, max_tokens,
-                                       max_size, count_tokens=dry_run, verdicts=verdicts != "none")
+                                         max_size, count_tokens=dry_run, verdicts=verdicts != "none",
+                                         related=stdin_lookup(related_request(related, today, archive_path), paths,
+                                                              max_size))
     if dry_run:
         bad, good = dry_run_report(prompts, settings, archive_path, spend)
         sys.exit(2 if bad and not good else 1 if bad else 0)
@@ -139,19 +152,19 @@ def dry_run_report(prompts, settings, archive_path, spend=None) -> tuple[int, in
                 would += not done
                 total_tokens += 0 if done else tokens
                 if costs is not None and not done:
-                    costs.add(s.model, tokens, count.fallback, job)
+                    costs.add(s.voice, tokens, count.fallback, job)
                 note = "  (already archived: would skip)" if done else ""
                 approx = "~" if count.fallback else ""
-                say(message(f"would send {job.label} to {s.model}: {approx}{tokens:,} tokens, "
+                say(message(f"would send {job.label} to {s.voice}: {approx}{tokens:,} tokens, "
                             f"template {job.template or '(none)'}{note}"), err=False)
     finally:
         if archive is not None:
             archive.close()
-    models = ", ".join(s.model for s in settings)
+    models = ", ".join(s.voice for s in settings)
     approx = "~" if estimated else ""
     unit = "prompts" if len(settings) == 1 else f"requests ({len(settings)} models)"
     say(f"dry run: {would} of {would + skip} {unit} ({approx}{total_tokens:,} prompt tokens; "
-        f"{'; '.join(sorted(labels)) or 'no prompts'}) would go to {models} at {settings[0].endpoint}; "
+        f"{'; '.join(sorted(labels)) or 'no prompts'}) would go to {models} at {', '.join(dict.fromkeys(s.endpoint for s in settings))}; "
         "nothing was sent")
     for line in costs.lines() if costs is not None else ():
         say(message(line))
@@ -170,7 +183,7 @@ def _send(prompts, total, settings, archive_path, force, check_replies=False, sp
 
     jobs = total * len(settings)
     live = jobs == 1 and settings[0].stream and sys.stdout.isatty()
-    with Archive(archive_path) as archive, Progress(jobs, live, [s.model for s in settings]) as progress:
+    with Archive(archive_path) as archive, Progress(jobs, live, [s.voice for s in settings]) as progress:
         run = Run(settings, archive, force=force, events=progress, keep_single=jobs == 1,
                   after_reply=after_reply(), spend=spend)
         progress.run = run
@@ -238,7 +251,7 @@ def _summary_line(summary, settings, path, checked_too: bool = False, spend=None
         return text
 
     if len(settings) > 1:
-        head = " · ".join(f"{s.model}: {part(s.model)}" for s in settings)
+        head = " · ".join(f"{s.voice}: {part(s.voice)}" for s in settings)
     else:
         head = part()
     tokens = f"{'~' if summary.tokens_estimated else ''}{summary.tokens:,} tokens"

@@ -9,8 +9,10 @@ Names a template can use: doc, docs, title, role, topic, tasks, closing,
 claims, dated, undated, anchors, notes, body, shared_notes, span_text,
 span_start, span_end, figures, themes, today, this_month, window(months),
 vars, verdict_request (the request for a retest_verdicts block, or empty),
+related (with --related: per claim {n, claim, papers, retracted}, each paper
+{title, date, arxiv_id, doi, cited_by_count, retracted, cites, source}),
 and every --var. Filters: claim_line, citation_group, arxiv, month,
-first_sentence, quoted.
+first_sentence, quoted, paper_line.
 """
 
 

@@ -30,6 +30,7 @@ MAX_SIZE_MB = 4096  # the most --max-size accepts
 class Input:
     source: str
     text: str
+    walked: bool = False  # found by walking a folder, not named: passed over (``Skipped``) if not an inquiring line
 
 
 def display_name(path: str | os.PathLike) -> str:
@@ -221,7 +222,8 @@ def iter_inputs(paths: Iterable[str], max_bytes: int = MAX_BYTES,
                 if not once(file):
                     continue
                 try:
-                    yield read_path(file, max_bytes)
+                    item = read_path(file, max_bytes)
+                    yield Input(item.source, item.text, walked=True)
                 except InputError as exc:
                     yield exc
             if not found:

@@ -21,7 +21,7 @@ import re
 
 from ..errors import NotAnInquiringLine
 from . import claims as _claims
-from . import dates, layouts, markdown, titles
+from . import dates, layouts, markdown, sieve, titles
 from .question import is_question, question
 
 _NEXT_LINES = re.compile(r"^next inquiring lines?\b", re.I)
@@ -105,13 +105,13 @@ def normalise(text: str) -> str:
 
 
 def _lines(text: str) -> list[str]:
-    """Non-empty, stripped lines with UI residue removed and hard wraps rejoined."""
+    """Non-empty, stripped lines with UI residue and tag lines removed and hard wraps rejoined."""
     out: list[str] = []
     parts: list[str] = []  # the line being built, kept in pieces so rejoining stays linear
     joinable = False
     for raw in text.split("\n"):
         line = (_without_residue(raw) if "↓" in raw else raw).strip()
-        if not line:
+        if not line or sieve.is_tags(line) or sieve.is_rule(line):
             continue
         if _NEXT_LINES.match(line):
             break
@@ -308,7 +308,7 @@ def parse_raw(text: str, source: str = "<text>") -> dict:
         m = _SOURCES.match(lines[sources_at])
         declared = int(m.group(1)) if m and m.group(1) and len(m.group(1)) <= 6 else None
         end = prompt_at if prompt_at is not None and prompt_at > sources_at else len(lines)
-        notes = _notes(lines[sources_at + 1 : end])
+        notes = sieve.past_the_declared(_notes(lines[sources_at + 1 : end]), declared)
         _recover_titles(notes, framing + body, warnings)
 
     prompt = None
@@ -320,6 +320,7 @@ def parse_raw(text: str, source: str = "<text>") -> dict:
         prompt, claims, anchors, span_text = _prompt_block(lines[prompt_at:block_end], warnings)
     if not claims:
         claims = [_claims.claim_from_note(n) for n in notes if n["summary"]]
+    sieve.refuse_a_manual(claims)
     if span_text is None:
         span_line = next((l for l in body if _SPAN_LINE.search(l)), None)
         span_text = _SPAN_LINE.search(span_line).group(1).strip() if span_line else None
@@ -379,10 +380,10 @@ def _salvaged(lines: list[str], front_title: str | None, source: str, sha: str) 
 
 def _truncation(lines, declared, notes, prompt, sources_at, prompt_at, warnings) -> bool:
     reasons = []
+    final_section_is_sources = sources_at is not None and (prompt_at is None or prompt_at < sources_at)
     last = lines[-1]
     if not _ends_sentence(last) and not _SOURCES.match(last):
         reasons.append(f"it ends mid-sentence (…{last[-40:]!r})")
-    final_section_is_sources = sources_at is not None and (prompt_at is None or prompt_at < sources_at)
     if final_section_is_sources and declared is not None and len(notes) < declared:
         reasons.append(f"only {len(notes)} of {declared} notes are present")
     if notes and notes[-1]["title"] and not notes[-1]["summary"]:

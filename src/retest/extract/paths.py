@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from ..errors import InputError, NotAnInquiringLine
+from ..errors import InputError, NotAnInquiringLine, Skipped
 from .inputs import MAX_BYTES, iter_inputs, read_path
 from .parser import parse, parse_raw
 
@@ -30,7 +30,7 @@ def documents_of(inputs: Iterable, raw: bool = False) -> Iterator:
         try:
             yield build(item.text, item.source)
         except NotAnInquiringLine as exc:
-            yield InputError(item.source, str(exc))
+            yield (Skipped if item.walked else InputError)(item.source, str(exc))
 
 
 def load(path: str | Path):

@@ -62,13 +62,14 @@ def claims_of_documents(paths: Iterable[str], on_error: Callable[[Exception], No
 
 def ledger(archive, *, paths: list[str] | None = None, source: str | None = None, model: str | None = None,
            history: bool = False, on_error: Callable[[Exception], None] | None = None) -> list[dict]:
-    """One entry per claim: ``{index, text, date, arxiv_ids, source, consensus, verdicts}``.
+    """One entry per claim: ``{index, text, date, arxiv_ids, source, consensus, verdicts, related}``.
 
     ``verdicts`` holds each model's latest verdict (every verdict, oldest
     first, with ``history``): ``{model, status, evidence, evidence_check,
     supported, note, reply_id, at}``, ``status`` None where a reply gave none.
     Only reads the archive: verdicts are read from replies as they arrive
-    (``check.arrival``).
+    (``check.arrival``). ``related``: the newer papers prompts supplied for the claim (``--related``), each
+    with ``used_by``, the models whose replies cited it.
     """
     return list(iter_ledger(archive, paths=paths, source=source, model=model, history=history, on_error=on_error))
 
@@ -78,8 +79,20 @@ def iter_ledger(archive, *, paths: list[str] | None = None, source: str | None =
     """The ledger's entries one at a time (the report reads it so: memory stays flat)."""
     import json
 
-    for head, verdicts in _rows(archive, paths, source, model, history, on_error):
-        yield {**head, "verdicts": json.loads(verdicts)}
+    ambiguous = archive.ambiguous_models()
+    related = archive.related_by_claim()
+    for head, verdicts, claim_id in _rows(archive, paths, source, model, history, on_error):
+        yield {**head, "verdicts": [voice(v, ambiguous) for v in json.loads(verdicts)],
+               "related": related.get(claim_id, [])}
+
+
+def voice(verdict: dict, ambiguous: set[str]) -> dict:
+    """A verdict labelled by who gave it: ``MODEL@NAME`` where the model name was answered from several
+    endpoints (``Archive.ambiguous_models``), plain ``MODEL`` where it was not."""
+    name = verdict.get("endpoint")
+    if name and verdict.get("model") in ambiguous:
+        verdict["model"] = f"{verdict['model']}@{name}"
+    return verdict
 
 
 def ledger_json(archive, *, paths: list[str] | None = None, source: str | None = None, model: str | None = None,
@@ -93,17 +106,26 @@ def ledger_json(archive, *, paths: list[str] | None = None, source: str | None =
     def text(value) -> str:
         return "null" if value is None else encode_basestring(value)
 
+    import json
+
+    related = archive.related_by_claim()
+
+    def supplied(claim_id) -> str:
+        found = related.get(claim_id)
+        return safe_json(json.dumps(found, ensure_ascii=False)) if found else "[]"
+
     if not paths:  # SQLite writes all but the consensus
         word = _words()
         for r in archive.ledger_rows(source_like=source, model=model, history=history, json_head=True):
             signature, verdicts, live = split_found(r["found"])
             yield (f'{safe_json(r["head"])}{encode_basestring(word(signature))}, '
-                   f'"verdicts": {safe_json(verdicts) if live else verdicts}}}')
+                   f'"verdicts": {safe_json(verdicts) if live else verdicts}, "related": {supplied(r["id"])}}}')
         return
-    for head, verdicts in _rows(archive, paths, source, model, history, on_error, raw=True):
+    for head, verdicts, claim_id in _rows(archive, paths, source, model, history, on_error, raw=True):
         yield safe_json(f'{{"index": {head["index"]}, "text": {text(head["text"])}, "date": {text(head["date"])}, '
                         f'"arxiv_ids": {head["arxiv_ids"]}, "source": {text(head["source"])}, '
-                        f'"consensus": {text(head["consensus"])}, "verdicts": {verdicts}}}')
+                        f'"consensus": {text(head["consensus"])}, "verdicts": {verdicts}, '
+                        f'"related": {supplied(claim_id)}}}')
 
 
 def split_found(found: str | None) -> tuple[str | None, str, bool]:
@@ -145,7 +167,7 @@ def _rows(archive, paths, source, model, history, on_error, raw: bool = False) -
             head = {"index": counters[r["source"]], "text": r["text"], "date": r["date"],
                     "arxiv_ids": r["arxiv_ids"] if raw else json.loads(r["arxiv_ids"]), "source": r["source"],
                     "consensus": word(signature)}
-            yield head, verdicts
+            yield head, verdicts, r["id"]
         return
     wanted = claims_of_documents(paths, on_error)
     known = archive.claims_by_key([c["key"] for c in wanted])
@@ -158,4 +180,4 @@ def _rows(archive, paths, source, model, history, on_error, raw: bool = False) -
         head = {"index": c["index"], "text": c["text"], "date": c["date"],
                 "arxiv_ids": json.dumps(c["arxiv_ids"]) if raw else c["arxiv_ids"], "source": c["source"],
                 "consensus": word(signature) if row else "not sent"}
-        yield head, verdicts or "[]"
+        yield head, verdicts or "[]", row["claim_id"] if row else None

@@ -92,6 +92,7 @@ def _reply(archive, reply_id: int, model: str) -> dict:
     rec = archive.get(reply_id) or {"id": reply_id, "reply": "", "created_at": ""}
     cited, listed = _cited(archive, rec)
     return {"model": model, "id": reply_id, "at": _at(rec), "template": rec.get("template"),
+            "pasted": rec.get("endpoint_name") == "pasted",
             "text": rec.get("reply") or "", "html": _page(archive, rec, cited),
             "verdicts": [v | {"note_html": inline_html(v.get("note"))} for v in archive.claim_verdicts(reply_id)],
             "new": [c for c in listed if c["relation"] == "new" and not c["suspect"]],
@@ -163,7 +164,7 @@ def document(archive, source: str, entries: list[dict], title: str | None = None
     out_rows = []
     for e, latest in rows:
         claim = {k: e[k] for k in ("index", "text", "date", "arxiv_ids", "consensus")}
-        claim |= {"html": inline_html(e["text"]), "kind": kind_of(e["consensus"])}
+        claim |= {"html": inline_html(e["text"]), "kind": kind_of(e["consensus"]), "related": e.get("related") or []}
         out_rows.append({"claim": claim, "cells": [_cell(latest.get(m)) for m in models]})
     unaddressed = [e for e, latest in rows if not any(v["status"] for v in latest.values())
                    and not (replies and _mentioned(e, replies))] if replies else []

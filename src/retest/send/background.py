@@ -28,7 +28,6 @@ from dataclasses import dataclass, replace
 
 from ..archive import now
 from . import background_api as api
-from .client import client_for
 from .endpoint import ConfigError
 from .faults import MAX_RETRY_WAIT, fatal, retry_after, retryable
 from .job import Events, Job, Outcome
@@ -254,9 +253,7 @@ class BackgroundRun(Cancelling, Run):
     async def _lost(self, job: Job, reply_id: int, record: dict, why: str) -> None:
         """A create whose outcome is unknown: look for the response by its key; never create it again here."""
         self.events.status(job, "creating")
-        if self.client is None:
-            self.client = client_for(self.models[0])
-        found, how = await api.look_up(self.client, job.settings, record["intent"])
+        found, how = await api.look_up(self.clients.of(job.settings), job.settings, record["intent"])
         if found is not None:
             await self._created(job, reply_id, found)
             return
@@ -355,9 +352,7 @@ class BackgroundRun(Cancelling, Run):
         await self.writer.call(self.archive.background_end, reply_id, status, details.get("reason"))
 
     async def _call(self, s, method: str, path: str, payload: dict | None = None, **kwargs) -> dict:
-        if self.client is None:
-            self.client = client_for(self.models[0])
-        return await api.call(self.client, s, method, path, payload, **kwargs)
+        return await api.call(self.clients.of(s), s, method, path, payload, **kwargs)
 
 
 def _has_text(data: dict) -> bool:

@@ -43,6 +43,24 @@ def client_for(s: Settings):
     return client
 
 
+class Clients:
+    """The SDK clients of a run, one per endpoint (its URL, key and query), each made at its first request: a run
+    with everything archived never loads the SDK, and each named endpoint gets only its own key."""
+
+    def __init__(self):
+        self._made: dict = {}
+
+    def of(self, s: Settings):
+        key = (s.api_base, s.api_key, tuple(sorted(s.query.items())))
+        if key not in self._made:
+            self._made[key] = client_for(s)
+        return self._made[key]
+
+    async def close(self) -> None:
+        for client in self._made.values():
+            await close_client(client)
+
+
 async def close_client(client) -> None:
     for pool in getattr(client, "_retest_pools", []):
         await pool.aclose()

@@ -52,6 +52,10 @@ class Settings:
     search: bool = False  # ask the model to search the web (see protocols: each API's own fields)
     search_context: str | None = None  # low | medium | high
     search_domains: tuple[str, ...] = ()
+    endpoint_name: str | None = None  # -m MODEL@NAME: the named endpoint (see endpoints), kept with each reply
+    key_name: str = "OPENAI_API_KEY"  # where the key came from, for messages
+    origin: str | None = None  # the endpoint's entry (file and name), for messages; None: --base-url
+    provider: str | None = None  # the price table's provider for this endpoint
     max_searches: int | None = None  # Responses web search: at most this many tool calls (a cost ceiling's bound)
 
     @classmethod
@@ -77,10 +81,52 @@ class Settings:
 
     @classmethod
     def for_models(cls, models: tuple[str, ...] | list[str], **given) -> list[Settings]:
-        """One Settings per model (``-m a -m b``; else RETEST_MODEL), in the order given, once each."""
-        models = list(dict.fromkeys(m for m in models if m)) or [None]
-        first = cls.from_env(model=models[0], **given)
-        return [first] + [replace(first, model=m) for m in models[1:]]
+        """One Settings per model (``-m a -m b``; else RETEST_MODEL), in the order given, once each.
+
+        ``MODEL@NAME`` goes to the named endpoint NAME with its own key (see ``endpoints``); a plain MODEL to
+        ``--base-url`` / OPENAI_BASE_URL with OPENAI_API_KEY, as always."""
+        specs = list(dict.fromkeys(m for m in models if m)) or [None]
+        out: list[Settings] = []
+        plain: Settings | None = None
+        registry = None
+        for spec in specs:
+            if spec and "@" in spec:
+                from .endpoints import Endpoints
+
+                registry = registry or Endpoints()
+                model, where = registry.resolve(spec)
+                out.append(cls.for_endpoint(model, where, **given))
+            elif plain is None:
+                plain = cls.from_env(model=spec, **given)
+                out.append(plain)
+            else:
+                out.append(replace(plain, model=spec))
+        return out
+
+    @classmethod
+    def for_endpoint(cls, model: str, where, **given) -> Settings:
+        """Settings for ``model`` at the named endpoint ``where`` (an ``endpoints.Endpoint``): its URL, its key,
+        its API unless --api was given, its search defaults unless the command asked for search itself."""
+        given = {k: v for k, v in given.items() if v is not None and k != "base_url"}
+        given.setdefault("api", where.api or os.environ.get("RETEST_API") or "chat")
+        asked = given.get("search") or given.get("search_context") or given.get("search_domains")
+        if not asked and where.search.get("on"):
+            given["search"] = True
+            given["search_context"] = where.search.get("context")
+            given["search_domains"] = tuple(where.search.get("domains") or ())
+        elif given.get("search_context") or given.get("search_domains"):
+            given["search"] = True
+        settings = cls(model=model, base_url=where.base_url, api_key=where.key(need=False), endpoint_name=where.name,
+                       key_name=where.key_env or "(no key)", origin=where.label, provider=where.provider, **given)
+        from ..util.redact import register
+
+        register(settings.api_key)
+        return settings
+
+    @property
+    def voice(self) -> str:
+        """How replies are told apart: ``MODEL@NAME`` for a named endpoint, else ``MODEL``."""
+        return f"{self.model}@{self.endpoint_name}" if self.endpoint_name else self.model
 
     @property
     def endpoint(self) -> str:
@@ -138,23 +184,28 @@ class Settings:
         """Refuse settings that would make every request fail, naming the one to fix."""
         if self.api not in ("chat", "responses"):
             raise ConfigError(f"--api {self.api!r}: give chat or responses (RETEST_API)")
+        if self.endpoint_name and need_key and self.key_name != "(no key)" and not self.api_key:
+            raise ConfigError(f"{self.origin} key_env: {self.key_name} is not set (export {self.key_name}=… to "
+                              f"use {self.endpoint_name})")
+        key = self.key_name
         if self.api_key is not None:
             if self.api_key != self.api_key.strip() or any(c.isspace() for c in self.api_key):
-                raise ConfigError("OPENAI_API_KEY contains whitespace (a trailing newline or space?); remove it")
+                raise ConfigError(f"{key} contains whitespace (a trailing newline or space?); remove it")
             if not self.api_key.isascii() or not self.api_key.isprintable():
-                raise ConfigError("OPENAI_API_KEY contains characters that cannot be sent in an HTTP header")
+                raise ConfigError(f"{key} contains characters that cannot be sent in an HTTP header")
         parts = urlsplit(self.base_url)
+        url = f"{self.origin} base_url" if self.origin else "--base-url"
         try:
             _ = parts.port  # urlsplit checks the port only when asked
         except ValueError:
-            raise ConfigError(f"--base-url {self.display_url!r} has an invalid port") from None
+            raise ConfigError(f"{url} {self.display_url!r} has an invalid port") from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ConfigError(f"--base-url {self.display_url!r} is not an http(s) URL")
+            raise ConfigError(f"{url} {self.display_url!r} is not an http(s) URL")
         if "@" in parts.netloc:  # httpx would send it as Basic auth, in place of the Bearer key
             raise ConfigError(f"--base-url {self.display_url!r}: a user:password@ part is not supported (it would "
                               "replace the key); remove it and give the key in OPENAI_API_KEY")
         self._check_search()
-        if need_key and not self.api_key and self.endpoint == "api.openai.com":
+        if need_key and not self.api_key and self.endpoint == "api.openai.com" and not self.endpoint_name:
             raise ConfigError("OPENAI_API_KEY is not set (needed for api.openai.com; --dry-run needs none)")
 
     def _check_search(self) -> None:

@@ -93,7 +93,7 @@ class Outcome:
 
     @property
     def model(self) -> str:
-        return self.job.settings.model if self.job.settings else "?"
+        return self.job.settings.voice if self.job.settings else "?"
 
 
 class Events:

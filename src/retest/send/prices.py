@@ -263,7 +263,7 @@ def cost_of(price: Price | None, usage: dict | None) -> Cost | None:
 
 
 def resolve(model: str, endpoint: str, *, batch: bool = False, given: dict | None = None,
-            user: dict | None = None) -> Price | None:
+            user: dict | None = None, provider: str | None = None) -> Price | None:
     """The price of ``model`` at ``endpoint`` (``host[:port]``), or None when it is unknown.
 
     ``given``: ``--price`` options (``{model or None: Rates}``); ``user``: the prices file.
@@ -275,7 +275,7 @@ def resolve(model: str, endpoint: str, *, batch: bool = False, given: dict | Non
             return Price(model, rates=rates, batch=batch)
     host = endpoint.rsplit(":", 1)[0] if endpoint.rsplit(":", 1)[-1].isdigit() and (
         endpoint.count(":") == 1 or endpoint.startswith("[")) else endpoint
-    by_endpoint = user["endpoints"].get(endpoint) or user["endpoints"].get(host)
+    by_endpoint = user["endpoints"].get(endpoint) or user["endpoints"].get(host) or provider
     if isinstance(by_endpoint, Rates):
         return Price(model, rates=by_endpoint, batch=batch)
     if by_endpoint is None and self_hosted(endpoint):

@@ -32,7 +32,7 @@ from types import SimpleNamespace
 from ..archive import Archive, now, valid_text
 from ..archive.writer import Writer
 from ..errors import RetestError
-from .client import client_for, close_client, reachable, request
+from .client import Clients, reachable, request
 from .concurrency import Flight, Limiters
 from .endpoint import ConfigError, Settings
 from .faults import MAX_RETRY_WAIT, Withdrawn, describe, fatal, one_at_a_time, overload, retry_after, retryable
@@ -73,11 +73,12 @@ class Run:
         s = self.models[0]
         for m in self.models:
             m.check()
-        await reachable(s)
+        for where in {m.base_url: m for m in self.models}.values():  # each endpoint once
+            await reachable(where)
         loop = asyncio.get_running_loop()
         self.writer = Writer(self.archive, loop)
         self.limiter = Limiters(s.concurrency)  # one per model: see concurrency.Limiters
-        self.client = None  # made at the first request: a run with everything archived never loads the SDK
+        self.clients = Clients()  # one per endpoint
         stopping = Stopping(loop, asyncio.current_task(), self.SIGNALS)
         queue: asyncio.Queue = asyncio.Queue(maxsize=2 * s.concurrency + 8)
         stop = threading.Event()
@@ -86,7 +87,7 @@ class Run:
         beat = None
         try:
             self.summary.run_id = await self.writer.call(
-                self.archive.start_run, "send", endpoint=s.endpoint, models=[m.model for m in self.models],
+                self.archive.start_run, "send", endpoint=s.endpoint, models=[m.voice for m in self.models],
                 ceiling=s.concurrency)
             beat = asyncio.create_task(self._heartbeat())
             builder.start()
@@ -122,8 +123,7 @@ class Run:
                 except Exception:  # noqa: BLE001 — the run's own outcome matters more
                     pass
             await self.writer.close()
-            if self.client is not None:
-                await close_client(self.client)
+            await self.clients.close()
             stopping.remove()
         return self.summary
 
@@ -209,7 +209,8 @@ class Run:
                 source=job.source, source_sha256=job.source_sha256, tokens=job.tokens, encoding=job.encoding,
                 claims=job.claims)
             return (prompt_id, *archive.claim(prompt_id, model=s.model, endpoint=s.endpoint, params=s.params,
-                                             params_sha256=s.params_sha256, force=force, api=s.api, run_id=run_id))
+                                             params_sha256=s.params_sha256, force=force, api=s.api, run_id=run_id,
+                                             endpoint_name=s.endpoint_name))
 
         prompt_id, reply_id, state = await self.writer.call(add_and_claim)
         if state == "busy":
@@ -236,7 +237,8 @@ class Run:
                 await asyncio.sleep(BUSY_POLL)
                 reply_id, state = await self.writer.call(
                     self.archive.claim, prompt_id, model=s.model, endpoint=s.endpoint, params=s.params,
-                    params_sha256=s.params_sha256, api=s.api, run_id=self.summary.run_id)
+                    params_sha256=s.params_sha256, api=s.api, run_id=self.summary.run_id,
+                    endpoint_name=s.endpoint_name)
                 if state != "busy":
                     break
         finally:
@@ -259,8 +261,7 @@ class Run:
                     await self.writer.call(self.archive.unclaim, reply_id)
                     return self._finish(Outcome(job, "unsent", reply_id, error=self.spend.why))
                 started = await limiter.acquire()
-                if self.client is None:
-                    self.client = client_for(self.models[0])
+                client = self.clients.of(s)
                 t0, at = time.monotonic(), now()
                 error: BaseException | None = None
                 flight = Flight(started)
@@ -271,7 +272,7 @@ class Run:
                     proto_events.delta(job, d)
 
                 # its own task, so that the limiter can withdraw this attempt alone
-                flight.task = asyncio.ensure_future(request(self.client, s, job.text, on_delta))
+                flight.task = asyncio.ensure_future(request(client, s, job.text, on_delta))
                 limiter.flights.add(flight)
                 try:
                     received = await flight.task

@@ -72,7 +72,8 @@ class Spend:
         from .prices import load_user_prices
 
         user = load_user_prices()
-        prices = {s.model: resolve(s.model, _host(s), batch=batch, given=given, user=user) for s in settings}
+        prices = {s.voice: resolve(s.model, _host(s), batch=batch, given=given, user=user, provider=s.provider)
+                  for s in settings}
         search = any(getattr(s, "search", None) for s in settings)
         if max_cost is not None:
             for s in settings:
@@ -89,20 +90,21 @@ class Spend:
         return cls(prices, max_cost, search, given=given, user=user, batch=batch,
                    endpoint=_host(settings[0]) if settings else "?")
 
-    def price(self, model: str, endpoint: str | None = None) -> Price | None:
-        """The price of a model, found the first time it is asked for (``background collect`` meets each
-        response's model only as it collects it)."""
-        if model not in self.prices:
+    def price_of(self, s) -> Price | None:
+        """The price of these settings' model at their endpoint, found the first time it is asked for
+        (``background collect`` meets each response's model only as it collects it)."""
+        voice = getattr(s, "voice", s.model)
+        if voice not in self.prices:
             from .prices import load_user_prices
 
             try:
                 if self.user is None:
                     self.user = load_user_prices()
-                self.prices[model] = resolve(model, endpoint or self.endpoint, batch=self.batch, given=self.given,
-                                             user=self.user)
+                self.prices[voice] = resolve(s.model, _host(s), batch=self.batch, given=self.given, user=self.user,
+                                             provider=getattr(s, "provider", None))
             except Exception:  # noqa: BLE001 — an unreadable prices file was said at start-up; unknown here
-                self.prices[model] = None
-        return self.prices[model]
+                self.prices[voice] = None
+        return self.prices[voice]
 
     def bounded(self, settings: list) -> list:
         """The settings a ceiling sends: web searches through the Responses API bounded in the request."""
@@ -117,7 +119,7 @@ class Spend:
     def worst(self, job) -> Decimal:
         """The most this attempt can cost: its input, its maximum output, and its searches."""
         s = job.settings
-        price = self.prices.get(s.model)
+        price = self.prices.get(s.voice)
         tokens = _input_tokens(job) + OVERHEAD_TOKENS
         tokens += tokens // 20  # counted with our encoding, billed with theirs: a margin
         searches = SEARCHES_RESERVED if getattr(s, "search", None) else 0
@@ -165,10 +167,10 @@ class Spend:
     async def kept_reply(self, writer, archive, reply_id: int, job, usage: dict | None) -> Cost | None:
         """The reply arrived and is stored: price it, record it, and free its reservation."""
         try:
-            cost = cost_of(self.price(job.settings.model, _host(job.settings)), usage)
+            cost = cost_of(self.price_of(job.settings), usage)
         except Exception:  # noqa: BLE001 — pricing must never cost a stored reply
             cost = None
-        self._settle(job, job.settings.model, cost, kept=True)
+        self._settle(job, job.settings.voice, cost, kept=True)
         if cost is not None:
             await writer.call(archive.set_cost, reply_id, cost)
         return cost
@@ -180,7 +182,7 @@ class Spend:
         if billed(error, heard):
             prompt_tokens = _input_tokens(job)
             completion_tokens = -(-heard // 4)  # ~4 characters a token
-            price = self.price(job.settings.model, _host(job.settings))
+            price = self.price_of(job.settings)
             try:
                 cost = price.cost({"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
                                    "estimated": True}) if price else None
@@ -189,22 +191,22 @@ class Spend:
             await writer.call(archive.attempt_cost, reply_id, n, prompt_tokens=prompt_tokens,
                               completion_tokens=completion_tokens, cost=cost)
             if cost is None:
-                self.unpriced_spent[job.settings.model] += 1
-        self._settle(job, job.settings.model, cost, kept=False)
+                self.unpriced_spent[job.settings.voice] += 1
+        self._settle(job, job.settings.voice, cost, kept=False)
 
     async def billed_without_reply(self, writer, archive, reply_id: int, n: int, job, usage: dict | None) -> None:
         """A response that ended without a reply to keep (no text) but with its usage: what it cost, as spent."""
         if not usage or (usage.get("prompt_tokens") is None and usage.get("completion_tokens") is None):
             return
         try:
-            cost = cost_of(self.price(job.settings.model, _host(job.settings)), usage)
+            cost = cost_of(self.price_of(job.settings), usage)
         except Exception:  # noqa: BLE001 — pricing must never cost a stored record
             cost = None
         await writer.call(archive.attempt_cost, reply_id, n, prompt_tokens=usage.get("prompt_tokens"),
                           completion_tokens=usage.get("completion_tokens"), cost=cost)
         if cost is None:
-            self.unpriced_spent[job.settings.model] += 1
-        self._settle(job, job.settings.model, cost, kept=False)
+            self.unpriced_spent[job.settings.voice] += 1
+        self._settle(job, job.settings.voice, cost, kept=False)
 
     # -- what the summary says ----------------------------------------------------
     def line(self, model: str | None = None) -> str:

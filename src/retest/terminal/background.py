@@ -104,7 +104,7 @@ def run_background(jobs, total: int, settings, archive_path, *, force=False, che
 
     after = after_reply()  # verdicts and citations read as each reply is stored, as send does
     count = total * len(settings)
-    with Archive(archive_path) as archive, Progress(count, [s.model for s in settings]) as progress:
+    with Archive(archive_path) as archive, Progress(count, [s.voice for s in settings]) as progress:
         run = BackgroundRun(settings, archive, force=force, events=progress, keep_single=single and count == 1,
                             after_reply=after, poll=poll, wait=wait, retry_failed=retry_failed,
                             resend_unknown=resend_unknown, spend=spend)

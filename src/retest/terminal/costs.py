@@ -35,7 +35,7 @@ class DryRunCosts:
             from dataclasses import replace
 
             self.worst.append(self.spend.worst(replace(job, settings=next(s for s in self.settings
-                                                                          if s.model == model))))
+                                                                          if s.voice == model))))
 
     def lines(self) -> list[str]:
         from ..send.prices import format_usd
@@ -43,15 +43,15 @@ class DryRunCosts:
 
         out = []
         for s in self.settings:
-            n, tokens = self.prompts[s.model], self.tokens[s.model]
-            price = self.spend.prices.get(s.model)
+            n, tokens = self.prompts[s.voice], self.tokens[s.voice]
+            price = self.spend.prices.get(s.voice)
             if not n:
                 continue
             if price is None:
-                out.append(f"cost {s.model}: unknown — no price for {s.model} at {s.endpoint} (--price INPUT/OUTPUT "
+                out.append(f"cost {s.voice}: unknown — no price for {s.model} at {s.endpoint} (--price INPUT/OUTPUT "
                            "or the prices file gives one)")
                 continue
-            approx = s.model in self.estimated
+            approx = s.voice in self.estimated
             search = bool(getattr(s, "search", None))
             fee = price.usd(0, 0)  # what each request costs whatever its tokens (a per-request fee)
             inp = price.usd(tokens, 0) - fee
@@ -61,7 +61,7 @@ class DryRunCosts:
                      else f"~{n:,} × {TYPICAL_REPLY:,} tokens (a typical reply; --max-output-tokens bounds it)")
             searches = f", with up to {SEARCHES_RESERVED} searches a request" if search else ""
             fees = f"; request fees {format_usd(n * fee)} ({n:,} × {format_usd(fee)})" if fee else ""
-            out.append(f"cost {s.model}: input {format_usd(inp, approx)} for {'~' if approx else ''}{tokens:,} tokens"
+            out.append(f"cost {s.voice}: input {format_usd(inp, approx)} for {'~' if approx else ''}{tokens:,} tokens"
                        f"; output $0.00 to {format_usd(most)} for {bound}{searches}{fees}; "
                        f"{'at most' if s.max_output_tokens else 'about'} {format_usd(inp + most + n * fee, approx)} "
                        f"({price.label})")
@@ -83,7 +83,7 @@ def summary_costs(spend, settings) -> str:
     if spend is None:
         return ""
     if len(settings) > 1:
-        return " · cost " + "; ".join(f"{s.model}: {spend.line(s.model)}" for s in settings)
+        return " · cost " + "; ".join(f"{s.voice}: {spend.line(s.voice)}" for s in settings)
     return " · " + spend.line()
 
 

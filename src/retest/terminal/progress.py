@@ -23,6 +23,7 @@ class Progress:
         self.said = False
         self.bar = None
         self.run = None
+        self.ticker = None  # one reply live: "waiting for its first token" until it comes
         if total > 1:
             from rich.console import Console
             from rich.progress import (
@@ -51,6 +52,7 @@ class Progress:
         return self
 
     def __exit__(self, *exc):
+        self._stop_ticker()
         if self.bar:
             self._refresh()
             self.bar.stop()
@@ -76,17 +78,30 @@ class Progress:
 
     # Events protocol
     def started(self, job) -> None:
+        if self.live_reply and self.ticker is None:
+            from .screen import is_terminal
+
+            if is_terminal(sys.stderr):
+                self.ticker = FirstToken(getattr(getattr(job, "settings", None), "model", "the model"))
         self._refresh()
 
     def delta(self, job, text: str) -> None:
         if self.live_reply:
             from ..util.display import neutral
 
+            self._stop_ticker()
             sys.stdout.write(neutral(text))
             sys.stdout.flush()
 
+    def _stop_ticker(self) -> None:
+        if self.ticker is not None:
+            self.ticker.stop()
+            self.ticker = None
+
     def retrying(self, job, attempt: int, error: str, wait: float) -> None:
         from .messages import warn
+
+        self._stop_ticker()
 
         (self.queued if wait == 0 else self.in_retry).add(id(job))  # no pause: sent again as a slot frees
         (self.in_retry if wait == 0 else self.queued).discard(id(job))
@@ -97,6 +112,7 @@ class Progress:
         self._refresh()
 
     def finished(self, outcome) -> None:
+        self._stop_ticker()
         self.in_retry.discard(id(outcome.job))
         self.queued.discard(id(outcome.job))
         self.counts[outcome.status] = self.counts.get(outcome.status, 0) + 1
@@ -135,6 +151,45 @@ class Progress:
             self.bar.console.print(line, markup=False, highlight=False)
         else:
             say(line)
+
+
+class FirstToken:
+    """A line on the terminal's stderr while one live reply has not begun: a slow local model can take half a
+    minute before its first token, and a blank screen looks like a hang. Cleared as the first text arrives."""
+
+    def __init__(self, model: str, every: float = 1.0):
+        import threading
+        import time
+
+        self.model, self.every, self.began = model, every, time.monotonic()
+        self.done = threading.Event()
+        self.lock = threading.Lock()
+        self.shown = 0
+        self.thread = threading.Thread(target=self._run, daemon=True, name="retest-first-token")
+        self.thread.start()
+
+    def _run(self) -> None:
+        import time
+
+        while not self.done.wait(self.every):
+            import shutil
+
+            line = f"waiting for {self.model}'s first token… {time.monotonic() - self.began:.0f} s"
+            line = line[-(shutil.get_terminal_size().columns - 1):]  # one row, or \r cannot take it back
+            with self.lock:
+                if self.done.is_set():
+                    return
+                sys.stderr.write("\r" + line + " " * max(0, self.shown - len(line)))
+                sys.stderr.flush()
+                self.shown = len(line)
+
+    def stop(self) -> None:
+        with self.lock:
+            self.done.set()
+            if self.shown:
+                sys.stderr.write("\r" + " " * self.shown + "\r")
+                sys.stderr.flush()
+                self.shown = 0
 
 
 class Waiting:

@@ -33,7 +33,11 @@ def cost_line(cost: dict, status: str) -> str:
 
 def markdown(rec: dict, reasoning: bool = False, run: dict | None = None) -> str:
     meta = [
-        f"- model: `{rec['model']}` at `{rec['endpoint']}`" + (f" ({rec['api']} API)" if rec.get("api") else ""),
+        (f"- model: `{rec['model']}`, pasted (added by hand with `retest archive add`: no usage, no cost)"
+         if rec.get("endpoint_name") == "pasted" else
+         f"- model: `{rec['model']}` at `{rec['endpoint']}`" + (f" (endpoint {rec['endpoint_name']})"
+                                                               if rec.get("endpoint_name") else "")
+         + (f" ({rec['api']} API)" if rec.get("api") else "")),
         f"- status: {rec['status']}" + (f" ({rec['finish_reason']})" if rec.get("finish_reason") else ""),
         f"- source: {rec.get('source') or '(a prompt given as is)'}",
         f"- template: {rec.get('template') or '—'}",
@@ -72,6 +76,12 @@ def markdown(rec: dict, reasoning: bool = False, run: dict | None = None) -> str
                 parts.append(f"- [{c['index']}] no verdict: {c['text']}")
         if rec.get("verdicts_note"):
             parts.append(f"\n({rec['verdicts_note']})")
+    if rec.get("related"):
+        parts += ["", f"## Newer papers the prompt supplied ({len(rec['related'])}; --related)", ""]
+        for p in rec["related"]:
+            ident = f"arXiv:{p['arxiv_id']}" if p.get("arxiv_id") else f"doi:{p['doi']}" if p.get("doi") else "no ID"
+            flag = " — **retracted**" if p.get("retracted") else ""
+            parts.append(f"- [{p['claim']}] {p.get('date') or '?'}, {ident}: “{p['title']}”{flag}")
     if rec.get("sources"):
         from .sources import source_lines
 

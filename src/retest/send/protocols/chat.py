@@ -7,9 +7,9 @@ and ``[DONE]``. Reasoning text, which servers stream as ``reasoning_content``
 apart from the reply.
 
 Grounding: ``--search`` asks with ``web_search_options`` (OpenAI's search
-models, Perplexity), OpenRouter's ``web`` plugin, and Perplexity's
-``search_domain_filter``; whatever was asked, the sources of any reply are
-read (see ``sources``).
+models, Perplexity's older Sonar chat), OpenRouter's ``openrouter:web_search``
+server tool (``dialects``), and Perplexity's ``search_domain_filter``; whatever
+was asked, the sources of any reply are read (see ``sources``).
 """
 
 from __future__ import annotations
@@ -50,11 +50,10 @@ def search_fields(s) -> dict:
     kind = provider(s)
     if kind == "perplexity" and s.search_domains:
         fields["search_domain_filter"] = list(s.search_domains)
-    if kind == "openrouter" and not s.model.endswith(":online"):
-        plugin: dict = {"id": "web"}
-        if s.search_domains:
-            plugin["include_domains"] = list(s.search_domains)
-        fields["plugins"] = [plugin]
+    if kind == "openrouter":
+        from .dialects import openrouter_tools
+
+        fields = {"tools": tools} if (tools := openrouter_tools(s)) else {}
     return fields
 
 

@@ -35,7 +35,11 @@ def body(s, text: str) -> dict:
         args["max_output_tokens"] = s.max_output_tokens
     if s.response_format:
         args["text"] = {"format": {"type": "json_schema", **s.response_format}}
-    if getattr(s, "search", False):
+    if getattr(s, "search", False) and _perplexity(s):
+        from .dialects import perplexity_agent_tool
+
+        args["tools"] = [perplexity_agent_tool(s)]
+    elif getattr(s, "search", False):
         tool: dict = {"type": "web_search"}
         if s.search_context:
             tool["search_context_size"] = s.search_context
@@ -46,6 +50,11 @@ def body(s, text: str) -> dict:
         if getattr(s, "max_searches", None):  # what --max-cost reserved: the provider stops searching there
             args["max_tool_calls"] = s.max_searches
     return args
+
+
+def _perplexity(s) -> bool:
+    host = s.endpoint.split(":")[0]
+    return host == "perplexity.ai" or host.endswith(".perplexity.ai")
 
 
 def _texts(output, kind: str, notes: list[str] | None = None) -> str:
@@ -111,6 +120,8 @@ def parse(data: dict) -> Received:
         notes.append(f"an output of type {type(output).__name__} was not read")
     sources = Sources()
     sources.responses_output(output)
+    if "search_results" in data or "citations" in data:  # Perplexity's Agent API, beside its output
+        sources.perplexity(data)
     text = _texts(output, "message", notes)
     if not text and isinstance(data.get("output_text"), str):  # the SDKs' convenience field, if a server sends it
         text = data["output_text"]

@@ -131,6 +131,8 @@ class Sources:
                 continue
             if item.get("type") in ("web_search_call", "web_search_preview_call"):
                 self.web_search_call(item)
+            elif item.get("type") == "search_results":  # Perplexity's Agent API: what a web_search found
+                self.perplexity({"search_results": item.get("results", item.get("search_results"))})
             elif item.get("type") == "message" and isinstance(item.get("content"), list):
                 for part in item["content"]:
                     if isinstance(part, dict):
