@@ -87,7 +87,7 @@ def bad(tmp_path):
         ("binary.txt", ["binary.txt", "binary file"]),
         ("latin1.txt", ["latin1.txt", "not UTF-8", "0xe9"]),
         ("notes.txt", ["notes.txt", "not an inquiring line"]),
-        ("emptydir", ["emptydir", "no *.txt or *.md documents"]),
+        ("emptydir", ["emptydir", "no *.txt, *.md, *.html, *.htm, *.org, *.tex or *.rst documents"]),
         ("missing.txt", ["missing.txt", "no such file"]),
     ],
 )

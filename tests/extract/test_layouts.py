@@ -171,16 +171,28 @@ def test_headings_in_other_languages(language):
     assert d["warnings"] == [] and not d["truncated"]
 
 
-def test_structure_in_a_language_not_in_the_tables_still_gives_its_claims():
+def test_a_page_in_italian_is_read_with_its_notes():
     d = _doc("italian.txt")
     assert d["title"] == "I modelli distillati ereditano i bias del maestro?"
-    assert d["notes"] == [] and d["anchors"] == []
+    _starts(_notes(d), [("Lo studente copia i bias di genere?", "Gli studenti distillati mostrano il 92%"),
+                        ("La distillazione amplifica i bias rari?", "I bias presenti in meno dell'1%")])
     assert _claims(d) == [("2023-09", ["2309.10668"]), ("2024-03", ["2403.09472"])]  # "marzo 2024"
     assert d["claims"][0]["text"] == "Gli studenti distillati mostrano il 92% dei bias di genere del maestro su WinoBias"
     assert (d["span"]["start"], d["span"]["end"]) == ("2023-09", "2024-03")
-    assert d["warnings"] == ["layout not recognised: 2 dated claim(s) with arXiv IDs read from the text, without notes",
-                             "'Fonti 2 note' looks like a 'Sources N notes' heading in a language retest does not read "
-                             "(it reads English, Spanish, French, German and Portuguese)"]
+    assert d["warnings"] == [] and not d["truncated"]
+
+
+def test_structure_in_a_language_not_in_the_tables_still_gives_its_claims():
+    text = (LAYOUTS / "italian.txt").read_text(encoding="utf-8").replace("LINEA DI INDAGINE", "LINIA BADAWCZA")
+    text = text.replace("Questo legge la domanda come", "To czyta pytanie jako").replace("Fonti 2 note", "Źródła 2 notatki")
+    text = text.replace("marzo 2024", "2024-03")
+    d = parse_raw(text)
+    assert d["notes"] == [] and d["anchors"] == []
+    assert _claims(d) == [("2023-09", ["2309.10668"]), ("2024-03", ["2403.09472"])]
+    assert d["claims"][0]["text"] == "Gli studenti distillati mostrano il 92% dei bias di genere del maestro su WinoBias"
+    assert d["warnings"][0] == "layout not recognised: 2 dated claim(s) with arXiv IDs read from the text, without notes"
+    assert d["warnings"][1].startswith("'Źródła 2 notatki' looks like a 'Sources N notes' heading in a language")
+    assert "Italian, Dutch, Chinese and Japanese" in d["warnings"][1]
 
 
 def test_unrecognised_layout_with_dated_claims_degrades_instead_of_refusing(cli):

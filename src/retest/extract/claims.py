@@ -20,10 +20,11 @@ from . import arxiv, dates
 
 # What may remain of a citation group once its dates and IDs are removed.
 _GROUP_RESIDUE = re.compile(
-    r"^(?:[\s,;:&/\u200b\u200c\u200d\u2060\ufeff]|and|see|cf\.?|via|arxiv|preprint|https?|www|org|abs|pdf|e\.g\.)*+$",
+    r"^(?:[\s,;:&/*_\u200b\u200c\u200d\u2060\ufeff]|and|see|cf\.?|via|arxiv|preprint|https?|www|org|abs|pdf|e\.g\.)*+$",
     re.I)
-_LABEL_SEP = re.compile(r"^[\s)\]]*+(?:\([^()]*+\))?\s*+(?:—|–|-|:)?\s*+")
+_LABEL_SEP = re.compile(r"^[\s)\]*_]*+(?:\([^()]*+\))?\s*+(?:—{1,2}|–|-{1,2}|:)?\s*+")
 _LEAD_SEP = " \t\n\r\f\v([—–:-"
+_LEAD_DATE_SEP = re.compile(r"[ \t]*+[)\]]?[ \t]*+(?:—|–|-|:)[ \t]++")
 
 
 def trailing_group(text: str) -> tuple[int, str] | None:
@@ -145,10 +146,21 @@ def claim_from_bullet(text: str, origin: str = "prompt", note_title: str | None 
     if group and (cites or written):
         cut, residue = group
         residue = "".join(residue[a:b] for a, b in _gaps(residue, arxiv.find_all(residue)))
-        residue = dates.DATE.sub("", residue)
+        residue = dates.pattern(residue).sub("", residue)
         if _GROUP_RESIDUE.match(residue):
             body = text[:cut].rstrip()
+    if written and body[:1].isalnum():
+        body = _lead_date_off(body)
     return _claim(body, cites, written, origin, note_title)
+
+
+def _lead_date_off(body: str) -> str:
+    """``Feb 2023 — Drafts are accepted…`` → ``Drafts are accepted…``: a date written in front, as rewrites do."""
+    m = dates.pattern(body).match(body)
+    if not m:
+        return body
+    rest = _LEAD_DATE_SEP.match(body, m.end())
+    return body[rest.end() :] if rest and rest.end() < len(body) else body
 
 
 def _gaps(text: str, found: list) -> list[tuple[int, int]]:
@@ -177,6 +189,10 @@ def anchors_from_bullet(text: str) -> list[dict]:
     m = _LABEL_SEP.match(rest)
     label = rest[m.end() :].strip() or text[: ids[0].start].rstrip(_LEAD_SEP).strip() or None
     written = found[0].start if found else None
+    first: dict = {}
+    for i in ids:
+        first.setdefault(i.id, i)  # a paper written twice (a link's text and its target) is one anchor
+    ids = list(first.values())
     return [
         {"arxiv_id": i.id, "version": i.version, "date": written if len(ids) == 1 and written else i.date,
          "label": label}

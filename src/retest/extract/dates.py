@@ -17,21 +17,22 @@ MONTHS = {
 _FULL = "january february march april may june july august september october november december"
 MONTH_NAMES = _FULL.title().split()
 SHORT_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sept", "Oct", "Nov", "Dec"]
-# Month words of the languages the headings table knows (es, fr, de, pt), as written
-# beside citations; abbreviations that are also English words ("set", "out") are left out.
+# Month words of the languages the headings table knows (es, fr, de, pt, it, nl), as written
+# beside citations; abbreviations that are also English words ("set", "out") are left out ("ago" is in:
+# an English "ago" is never followed by a year).
 _FOREIGN = {
-    1: "enero ene janvier janv januar jänner janeiro",
-    2: "febrero février fevrier févr fevr februar fevereiro fev",
-    3: "marzo mars märz maerz mrz março marco",
-    4: "abril abr avril avr",
-    5: "mayo mai maio",
-    6: "junio juin juni junho",
-    7: "julio juillet juil juli julho",
-    8: "agosto août aout",
-    9: "septiembre setiembre septembre setembro",
-    10: "octubre octobre oktober okt outubro",
+    1: "enero ene janvier janv januar jänner janeiro gennaio genn gen januari",
+    2: "febrero février fevrier févr fevr februar fevereiro fev febbraio febbr februari",
+    3: "marzo mars märz maerz mrz março marco maart mrt",
+    4: "abril abr avril avr aprile",
+    5: "mayo mai maio maggio magg mag mei",
+    6: "junio juin juni junho giugno giu",
+    7: "julio juillet juil juli julho luglio lug",
+    8: "agosto ago août aout augustus",
+    9: "septiembre setiembre septembre setembro settembre sett",
+    10: "octubre octobre oktober okt outubro ottobre ott",
     11: "noviembre novembre novembro",
-    12: "diciembre décembre decembre déc dezember dez dezembro",
+    12: "diciembre dic décembre decembre déc dezember dez dezembro dicembre",
 }
 _WORDS = {**{w: n for n, words in _FOREIGN.items() for w in words.split()},
           **{name.lower(): i + 1 for i, name in enumerate(MONTH_NAMES)}}
@@ -63,18 +64,32 @@ _MONTH_WORD = "(?:" + _trie(sorted(set(_ENGLISH.split()) | set(_WORDS), key=len,
 _ISO = r"(?P<{p}y>(?:19|20)\d\d)(?P<{p}sep>[-/])(?P<{p}m>0[1-9]|1[0-2])(?:(?P={p}sep)\d\d)?(?![\d/])"
 _MY = r"(?P<{p}mm>0?[1-9]|1[0-2])/(?P<{p}my>(?:19|20)\d\d)(?![\d/])"
 _NAMED = r"(?P<{p}mon>" + _MONTH_WORD + r")\s++(?:de\s++)?(?P<{p}ny>(?:19|20)\d\d)"
+# Chinese and Japanese: ``2024年5月``, ``2024年5月12日`` (written straight after other characters).
+_CJK = (r"(?P<{p}cy>(?:19|20)\d\d)[ \t]*+年[ \t]*+(?P<{p}cm>1[0-2]|0?[1-9])[ \t]*+月"
+        r"(?:[ \t]*+(?:[12]\d|3[01]|0?[1-9])[ \t]*+日)?")
 _ONE = r"(?:" + _ISO + "|" + _MY + "|" + _NAMED + ")"
+_ONE_CJK = r"(?:" + _ISO + "|" + _MY + "|" + _NAMED + "|" + _CJK + ")"
+_START = r"(?<![\w/.-])"  # no word, slash, dot or hyphen before a date…
+_START_CJK = r"(?:(?<![\w/.-])|(?<![\d/.-])(?=\d{4}[ \t]*+年))"  # …except before a CJK one (no spaces in Chinese)
+# ``Sept 2024–May 2026``, ``2024-09 to 2026-05``, ``Sept–Dec 2024``, ``2023年12月至2024年5月``.
+_SEP = r"\s*(?:–|—|-|to|until|through|tot|bis|至|~|〜)\s*"
 
-DATE = re.compile(r"(?<![\w/.-])" + _ONE.format(p="a") + r"(?!\d)", re.IGNORECASE)
-# ``Sept 2024–May 2026``, ``2024-09 to 2026-05``, ``Sept–Dec 2024``.
-_SEP = r"\s*(?:–|—|-|to|until|through)\s*"
-RANGE = re.compile(
-    r"(?<![\w/.-])(?:"
-    + _ONE.format(p="a") + _SEP + _ONE.format(p="b")
-    + r"|(?P<smon>" + _MONTH_WORD + r")" + _SEP + _NAMED.format(p="e")
-    + r")(?!\d)",
-    re.IGNORECASE,
-)
+
+def _range(start: str, one: str) -> re.Pattern:
+    return re.compile(start + r"(?:" + one.format(p="a") + _SEP + one.format(p="b") + r"|(?P<smon>" + _MONTH_WORD
+                      + r")" + _SEP + _NAMED.format(p="e") + r")(?!\d)", re.IGNORECASE)
+
+
+DATE = re.compile(_START + _ONE.format(p="a") + r"(?!\d)", re.IGNORECASE)
+RANGE = _range(_START, _ONE)
+# Text with 年 in it is searched with the CJK forms too (the plain patterns keep their fast literal scan).
+DATE_CJK = re.compile(_START_CJK + _ONE_CJK.format(p="a") + r"(?!\d)", re.IGNORECASE)
+RANGE_CJK = _range(_START_CJK, _ONE_CJK)
+
+
+def pattern(text: str) -> re.Pattern:
+    """The date pattern for ``text``: with the CJK forms when it holds a 年."""
+    return DATE_CJK if "年" in text else DATE
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +114,8 @@ def _ym(m: re.Match[str], p: str) -> str | None:
         return f"{m.group(p + 'y')}-{m.group(p + 'm')}"
     if groups.get(p + "my"):
         return f"{m.group(p + 'my')}-{int(m.group(p + 'mm')):02d}"
+    if groups.get(p + "cy"):
+        return f"{m.group(p + 'cy')}-{int(m.group(p + 'cm')):02d}"
     if groups.get(p + "mon"):
         return f"{m.group(p + 'ny')}-{_month(m.group(p + 'mon')):02d}"
     return None
@@ -107,7 +124,7 @@ def _ym(m: re.Match[str], p: str) -> str | None:
 def find_dates(text: str) -> list[Found]:
     """Single dates in ``text`` in order (ranges count as their two ends)."""
     out = []
-    for m in DATE.finditer(text):
+    for m in pattern(text).finditer(text):
         ym = _ym(m, "a")
         out.append(Found(ym, ym, m.group(0), m.start(), m.end()))
     return out
@@ -115,7 +132,7 @@ def find_dates(text: str) -> list[Found]:
 
 def find_range(text: str) -> Found | None:
     """The first written range in ``text``, else None."""
-    m = RANGE.search(text)
+    m = (RANGE_CJK if "年" in text else RANGE).search(text)
     if not m:
         return None
     if m.group("smon"):

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ..errors import InputError
 
-DOCUMENT_SUFFIXES = (".txt", ".md")
+DOCUMENT_SUFFIXES = (".txt", ".md", ".html", ".htm", ".org", ".tex", ".rst")
 BUILT_SUFFIXES = (".prompt.txt", ".prompt.json")  # what `build --out-dir` writes
 MAX_BYTES = 10 * 1024 * 1024  # inquiring lines are ~10 kB; anything this big is not one
 MAX_SIZE_MB = 4096  # the most --max-size accepts
@@ -227,7 +227,7 @@ def iter_inputs(paths: Iterable[str], max_bytes: int = MAX_BYTES,
                 except InputError as exc:
                     yield exc
             if not found:
-                wanted = " or ".join("*" + s for s in DOCUMENT_SUFFIXES)
+                wanted = ", ".join("*" + s for s in DOCUMENT_SUFFIXES[:-1]) + " or *" + DOCUMENT_SUFFIXES[-1]
                 yield InputError(display_name(name), f"no {wanted} documents in this folder")
         elif once(path):
             try:

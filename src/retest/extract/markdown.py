@@ -24,7 +24,7 @@ from __future__ import annotations
 import html
 import re
 
-from . import arxiv
+from . import arxiv, dates
 
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?=[ \t]|$)")
 _SETEXT = re.compile(r"^ {0,3}(?:=++|-++)[ \t]*+$")
@@ -43,6 +43,8 @@ _QUESTION_SPLIT = re.compile(r"^(.{8,249}?\?)[ \t]*+(?:—|–|-|:)?[ \t]++(.+)$
 _SOURCES = re.compile(r"^sources\b", re.I)
 _PROMPT_MARK = re.compile(r"^research prompt for your llm\b", re.I)
 _EMPHASIS = str.maketrans("", "", "*_`")
+# Emphasis touching a figure or an "arXiv": the only places a date or an ID can be wrapped in it.
+_EMPHASIS_NEAR_FIGURE = re.compile(r"[*_](?=\d|arxiv|[a-z]{3,9}\.?[ \t]\d)|\d[*_]", re.I)
 
 
 def _heading(line: str) -> str | None:
@@ -106,8 +108,24 @@ def _link(m: re.Match) -> str:
     return text or target
 
 
+def _emphasis_off_citations(line: str) -> str:
+    """``(**Feb 2024**, *arXiv:2402.13178*)`` → ``(Feb 2024, arXiv:2402.13178)``: emphasis around a date or ID."""
+    spans = [(d.pos, d.stop) for d in dates.find_dates(line)] + [(i.start, i.end) for i in arxiv.find_all(line)]
+    drop: set[int] = set()
+    for start, stop in spans:
+        before = after = 0
+        while before < 3 and start - before > 0 and line[start - before - 1] in "*_":
+            before += 1
+        while after < 3 and stop + after < len(line) and line[stop + after] in "*_":
+            after += 1
+        n = min(before, after)
+        drop.update(range(start - n, start))
+        drop.update(range(stop, stop + n))
+    return "".join(c for i, c in enumerate(line) if i not in drop) if drop else line
+
+
 def inline(line: str) -> str:
-    """Links, autolinks, HTML residue and backslash escapes of one line."""
+    """Links, autolinks, HTML residue, backslash escapes and emphasis around citations of one line."""
     if "](" in line:
         line = _LINK.sub(_link, line)
     if "<" in line:
@@ -119,6 +137,8 @@ def inline(line: str) -> str:
         line = html.unescape(line).replace("\xa0", " ")
     if "\\" in line:
         line = _ESCAPE.sub(r"\1", line)
+    if ("*" in line or "_" in line) and _EMPHASIS_NEAR_FIGURE.search(line):
+        line = _emphasis_off_citations(line)
     return line
 
 

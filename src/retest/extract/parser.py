@@ -21,7 +21,7 @@ import re
 
 from ..errors import NotAnInquiringLine
 from . import claims as _claims
-from . import dates, layouts, markdown, sieve, titles
+from . import dates, layouts, markdown, sections, sieve, titles
 from .question import is_question, question
 
 _NEXT_LINES = re.compile(r"^next inquiring lines?\b", re.I)
@@ -34,12 +34,10 @@ _ROLE = re.compile(r"^as an? [^,]*researcher\b", re.I)  # anchored: one linear a
 # explores…") is the synthesis itself.
 _FRAMING = re.compile(r"^this (?:reads|interprets|takes) the question\b", re.I)
 _OPENING = re.compile(r"^this (?:reads|explores|asks|looks|takes|interprets|treats|examines)\b", re.I)
-_BULLET = re.compile(r"^(?:[•·▪◦‣]\s*+|[-–—*+](?=\s)\s*+|\d{1,3}[.)](?=\s)\s*+)")
+_BULLET = re.compile(r"^(?:[•·▪▫◦‣●○■□◆◇►▸▹➢➣➤✓✔❖⦿⁃∙\uf0b7\uf0a7\uf076\uf0d8]\s*+|[-–—*+](?=\s)\s*+|\d{1,3}[.)](?=\s)\s*+)")
 _TASK = re.compile(r"^\(?(\d{1,2})[.)]\s*+")
-_FOREIGN_SOURCES = re.compile(r"^[^\W\d_]{3,20}+[ \t]++\(?\d{1,4}+[ \t]++[^\W\d_]{3,12}+\)?$")
 _NUMBERED = re.compile(r"^\d{1,3}[.)](?:\s|$)")
 _FINDINGS = re.compile(r"^(?:what a curated library found|findings span|a curated library identified)", re.I)
-_SPAN_LINE = re.compile(r"findings span\s++([^.]*+)", re.I)
 _ANCHORS = re.compile(r"^anchor papers\b", re.I)
 _TASKS = re.compile(r"^your tasks?\s*+:?", re.I)
 _SENTENCE_END = frozenset(".?!)]\"'”’*:…")
@@ -202,11 +200,9 @@ def _prompt_block(lines: list[str], warnings: list[str]) -> tuple[dict, list[dic
             continue
         if _FINDINGS.match(line):
             section = "claims"
-            m = _SPAN_LINE.search(line)
-            if m:
-                span_text = m.group(1).strip()
+            span_text = sections.span_text(line) or span_text
             continue
-        if _ANCHORS.match(line):
+        if _ANCHORS.match(line) or (line.lower() == "sources" and prompt["tasks"]):  # papers listed at the end
             section = "anchors"
             continue
         if _TASKS.match(line):
@@ -219,13 +215,15 @@ def _prompt_block(lines: list[str], warnings: list[str]) -> tuple[dict, list[dic
         if section == "claims" and bullet:
             raw_claim = line[bullet.end() :]
             claims.append(_claims.claim_from_bullet(raw_claim))
-        elif section == "anchors" and bullet:
-            found = _claims.anchors_from_bullet(line[bullet.end() :])
+        elif section == "anchors" and (bullet or _claims.arxiv.find(line)):  # a bullet, or a line naming papers
+            found = _claims.anchors_from_bullet(line[bullet.end() if bullet else 0 :])
             if not found:
                 warnings.append(f"anchor without an arXiv ID: {line[bullet.end():][:60]!r}")
             anchors += found
         elif section == "tasks" and _TASK.match(line) and not closing:
             prompt["tasks"].append(_TASK.sub("", line, count=1))
+        elif section == "tasks" and bullet and not closing:  # tasks as a bulleted or to-do list
+            prompt["tasks"].append(line[bullet.end() :])
         elif section == "tasks" and prompt["tasks"]:
             closing.append(line)
         elif section == "intro":
@@ -233,8 +231,8 @@ def _prompt_block(lines: list[str], warnings: list[str]) -> tuple[dict, list[dic
         elif section == "claims" and claims:  # an unbulleted line continues the last item
             raw_claim = f"{raw_claim} {line}"
             claims[-1] = _claims.claim_from_bullet(raw_claim)
-        elif section == "anchors" and anchors:
-            last = anchors[-1]
+        elif section == "anchors" and anchors and not _ends_sentence(line) and not sections.signed_off(line):
+            last = anchors[-1]  # a label the line broke
             last["label"] = f"{last['label']} {line}" if last["label"] else line
         else:
             intro.append(line)
@@ -297,19 +295,22 @@ def parse_raw(text: str, source: str = "<text>") -> dict:
     title, head = question(lines[:head_end], plain.title, has_header)
     if title is None:
         warnings.append("no question title found")
-    framing: list[str] = []
-    while head and _FRAMING.match(head[0]) and len(framing) < 2:
-        framing.append(head.pop(0))
-    body = head
+    # the framing, where a rewrite may have put a summary line above it
+    at = [i for i in range(min(len(head), 4)) if _FRAMING.match(head[i])][:2]
+    framing = [head[i] for i in at]
+    body = [l for i, l in enumerate(head) if i not in at]
 
     declared = None
     notes: list[dict] = []
+    listed = None
     if sources_at is not None:
         m = _SOURCES.match(lines[sources_at])
         declared = int(m.group(1)) if m and m.group(1) and len(m.group(1)) <= 6 else None
         end = prompt_at if prompt_at is not None and prompt_at > sources_at else len(lines)
-        notes = sieve.past_the_declared(_notes(lines[sources_at + 1 : end]), declared)
-        _recover_titles(notes, framing + body, warnings)
+        listed = sections.link_list(lines[sources_at + 1 : end], _BULLET) if declared is None else None
+        if listed is None:
+            notes = sieve.past_the_declared(_notes(lines[sources_at + 1 : end]), declared)
+            _recover_titles(notes, framing + body, warnings)
 
     prompt = None
     claims: list[dict] = []
@@ -318,14 +319,21 @@ def parse_raw(text: str, source: str = "<text>") -> dict:
     if prompt_at is not None:
         block_end = sources_at if sources_at is not None and sources_at > prompt_at else len(lines)
         prompt, claims, anchors, span_text = _prompt_block(lines[prompt_at:block_end], warnings)
+    if listed:  # "Sources" as a list of paper links only: the anchors, as a chat model rewrites them
+        anchors = anchors + [a for a in listed if a["arxiv_id"] not in {x["arxiv_id"] for x in anchors}]
     if not claims:
         claims = [_claims.claim_from_note(n) for n in notes if n["summary"]]
+    unread = not claims and not notes and prompt is None
+    if unread:  # sections in words retest does not read: the dated, cited lines still count
+        claims = sections.dated_claims(lines, _BULLET)
     sieve.refuse_a_manual(claims)
     if span_text is None:
-        span_line = next((l for l in body if _SPAN_LINE.search(l)), None)
-        span_text = _SPAN_LINE.search(span_line).group(1).strip() if span_line else None
+        span_text = next((t for t in map(sections.span_text, body) if t), None)
 
-    truncated = _truncation(lines, declared, notes, prompt, sources_at, prompt_at, warnings)
+    truncated = _truncation(lines, declared, notes, prompt, sources_at, prompt_at, warnings, unread or bool(listed))
+    if unread:
+        warnings.append(f"sections not recognised: {len(claims)} dated claim(s) with arXiv IDs read from the text")
+        warnings += sections.foreign_heading(lines)
     if declared is not None and declared != len(notes) and not truncated:
         warnings.append(f"'Sources {declared} notes' but {len(notes)} note(s) were found")
 
@@ -348,15 +356,7 @@ def parse_raw(text: str, source: str = "<text>") -> dict:
 
 def _salvaged(lines: list[str], front_title: str | None, source: str, sha: str) -> dict:
     """A text in no layout known: its dated claims with arXiv IDs, else NotAnInquiringLine."""
-    claims = []
-    for line in lines:
-        bullet = _BULLET.match(line)
-        text = line[bullet.end() :] if bullet else line
-        if "arxiv" not in text.lower() and "." not in text:
-            continue
-        claim = _claims.claim_from_bullet(text)
-        if claim["arxiv_ids"] and any(c["date_source"] == "written" for c in claim["citations"]):
-            claims.append(claim)
+    claims = sections.dated_claims(lines, _BULLET)
     if not claims:
         raise NotAnInquiringLine(
             "not an inquiring line (no 'INQUIRING LINE' header, framing, 'Sources' list, research prompt, "
@@ -367,10 +367,7 @@ def _salvaged(lines: list[str], front_title: str | None, source: str, sha: str) 
     title = front_title or next((l for l in lines if is_question(l)), None) or next(iter(heads), None)
     warnings = [f"layout not recognised: {len(claims)} dated claim(s) with arXiv IDs read from the text, "
                 "without notes"]
-    heading = next((l for l in lines if _FOREIGN_SOURCES.match(l)), None)
-    if heading:  # the layout's shape, in words no table holds
-        warnings.append(f"'{heading}' looks like a 'Sources N notes' heading in a language retest does not read "
-                        "(it reads English, Spanish, French, German and Portuguese)")
+    warnings += sections.foreign_heading(lines)
     return {
         "source": source, "sha256": sha, "title": title, "framing": [], "body": [], "declared_notes": None,
         "notes": [], "claims": claims, "anchors": [], "span": _span(None, claims, warnings), "prompt": None,
@@ -378,11 +375,14 @@ def _salvaged(lines: list[str], front_title: str | None, source: str, sha: str) 
     }
 
 
-def _truncation(lines, declared, notes, prompt, sources_at, prompt_at, warnings) -> bool:
+def _truncation(lines, declared, notes, prompt, sources_at, prompt_at, warnings, unread=False) -> bool:
     reasons = []
     final_section_is_sources = sources_at is not None and (prompt_at is None or prompt_at < sources_at)
     last = lines[-1]
-    if not _ends_sentence(last) and not _SOURCES.match(last):
+    closing = (prompt or {}).get("closing") or ""
+    signed = "\n" in closing and _ends_sentence(closing.split("\n", 1)[0]) and len(last) < 80  # "thanks all"
+    if not _ends_sentence(last) and not _SOURCES.match(last) and not sections.signed_off(last) and not signed and not (
+            unread and _claims.arxiv.find(last)):  # a list of paper links ends without a full stop
         reasons.append(f"it ends mid-sentence (…{last[-40:]!r})")
     if final_section_is_sources and declared is not None and len(notes) < declared:
         reasons.append(f"only {len(notes)} of {declared} notes are present")
@@ -391,9 +391,7 @@ def _truncation(lines, declared, notes, prompt, sources_at, prompt_at, warnings)
     if prompt is not None and not final_section_is_sources:
         if not prompt["tasks"]:
             reasons.append("the research prompt stops before 'Your task'")
-        elif prompt["closing"] is None:
-            reasons.append("the research prompt has no closing instruction")
-    if sources_at is None and prompt_at is None:
+    if sources_at is None and prompt_at is None and not unread:
         reasons.append("the 'Sources' list is missing")
     if reasons:
         warnings.insert(0, "document is truncated: " + "; ".join(reasons))

@@ -51,12 +51,29 @@ def _skip_headers(lines: list[str], i: int) -> int:
     return i
 
 
+def _embedded_headers(lines: list[str]) -> int | None:
+    """Where a forwarded message's own header block starts (Outlook forwards with no marker line), else None.
+
+    A ``From:`` line after the top header block, followed closely by another header, after a blank
+    line or a rule of underscores: the forwarded message, whether the signature comes before it or not.
+    """
+    top = _skip_headers(lines, 0)
+    for i in range(max(top, 1), len(lines)):
+        if lines[i][:5].lower() == "from:" and _HEADER.match(lines[i]) and (
+                not lines[i - 1].strip() or _FOOTER.match(lines[i - 1].strip())):
+            if any(_HEADER.match(l) for l in lines[i + 1 : i + 4]):
+                return i - 1
+    return None
+
+
 def convert(text: str) -> str:
     if not _is_email(text):
         return text
     lines = text.split("\n")
     lines = [_QUOTE.sub("", l) for l in lines]
     forward = next((i for i, l in enumerate(lines) if _FORWARD.match(l.strip()) or _WROTE.match(l.strip())), None)
+    if forward is None:
+        forward = _embedded_headers(lines)
     start = _skip_headers(lines, forward + 1 if forward is not None else 0)
     out: list[str] = []
     for line in lines[start:]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from . import cjk, decoration, synonyms
+
 ENGLISH = {
     "header": "INQUIRING LINE",
     "prompt": "Research prompt for your LLM",
@@ -84,7 +86,37 @@ TABLES = {
         "framing": ["isto lê a pergunta como", "isto interpreta a pergunta como"],
         "opening": ["isto explora"],
     },
+    "it": {
+        "header": ["linea di indagine", "linea di ricerca"],
+        "sources": ["fonti"], "notes": ["note", "nota", "fonti"],
+        "prompt": ["prompt di ricerca per il tuo llm", "prompt di ricerca per il tuo modello"],
+        "found": ["cosa ha trovato una biblioteca curata", "ciò che ha trovato una biblioteca curata",
+                  "quello che ha trovato una biblioteca curata"],
+        "span": ["i risultati coprono", "i risultati vanno da", "i risultati abbracciano"],
+        "identified": ["una biblioteca curata ha individuato", "una biblioteca curata ha identificato"],
+        "anchors": ["articoli di riferimento", "articoli àncora", "articoli ancora"],
+        "tasks": ["il tuo compito", "i tuoi compiti"],
+        "next": ["prossime linee di indagine"],
+        "framing": ["questo legge la domanda come", "questo interpreta la domanda come"],
+        "opening": ["questo esplora"],
+    },
+    "nl": {
+        "header": ["onderzoekslijn", "vraaglijn"],
+        "sources": ["bronnen"], "notes": ["notities", "notitie", "aantekeningen", "bronnen"],
+        "prompt": ["onderzoeksprompt voor je llm", "onderzoeksprompt voor jouw llm", "onderzoeksprompt voor uw llm"],
+        "found": ["wat een samengestelde bibliotheek vond", "wat een gecureerde bibliotheek vond",
+                  "wat een samengestelde bibliotheek heeft gevonden"],
+        "span": ["de bevindingen beslaan", "bevindingen beslaan", "de bevindingen lopen van"],
+        "identified": ["een samengestelde bibliotheek identificeerde", "een gecureerde bibliotheek identificeerde"],
+        "anchors": ["ankerartikelen", "ankerpapers", "referentieartikelen"],
+        "tasks": ["je taak", "jouw taak", "uw taak", "je taken"],
+        "next": ["volgende onderzoekslijnen"],
+        "framing": ["dit leest de vraag als", "dit interpreteert de vraag als"],
+        "opening": ["dit verkent", "dit onderzoekt"],
+    },
 }
+NAMES = {"en": "English", "es": "Spanish", "fr": "French", "de": "German", "pt": "Portuguese", "it": "Italian",
+         "nl": "Dutch", "zh": "Chinese", "ja": "Japanese"}
 
 
 def fold(text: str) -> str:
@@ -116,17 +148,82 @@ def _plain(line: str) -> str:
     return m.group(2) + line[m.end() :] if m else line
 
 
+# Heading phrases by their first word (one-word phrases apart: they may run into punctuation).
+_HEADING_PHRASES: dict[str, list[str]] = {}
+for _p, _k, _ in _PHRASES:
+    if _k not in ("framing", "opening"):
+        _HEADING_PHRASES.setdefault(_p.split()[0] if " " in _p else "", []).append(_p)
+
+
 def is_heading(line: str) -> bool:
     """A section's heading line (a framing or body paragraph is not one)."""
     key = fold(_plain(line.strip())[:60])
-    return bool(_SOURCES.match(key)) or any(key.startswith(p) for p, k, _ in _PHRASES
-                                            if k not in ("framing", "opening") and p.split()[0] in key[:30])
+    if _SOURCES.match(key):
+        return True
+    first = key.split(None, 1)[0] if key.strip() else ""
+    return any(key.startswith(p) for p in _HEADING_PHRASES.get(first, ())) or any(
+        key.startswith(p) for p in _HEADING_PHRASES[""])
 
 
 def translate(line: str) -> tuple[str, str | None]:
-    """``line`` with its section words in English, and the language's code when they were not."""
+    """``line`` with its section words in English, and the language's code when they were not.
+
+    Decoration goes first: emoji and symbols in front (``📚 Sources``), emphasis around a
+    heading's words; a heading written in other words (``Key findings``) is read by meaning.
+    """
     stripped = line.strip()
-    if not stripped or len(stripped) > 400 or not stripped[:24].lower().startswith(_STARTS):
+    if not stripped or len(stripped) > 400:
+        return line, None
+    first = stripped[0]
+    if len(stripped) <= 60 or first in "#*_" or first >= decoration.FIRST_SYMBOL or (
+            stripped[-1] >= decoration.FIRST_SYMBOL):
+        found = _decorated(line, stripped)  # short lines and decorated ones: headings in other forms
+        if found is not None:
+            return found
+    elif stripped.find(":", 0, 42) != -1:
+        rest = synonyms.label_off(stripped)
+        if rest is not None:
+            return translate(rest)
+    return _words(line, stripped)
+
+
+def _decorated(line: str, stripped: str) -> tuple[str, str | None] | None:
+    """A heading under decoration, in other words, or in Chinese or Japanese; None to read ``line`` as it is."""
+    trimmed = stripped[-1] >= decoration.FIRST_SYMBOL and decoration.is_symbol(stripped[-1])
+    if trimmed:
+        line = stripped = decoration.trailing_off(stripped)
+    if stripped[0] in "#*_" or (stripped[0] >= decoration.FIRST_SYMBOL and decoration.is_symbol(stripped[0])):
+        prefix, core = decoration.split(stripped)
+        if core != stripped:
+            found = synonyms.heading(_plain(core))
+            if found is not None:
+                return prefix + found[0], found[1]
+            if core and core[0] >= "\u2e80":
+                found = cjk.translate(core)
+                if found is not None:
+                    return prefix + found[0], found[1]
+            english, language = translate(core)
+            if language is None and english == core and not decoration.had_symbols(stripped, prefix):
+                return line, None  # emphasis around an ordinary line is the writer's
+            return prefix + english, language
+    elif not stripped.isascii() and max(stripped[:16]) >= "\u2e80":
+        found = cjk.translate(stripped)  # Chinese or Japanese, perhaps after a Latin word ("LLMへの…")
+        return found if found is not None else (line, None)
+    plain = _plain(stripped) if stripped[0] in "*_" else stripped
+    if len(stripped) <= 60:
+        found = synonyms.heading(plain)
+        if found is not None:
+            return found
+    if plain.find(":", 0, 42) != -1:
+        rest = synonyms.label_off(plain)
+        if rest is not None:
+            return translate(rest)
+    return _words(line, stripped) if trimmed else None
+
+
+def _words(line: str, stripped: str) -> tuple[str, str | None]:
+    """The section words of the languages' tables, at the start of ``line``."""
+    if not stripped[:24].lower().startswith(_STARTS):
         return line, None
     plain = _plain(stripped) if stripped[0] in "*_" else stripped
     first = plain[:40].split(maxsplit=1)[0]

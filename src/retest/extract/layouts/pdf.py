@@ -30,6 +30,53 @@ def characters(text: str) -> str:
     return text
 
 
+_FRACTION = re.compile(r"^(\d{1,3})/(\d{1,3})$")
+_GAP = "   "  # pdftotext -layout keeps a footer's place on the line with runs of spaces
+
+
+def _glued(line: str) -> tuple[str, str] | None:
+    """``(text, footer)`` when ``line`` ends with a page footer set beside its text (``…   URL   1/3``)."""
+    rest, _, last = line.rstrip().rpartition(" ")
+    m = _FRACTION.match(last) if rest.endswith("  ") else None
+    if not m or not 0 < int(m.group(1)) <= int(m.group(2)):
+        return None
+    body = rest.rstrip()
+    head, _, token = body.rpartition(" ")
+    footer = last
+    if token.startswith(("http://", "https://")) and head.endswith(_GAP[1:]):
+        body, footer = head.rstrip(), f"{token} {last}"
+    elif not rest.endswith(_GAP):
+        return None
+    return (body, footer) if body.strip() else None
+
+
+def unglue(text: str) -> str:
+    """Page footers that ``pdftotext -layout`` set on a text line, put on lines of their own with the page break.
+
+    Only when at least two lines end so, with the same page count, or one does in a text with page breaks.
+    """
+    if "/" not in text:
+        return text
+    lines = text.split("\n")
+    found = {}
+    for i, line in enumerate(lines):
+        if len(line) > 40 and line[-1:].isdigit() and "/" in line[-8:]:
+            g = _glued(line)
+            if g:
+                found[i] = g
+    totals = {f[1].rsplit("/", 1)[1] for f in found.values()}
+    if not found or len(totals) != 1 or (len(found) < 2 and "\f" not in text):
+        return text
+    out = []
+    for i, line in enumerate(lines):
+        if i in found:
+            body, footer = found[i]
+            out += [body, footer, "\f"]
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
 def _shape(line: str) -> str:
     return _DIGITS.sub("#", " ".join(line.split()).lower())
 

@@ -58,6 +58,8 @@ def convert(text: str) -> str:
         ids = [i for i in arxiv.find(url) if i.valid]
         if not ids:
             return word
+        if ids[0].id in arxiv.unique_ids(m.string[m.start(2) : m.end() + 40]):
+            return word  # the link's text names the paper already: it is written once
         ref = f"arXiv:{ids[0].versioned}"
         if word.lower() in _GENERIC or not word:
             return ref
