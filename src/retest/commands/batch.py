@@ -110,6 +110,7 @@ def submit_cmd(paths, template, variables, today, models, base_url, api, system,
                          search=search)
     check_served(settings, no_model_check)
     spend = spend_for(settings, max_cost, prices, batch=True) if max_cost is not None else None
+    settings = spend.bounded(settings) if spend is not None else settings
     prompts = _prompts(paths, template, variables, today, settings[0].model, max_tokens, max_size, verdicts,
                        stdin_lookup(related_request(related, today, archive_path), paths, max_size))
     remotes = {s.endpoint: _remote(s) for s in reversed(settings)}  # each endpoint's batches go to it

@@ -28,7 +28,8 @@ CREATE_TIMEOUT = 120.0  # one create call (it answers at once when all is well)
 LIST_PAGES = 10  # how far back a lost create is looked for (100 responses a page)
 RUNNING = ("queued", "in_progress")
 ENDED = ("completed", "failed", "cancelled", "incomplete")
-AMBIGUOUS = (502, 504)  # a gateway gave up waiting: the provider behind it may have made the response
+AMBIGUOUS = (502, 504, 520, 524)  # a gateway gave up waiting (Cloudflare: 520, 524): the provider behind it
+# may have made the response
 
 
 class Deadline(AttemptTimeout):

@@ -52,6 +52,7 @@ class Settings:
     key_name: str = "OPENAI_API_KEY"  # where the key came from, for messages
     origin: str | None = None  # the endpoint's entry (file and name), for messages; None: --base-url
     provider: str | None = None  # the price table's provider for this endpoint
+    max_searches: int | None = None  # Responses web search: at most this many tool calls (a cost ceiling's bound)
 
     @classmethod
     def from_env(cls, **given) -> Settings:

@@ -47,6 +47,8 @@ def body(s, text: str) -> dict:
             tool["filters"] = {"allowed_domains": list(s.search_domains)}
         args["tools"] = [tool]
         args["include"] = ["web_search_call.action.sources"]
+        if getattr(s, "max_searches", None):  # what --max-cost reserved: the provider stops searching there
+            args["max_tool_calls"] = s.max_searches
     return args
 
 
