@@ -7,6 +7,7 @@ commands measured are the installed ones.
 from __future__ import annotations
 
 import bench_batch
+import bench_bodies
 import bench_build
 import bench_extract
 import bench_report
@@ -21,6 +22,8 @@ if __name__ == "__main__":
     bench_build.main()
     print("\n== send and archive ==")
     bench_send.main()
+    print("\n== oversized answers ==")
+    bench_bodies.main()
     print("\n== batch ==")
     bench_batch.main()
     print("\n== report ==")

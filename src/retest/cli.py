@@ -84,6 +84,10 @@ class _ClosedStream:
 
     def flush(self) -> None:
         pass
+
+    def close(self) -> None:  # what a child process does first with its stdin (multiprocessing)
+        pass
+    closed = True
     buffer = property(lambda self: self)
 
     def isatty(self) -> bool:

@@ -9,6 +9,10 @@ class RetestError(Exception):
     exit_code = 2
 
 
+class ConfigError(RetestError):
+    """A setting that makes every request fail: stop the whole run."""
+
+
 class InputError(RetestError):
     """A path that could not be read as an inquiring line."""
 

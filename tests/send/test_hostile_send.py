@@ -280,7 +280,9 @@ def test_terminal_escapes_in_a_reply_are_shown_not_obeyed(server, env):
     data = run_on_tty("archive", "show", "1", env=env, stderr_too=False, timeout=30)
     assert b"\x1b]0;" not in data and b"\x1b[2J" not in data and "␛]0;pwned".encode() in data
     piped = run_cli("archive", "show", "1", env=env).stdout
-    assert "\x1b]0;pwned\x07" in piped  # a pipe gets the data as it is
+    assert "\x1b" not in piped and "␛]0;pwned" in piped  # a pipe is neutralised too
+    raw = run_cli("archive", "show", "1", "--raw", env=env).stdout
+    assert "\x1b]0;pwned\x07" in raw  # --raw: the data as it is
 
 
 # -- the archive under attack ------------------------------------------------------------

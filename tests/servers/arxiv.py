@@ -6,6 +6,9 @@ request answer HTTP 400 with an Atom error entry naming it, as arXiv does for
 an identifier it calls incorrect. ``mode`` breaks the server on purpose:
 ``html`` (an HTML error page with status 200), ``400`` (400 and a plain
 body for everything), ``trickle`` (a valid feed, one byte every 0.2 s).
+``redirect`` (a URL) answers requests to ``/api/query`` with a 301 there (the
+query kept); any other path is served as ``/api/query`` would be.
+``title_bytes`` pads every title to that many bytes (a huge answer).
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ class ArxivServer:
         self.papers = papers
         self.reject = set(reject)
         self.mode = mode
+        self.redirect: str | None = None
+        self.title_bytes = 0
         self.requests: list[tuple[float, list[str]]] = []
         self._httpd = None
 
@@ -36,6 +41,12 @@ class ArxivServer:
                 query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
                 ids = [i for i in query.get("id_list", [""])[0].split(",") if i]
                 owner.requests.append((time.monotonic(), ids))
+                if owner.redirect and self.path.startswith("/api/query"):
+                    self.send_response(301)
+                    self.send_header("Location", owner.redirect + "?" + urllib.parse.urlsplit(self.path).query)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 bad = [i for i in ids if i in owner.reject]
                 if owner.mode == "html":
                     body, status = b"<html><body><h1>Service Unavailable</h1></body></html>", 200
@@ -79,6 +90,8 @@ class ArxivServer:
             if ident not in self.papers:
                 continue
             title, author, published = self.papers[ident]
+            if self.title_bytes:
+                title = (title + " ") * (self.title_bytes // (len(title) + 1) + 1)
             entries.append(
                 f"<entry><id>http://arxiv.org/abs/{ident}v2</id><published>{published}T17:59:59Z</published>"
                 f"<title>{escape(title)}</title><author><name>{escape(author)}</name></author>"

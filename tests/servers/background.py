@@ -5,14 +5,18 @@ answers at once ``queued``, then moves to ``in_progress`` and on to its
 outcome on a clock (``durations``: seconds queued, seconds in progress), or
 stays running while ``hold`` is set (a test hook: ``release()`` lets them end).
 The outcome is ``completed`` unless the prompt contains a marker listed in
-``outcomes`` (``failed``, ``incomplete``, ``incomplete-empty``, ``cancelled``).
+``outcomes`` (``failed``, ``incomplete``, ``incomplete-empty``, ``cancelled``, ``completed-empty``: completed,
+billed, with no text; or any other word: a status the API does not define, such as ``expired``, that the
+response then keeps).
 ``creates`` counts create calls per prompt marker word (``markerNNx``).
 
-``create_faults`` scripts the next create calls: ``500``, ``502``, ``429``,
+``create_faults`` scripts the next create calls: an HTTP status (``500``, ``502``, ``429``, …: nothing
+made), ``made:CODE`` (made, then answered with that status, as a gateway that gave up waiting does),
 ``drop-before`` (the connection is cut, nothing made), ``drop-after`` (the
 response is made, then the connection is cut before the answer),
 ``hang-after`` (made, never answered), ``slow-after:S`` (made, answered S
-seconds later), ``bad-id`` (made, answered with an id full of terminal
+seconds later), ``gated-after`` (made, answered once the test calls ``open_gate()``),
+``bad-id`` (made, answered with an id full of terminal
 escapes), ``not-json`` (made, answered with HTML). ``poll_faults`` scripts the next
 retrieves: ``500``, ``hang`` (never answered), ``404``. ``listable``: whether
 ``GET /v1/responses`` lists responses with their metadata (OpenAI's API has
@@ -53,7 +57,12 @@ class BackgroundServer(StandIn):
         self.hold = False
         self.listable = False
         self.cancel_conflict = False  # refuse to cancel an ended response (409), as some servers do
+        self.gate = threading.Event()  # ``gated-after`` creates are answered once it is set
         self.lock = threading.Lock()
+
+    def stop(self) -> None:
+        self.gate.set()  # a create held at the gate is answered, so that the server can shut down
+        super().stop()
 
     def release(self) -> None:
         """Let every held response run on to its outcome from now."""
@@ -61,6 +70,9 @@ class BackgroundServer(StandIn):
             self.hold = False
             for r in self.responses.values():
                 r["t0"] = time.time() - sum(self.durations)
+
+    def open_gate(self) -> None:
+        self.gate.set()
 
     def total_creates(self) -> int:
         return sum(self.creates.values())
@@ -83,7 +95,7 @@ class BackgroundServer(StandIn):
     def state_of(self, r: dict) -> dict:
         """The response as it stands now: its status moves on with time."""
         with self.lock:
-            if r["status"] in ENDED:
+            if r["status"] not in ("queued", "in_progress"):
                 return r
             elapsed = time.time() - r["t0"]
             queued, running = self.durations
@@ -108,10 +120,15 @@ class BackgroundServer(StandIn):
         elif outcome == "incomplete":
             r.update(status="incomplete", output=[message], usage=usage,
                      incomplete_details={"reason": "max_output_tokens"})
+        elif outcome == "completed-empty":
+            r.update(status="completed", output=[{**message, "content": []}], usage=usage,
+                     completed_at=int(time.time()))
         elif outcome == "incomplete-empty":
             r.update(status="incomplete", output=[], usage=usage, incomplete_details={"reason": "max_output_tokens"})
-        else:
+        elif outcome == "completed":
             r.update(status="completed", output=[message], usage=usage, completed_at=int(time.time()))
+        else:
+            r.update(status=outcome)
 
     def cancel(self, r: dict) -> dict | None:
         """The cancelled response; ``None`` (a 409) for an ended one when ``cancel_conflict``."""
@@ -182,7 +199,7 @@ class _Handler(JSONHandler):
         owner.keys.add(self.headers.get("Authorization"))
         with owner.lock:
             fault = owner.create_faults.popleft() if owner.create_faults else None
-        if fault in ("500", "502", "429"):
+        if fault and fault.isdigit():
             return self._error(int(fault), f"server error {fault}")
         if fault == "drop-before":
             return self._abort()
@@ -191,6 +208,8 @@ class _Handler(JSONHandler):
         if body.get("background") and not body.get("store"):
             return self._error(400, "Background mode requires store=true.")
         r = owner.create(body)
+        if fault and fault.startswith("made:"):
+            return self._error(int(fault.split(":", 1)[1]), "the origin did not answer in time")
         if fault == "drop-after":
             return self._abort()
         if fault == "hang-after":
@@ -206,6 +225,8 @@ class _Handler(JSONHandler):
             self.end_headers()
             self.wfile.write(data)
             return
+        if fault == "gated-after":
+            owner.gate.wait(120)
         if fault and fault.startswith("slow-after:"):
             time.sleep(float(fault.split(":", 1)[1]))
         self._json(200, public(r))

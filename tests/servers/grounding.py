@@ -15,13 +15,16 @@ the text. Each annotation spans the first occurrence of its ``anchor`` in the
 text (or the whole text). ``requests`` keeps every request body received.
 ``final`` (Responses, streamed) replaces the ``response`` of the final event
 as given, to send shapes a server should not; ``final_text`` makes the final
-event's text differ from the streamed one.
+event's text differ from the streamed one. ``searches``: how many ``web_search_call`` items a Responses
+reply has (at most the request's ``max_tool_calls``, as OpenAI caps them); ``latency``: seconds before
+answering.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 SOURCES = [
@@ -46,6 +49,8 @@ class GroundingServer:
         self.requests: list[dict] = []
         self.final = None
         self.final_text: str | None = None
+        self.searches = 1
+        self.latency = 0.0
         self._httpd = None
 
     def start(self) -> str:
@@ -84,6 +89,11 @@ class GroundingServer:
                                                                              if s.get("snippet") else {})}}
                 for s, a, b in self.spans(text)]
 
+    def search_calls(self, body: dict) -> list[dict]:
+        limit = body.get("max_tool_calls")
+        n = self.searches if not isinstance(limit, int) else min(self.searches, limit)
+        return [{**self.search_call(), "id": f"ws_{k + 1}"} for k in range(n)]
+
     def search_call(self) -> dict:
         return {"type": "web_search_call", "id": "ws_1", "status": "completed",
                 "action": {"type": "search", "query": "claims", "sources": [{"type": "url", "url": s["url"]}
@@ -93,9 +103,9 @@ class GroundingServer:
         return {"citations": [s["url"] for s in self.sources if s.get("cited")],
                 "search_results": [{k: s.get(k) for k in ("title", "url", "date", "snippet")} for s in self.sources]}
 
-    def response(self, text: str) -> dict:
+    def response(self, text: str, body: dict | None = None) -> dict:
         return {"id": "resp_1", "object": "response", "status": "completed", "model": "m",
-                "output": [self.search_call(),
+                "output": [*self.search_calls(body or {}),
                            {"type": "message", "role": "assistant", "status": "completed",
                             "content": [{"type": "output_text", "text": text,
                                          "annotations": self.responses_annotations(text)}]}],
@@ -116,17 +126,19 @@ class _Handler(BaseHTTPRequestHandler):
         prompt = body.get("input") if "input" in body else body["messages"][-1]["content"]
         text = o.reply(prompt)
         stream = body.get("stream")
+        time.sleep(o.latency)
         if self.path.endswith("/responses"):
             if not stream:
-                return self._json(o.response(text))
+                return self._json(o.response(text, body))
             self._start()
             for piece in (text[: len(text) // 2], text[len(text) // 2:]):
                 self._event({"type": "response.output_text.delta", "delta": piece})
-            self._event({"type": "response.output_item.done", "item": o.search_call()})
+            for call in o.search_calls(body):
+                self._event({"type": "response.output_item.done", "item": call})
             for i, a in enumerate(o.responses_annotations(text)):
                 self._event({"type": "response.output_text.annotation.added", "annotation_index": i,
                              "annotation": a})
-            final = o.response(o.final_text if o.final_text is not None else text)
+            final = o.response(o.final_text if o.final_text is not None else text, body)
             self._event({"type": "response.completed", "response": final if o.final is None else o.final})
             return self._end(done=False)
         usage = {"prompt_tokens": 10, "completion_tokens": 20, "total_tokens": 30}

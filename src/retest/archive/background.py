@@ -24,6 +24,9 @@ from .connection import now
 
 HOLDING = ("new", "creating", "open", "unknown")  # a record in these states holds its prompt
 REMOTE_FAILURES = ("failed", "cancelled", "incomplete", "gone")
+# the statuses the Responses API defines, and the one recorded here for a create given up as unknown: any
+# other a provider answered (``expired``) ended the response there, and holds its prompt like a failure
+_KNOWN = ("queued", "in_progress", "completed", "failed", "cancelled", "incomplete", "unknown")
 
 _SELECT = (
     "SELECT b.*, r.model, r.status AS reply_status, r.params, r.params_sha256, r.prompt_id, r.error,"
@@ -58,7 +61,10 @@ class Background:
                 return "claim", None, None
             record, reply_id = dict(row), row["rid"]
             if row["reply_status"] == "failed":
-                held = row["status"] in REMOTE_FAILURES  # it reached the provider, or was cancelled here
+                # it reached the provider (made, so maybe billed: even one that completed without text, or one
+                # in a status the API does not define), or was cancelled here
+                held = (row["status"] in REMOTE_FAILURES or row["response_id"] is not None
+                        or (row["status"] is not None and row["status"] not in _KNOWN))
                 return ("held", reply_id, record) if held and not (retry_failed or force) else ("claim", None, None)
             state = row["state"]
             if state == "open":
@@ -101,16 +107,71 @@ class Background:
             self.db.execute(f"UPDATE background_responses SET {columns} WHERE reply_id = ?",
                             (*fields.values(), reply_id))
 
-    def background_creating(self, reply_id: int) -> None:
-        """A create call is about to be sent: from here its outcome is unknown until it answers."""
-        self._set(reply_id, state="creating", heartbeat_at=now())
+    def background_creating(self, reply_id: int) -> bool:
+        """A create call is about to be sent: from here its outcome is unknown until it answers. False (and
+        nothing may be sent) when the record is no longer a pending intent: cancelled meanwhile."""
+        with self.transaction():
+            return bool(self.db.execute(
+                "UPDATE background_responses SET state = 'creating', heartbeat_at = ? WHERE reply_id = ?"
+                " AND state = 'new' AND cancel_requested = 0"
+                " AND EXISTS (SELECT 1 FROM replies r WHERE r.id = reply_id AND r.status = 'pending')",
+                (now(), reply_id)).rowcount)
 
     def background_refused(self, reply_id: int, reason: str) -> None:
         """The create was answered with an error: nothing was made, and it may be sent again."""
-        self._set(reply_id, state="new", reason=_clean(reason), heartbeat_at=now())
+        with self.transaction():
+            self.db.execute("UPDATE background_responses SET state = 'new', reason = ?, heartbeat_at = ?"
+                            " WHERE reply_id = ? AND state = 'creating'", (_clean(reason), now(), reply_id))
 
-    def background_submitted(self, reply_id: int, response_id: str, status: str | None) -> None:
-        self._set(reply_id, state="open", response_id=response_id, status=status, reason=None, submitted_at=now())
+    def background_submitted(self, reply_id: int, response_id: str, status: str | None) -> bool:
+        """The provider's id, recorded whatever happened meanwhile; whether a cancel was asked for while the
+        create was in flight (then it is to be cancelled at the provider now)."""
+        with self.transaction():
+            self._set(reply_id, state="open", response_id=response_id, status=status, reason=None,
+                      submitted_at=now())
+            row = self.db.execute("SELECT cancel_requested FROM background_responses WHERE reply_id = ?",
+                                  (reply_id,)).fetchone()
+            return bool(row and row["cancel_requested"])
+
+    def background_cancel_unsent(self, reply_id: int) -> str:
+        """Cancel a response whose id is not known, atomically against the run creating it.
+
+        ``remote`` (its id is known: cancel it at the provider), ``ended`` (nothing left to cancel),
+        ``cancelled`` (never sent: given up here), ``requested`` (another run is inside its create call: the
+        cancel is recorded, and that run sends it to the provider as soon as the id arrives), ``given-up``
+        (its create's outcome is unknown: given up here; if the provider made it, cancel it there).
+        """
+        with self.transaction():
+            row = self.db.execute(
+                "SELECT b.*, r.status AS reply_status FROM background_responses b JOIN replies r ON r.id = b.reply_id"
+                " WHERE b.reply_id = ?", (reply_id,)).fetchone()
+            if row is None or row["reply_status"] != "pending" or row["state"] == "ended":
+                return "ended"
+            if row["response_id"]:
+                return "remote"
+            if row["state"] == "new":
+                reason = "cancelled before it was sent"
+                self.background_end(reply_id, "cancelled", reason, error=reason)
+                return "cancelled"
+            if row["state"] == "creating" and self._alive(row["creator"], row["heartbeat_at"]):
+                self._set(reply_id, cancel_requested=1)
+                return "requested"
+            reason = ("given up on request; its create's outcome was unknown, so if the provider made it, "
+                      "cancel it there")
+            self.background_end(reply_id, "cancelled", reason, error=reason)
+            return "given-up"
+
+    def background_cancel_sent(self, reply_id: int) -> None:
+        """The cancel asked for while the create was in flight has been sent to the provider."""
+        self._set(reply_id, cancel_requested=0)
+
+    def background_reopen(self, reply_id: int) -> bool:
+        """A reply given up here whose response completed after all: pending again, so that its paid text is
+        stored (never dropped). Whether it is pending now."""
+        with self.transaction():
+            self.db.execute("UPDATE replies SET status = 'pending', error = NULL, finished_at = NULL, owner = ?,"
+                            " heartbeat_at = ? WHERE id = ? AND status = 'failed'", (self.owner, now(), reply_id))
+            return self.background_pending(reply_id)
 
     def background_polled(self, reply_id: int, status: str | None, reason: str | None = None) -> None:
         with self.transaction():

@@ -36,15 +36,18 @@ class Costs:
     """Writing costs as replies and attempts end; totals per model, day or run."""
 
     def set_cost(self, reply_id: int, cost) -> None:
-        """The kept reply's cost (a ``send.prices.Cost``, or None when unknown); it counts as spent too."""
+        """The kept reply's cost (a ``send.prices.Cost``, or None when unknown); it counts as spent too, once:
+        a reply already priced keeps its figures."""
         if cost is None:
             return
         with self.transaction():
-            self.db.execute(
+            cur = self.db.execute(
                 "UPDATE replies SET cost_usd = ?, cost_estimated = ?, cost_source = ?,"
-                " spent_usd = coalesce(spent_usd, 0) + ?, spent_estimated = max(spent_estimated, ?) WHERE id = ?",
+                " spent_usd = coalesce(spent_usd, 0) + ?, spent_estimated = max(spent_estimated, ?)"
+                " WHERE id = ? AND cost_usd IS NULL AND cost_source IS NULL",
                 (cost.usd, int(cost.estimated), cost.source, cost.usd, int(cost.estimated), reply_id))
-            self.refresh_entries(reply_id)  # the ledger shows each verdict's cost
+            if cur.rowcount:
+                self.refresh_entries(reply_id)  # the ledger shows each verdict's cost
 
     def attempt_cost(self, reply_id: int, n: int, *, prompt_tokens: int | None, completion_tokens: int | None,
                      cost) -> None:

@@ -218,22 +218,29 @@ class Jobs:
                             (now(), self.owner))
 
     def attempt(self, reply_id: int, n: int, *, started_at: str, latency_ms: int | None, outcome: str,
-                status_code: int | None = None, error: str | None = None) -> None:
+                status_code: int | None = None, error: str | None = None) -> bool:
+        """Record an attempt; whether it was recorded. An ``ok`` attempt is the one whose reply is kept: the
+        archive holds one per reply (a unique index), so a second is ignored and False is returned."""
         from ..util.redact import scrub
 
         with self.transaction():
-            self.db.execute(
-                "INSERT INTO attempts (reply_id, n, started_at, latency_ms, outcome, status_code, error)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (reply_id, n, started_at, latency_ms, outcome, status_code, scrub(error) if error else None),
+            cur = self.db.execute(
+                f"INSERT {'OR IGNORE ' if outcome == 'ok' else ''}INTO attempts (reply_id, n, started_at,"
+                " latency_ms, outcome, status_code, error, kept) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (reply_id, n, started_at, latency_ms, outcome, status_code, scrub(error) if error else None,
+                 1 if outcome == "ok" else None),
             )
+            if not cur.rowcount:
+                return False
             self.db.execute("UPDATE replies SET attempts = attempts + 1, heartbeat_at = ? WHERE id = ?",
                             (now(), reply_id))
+            return True
 
     def complete(self, reply_id: int, *, reply: str, finish_reason: str | None, usage: dict | None,
                  latency_ms: int | None, reasoning: str | None = None, note: str | None = None,
-                 sources: list[dict] | None = None) -> None:
-        """Store a whole reply and its sources, together. ``usage`` is normalised (see ``protocols.usage``)."""
+                 sources: list[dict] | None = None) -> bool:
+        """Store a whole reply and its sources, together; whether it was stored (False: the reply is no longer
+        pending — another run stored it). ``usage`` is normalised (see ``protocols.usage``)."""
         reply, fixed = valid_text(reply)
         reasoning, _ = valid_text(reasoning)
         usage = usage or {}
@@ -250,6 +257,7 @@ class Jobs:
             )
             if sources and cur.rowcount:
                 self.add_sources(reply_id, sources)
+            return bool(cur.rowcount)
 
     def set_usage(self, reply_id: int, usage: dict) -> None:
         """Token counts made after the reply was stored (estimated locally when the server sent none)."""

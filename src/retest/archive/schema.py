@@ -307,6 +307,14 @@ MIGRATIONS: list[str] = [
         seen_at TEXT NOT NULL
     );
     """,
+    # 13: one kept reply per reply row, whatever runs at once: the attempt that stored it is marked, and a
+    # second one is refused by the index (older attempts stay unmarked); a background cancel asked for while
+    # another run is inside the create call is recorded, to be sent to the provider once the response id is known
+    """
+    ALTER TABLE attempts ADD COLUMN kept INTEGER;
+    CREATE UNIQUE INDEX attempts_one_kept ON attempts(reply_id) WHERE kept = 1;
+    ALTER TABLE background_responses ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 
 # What every current archive must have; a missing search index is rebuilt on open.

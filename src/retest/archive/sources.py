@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from urllib.parse import urlsplit
 
+from ..extract.paper_urls import paper_of
 from .jobs import valid_text
 
 
@@ -58,6 +59,8 @@ class Sources:
             d.pop("reply_id", None)
             d["cited"] = bool(d["cited"])
             d["spans"] = json.loads(d["spans"]) if d.get("spans") else []
+            paper = paper_of(d["url"])  # read again: an older archive took any URL holding an ID for a paper's
+            d["arxiv_id"] = paper.id if paper and paper.valid else None
             out.append(d)
         return out
 

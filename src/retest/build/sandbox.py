@@ -9,10 +9,14 @@ it from Python's internals; this module keeps it from exhausting the machine:
   ``MAX_CHARS``; the rendered output is counted as it is produced.
 - **Time.** A watchdog thread raises ``RenderTimeout`` inside a render that
   outlives its deadline (``RETEST_RENDER_TIMEOUT``, default 30 s).
-- **Memory kept alive.** Values can each stay under ``MAX_CHARS`` and still
-  add up (forty ``split()``s of one long string, all kept in variables): the
-  same watchdog checks the process's memory while a render runs and stops one
-  that has grown it by more than ``RETEST_RENDER_MEMORY`` MB (default 1024).
+- **Memory.** Values can each stay under ``MAX_CHARS`` and still add up
+  (forty ``split()``s of one long string, all kept in variables), and one
+  call can build a gigabyte before any watchdog could look (``s|list`` of 12
+  million emoji). While a render runs, the process's address space is capped
+  (``RLIMIT_AS``) at what it maps now plus ``RETEST_RENDER_MEMORY`` MB
+  (default 1024): an allocation past it fails at once, and the render stops
+  with the peak near the bound. Where there is no such limit, the watchdog
+  checks the process's memory as it runs and stops a render past the bound.
 - **Files.** ``ConfinedLoader`` reads only ``*.j2`` files inside its folder,
   after resolving symbolic links, and never a dotfile.
 """
@@ -29,6 +33,8 @@ from pathlib import Path
 from jinja2 import BaseLoader, TemplateNotFound
 from jinja2.compiler import CodeGenerator
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+
+from . import address_space
 
 MAX_CHARS = 16_000_000  # ~4M tokens: larger than any model's context
 MAX_POWER_BITS = 100_000
@@ -280,23 +286,29 @@ class _Watchdog:
     def _run(self) -> None:
         with self.lock:
             while True:
-                now = time.monotonic()
-                for watch in [w for w in self.watches if w.deadline <= now]:
+                try:
+                    self._look()
+                except MemoryError:  # the render took what the address-space cap left: look again soon
+                    self.lock.wait(0.001)
+
+    def _look(self) -> None:
+        now = time.monotonic()
+        for watch in [w for w in self.watches if w.deadline <= now]:
+            self.watches.discard(watch)
+            if watch.active:
+                watch.fired = True
+                _set_async_exc(watch.thread, RenderTimeout)
+        limited = [w for w in self.watches if w.limit is not None]
+        if limited:
+            used = _memory()
+            for watch in limited:
+                if used is not None and used > watch.limit and watch.active:
                     self.watches.discard(watch)
-                    if watch.active:
-                        watch.fired = True
-                        _set_async_exc(watch.thread, RenderTimeout)
-                limited = [w for w in self.watches if w.limit is not None]
-                if limited:
-                    used = _memory()
-                    for watch in limited:
-                        if used is not None and used > watch.limit and watch.active:
-                            self.watches.discard(watch)
-                            watch.fired = watch.over = True
-                            _set_async_exc(watch.thread, _MemoryOver)
-                self.wake_at = min((w.deadline for w in self.watches), default=now + 3600)
-                wait = self.wake_at - now
-                self.lock.wait(max(min(wait, MEMORY_POLL if limited else wait), 0.001))
+                    watch.fired = watch.over = True
+                    _set_async_exc(watch.thread, _MemoryOver)
+        self.wake_at = min((w.deadline for w in self.watches), default=now + 3600)
+        wait = self.wake_at - now
+        self.lock.wait(max(min(wait, MEMORY_POLL if limited else wait), 0.001))
 
     def watch(self, seconds: float, memory: int | None = None) -> _Watch:
         base = _memory() if memory is not None else None
@@ -326,11 +338,12 @@ WATCHDOG = _Watchdog()
 
 
 def render(compiled, context: dict, seconds: float | None = None) -> str:
-    """Render ``compiled`` within the time and size budgets."""
+    """Render ``compiled`` within the time, size and memory budgets."""
     seconds = render_timeout() if seconds is None else seconds
     memory = render_memory()
     watch = WATCHDOG.watch(seconds, memory)
     fired = False
+    previous = address_space.cap(memory)
     try:
         try:
             parts, total = [], 0
@@ -340,9 +353,12 @@ def render(compiled, context: dict, seconds: float | None = None) -> str:
                     raise BudgetExceeded(f"the output passed {MAX_CHARS:,} characters")
                 parts.append(chunk)
         finally:
+            address_space.restore(previous)
             fired = WATCHDOG.release(watch)
     except (RenderTimeout, _MemoryOver):
         fired = True
+    except MemoryError:  # an allocation past the address-space cap
+        watch.over = fired = True
     if watch.over:
         raise BudgetExceeded(f"the template kept more than {memory // 2**20:,} MB of values alive "
                              "(RETEST_RENDER_MEMORY)")

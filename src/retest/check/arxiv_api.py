@@ -4,6 +4,9 @@ arXiv asks API clients for at most one request every three seconds; IDs go
 100 to a request (``id_list``) and entries are matched by their ``<id>``, not
 by position. ``RETEST_ARXIV_URL`` points elsewhere (a mirror, or a test
 server); only then may ``RETEST_ARXIV_INTERVAL`` shorten the pause.
+A redirect is followed only on the configured host and port, and never off
+its scheme (https, or http for a local server configured so): what another
+host says is not arXiv's answer.
 """
 
 from __future__ import annotations
@@ -25,12 +28,39 @@ BATCH = 100
 INTERVAL = 3.0
 DEADLINE = 30.0  # seconds for one request, start to last byte, however slowly bytes arrive
 MAX_BODY = 20 * 1024 * 1024
+MAX_TITLE = 1000  # characters of a title kept: arXiv's longest are a few hundred
 NOT_FOUND_TTL = dt.timedelta(days=1)  # a paper may appear tomorrow; a found one stays found
 _ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 class OfflineError(RetestError):
     exit_code = 1
+
+
+class Redirected(OfflineError):
+    """The API sent the request elsewhere than the configured host or scheme: not followed."""
+
+
+class _SameHost(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only to the configured scheme, host and port."""
+
+    def __init__(self, url: str):
+        self.url = url
+        base = urllib.parse.urlsplit(url)
+        self.allowed = (base.scheme.lower(), base.hostname, base.port)
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        try:
+            to = urllib.parse.urlsplit(newurl)
+            where = (to.scheme.lower(), to.hostname, to.port)
+        except ValueError:
+            where = None
+        if where != self.allowed:
+            from ..util.display import neutral
+
+            raise Redirected(f"--online: the arXiv API at {self.url} redirected to "
+                             f"{neutral(newurl[:200], one_line=True)}, off its host or scheme; not followed")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
 class NotAFeed(OfflineError):
@@ -62,6 +92,7 @@ class Client:
         self.requests = 0
         self.problems: list[str] = []  # IDs that could not be looked up, and why
         self._last = 0.0
+        self._opener = urllib.request.build_opener(_SameHost(self.url))
 
     def _get(self, ids: list[str]) -> tuple[int, bytes]:
         """``(status, body)``, read within ``timeout`` seconds from start to last byte."""
@@ -74,7 +105,7 @@ class Client:
         deadline = Deadline(self.timeout)
         try:
             try:
-                resp = urllib.request.urlopen(req, timeout=self.timeout)
+                resp = self._opener.open(req, timeout=self.timeout)
             except urllib.error.HTTPError as exc:
                 resp = exc
             with resp:
@@ -167,14 +198,14 @@ def parse_feed(body: bytes) -> tuple[dict[str, dict], set[str]]:
         found = arxiv.find(raw_id)
         if not found:
             continue
-        title = " ".join((entry.findtext(f"{_ATOM}title") or "").split())
+        title = " ".join((entry.findtext(f"{_ATOM}title") or "")[: MAX_TITLE * 4].split())[:MAX_TITLE]
         if not title or title.lower() == "error":
             continue
         author = entry.find(f"{_ATOM}author/{_ATOM}name")
         published = (entry.findtext(f"{_ATOM}published") or "")[:10] or None
         out[found[0].id] = {
             "title": title,
-            "first_author": author.text.strip() if author is not None and author.text else None,
+            "first_author": " ".join(author.text[:800].split())[:200] if author is not None and author.text else None,
             "published": published,
         }
     return out, rejected

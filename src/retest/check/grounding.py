@@ -12,7 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import urlsplit
 
-from ..extract import arxiv, dates
+from ..extract import dates
+from ..extract.paper_urls import paper_of
 from . import titles
 from .citations import CitedId, judge
 
@@ -23,11 +24,11 @@ def from_sources(sources: list[dict], cited: list[CitedId], known: set[str], as_
     limit = dates.of(as_of)
     out = []
     for s in sources:
-        found = [i for i in arxiv.find_all(s.get("url") or "") if i.prefixed]
-        if not found or found[0].id in have:
+        found = paper_of(s.get("url"))
+        if not found or found.id in have:
             continue
-        have.add(found[0].id)
-        c = judge(found[0], s["url"], known, limit)
+        have.add(found.id)
+        c = judge(found, s["url"], known, limit)
         c.source = s["url"]
         out.append(c)
     return out

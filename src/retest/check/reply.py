@@ -124,11 +124,16 @@ def _check_evidence(evidence: list[str], by_id: dict[str, CitedId],
 
     Unsupported when every ID or URL given is suspect (a URL is, unless the reply's source or a real paper).
     """
+    from ..extract.paper_urls import paper_of
     from .grounding import find_source, is_url, label
 
     checks = []
     for item in evidence:
-        found = arxiv.find_all(item)
+        if is_url(item):  # a URL names a paper only on arXiv's own hosts (``paper_urls``)
+            paper = paper_of(item.strip().strip("<>()[]"))
+            found = [paper] if paper else []
+        else:
+            found = arxiv.find_all(item)
         source = find_source(item, sources or [])
         if not found:
             if source is not None:

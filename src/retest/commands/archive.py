@@ -112,16 +112,17 @@ def search_cmd(words, count, as_json, archive_path) -> None:
 @click.option("--reasoning", is_flag=True, help="Print the model's reasoning text in full (folded by default).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (one JSON object).")
 @click.option("--no-pager", is_flag=True, help="Print straight to the terminal, without a pager.")
+@click.option("--raw", is_flag=True, help="To a pipe or file: the text exactly as archived, control characters too.")
 @_ARCHIVE
-def show_cmd(reply_id, reasoning, as_json, no_pager, archive_path) -> None:
+def show_cmd(reply_id, reasoning, as_json, no_pager, raw, archive_path) -> None:
     """One reply with its prompt, metadata, verdicts and checks, as Markdown. ID is a reply's number, or
     ``last`` (also ``-1``) for the newest, ``-2`` for the one before it, and so on.
 
     On a terminal the Markdown is rendered and shown through your pager (PAGER, else less; LESS=FRX
-    unless LESS is set), as git does; --no-pager prints it. To a pipe or file it is plain Markdown.
+    unless LESS is set), as git does; --no-pager prints it. To a pipe or file it is plain Markdown,
+    its control characters shown as visible symbols as on a terminal (--raw: exactly as archived).
     """
     from ..archive import locate
-    from ..util.display import for_stream
     from ..errors import RetestError
 
     archive = open_or_explain(archive_path)
@@ -161,7 +162,9 @@ def show_cmd(reply_id, reasoning, as_json, no_pager, archive_path) -> None:
     from ..terminal.screen import is_terminal, markdown_for_terminal, page
 
     if not is_terminal():
-        sys.stdout.write(for_stream(text))
+        from ..util.display import neutral
+
+        sys.stdout.write(text if raw else neutral(text))
         return
     shown = markdown_for_terminal(text)
     page(shown) if not no_pager else sys.stdout.write(shown)

@@ -48,18 +48,21 @@ def _resume_jobs(archive, records, cancel=False) -> list:
     return jobs
 
 
-def _follow(archive_path, base_url, records_of, cancel=False, wait=False, poll=5.0, endpoint=None) -> int:
+def _follow(archive_path, base_url, records_of, cancel=False, wait=False, poll=5.0, endpoint=None,
+            prices=()) -> int:
     from ..archive import Archive
     from ..terminal.background import run_background
+    from ..terminal.costs import spend_for
     from ..terminal.messages import warn
 
     s = _generic(base_url, endpoint=endpoint)
+    spend = spend_for([], None, prices)  # each response priced by its own model as it is collected
     with Archive(archive_path, create=False) as archive:
         jobs = _resume_jobs(archive, records_of(archive, s), cancel)
     if not jobs:
         warn(f"no background responses waiting at {s.endpoint} (`retest background list --all` lists every one)")
         return 0
-    return run_background(jobs, len(jobs), [s], archive_path, wait=wait, poll=poll)
+    return run_background(jobs, len(jobs), [s], archive_path, wait=wait, poll=poll, spend=spend)
 
 
 @command.command("list", short_help="Background responses still waiting (--all: every one).")
@@ -98,17 +101,20 @@ def list_cmd(show_all, as_json, archive_path):
 @command.command("collect", short_help="Poll the recorded responses; archive each reply (--wait for all).")
 @click.option("--wait", is_flag=True, help="Poll until every response has ended.")
 @poll_option
+@click.option("--price", "prices", multiple=True, metavar="[MODEL=]IN/OUT",
+              help="Your price in USD per million tokens, input/output; MODEL= for one model. Beats the price "
+                   "table and the prices file.")
 @_BASE_URL
 @_ENDPOINT
 @_ARCHIVE
-def collect_cmd(wait, poll, base_url, endpoint, archive_path):
+def collect_cmd(wait, poll, prices, base_url, endpoint, archive_path):
     """Poll every background response recorded for this endpoint once (or, with --wait, until each has
     ended), archive the replies that arrived and record the ones that failed, with the reason. A create
     an interrupted run left in flight is looked for first; it is never sent again.
 
     Exit status: 0 when nothing failed, 1 when some response failed or its outcome is unknown."""
     code = _follow(archive_path, base_url, lambda a, s: a.background_records(endpoint=s.endpoint), wait=wait,
-                   poll=poll, endpoint=endpoint)
+                   poll=poll, endpoint=endpoint, prices=prices)
     sys.exit(code)
 
 

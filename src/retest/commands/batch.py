@@ -110,6 +110,7 @@ def submit_cmd(paths, template, variables, today, models, base_url, api, system,
                          search=search)
     check_served(settings, no_model_check)
     spend = spend_for(settings, max_cost, prices, batch=True) if max_cost is not None else None
+    settings = spend.bounded(settings) if spend is not None else settings
     prompts = _prompts(paths, template, variables, today, settings[0].model, max_tokens, max_size, verdicts,
                        stdin_lookup(related_request(related, today, archive_path), paths, max_size))
     remotes = {s.endpoint: _remote(s) for s in reversed(settings)}  # each endpoint's batches go to it
@@ -314,7 +315,7 @@ def cancel_cmd(name, base_url, endpoint, archive_path):
 @click.argument("paths", nargs=-1, required=True)
 @template_options
 @endpoint_options
-@click.option("-o", "--out", required=True, metavar="FILE", help="Where to write the requests (JSONL).")
+@click.option("-o", "--out", required=True, metavar="FILE", help="Where to write the requests (JSONL; - for stdout).")
 @max_tokens_option
 @click.option("--force", is_flag=True, help="Include prompts already answered with these settings.")
 @verdicts_option
@@ -339,7 +340,8 @@ def export_cmd(paths, template, variables, today, models, base_url, api, system,
                        stdin_lookup(related_request(related, today, archive_path), paths, max_size))
     target = Path(out)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if out != "-":  # - is stdout
+            target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise RetestError(f"-o {out}: cannot create its folder ({exc.strerror})") from None
     from ..archive import locate
@@ -353,7 +355,8 @@ def export_cmd(paths, template, variables, today, models, base_url, api, system,
             raise RetestError(f"-o {out}: cannot write it ({exc.strerror or exc})") from None
     total = sum(b["requests"] for b in done.batches)
     batch = done.batches[0]["id"] if done.batches else None
-    warn(f"wrote {total:,} requests to {out}" + (f" (batch {batch} here)" if batch else "") +
+    where = "stdout" if out == "-" else out
+    warn(f"wrote {total:,} requests to {where}" + (f" (batch {batch} here)" if batch else "") +
          f"; {done.skipped} already answered, {done.held} held elsewhere")
     sys.exit(1 if done.input_failures else 0)
 

@@ -86,6 +86,7 @@ def command(paths, template, variables, today, prompt_file, models, base_url, ap
     if not dry_run:
         check_served(settings, no_model_check)
     spend = spend_for(settings, max_cost, prices)  # before anything is built or sent
+    settings = spend.bounded(settings)
     if prompt_file:
         prompts, total = _prompt_file(prompt_file), 1
     else:
@@ -101,7 +102,8 @@ def command(paths, template, variables, today, prompt_file, models, base_url, ap
 
         sys.exit(run_background(prompts, total, settings, archive_path, force=force, check_replies=check_replies,
                                 wait=not background["no_wait"], retry_failed=background["retry_failed"],
-                                resend_unknown=background["resend_unknown"], poll=background["poll"], single=True))
+                                resend_unknown=background["resend_unknown"], poll=background["poll"], single=True,
+                                spend=spend))
     sys.exit(_send(prompts, total, settings, archive_path, force, check_replies, spend))
 
 

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from .http import KeyProblem, Polite, base_url
 from .models import (ABSTRACT_MAX, TITLE_MAX, Citing, Work, arxiv_of_doi, arxiv_of_url, bare_doi, clean,
                      clean_count, clean_date)
-from .service import key_from
+from .keys import key_from
 
 DEFAULT_URL = "https://api.openalex.org"
 KEY_HINT = "set OPENALEX_API_KEY to your free key from https://openalex.org/settings/api"

@@ -17,7 +17,7 @@ from urllib.parse import quote, urlsplit
 from .http import base_url, Polite
 from .models import (ABSTRACT_MAX, TITLE_MAX, Citing, Work, arxiv_of_doi, bare_doi, clean, clean_count,
                      clean_date)
-from .service import key_from
+from .keys import key_from
 
 DEFAULT_URL = "https://api.semanticscholar.org"
 KEY_HINT = ("set SEMANTIC_SCHOLAR_API_KEY to a key from "

@@ -8,7 +8,6 @@ only, and are registered with ``redact`` so no message can show them.
 
 from __future__ import annotations
 
-import os
 from typing import Protocol
 
 from ..errors import RetestError
@@ -26,17 +25,6 @@ class Service(Protocol):
     async def citing(self, work: Work, arxiv_id: str, since: str) -> Citing | None: ...
 
 
-def key_from(env: str) -> str | None:
-    """The key in ``env``, registered as a secret; a key with whitespace is refused (as the model key is)."""
-    from ..util.redact import register
-
-    value = os.environ.get(env)
-    if not value:
-        return None
-    register(value)
-    if value != value.strip() or any(c.isspace() for c in value):
-        raise RetestError(f"{env}: the key has whitespace in it; set it to the key alone")
-    return value
 
 
 def make(source: str):

@@ -98,12 +98,23 @@ def _reply(archive, reply_id: int, model: str) -> dict:
     rec = archive.page_reply(reply_id) or {"id": reply_id, "reply": "", "created_at": ""}
     cited, listed = _cited(archive, rec)
     return {"model": model, "id": reply_id, "at": _at(rec), "template": rec.get("template"),
-            "pasted": rec.get("endpoint_name") == "pasted",
+            "pasted": rec.get("endpoint_name") == "pasted", "usage": _usage(rec),
+            "cost": None if rec.get("cost_usd") is None else {"usd": rec["cost_usd"],
+                                                              "estimated": bool(rec.get("cost_estimated"))},
             "text": rec.get("reply") or "", "html": _page(rec, cited),
             "verdicts": [v | {"note_html": inline_html(v.get("note"))} for v in archive.claim_verdicts(reply_id)],
             "new": [c for c in listed if c["relation"] == "new" and not c["suspect"]],
             "suspect": [c for c in listed if c["suspect"]], "earlier": [], "cited_ids": set(cited),
             "sources": _sources(archive.sources(reply_id), cited)}
+
+
+def _usage(rec: dict) -> str | None:
+    """``1,234 in · 567 out`` (``~`` where estimated), or None where the reply came with no counts (pasted)."""
+    given, made = rec.get("prompt_tokens"), rec.get("completion_tokens")
+    if given is None and made is None:
+        return None
+    mark = "~" if rec.get("usage_estimated") else ""
+    return " · ".join(f"{mark}{n:,} {what}" for n, what in ((given, "in"), (made, "out")) if n is not None)
 
 
 def _sources(rows: list[dict], cited: dict[str, dict]) -> list[dict]:

@@ -46,8 +46,19 @@ def _macros():
 
     env = Pages(loader=FileSystemLoader(Path(__file__).parent), undefined=StrictUndefined, autoescape=True,
                 trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(usd=_usd, kind=kind_of, safe_url=safe_url)
+    env.filters.update(usd=_usd, kind=kind_of, safe_url=safe_url, basename=lambda p: os.path.basename(str(p)),
+                       breakable=_breakable)
     return env.get_template("report.html.j2").module
+
+
+def _breakable(text):
+    """A URL (or any long token) with a chance to wrap after each ``/ ? & = #``: it breaks between its parts."""
+    import re
+
+    from markupsafe import Markup, escape
+
+    parts = re.split(r"(?<=[/?&=#])", str(text))  # linear: one pass, a split after each such character
+    return Markup("<wbr>").join(escape(p) for p in parts)
 
 
 def _usd(cost) -> str:
@@ -184,8 +195,11 @@ def write_page(fh, docs: list[dict], meta: dict) -> None:
     with _Deadline():
         fh.write(m.head("retest report"))
         fh.write(m.band(summarise(docs), meta, None))
+        several = len(docs) > 1
+        if several:
+            fh.write(m.contents(docs))
         for i, d in enumerate(docs, start=1):
-            fh.write(m.document(d, f"doc-{i}", 2))
+            fh.write(m.document(d, f"doc-{i}", 2, several))
         if not docs:
             fh.write(m.empty(meta))
         fh.write(m.tail())

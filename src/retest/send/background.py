@@ -22,6 +22,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import signal
+import time
 from dataclasses import dataclass, replace
 
 from ..archive import now
@@ -31,6 +33,7 @@ from .faults import MAX_RETRY_WAIT, fatal, retry_after, retryable
 from .job import Events, Job, Outcome
 from .protocols import IncompleteReply, ReplyFailed, check_text
 from .protocols import responses as protocol
+from .background_cancel import Cancelling
 from .run import Run
 
 POLL_MAX = 60.0  # the longest pause between two polls of one response
@@ -41,6 +44,16 @@ class BackgroundEvents(Events):
     """``Events``, and each response's status as it moves (``creating``, ``queued``, ``in_progress``)."""
 
     def status(self, job: Job, status: str) -> None: ...
+    def draining(self, creates: int, grace: float) -> None: ...
+
+
+@dataclass
+class _Created:
+    """What one create call left: the provider's answer (its id already recorded), or the error."""
+
+    answer: dict | None = None
+    error: BaseException | None = None
+    sent: bool = True  # False: the record was cancelled before the call, nothing was sent
 
 
 @dataclass
@@ -52,8 +65,15 @@ class Resume(Job):
     note: str | None = None  # what went wrong cancelling it
 
 
-class BackgroundRun(Run):
-    """``Run`` with each prompt created in background mode and polled, instead of streamed."""
+class BackgroundRun(Cancelling, Run):
+    """``Run`` with each prompt created in background mode and polled, instead of streamed.
+
+    A create call runs as a task of its own that records the provider's id the moment it arrives; a signal
+    (SIGTERM, Ctrl-C, SIGHUP, however many) stops the run, and the run waits for the create calls in flight,
+    up to ``CREATE_GRACE``, so that every response the provider made is recorded by its id.
+    """
+
+    SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
     graceful_ctrl_c = False  # Ctrl-C already waits for the creates in flight (``_let_finish``); polls cost nothing
 
@@ -63,6 +83,7 @@ class BackgroundRun(Run):
         self.poll, self.wait = poll, wait
         self.retry_failed, self.resend_unknown = retry_failed, resend_unknown
         self.slots: asyncio.Semaphore | None = None
+        self.creates: set[asyncio.Task] = set()  # create calls in flight
 
     # -- what to do with each prompt ---------------------------------------------------------
     async def _process(self, job: Job) -> None:
@@ -115,6 +136,8 @@ class BackgroundRun(Run):
 
     async def _act(self, job: Job, action: str, reply_id: int | None, record: dict | None) -> None:
         if action == "poll":
+            if record.get("cancel_requested"):  # asked for while its create was in flight: send it now
+                await self._cancel_remote(job, reply_id, record["response_id"])
             self._follow(job, reply_id, record["response_id"], record["status"], resumed=True)
         elif action == "create":
             await self._create(job, reply_id, record)
@@ -146,17 +169,17 @@ class BackgroundRun(Run):
         attempt = counted = 0
         while True:
             attempt += 1
-            await self.writer.call(self.archive.background_creating, reply_id)  # committed before it is sent
-            call = asyncio.ensure_future(self._call(s, "post", "/responses", body, limit=api.CREATE_TIMEOUT))
-            try:
-                answer, error = await asyncio.shield(call), None
-            except asyncio.CancelledError:
-                await self._let_finish(call, reply_id)
-                raise
-            except Exception as exc:  # noqa: BLE001 — classified below
-                answer, error = None, exc
+            call = asyncio.ensure_future(self._create_call(s, body, reply_id))
+            self.creates.add(call)
+            call.add_done_callback(self.creates.discard)
+            done = await asyncio.shield(call)  # interrupted here, the run still waits for it (``_drain``)
+            if not done.sent:
+                reason = "cancelled before it was sent"
+                self._finish(Outcome(job, "failed", reply_id, error=reason))
+                return
+            error = done.error
             if error is None:
-                await self._created(job, reply_id, answer)
+                await self._created(job, reply_id, done.answer, recorded=True)
                 return
             message = api.say(error, s)
             if not api.refused(error):  # it may have reached the provider: never send it again blindly
@@ -174,30 +197,56 @@ class BackgroundRun(Run):
                     raise ConfigError(final)
                 self._finish(Outcome(job, "failed", reply_id, error=final, attempts=attempt))
                 return
-            await self.writer.call(self.archive.background_refused, reply_id, message)
             wait = retry_after(error)
             wait = self.backoff(_Attempt(counted)) if wait is None else min(wait, MAX_RETRY_WAIT)
             self.events.retrying(job, attempt, message, wait)
             await asyncio.sleep(wait)
 
-    async def _let_finish(self, call: asyncio.Future, reply_id: int) -> None:
-        """Interrupted while a create is in flight: wait a little for its answer, so that its id is kept."""
+    async def _create_call(self, s, body: dict, reply_id: int) -> _Created:
+        """One create, as one unit no signal splits: marked ``creating`` (unless cancelled meanwhile), sent, and
+        the id the provider returned committed at once — or, refused, the record made sendable again."""
+        if not await self.writer.call(self.archive.background_creating, reply_id):
+            return _Created(sent=False)
         try:
-            answer = await asyncio.wait_for(asyncio.shield(call), CREATE_GRACE)
-            if api.valid_id(answer.get("id")):
-                await asyncio.shield(self.writer.call(self.archive.background_submitted, reply_id, answer["id"],
-                                                      api.status_of(answer)))
-        except BaseException:  # noqa: BLE001 — left ``creating``: the next run looks for it
+            answer = await self._call(s, "post", "/responses", body, limit=api.CREATE_TIMEOUT)
+        except Exception as exc:  # noqa: BLE001 — classified by the caller
+            if api.refused(exc):  # nothing was made
+                await self.writer.call(self.archive.background_refused, reply_id, api.say(exc, s))
+            return _Created(error=exc)
+        if api.valid_id(answer.get("id")):
+            if await self.writer.call(self.archive.background_submitted, reply_id, answer["id"],
+                                      api.status_of(answer)):
+                answer = await self._cancel_remote(None, reply_id, answer["id"]) or answer
+        return _Created(answer=answer)
+
+    async def _drain(self) -> None:
+        """Stopping: wait for the create calls in flight (up to ``CREATE_GRACE``, whatever signals come), so
+        that each id the provider returned is recorded; one still unanswered is left ``creating``, and the
+        next run looks for it by its key."""
+        if not self.creates:
+            return
+        if hasattr(self.events, "draining"):
+            self.events.draining(len(self.creates), CREATE_GRACE)
+        deadline = time.monotonic() + CREATE_GRACE
+        while self.creates and time.monotonic() < deadline:
+            try:
+                await asyncio.wait(set(self.creates), timeout=deadline - time.monotonic())
+            except asyncio.CancelledError:  # another signal: the wait holds
+                continue
+        for call in list(self.creates):
             call.cancel()
 
-    async def _created(self, job: Job, reply_id: int, answer: dict) -> None:
+    async def _created(self, job: Job, reply_id: int, answer: dict, recorded: bool = False) -> None:
         if not api.valid_id(answer.get("id")):
             reason = "the create call was answered without a usable response id"
             await self.writer.call(self.archive.background_unknown, reply_id, reason)
             self._finish(Outcome(job, "unknown", reply_id, error=_unknown_note(reason)))
             return
         status = api.status_of(answer)
-        await self.writer.call(self.archive.background_submitted, reply_id, answer["id"], status)
+        if not recorded and await self.writer.call(self.archive.background_submitted, reply_id, answer["id"],
+                                                   status):
+            answer = await self._cancel_remote(job, reply_id, answer["id"]) or answer
+            status = api.status_of(answer)
         if status in api.ENDED:  # a provider that answered at once
             await self._ended(job, reply_id, answer)
         else:
@@ -214,31 +263,7 @@ class BackgroundRun(Run):
         await self.writer.call(self.archive.background_unknown, reply_id, reason)
         self._finish(Outcome(job, "unknown", reply_id, error=_unknown_note(reason)))
 
-    # -- cancelling and polling ---------------------------------------------------------------
-    async def _cancel(self, job: Resume, record: dict) -> dict | None:
-        """Ask the provider to cancel; then the poll below records where it ended."""
-        import openai
-
-        reply_id, s = job.reply_id, job.settings
-        if not record["response_id"]:  # nothing to cancel remotely: given up here
-            reason = ("cancelled before it was sent" if record["state"] == "new" else
-                      "given up on request; its create's outcome was unknown, so if the provider made it, "
-                      "cancel it there")
-            await self.writer.call(self.archive.background_end, reply_id, "cancelled", reason, error=reason)
-            self._finish(Outcome(job, "failed", reply_id, error=reason))
-            return None
-        try:
-            answer = await self._call(s, "post", api.path_of(record["response_id"], "cancel"))
-        except openai.NotFoundError:
-            answer = {}
-        except Exception as exc:  # noqa: BLE001 — e.g. 409 once it has ended: the poll below says where it is
-            if fatal(exc):
-                raise ConfigError(api.say(exc, s)) from None
-            answer, job.note = {}, f"cancel failed: {api.say(exc, s)}"
-        await self.writer.call(self.archive.background_polled, reply_id, api.status_of(answer),
-                               job.note or "cancel requested")
-        return await self.writer.call(self.archive.background_record, reply_id)
-
+    # -- polling ------------------------------------------------------------------------------
     def _follow(self, job: Job, reply_id: int, response_id: str, status: str | None, resumed: bool = False) -> None:
         self.events.status(job, status if status in api.RUNNING else "queued")
         if self.wait or resumed:
@@ -279,9 +304,18 @@ class BackgroundRun(Run):
                                          f"time(s) in a row ({message}); it keeps running"))
                     return
                 continue
-            failures = 0
             status = api.status_of(data)
-            if status in api.ENDED:
+            if status is None:  # no readable status: a failed poll, not a state to wait in for ever
+                failures += 1
+                await self.writer.call(self.archive.background_polled, reply_id, None, "polling failed: the "
+                                       "answer had no status")
+                if once or failures >= s.max_attempts:
+                    self._finish(Outcome(job, "running", reply_id, error=f"{response_id}: {failures} answer(s) in "
+                                         "a row had no status; it may keep running"))
+                    return
+                continue
+            failures = 0
+            if status not in api.RUNNING:  # ended, or a status the API does not define (``expired``): over
                 await self._ended(job, reply_id, data)
                 return
             await self.writer.call(self.archive.background_polled, reply_id, status)
@@ -294,9 +328,12 @@ class BackgroundRun(Run):
         """A response that has ended: its reply archived, or its reason recorded (and the prompt re-sendable)."""
         s, status = job.settings, api.status_of(data)
         if not await self.writer.call(self.archive.background_pending, reply_id):
-            await self.writer.call(self.archive.background_end, reply_id, status, None)
-            self._finish(Outcome(job, "skipped", reply_id, note="archived by another run"))
-            return
+            record = await self.writer.call(self.archive.background_record, reply_id)
+            paid = status in ("completed", "incomplete") and record["reply_status"] == "failed"
+            if not (paid and _has_text(data) and await self.writer.call(self.archive.background_reopen, reply_id)):
+                await self.writer.call(self.archive.background_end, reply_id, status, None)
+                self._finish(Outcome(job, "skipped", reply_id, note="archived by another run"))
+                return
         record = await self.writer.call(self.archive.background_record, reply_id)
         at = record["submitted_at"] or record["created_at"]
         latency = _since(at)
@@ -304,6 +341,9 @@ class BackgroundRun(Run):
         error: str | None = None
         if status == "cancelled":
             error = f"the response {record['response_id']} was cancelled"
+        elif status not in api.ENDED:
+            error = (f"the response {record['response_id']} is {status!r}, a status the Responses API does not "
+                     "define; it was not polled further")
         else:
             try:
                 received = check_text(protocol.parse(data), s.max_output_tokens)
@@ -317,6 +357,9 @@ class BackgroundRun(Run):
                 self.archive.background_end(reply_id, status, error, error=error)
 
             await self.writer.call(record_failure)
+            if status in ("completed", "incomplete"):  # it ran, and was billed for what its usage says
+                await self.spend.billed_without_reply(self.writer, self.archive, reply_id, 1, job,
+                                                      protocol.normalise(data.get("usage")))
             self._finish(Outcome(job, "failed", reply_id, error=error, attempts=1))
             return
         await self._store(job, reply_id, received, 1, at, latency)  # committed: the reply is safe from here on
@@ -324,6 +367,13 @@ class BackgroundRun(Run):
 
     async def _call(self, s, method: str, path: str, payload: dict | None = None, **kwargs) -> dict:
         return await api.call(self.clients.of(s), s, method, path, payload, **kwargs)
+
+
+def _has_text(data: dict) -> bool:
+    try:
+        return bool(protocol.parse(data).text)
+    except Exception:  # noqa: BLE001 — no text to keep
+        return False
 
 
 class _Attempt:

@@ -28,7 +28,8 @@ CREATE_TIMEOUT = 120.0  # one create call (it answers at once when all is well)
 LIST_PAGES = 10  # how far back a lost create is looked for (100 responses a page)
 RUNNING = ("queued", "in_progress")
 ENDED = ("completed", "failed", "cancelled", "incomplete")
-AMBIGUOUS = (502, 504)  # a gateway gave up waiting: the provider behind it may have made the response
+AMBIGUOUS = (502, 504, 520, 524)  # a gateway gave up waiting (Cloudflare: 520, 524): the provider behind it
+# may have made the response
 
 
 class Deadline(AttemptTimeout):
@@ -51,8 +52,10 @@ async def call(client, s: Settings, method: str, path: str, payload: dict | None
         async with asyncio.timeout(limit):
             if method == "post":
                 answer = await client.post(path, body=payload or {}, cast_to=object, options=options)
-            else:
-                answer = await client.get(path, cast_to=object, options=options)
+            else:  # a poll's answer can be a whole long reply: read within a bound (``protocols.bounded``)
+                from .protocols import get_json
+
+                answer = await get_json(client, path, params)
     except TimeoutError:
         raise Deadline(f"{s.endpoint} did not answer within {limit:g} s") from None
     except ValueError:  # the SDK's JSON decoding

@@ -141,7 +141,9 @@ class Limiters:
 
     @property
     def reasons(self) -> Counter[str]:
+        """How often each model's requests showed each kind of overload (``answered 429 … for MODEL``)."""
         total: Counter[str] = Counter()
-        for limiter in self.each.values():
-            total.update(limiter.reasons)
+        for (_, model), limiter in self.each.items():
+            for reason, n in limiter.reasons.items():
+                total[f"{reason} for {model}"] += n
         return total

@@ -15,14 +15,10 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from ..errors import RetestError
+from ..errors import ConfigError, RetestError  # noqa: F401 — ConfigError: its old home, still imported from here
 from ..util.net import behind_proxy
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
-
-
-class ConfigError(RetestError):
-    """A setting that makes every request fail: stop the whole run."""
 
 
 def _flag(name: str, raw: str | None) -> bool:
@@ -56,6 +52,7 @@ class Settings:
     key_name: str = "OPENAI_API_KEY"  # where the key came from, for messages
     origin: str | None = None  # the endpoint's entry (file and name), for messages; None: --base-url
     provider: str | None = None  # the price table's provider for this endpoint
+    max_searches: int | None = None  # Responses web search: at most this many tool calls (a cost ceiling's bound)
 
     @classmethod
     def from_env(cls, **given) -> Settings:
@@ -238,3 +235,11 @@ def provider(s) -> str | None:
     if s.model.split("/")[-1].startswith("sonar"):  # Perplexity's models, also behind gateways
         return "perplexity"
     return None
+
+
+def online_hint(s: Settings) -> str:
+    """``MODEL:online`` is OpenRouter's spelling of "this model, searching the web"; elsewhere it names no model."""
+    if provider(s) == "openrouter":
+        return ""
+    return (f"; ':online' is OpenRouter's suffix for a model that searches the web, known only at openrouter.ai, "
+            f"not at {s.endpoint}: give --model {s.model.removesuffix(':online')} with --search instead")

@@ -16,7 +16,7 @@ import email.utils
 import math
 import re
 
-from .endpoint import Settings, provider
+from .endpoint import Settings, online_hint
 from .protocols import IncompleteReply, ReplyFailed
 
 MAX_RETRY_WAIT = 120.0
@@ -215,18 +215,10 @@ def describe(exc: BaseException, s: Settings, attempts: int = 1, reached: bool =
         else:
             text = f"{s.endpoint} failed{tries} ({code}: {message})"
         if code in (400, 404, 422) and s.model.endswith(":online"):
-            text += _online_hint(s)
+            text += online_hint(s)
     else:
         text = f"{type(exc).__name__}: {exc}"
     return scrub(" ".join(text.split()))
-
-
-def _online_hint(s: Settings) -> str:
-    """``MODEL:online`` is OpenRouter's spelling of "this model, searching the web"; elsewhere it names no model."""
-    if provider(s) == "openrouter":
-        return ""
-    return (f"; ':online' is OpenRouter's suffix for a model that searches the web, known only at openrouter.ai, "
-            f"not at {s.endpoint}: give --model {s.model.removesuffix(':online')} with --search instead")
 
 
 def _connection_problem(exc, s: Settings, tries: str, reached: bool = False) -> str:

@@ -15,7 +15,40 @@ from .endpoint import Settings
 
 
 class Terminated(RetestError):
+    """The run was stopped by a signal (SIGTERM, or in background mode SIGINT and SIGHUP too): 128 + its number."""
+
     exit_code = 143
+
+    def __init__(self, message: str, signum: int = 15):
+        super().__init__(message)
+        self.signum = signum
+        self.exit_code = 128 + signum
+
+
+class Stopping:
+    """The signals that stop a run in order: each cancels the run's task (which then closes in order), until
+    ``closing`` is set; ``heard`` lists them."""
+
+    def __init__(self, loop, task, signals):
+        self.loop, self.task, self.heard, self.closing, self.handled = loop, task, [], False, []
+        for sig in signals:
+            try:
+                loop.add_signal_handler(sig, self._on, sig)
+                self.handled.append(sig)
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass
+
+    def _on(self, sig: int) -> None:
+        self.heard.append(sig)
+        if not self.closing:
+            self.task.cancel()
+
+    def remove(self) -> None:
+        for sig in self.handled:
+            try:
+                self.loop.remove_signal_handler(sig)
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass
 
 
 @dataclass

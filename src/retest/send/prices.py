@@ -17,6 +17,7 @@ import ipaddress
 import math
 import os
 import re
+import socket
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -42,13 +43,16 @@ class Cost:
 
 @dataclass(frozen=True)
 class Rates:
-    """A price the user gave: USD per million tokens (input, output, cached input) and per search."""
+    """A price the user gave: USD per million tokens (input, output, cached input; reasoning and citation tokens
+    a provider bills apart from the output, as Perplexity's deep research does) and per search."""
 
     input: Decimal
     output: Decimal
     cached_input: Decimal | None = None
     search: Decimal | None = None
     label: str = "--price"
+    reasoning: Decimal | None = None
+    citation: Decimal | None = None
 
 
 def parse_rates(text: str, label: str = "--price") -> Rates:
@@ -111,26 +115,71 @@ def load_user_prices(path: Path | None = None) -> dict:
             if table == "endpoints" and isinstance(entry.get("provider"), str):
                 out[table][name] = entry["provider"]
                 continue
-            unknown = ", ".join(sorted(set(entry) - {"input", "output", "cached_input", "search"}))
+            keys = {"input", "output", "cached_input", "reasoning", "citation", "search"}
+            unknown = ", ".join(sorted(str(k) for k in set(entry) - keys))
             if unknown or "input" not in entry or "output" not in entry:
-                raise PriceError(f"{where}: give input and output (USD per million tokens); cached_input and "
-                                 f"search (USD per search) may follow{'; unknown: ' + unknown if unknown else ''}")
+                raise PriceError(f"{where}: give input and output (USD per million tokens); cached_input, "
+                                 "reasoning, citation and search (USD per search) may follow"
+                                 f"{'; unknown: ' + unknown if unknown else ''}")
             out[table][name] = Rates(_number(entry["input"], where), _number(entry["output"], where),
                                      _number(entry.get("cached_input"), where), _number(entry.get("search"), where),
-                                     label=f"{path.name} [{table}.{name}]")
+                                     label=f"{path.name} [{table}.{name}]",
+                                     reasoning=_number(entry.get("reasoning"), where),
+                                     citation=_number(entry.get("citation"), where))
     return out
 
 
+_LOCAL_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback", "?", "")
+_LOCAL_SUFFIXES = (".local", ".localhost", ".internal", ".lan", ".home.arpa")
+_SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT, and the tailnets that use it
+
+
 def self_hosted(endpoint: str) -> bool:
-    """Whether ``host[:port]`` is this machine or a private network: a server of one's own."""
-    host = endpoint.rsplit(":", 1)[0] if endpoint.count(":") == 1 else endpoint.strip("[]")
-    if host in ("localhost", "?") or host.endswith((".local", ".localhost", ".internal", ".lan")):
+    """Whether ``host[:port]`` (or a bare host) is this machine or a private network: a server of one's own.
+
+    Every spelling counts: ``[::1]:8000`` and the ``::1:8000`` an archive keeps for it, ``localhost.``,
+    ``127.1``, ``0``, ``2130706433``, private and link-local ranges, IPv4-mapped IPv6 addresses.
+    """
+    text = endpoint.strip().lower()
+    candidates = {text, text.strip("[]")}
+    if text.startswith("[") and "]" in text:
+        candidates.add(text[1:text.index("]")])
+    if text.count(":") == 1:
+        candidates.add(text.rsplit(":", 1)[0])
+    elif text.count(":") > 1 and text.rsplit(":", 1)[1].isdigit():
+        candidates.add(text.rsplit(":", 1)[0])  # an IPv6 address and a port, as ``Settings.endpoint`` joins them
+    return any(_own_host(c.rstrip(".")) for c in candidates)
+
+
+def _own_host(host: str) -> bool:
+    if host in _LOCAL_NAMES or host.endswith(_LOCAL_SUFFIXES):
         return True
-    try:
-        address = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
+    address = _address(host)
+    if address is None:
         return False
-    return address.is_private or address.is_loopback or address.is_link_local
+    if isinstance(address, ipaddress.IPv6Address):
+        mapped = address.ipv4_mapped or (address.sixtofour if address.sixtofour else None)
+        if mapped is not None and _private(mapped):
+            return True
+    return _private(address)
+
+
+def _address(host: str):
+    try:
+        return ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        pass
+    if host and all(c in "0123456789abcdefx." for c in host) and host[0].isdigit():
+        try:  # the forms inet_aton takes: 127.1, 0, 2130706433, 0x7f.1
+            return ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None
+    return None
+
+
+def _private(address) -> bool:
+    return (address.is_private or address.is_loopback or address.is_link_local or address.is_unspecified
+            or (isinstance(address, ipaddress.IPv4Address) and address in _SHARED))
 
 
 class Price:
@@ -151,22 +200,30 @@ class Price:
         return f"genai-prices: {provider.id} {info.id}" + (" (batch)" if self.batch else "")
 
     def usd(self, input_tokens: int = 0, output_tokens: int = 0, cached: int = 0, reasoning: int = 0,
-            searches: int = 0) -> Decimal:
-        """The price of these counts (cached and reasoning tokens are part of input and output)."""
+            searches: int = 0, *, research: int = 0, citation: int = 0) -> Decimal:
+        """The price of these counts. Cached and reasoning tokens are part of input and output; ``research``
+        (reasoning tokens) and ``citation`` tokens are billed apart from the output (Perplexity's deep research:
+        at their own rates, else at the output and input rates)."""
         cached = min(cached or 0, input_tokens)
         if self.rates is not None:
             r = self.rates
             cached_rate = r.cached_input if r.cached_input is not None else r.input
-            return ((input_tokens - cached) * r.input + cached * cached_rate + output_tokens * r.output) / MILLION \
-                + searches * (r.search or 0)
+            research_rate = r.reasoning if r.reasoning is not None else r.output
+            citation_rate = r.citation if r.citation is not None else r.input
+            return ((input_tokens - cached) * r.input + cached * cached_rate + output_tokens * r.output
+                    + research * research_rate + citation * citation_rate) / MILLION + searches * (r.search or 0)
         from genai_prices import Usage
 
         provider, info = self.table
-        values = {"input_tokens": input_tokens, "output_tokens": output_tokens}
+        values = {"input_tokens": input_tokens, "output_tokens": output_tokens + research + citation}
         if cached:
             values["cache_read_tokens"] = cached
-        if reasoning and reasoning <= output_tokens:
+        if research:
+            values["output_reasoning_tokens"] = research
+        elif reasoning and reasoning <= output_tokens:
             values["output_reasoning_tokens"] = reasoning
+        if citation:
+            values["output_citation_tokens"] = citation
         if searches:
             values["web_searches"] = searches
         context = {"processing": "batch"} if self.batch else None
@@ -182,12 +239,19 @@ class Price:
         prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
         if prompt is None and completion is None:
             return None
+        research = usage.get("reasoning_tokens") or 0 if usage.get("reasoning_apart") else 0
+        citation = usage.get("citation_tokens") or 0
         try:
             usd = self.usd(prompt or 0, completion or 0, usage.get("cached_tokens") or 0,
-                           usage.get("reasoning_tokens") or 0, usage.get("searches") or 0)
+                           usage.get("reasoning_tokens") or 0, usage.get("searches") or 0, research=research,
+                           citation=citation)
         except (ArithmeticError, ValueError, TypeError, InvalidOperation):
             return None
-        return Cost(float(usd), bool(usage.get("estimated")) or prompt is None or completion is None, self.source)
+        # a user's price without a rate for what the provider billed apart is a guess (output and input rates)
+        guessed = self.rates is not None and ((research and self.rates.reasoning is None)
+                                              or (citation and self.rates.citation is None))
+        return Cost(float(usd), bool(usage.get("estimated")) or prompt is None or completion is None or guessed,
+                    self.source)
 
 
 def cost_of(price: Price | None, usage: dict | None) -> Cost | None:
@@ -209,7 +273,9 @@ def resolve(model: str, endpoint: str, *, batch: bool = False, given: dict | Non
     for rates in (given.get(model), given.get(None), user["models"].get(model)):
         if rates is not None:
             return Price(model, rates=rates, batch=batch)
-    by_endpoint = user["endpoints"].get(endpoint) or user["endpoints"].get(endpoint.split(":")[0]) or provider
+    host = endpoint.rsplit(":", 1)[0] if endpoint.rsplit(":", 1)[-1].isdigit() and (
+        endpoint.count(":") == 1 or endpoint.startswith("[")) else endpoint
+    by_endpoint = user["endpoints"].get(endpoint) or user["endpoints"].get(host) or provider
     if isinstance(by_endpoint, Rates):
         return Price(model, rates=by_endpoint, batch=batch)
     if by_endpoint is None and self_hosted(endpoint):

@@ -48,7 +48,7 @@ from .faults import (
 )
 from .feed import Failure, feed
 from .interrupt import STOPPED, Interrupted, Stop, hard_stop, keep_cut
-from .job import Events, Job, Outcome, Summary, Terminated
+from .job import Events, Job, Outcome, Stopping, Summary, Terminated
 from .protocols import IncompleteReply
 from .protocols.usage import estimate
 from .spend import Spend
@@ -61,6 +61,7 @@ BUSY_POLL = 1.0
 
 class Run:
     graceful_ctrl_c = True  # a first Ctrl-C lets the requests in flight finish (see ``interrupt``)
+    SIGNALS = (signal.SIGTERM,)  # what stops a run in order (a graceful Ctrl-C apart: see ``interrupt``)
 
     def __init__(self, models: list[Settings], archive: Archive, *, force: bool = False,
                  events: Events | None = None, keep_single: bool = False,
@@ -93,12 +94,7 @@ class Run:
         self.limiter = Limiters(s.concurrency)  # one per model: see concurrency.Limiters
         self.clients = Clients()  # one per endpoint
         main = asyncio.current_task()
-        terminated = threading.Event()
-
-        def on_term() -> None:
-            terminated.set()
-            main.cancel()
-
+        stopping = Stopping(loop, main, self.SIGNALS)
         queue: asyncio.Queue = asyncio.Queue(maxsize=2 * s.concurrency + 8)
         stop = threading.Event()
 
@@ -114,11 +110,6 @@ class Run:
         self.stop = Stop(on_first, on_second)
         if self.graceful_ctrl_c:
             self.stop.install(loop)
-
-        try:
-            loop.add_signal_handler(signal.SIGTERM, on_term)
-        except (NotImplementedError, RuntimeError, ValueError):
-            pass
         builder = threading.Thread(target=feed, args=(self, prompts, queue, loop, stop), daemon=True,
                                    name="retest-prompt-builder")
         beat = None
@@ -140,9 +131,9 @@ class Run:
                 await asyncio.gather(*workers, *self.busy_tasks, return_exceptions=True)
                 raise
         except asyncio.CancelledError:
-            if terminated.is_set():
-                raise Terminated("stopped by SIGTERM; prompts in flight were released — run the same command "
-                                 "again to finish") from None
+            if stopping.heard:
+                raise Terminated(f"stopped by {signal.Signals(stopping.heard[0]).name}; prompts in flight were "
+                                 "released — run the same command again to finish", stopping.heard[0]) from None
             if self.stop.hard:
                 raise Interrupted(hard_stop(self.summary)) from None
             raise
@@ -150,6 +141,8 @@ class Run:
             stop.set()
             if beat:
                 beat.cancel()
+            await self._drain()
+            stopping.closing = True  # from here a signal changes nothing: what is left is to close in order
             self.summary.lowest, self.summary.level = self.limiter.lowest, self.limiter.level
             self.summary.overloads = self.limiter.reasons
             if self.summary.run_id is not None and self.writer.failed is None:
@@ -161,13 +154,13 @@ class Run:
                     pass
             await self.writer.close()
             await self.clients.close()
-            try:
-                loop.remove_signal_handler(signal.SIGTERM)
-            except (NotImplementedError, RuntimeError, ValueError):
-                pass
+            stopping.remove()
             self.stop.remove(loop)
         self.summary.stopped = self.stop.draining
         return self.summary
+
+    async def _drain(self) -> None:
+        """What must finish before the run closes, however it stopped (see ``BackgroundRun``)."""
 
     def _in_flight(self) -> int:
         return sum(len(limiter.flights) for limiter in self.limiter.each.values())
@@ -321,8 +314,8 @@ class Run:
                 lowered = await limiter.release(started, ok=False, overload=kind,
                                                 one_at_a_time=bool(kind) and one_at_a_time(error)
                                                 and limiter.others_all_waiting())
-                if lowered:
-                    self._said_lowered(lowered)
+                if lowered:  # named with its model: one model's limit never slows another
+                    self.events.level_changed(limiter.level, f"{lowered} for {s.model}")
                 # free only if we cut it ourselves; what the server refused counts against --max-attempts
                 ours = isinstance(error, Withdrawn) or (bool(lowered) and isinstance(error, IncompleteReply))
                 counted += not ours
@@ -369,14 +362,18 @@ class Run:
         s = job.settings
         archive, after = self.archive, self.after_reply
 
-        def store() -> tuple[dict, str]:
+        def store() -> tuple[dict, str] | None:
             # text first made storable (surrogates joined or replaced): nothing below can fail on it
             text, note = valid_text(received.text)
             reasoning, _ = valid_text(received.reasoning)
-            archive.attempt(reply_id, attempt_no, started_at=at, latency_ms=latency, outcome="ok")
-            archive.complete(reply_id, reply=text, finish_reason=received.finish, usage=received.usage,
-                             latency_ms=latency, reasoning=reasoning,
-                             note="; ".join(n for n in (note, received.note) if n) or None, sources=received.sources)
+            # one kept reply per reply row: the update takes only a pending reply, and the archive holds one
+            # kept attempt per reply; either refusing means another run stored it first
+            if not archive.complete(reply_id, reply=text, finish_reason=received.finish, usage=received.usage,
+                                    latency_ms=latency, reasoning=reasoning,
+                                    note="; ".join(n for n in (note, received.note) if n) or None,
+                                    sources=received.sources) \
+                    or not archive.attempt(reply_id, attempt_no, started_at=at, latency_ms=latency, outcome="ok"):
+                return None
             if received.usage is None or received.usage.get("completion_tokens") is None:
                 usage = estimate(received.usage, job.tokens, text, reasoning, s.model, prompt=job.text)
                 archive.set_usage(reply_id, usage)
@@ -384,7 +381,11 @@ class Run:
                 usage = received.usage
             return usage, text
 
-        usage, text = await self.writer.call(store)  # committed: the reply is safe from here on
+        stored = await self.writer.call(store)  # committed: the reply is safe from here on
+        if stored is None:
+            self._finish(Outcome(job, "skipped", reply_id, note="archived by another run"))
+            return
+        usage, text = stored
         await self.spend.kept_reply(self.writer, archive, reply_id, job, usage)
         outcome = Outcome(job, "ok", reply_id, reply=text, attempts=attempt_no, usage=usage,
                           finish=received.finish)
@@ -396,9 +397,6 @@ class Run:
             except Exception as exc:  # noqa: BLE001 — a check that fails must not cost the reply
                 outcome.note = f"check failed: {type(exc).__name__}: {exc}"
         self._finish(outcome)
-
-    def _said_lowered(self, reason: str) -> None:
-        self.events.level_changed(self.limiter.level, reason)
 
     def _finish(self, outcome: Outcome) -> None:
         keep = self.keep_single and outcome.status in ("ok", "skipped")

@@ -15,7 +15,7 @@ import os
 import time
 from pathlib import Path
 
-from .endpoint import ConfigError, Settings
+from .endpoint import ConfigError, Settings, online_hint
 
 FRESH = 120.0  # seconds a model list is trusted to let a model through
 NO_LISTING = 86_400.0  # seconds a server without /v1/models is not asked again
@@ -110,9 +110,10 @@ def check_models(settings: list[Settings]) -> None:
             continue  # the send itself says what is wrong with the endpoint, in its own words
         if models is None or s.model in models:
             continue
+        hint = online_hint(s) if s.model.endswith(":online") else ""
         raise ConfigError(f"-m {s.voice}: {_where(s)} does not serve {s.model!r}; "
                           f"{_closest(s.model, models)} (see `retest models"
-                          f"{' ' + s.endpoint_name if s.endpoint_name else ''}`, or --no-model-check)")
+                          f"{' ' + s.endpoint_name if s.endpoint_name else ''}`, or --no-model-check){hint}")
 
 
 def _closest(model: str, models: list[str]) -> str:

@@ -59,6 +59,10 @@ class Progress:
         self.live[id(job)] = status
         self._refresh()
 
+    def draining(self, creates: int, grace: float) -> None:
+        self.bar.console.print(f"retest: stopping; waiting up to {grace:.0f} s for {creates} create call(s) in flight, "
+                               "so that the id of each response made is kept", markup=False, highlight=False)
+
     def retrying(self, job, attempt: int, error: str, wait: float) -> None:
         from .messages import message
 
@@ -71,7 +75,7 @@ class Progress:
         if outcome.status == "ok":
             self.tokens += (outcome.usage or {}).get("total_tokens") or 0
             self.estimated |= bool((outcome.usage or {}).get("estimated"))
-        elif outcome.status in ("failed", "unknown", "held", "running", "unsent"):
+        elif outcome.status in ("failed", "unknown", "held", "running", "unsent", "requested"):
             self.outcomes.append(outcome)
         self._refresh()
 
@@ -84,19 +88,21 @@ class Progress:
 
 
 _SAY = {"failed": "failed", "unknown": "unknown outcome", "held": "not sent again", "running": "still running",
-        "unsent": "never sent"}
+        "unsent": "never sent", "requested": "cancel requested"}
 
 
 def run_background(jobs, total: int, settings, archive_path, *, force=False, check_replies=False, wait=True,
-                   retry_failed=False, resend_unknown=False, poll=5.0, single=False) -> int:
+                   retry_failed=False, resend_unknown=False, poll=5.0, single=False, spend=None) -> int:
     """Run a ``BackgroundRun`` over ``jobs`` (prompts, or ``Resume`` jobs), print what it did; the exit code."""
     import asyncio
+    import signal
 
     from ..archive import Archive
     from ..results.arrival import after_reply
     from ..send.background import BackgroundRun
     from ..send.job import Terminated
     from ..util.display import for_stream, relative
+    from .costs import summary_costs
     from .messages import message, warn
 
     after = after_reply()  # verdicts and citations read as each reply is stored, as send does
@@ -104,12 +110,16 @@ def run_background(jobs, total: int, settings, archive_path, *, force=False, che
     with Archive(archive_path) as archive, Progress(count, [s.voice for s in settings]) as progress:
         run = BackgroundRun(settings, archive, force=force, events=progress, keep_single=single and count == 1,
                             after_reply=after, poll=poll, wait=wait, retry_failed=retry_failed,
-                            resend_unknown=resend_unknown)
+                            resend_unknown=resend_unknown, spend=spend)
         again = "run the same command again, or `retest background collect`, to collect them"
         try:
             summary = asyncio.run(run.run(jobs))
-        except Terminated:
-            raise Terminated(f"stopped by SIGTERM; the background responses keep running — {again}") from None
+        except Terminated as stopped:
+            if stopped.signum == signal.SIGINT:
+                warn(f"the background responses keep running — {again}")
+                raise KeyboardInterrupt from None
+            raise Terminated(f"stopped by {signal.Signals(stopped.signum).name}; the background responses keep "
+                             f"running — {again}", stopped.signum) from None
         except KeyboardInterrupt:
             warn(f"the background responses keep running — {again}")
             raise
@@ -129,6 +139,7 @@ def run_background(jobs, total: int, settings, archive_path, *, force=False, che
         ("failed", "failed"), ("submitted", "submitted"), ("running", "still running (`retest background collect`)"),
         ("unknown", "of unknown outcome"), ("held", "ended earlier without a reply"), ("unsent", "never sent"),
         ("skipped", "skipped (already archived)"), ("busy", "being created elsewhere"),
+        ("requested", "to be cancelled once created elsewhere"),
         ("batched", "in an open batch")) if done.get(k)]
     tokens = f"{'~' if progress.estimated else ''}{progress.tokens:,} tokens"
     failures = f" · {summary.input_failures} document(s) could not be built" if summary.input_failures else ""
@@ -136,7 +147,8 @@ def run_background(jobs, total: int, settings, archive_path, *, force=False, che
     if check_replies:
         checked = (f" · {summary.checked['suspect']} suspect citation(s) · verdicts on "
                    f"{summary.checked['verdicts']} of {summary.checked['claims']} claims")
-    click.echo(f"{', '.join(parts)}{failures} · {tokens}{checked} · archive {relative(str(path))}", err=True)
+    cost = summary_costs(run.spend, settings)
+    click.echo(f"{', '.join(parts)}{failures} · {tokens}{cost}{checked} · archive {relative(str(path))}", err=True)
     if summary.input_failures and not any(summary.counts.values()):
         return 2
     bad = ("failed", "unknown", "held", "unsent") + (("running",) if wait else ())

@@ -53,15 +53,17 @@ class DryRunCosts:
                 continue
             approx = s.voice in self.estimated
             search = bool(getattr(s, "search", None))
-            inp = price.usd(tokens, 0)
+            fee = price.usd(0, 0)  # what each request costs whatever its tokens (a per-request fee)
+            inp = price.usd(tokens, 0) - fee
             out_tokens = s.max_output_tokens or TYPICAL_REPLY
-            most = price.usd(0, n * out_tokens, searches=n * SEARCHES_RESERVED if search else 0)
+            most = price.usd(0, n * out_tokens, searches=n * SEARCHES_RESERVED if search else 0) - fee
             bound = (f"up to {n:,} × {out_tokens:,} tokens (--max-output-tokens)" if s.max_output_tokens
                      else f"~{n:,} × {TYPICAL_REPLY:,} tokens (a typical reply; --max-output-tokens bounds it)")
             searches = f", with up to {SEARCHES_RESERVED} searches a request" if search else ""
+            fees = f"; request fees {format_usd(n * fee)} ({n:,} × {format_usd(fee)})" if fee else ""
             out.append(f"cost {s.voice}: input {format_usd(inp, approx)} for {'~' if approx else ''}{tokens:,} tokens"
-                       f"; output $0.00 to {format_usd(most)} for {bound}{searches}; "
-                       f"{'at most' if s.max_output_tokens else 'about'} {format_usd(inp + most, approx)} "
+                       f"; output $0.00 to {format_usd(most)} for {bound}{searches}{fees}; "
+                       f"{'at most' if s.max_output_tokens else 'about'} {format_usd(inp + most + n * fee, approx)} "
                        f"({price.label})")
         if self.worst:
             fit, total = 0, 0

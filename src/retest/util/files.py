@@ -65,9 +65,34 @@ def _kind(mode: int) -> str:
     return "a device"
 
 
+class _Stdout:
+    """stdout as an output file: written and flushed, never closed (the command still prints after it)."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text) -> int:
+        return self.stream.write(text)
+
+    def close(self) -> None:
+        self.stream.flush()
+
+    flush = close
+
+
 @contextlib.contextmanager
 def output(path, label: str = "-o", *, archive=None, binary: bool = False):
-    """A file handle whose content replaces ``path`` only when the block ends without an error."""
+    """A file handle whose content replaces ``path`` only when the block ends without an error; ``-`` is stdout."""
+    if str(path) == "-":
+        import sys
+
+        out = _Stdout(sys.stdout.buffer if binary else sys.stdout)
+        try:
+            yield out
+            out.flush()
+        except OSError as exc:
+            raise RetestError(f"{label} -: cannot write to stdout ({exc.strerror or exc})") from None
+        return
     shown = path
     path = Path(path)
     refuse_archive(path, archive, label)

@@ -93,33 +93,37 @@ def _headers(client) -> dict:
     return cached
 
 
-async def _send(client, path: str, body: dict, stream: bool):
-    """The response, or the exception the SDK would raise: status errors, connection errors, timeouts."""
+async def _send(client, path: str, body: dict | None, stream: bool, method: str = "POST", params: dict | None = None):
+    """The response, or the exception the SDK would raise: status errors, connection errors, timeouts.
+    Not streamed, its body is read within ``bounded.MAX_BODY``."""
     import httpx2
     import openai
 
     pools = getattr(client, "_retest_pools", None) or [client._client]
     http = pools[client.__dict__.get("_retest_next", 0) % len(pools)]
     client.__dict__["_retest_next"] = client.__dict__.get("_retest_next", 0) + 1
-    request = http.build_request("POST", str(client.base_url).rstrip("/") + _relative(path), json=body,
-                                 headers=_headers(client), params=client.default_query or None)
+    query = {**(client.default_query or {}), **(params or {})}
+    request = http.build_request(method, str(client.base_url).rstrip("/") + _relative(path), json=body,
+                                 headers=_headers(client), params=query or None)
     try:
         response = await http.send(request, stream=True)
     except httpx2.TimeoutException as exc:
         raise openai.APITimeoutError(request=request) from exc
     except httpx2.TransportError as exc:
         raise openai.APIConnectionError(request=request) from exc
+    from .bounded import MAX_ERROR_BODY, TooLarge, read_body
+
     if not 200 <= response.status_code < 300:
         try:
-            await response.aread()
-        except httpx2.TransportError:
-            pass
+            response._content = await read_body(response, MAX_ERROR_BODY)
+        except (httpx2.TransportError, TooLarge):
+            response._content = b""  # the status says enough
         finally:
             await response.aclose()
         raise client._make_status_error_from_response(response)
     if not stream:
         try:
-            await response.aread()
+            response._content = await read_body(response)  # bounded: see ``bounded``
         except httpx2.TimeoutException as exc:
             raise openai.APITimeoutError(request=request) from exc
         except httpx2.TransportError as exc:
@@ -138,8 +142,10 @@ class _Lines:
         self.client, self.path, self.body, self.response, self.lines = client, path, body, None, None
 
     async def __aenter__(self):
+        from .bounded import lines
+
         self.response = await _send(self.client, self.path, self.body, stream=True)
-        self.lines = self.response.aiter_lines()
+        self.lines = lines(self.response)
         return self.lines
 
     async def __aexit__(self, exc_type, exc, tb) -> None:
@@ -204,6 +210,12 @@ def get(api: str):
     if api not in APIS:
         raise ValueError(api)
     return import_module(f".{api}", __name__)
+
+
+async def get_json(client, path: str, params: dict | None = None, notes: list[str] | None = None):
+    """GET ``path`` → its JSON, the body read within ``bounded.MAX_BODY`` (a background poll's answer)."""
+    response = await _send(client, path, None, stream=False, method="GET", params=params)
+    return loads(response.content, notes)
 
 
 async def whole(client, path: str, args: dict, parse) -> Received:

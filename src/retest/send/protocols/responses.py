@@ -47,6 +47,8 @@ def body(s, text: str) -> dict:
             tool["filters"] = {"allowed_domains": list(s.search_domains)}
         args["tools"] = [tool]
         args["include"] = ["web_search_call.action.sources"]
+        if getattr(s, "max_searches", None):  # what --max-cost reserved: the provider stops searching there
+            args["max_tool_calls"] = s.max_searches
     return args
 
 
@@ -55,8 +57,12 @@ def _perplexity(s) -> bool:
     return host == "perplexity.ai" or host.endswith(".perplexity.ai")
 
 
-def _texts(output, kind: str, notes: list[str] | None = None) -> str:
-    """The text of every output item of ``kind`` (``message`` or ``reasoning``)."""
+def _texts(output, kind: str, notes: list[str] | None = None, strict: bool = False) -> str:
+    """The text of every output item of ``kind`` (``message`` or ``reasoning``).
+
+    ``strict`` reads only the shape the API defines (a list of parts): a stream's
+    final event must not replace what was streamed with text of another shape.
+    """
     out = []
     for item in output if isinstance(output, list) else []:
         if not isinstance(item, dict) or item.get("type") != kind:
@@ -64,7 +70,7 @@ def _texts(output, kind: str, notes: list[str] | None = None) -> str:
         parts = []
         for key in ("content", "summary") if kind == "reasoning" else ("content",):
             value = item.get(key)
-            if isinstance(value, str):  # a server that sends the text itself, not parts
+            if isinstance(value, str) and not strict:  # a server that sends the text itself, not parts
                 parts.append({"text": value})
             elif isinstance(value, list):
                 parts += value
@@ -92,13 +98,15 @@ def _incomplete_reason(details) -> str:
     return _INCOMPLETE_FINISH.get(reason, reason[:100])
 
 
-def parse(data: dict) -> Received:
+def parse(data: dict, strict: bool = False) -> Received:
     """A whole response object (non-streamed, a final stream event's, a batch output line's, or a polled one).
 
     The one place a Responses object becomes a ``Received``: its text, finish,
     usage, reasoning and sources (``web_search_call`` items and ``url_citation``
     annotations). Raises ``ReplyFailed``/``IncompleteReply`` for a failed or
     unfinished response; never anything else, whatever the object holds.
+    ``strict`` (a stream's final event) reads text only from the shape the API
+    defines, so that the streamed text stands against anything else.
     """
     if not isinstance(data, dict):
         raise IncompleteReply("the response is not an object")
@@ -120,8 +128,8 @@ def parse(data: dict) -> Received:
     sources.responses_output(output)
     if "search_results" in data or "citations" in data:  # Perplexity's Agent API, beside its output
         sources.perplexity(data)
-    text = _texts(output, "message", notes)
-    if not text and isinstance(data.get("output_text"), str):  # the SDKs' convenience field, if a server sends it
+    text = _texts(output, "message", notes, strict)
+    if not text and not strict and isinstance(data.get("output_text"), str):  # the SDKs' convenience field
         text = data["output_text"]
     usage = normalise(data.get("usage"))
     searches = _searches(output)
@@ -223,5 +231,5 @@ def _final(final, kind: str, notes: list[str]) -> Received:
         notes.append(f"the final event's response was {type(final).__name__}, not an object; the streamed text "
                      "is kept")
         return Received("", "stop" if kind == "response.completed" else "incomplete")
-    return parse(final)
+    return parse(final, strict=True)
 

@@ -153,11 +153,11 @@ class Sources:
 
 
 def arxiv_id(url: str) -> str | None:
-    """The arXiv ID a source URL points to, in any link form the extractor knows."""
-    from ...extract.arxiv import find
+    """The valid arXiv ID a source URL points to (on arXiv's own hosts or a listed mirror, see ``paper_urls``)."""
+    from ...extract.paper_urls import paper_of
 
-    found = find(url[:MAX_URL])
-    return found[0].id if found and found[0].prefixed else None
+    found = paper_of(url[:MAX_URL])
+    return found.id if found and found.valid else None
 
 
 def domain(url: str) -> str | None:

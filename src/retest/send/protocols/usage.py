@@ -89,6 +89,14 @@ def normalise(raw) -> dict | None:
         "reasoning_tokens": odd.int(_get(completion_detail, "reasoning_tokens"), "reasoning_tokens"),
         "estimated": False,
     }
+    # Perplexity's deep research reports its research reasoning and the tokens of the sources it read beside
+    # the completion tokens, not among them, and bills them apart
+    apart = odd.int(raw.get("reasoning_tokens"), "reasoning_tokens") if "reasoning_tokens" in raw else None
+    if apart and usage["reasoning_tokens"] is None:
+        usage["reasoning_tokens"], usage["reasoning_apart"] = apart, True
+    citation = odd.int(raw.get("citation_tokens"), "citation_tokens")
+    if citation:
+        usage["citation_tokens"] = citation
     if cost is not None:
         usage["reported_cost"] = cost
     if searches:
