@@ -7,6 +7,7 @@ Where a prompt's length is not the point, it is fitted to 450 tokens
 """
 
 import json
+import re
 import shutil
 import sqlite3
 
@@ -51,7 +52,7 @@ def test_one_prompt_streamed_or_not(env, stream):
     assert r.stdout.strip() == reply.strip()
     assert prompt_tokens > 100 and completion_tokens > 0
     assert estimated == (1 if stream else 0)  # the server streams no usage: counted locally and marked
-    assert "0 tokens" not in r.stderr
+    assert not re.search(r"(?<![\d,.~])0 tokens", r.stderr)  # never a count of zero (490 tokens is fine)
 
 
 def test_four_at_once_against_the_default_settings(env, tmp_path):
