@@ -255,3 +255,16 @@ def _retry_after(value: str) -> float | None:
 
 def _reason(exc: OSError) -> str:
     return str(exc.args[0]) if exc.args else type(exc).__name__
+
+
+class OverHttp:
+    """A service whose requests go through ``self.http`` (a ``Polite``): entering it opens that, leaving closes it."""
+
+    http: Polite
+
+    async def __aenter__(self):
+        await self.http.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc):
+        await self.http.__aexit__(*exc)

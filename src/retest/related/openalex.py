@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from .http import KeyProblem, Polite, base_url
+from .http import KeyProblem, OverHttp, Polite, base_url
 from .models import (ABSTRACT_MAX, TITLE_MAX, Citing, Work, arxiv_of_doi, arxiv_of_url, bare_doi, clean,
                      clean_count, clean_date)
 from .keys import key_from
@@ -29,7 +29,7 @@ CONCURRENCY = 8
 FIELDS = "id,doi,display_name,publication_date,cited_by_count,is_retracted,locations"
 
 
-class OpenAlex:
+class OpenAlex(OverHttp):
     name = "OpenAlex"
     source = "openalex"
 
@@ -41,13 +41,6 @@ class OpenAlex:
             raise KeyProblem(f"OpenAlex wants a free API key since 2026: {KEY_HINT}")
         self.http = Polite(self.name, self.url, rate=RATE, concurrency=CONCURRENCY, key_hint=KEY_HINT,
                            params={"api_key": key} if key else None, official=official)
-
-    async def __aenter__(self):
-        await self.http.__aenter__()
-        return self
-
-    async def __aexit__(self, *exc):
-        await self.http.__aexit__(*exc)
 
     async def resolve(self, ids: list[str]) -> dict[str, Work | None]:
         out: dict[str, Work | None] = {}

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlsplit
 
-from .http import base_url, Polite
+from .http import OverHttp, Polite, base_url
 from .models import (ABSTRACT_MAX, TITLE_MAX, Citing, Work, arxiv_of_doi, bare_doi, clean, clean_count,
                      clean_date)
 from .keys import key_from
@@ -29,7 +29,7 @@ RATE = 1.0
 FIELDS = "paperId,externalIds,title,publicationDate,citationCount"
 
 
-class SemanticScholar:
+class SemanticScholar(OverHttp):
     name = "Semantic Scholar"
     source = "s2"
 
@@ -39,13 +39,6 @@ class SemanticScholar:
         key = key_from("SEMANTIC_SCHOLAR_API_KEY")
         self.http = Polite(self.name, self.url, rate=RATE, concurrency=2, key_hint=KEY_HINT,
                            headers={"x-api-key": key} if key else None, official=official)
-
-    async def __aenter__(self):
-        await self.http.__aenter__()
-        return self
-
-    async def __aexit__(self, *exc):
-        await self.http.__aexit__(*exc)
 
     async def resolve(self, ids: list[str]) -> dict[str, Work | None]:
         out: dict[str, Work | None] = {}
