@@ -61,17 +61,10 @@ MEMORY_POLL = 0.05  # seconds between looks at the process's memory while a rend
 
 def render_memory() -> int:
     """RETEST_RENDER_MEMORY (MB) in bytes: how much a render may add to the process's memory."""
-    raw = os.environ.get("RETEST_RENDER_MEMORY")
-    if not raw:
-        return DEFAULT_MEMORY_MB * 1024 * 1024
-    try:
-        value = float(raw)
-    except ValueError:
-        value = float("nan")
-    if not 16 <= value < 1e9:
-        from ..errors import RetestError
+    from ..util.settings import env_number
 
-        raise RetestError(f"RETEST_RENDER_MEMORY={raw!r}: give a number of megabytes, at least 16")
+    value = env_number("RETEST_RENDER_MEMORY", DEFAULT_MEMORY_MB, lambda v: 16 <= v < 1e9,
+                       "give a number of megabytes, at least 16")
     return int(value * 1024 * 1024)
 
 
@@ -93,18 +86,10 @@ def _memory() -> int | None:
 
 
 def render_timeout() -> float:
-    raw = os.environ.get("RETEST_RENDER_TIMEOUT")
-    if not raw:
-        return DEFAULT_TIMEOUT
-    try:
-        value = float(raw)
-    except ValueError:
-        value = float("nan")
-    if not 0 < value < 1e6:
-        from ..errors import RetestError
+    from ..util.settings import env_number
 
-        raise RetestError(f"RETEST_RENDER_TIMEOUT={raw!r}: give a number of seconds above 0")
-    return value
+    return env_number("RETEST_RENDER_TIMEOUT", DEFAULT_TIMEOUT, lambda v: 0 < v < 1e6,
+                      "give a number of seconds above 0")
 
 
 def _size(value) -> int:

@@ -68,16 +68,10 @@ class NotAFeed(OfflineError):
 
 
 def interval_setting() -> float:
-    raw = os.environ.get("RETEST_ARXIV_INTERVAL")
-    if not raw:
-        return INTERVAL
-    try:
-        value = float(raw)
-    except ValueError:
-        value = float("nan")
-    if not 0 <= value < 3600:
-        raise RetestError(f"RETEST_ARXIV_INTERVAL={raw!r}: give the seconds between requests (0 to 3600)")
-    return value
+    from ..util.settings import env_number
+
+    return env_number("RETEST_ARXIV_INTERVAL", INTERVAL, lambda v: 0 <= v < 3600,
+                      "give the seconds between requests (0 to 3600)")
 
 
 class Client:

@@ -19,6 +19,7 @@ import time
 from urllib.parse import urlsplit
 
 from ..errors import RetestError
+from ..util.settings import env_number
 
 MAX_BODY = 16 * 1024 * 1024
 DEADLINE = 30.0  # seconds for one request, start to last byte
@@ -39,16 +40,10 @@ class KeyProblem(ServiceError):
 
 def interval_override(official: bool) -> float | None:
     """``RETEST_RELATED_INTERVAL``: seconds between requests, honoured only for a mirror (tests, benchmarks)."""
-    raw = os.environ.get("RETEST_RELATED_INTERVAL")
-    if not raw or official:
+    if official:
         return None
-    try:
-        value = float(raw)
-    except ValueError:
-        value = float("nan")
-    if not 0 <= value < 60:
-        raise RetestError(f"RETEST_RELATED_INTERVAL={raw!r}: give the seconds between requests (0 to 60)")
-    return value
+    return env_number("RETEST_RELATED_INTERVAL", None, lambda v: 0 <= v < 60,
+                      "give the seconds between requests (0 to 60)")
 
 
 def base_url(env: str, default: str) -> str:
@@ -64,16 +59,8 @@ def base_url(env: str, default: str) -> str:
 
 def deadline() -> float:
     """``RETEST_RELATED_TIMEOUT``: seconds one request may take, start to last byte (default 30)."""
-    raw = os.environ.get("RETEST_RELATED_TIMEOUT")
-    if not raw:
-        return DEADLINE
-    try:
-        value = float(raw)
-    except ValueError:
-        value = float("nan")
-    if not 0.1 <= value <= 600:
-        raise RetestError(f"RETEST_RELATED_TIMEOUT={raw!r}: give the seconds one request may take (0.1 to 600)")
-    return value
+    return env_number("RETEST_RELATED_TIMEOUT", DEADLINE, lambda v: 0.1 <= v <= 600,
+                      "give the seconds one request may take (0.1 to 600)")
 
 
 def backoff_base() -> float:
