@@ -164,6 +164,27 @@ def is_heading(line: str) -> bool:
     return bool(_SOURCES.match(key)) or key.startswith(_HEADINGS)
 
 
+def translate_lines(text: str) -> tuple[str, set[str]]:
+    """``translate`` of every line of ``text``, and the languages met. Blank lines, long ones and prose
+    (nothing in front, no label) are sent straight to the step ``translate`` would take them to."""
+    lines, languages = [], set()
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if not stripped or len(stripped) > 400:
+            lines.append(line)
+            continue
+        first = stripped[0]
+        if len(stripped) > 60 and first not in "#*_" and first < decoration.FIRST_SYMBOL and (
+                stripped[-1] < decoration.FIRST_SYMBOL) and stripped.find(":", 0, 42) == -1:
+            line, language = _words(line, stripped)
+        else:
+            line, language = translate(line)
+        lines.append(line)
+        if language:
+            languages.add(language)
+    return "\n".join(lines), languages
+
+
 def translate(line: str) -> tuple[str, str | None]:
     """``line`` with its section words in English, and the language's code when they were not.
 
