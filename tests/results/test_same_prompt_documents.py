@@ -135,6 +135,12 @@ def test_a_claim_two_documents_share_in_different_prompts_shows_each_its_own_rep
         replies = [{v["reply_id"] for e in ledger[str(s)] for v in e["verdicts"]} for s in (a, b)]
         assert len(replies[0]) == len(replies[1]) == 1 and replies[0] != replies[1]
         assert [e["text"] for e in ledger[str(a)]] == [e["text"] for e in ledger[str(b)]]
+        named = json.loads(run_cli("claims", "--json", "--history", a, env=env).stdout)  # by its path: the same
+        assert {v["reply_id"] for e in named for v in e["verdicts"]} == replies[0]
+        unsent = tmp_path / "unsent.txt"  # a document never sent shows every reply that judged its claims
+        shutil.copy(a, unsent)
+        named = json.loads(run_cli("claims", "--json", "--history", unsent, env=env).stdout)
+        assert {v["reply_id"] for e in named for v in e["verdicts"]} == replies[0] | replies[1]
     finally:
         server.stop()
 
