@@ -2,7 +2,9 @@
 
 A claim is identified by its words (``claim_key``), so the same claim sent in
 several prompts — by different templates, to different models, months apart —
-collects all its verdicts in one place.
+collects all its verdicts in one place. The ledger lists it under each document
+that sent it (``prompt_documents``: documents whose prompts came out the same
+share one prompt and its replies), with the replies to that document's prompts.
 """
 
 from __future__ import annotations
@@ -119,8 +121,8 @@ class Ledger:
 
     def ledger_rows(self, *, source_like: str | None = None, wanted: list[tuple[int, str]] | None = None,
                     model: str | None = None, history: bool = False, json_head: bool = False) -> Iterator[sqlite3.Row]:
-        """The ledger in one query, streamed: per claim ``(id, text, date, arxiv_ids, source, found)``, in ledger
-        order (by source, then as first sent).
+        """The ledger in one query, streamed: per claim and document ``(id, text, date, arxiv_ids, source, found)``,
+        in ledger order (by source, then as first sent).
 
         ``found`` is ``signature + "\\x1f" + verdicts + "\\x1f" + live`` (NULL when no reply answered the claim):
         ``verdicts`` the JSON array of each model's latest verdict (sorted by model; every verdict, oldest first,
@@ -159,7 +161,8 @@ class Ledger:
             if source_like:
                 where = f" WHERE {doc} LIKE :source ESCAPE '\\'"
                 args["source"] = "%" + source_like.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            chosen = (f"SELECT pc.claim_id AS id, {doc} AS source, min(pc.prompt_id) AS first_prompt, min(pc.idx) AS idx,"
+            chosen = (f"SELECT pc.claim_id AS id, {doc} AS source, min(pc.prompt_id) AS first_prompt,"
+                      " min(pc.idx) AS idx,"
                       f" row_number() OVER (PARTITION BY {doc} ORDER BY min(pc.prompt_id), min(pc.idx), pc.claim_id)"
                       f" AS n FROM prompt_claims pc{_DOCUMENTS.format(d='pd', pc='pc')}{where}"
                       f" GROUP BY pc.claim_id, {doc}")

@@ -57,7 +57,8 @@ class Queries:
         numbers the prompt's claims that came from it."""
         rows = self._read(
             "SELECT d.source, json_group_array(pc.idx) AS claims FROM (SELECT idx, source FROM prompt_claims"
-            " WHERE prompt_id = ?1 ORDER BY idx) pc JOIN prompt_documents d ON d.prompt_id = ?1 AND d.seen_as = pc.source"
+            " WHERE prompt_id = ?1 ORDER BY idx) pc"
+            " JOIN prompt_documents d ON d.prompt_id = ?1 AND d.seen_as = pc.source"
             " GROUP BY d.source ORDER BY min(d.source != d.seen_as), min(pc.idx), d.source", (prompt_id,))
         return [{"source": r["source"], "claims": json.loads(r["claims"])} for r in rows]
 

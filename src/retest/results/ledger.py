@@ -62,7 +62,8 @@ def claims_of_documents(paths: Iterable[str], on_error: Callable[[Exception], No
 
 def ledger(archive, *, paths: list[str] | None = None, source: str | None = None, model: str | None = None,
            history: bool = False, on_error: Callable[[Exception], None] | None = None) -> list[dict]:
-    """One entry per claim: ``{index, text, date, arxiv_ids, source, consensus, verdicts, related}``.
+    """One entry per claim and document that sent it: ``{index, text, date, arxiv_ids, source, consensus, verdicts,
+    related}``.
 
     ``verdicts`` holds each model's latest verdict (every verdict, oldest
     first, with ``history``): ``{model, status, evidence, evidence_check,

@@ -191,7 +191,8 @@ class Run:
         earlier = self.inflight.get(key)
         if earlier is not None:  # the same prompt twice in this run: wait for the first
             await asyncio.shield(earlier)
-            await self.writer.call(job.archive_prompt, self.archive)  # another document may have made it: it keeps its claims
+            # it may come from another document than the first: recorded, so that it keeps its claims
+            await self.writer.call(job.archive_prompt, self.archive)
             self._finish(Outcome(job, "skipped", note="the same prompt appears twice in this run"))
             return
         done: asyncio.Future = asyncio.get_running_loop().create_future()
