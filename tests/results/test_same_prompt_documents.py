@@ -163,3 +163,23 @@ def test_an_archive_made_before_documents_were_recorded_is_filled_from_it(tmp_pa
         assert sorted(_ledger(env)) == [str(a), str(b)]
     finally:
         server.stop()
+
+
+def test_a_reply_added_by_hand_for_a_copy_records_the_copy(tmp_path):
+    """``archive add --document`` meets the copy's prompt archived from the first document: the copy keeps its
+    claims, and both show the pasted reply."""
+    server, env, template, a, b, _ = _setup(tmp_path)
+    try:
+        assert run_cli("send", a, "-t", template, env=env).returncode == 0
+    finally:
+        server.stop()
+    pasted = tmp_path / "pasted.md"
+    pasted.write_text("From a chat app.\n\n" + block((1, "revised", ["arXiv:2504.07912"], "smaller gain")))
+    r = run_cli("archive", "add", pasted, "--document", b, "-t", template, "--model", "chat-app", env=env)
+    assert r.returncode == 0, r.stderr
+    ledger = _ledger(env)
+    assert sorted(ledger) == [str(a), str(b)]
+    for source in (a, b):
+        first = ledger[str(source)][0]
+        assert sorted(v["model"] for v in first["verdicts"]) == ["chat-app", "test-model"]
+
