@@ -95,8 +95,9 @@ class Gathered:
 
     def related_of(self, claim) -> ClaimRelated:
         result = self.claim(claim.text, claim.date, list(claim.arxiv_ids))
-        return ClaimRelated(papers=result.related,
-                            retracted=[p for p, w in result.papers.items() if w and w.get("retracted")])
+        # built from papers already validated (ranked made them): not checked again for each of many claims
+        return ClaimRelated.model_construct(papers=result.related,
+                                            retracted=[p for p, w in result.papers.items() if w and w.get("retracted")])
 
 
 def gather(docs: list[Document], settings: Settings, archive) -> Gathered:
