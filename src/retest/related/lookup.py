@@ -70,6 +70,7 @@ class Gathered:
         self.problems: dict[str, str] = {}  # arXiv ID (or ID@since) → why it has no answer
         self.tally = Tally()
         self.scorer = Scorer(settings.today)
+        self._given: dict[tuple, ClaimRelated] = {}
 
     def claim(self, text: str, date: str | None, ids: list[str]) -> ClaimResult:
         s = self.settings
@@ -94,10 +95,15 @@ class Gathered:
                            related=ranked(found, text, s.today, s.source, s.max, self.scorer))
 
     def related_of(self, claim) -> ClaimRelated:
+        """What the prompt builder gives ``claim``: one object for every claim given the same papers (made from
+        papers ranking already validated, so not validated again)."""
         result = self.claim(claim.text, claim.date, list(claim.arxiv_ids))
-        # built from papers already validated (ranked made them): not checked again for each of many claims
-        return ClaimRelated.model_construct(papers=result.related,
-                                            retracted=[p for p, w in result.papers.items() if w and w.get("retracted")])
+        retracted = [p for p, w in result.papers.items() if w and w.get("retracted")]
+        key = (tuple(map(id, result.related)), tuple(retracted))  # the papers live as long as the run's Scorer
+        made = self._given.get(key)
+        if made is None:
+            made = self._given[key] = ClaimRelated.model_construct(papers=result.related, retracted=retracted)
+        return made
 
 
 def gather(docs: list[Document], settings: Settings, archive) -> Gathered:

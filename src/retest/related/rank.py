@@ -90,7 +90,8 @@ class Scorer:
         claim_words = words(claim_text)
         prepared = [(paper, works, *self._by_standing(paper, works)) for paper, works in found.items()]
         # a claim's words matter only through those its candidates have, and through how many it has
-        shared = frozenset(w for w in claim_words if any(w in vocabulary for *_, vocabulary in prepared))
+        vocabulary = prepared[0][3] if len(prepared) == 1 else frozenset().union(*(p[3] for p in prepared))
+        shared = vocabulary & claim_words
         memo = (tuple((paper, id(works)) for paper, works, *_ in prepared), shared, len(claim_words), source, limit)
         known = self._rankings.get(memo)
         if known is None:
