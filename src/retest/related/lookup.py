@@ -9,13 +9,11 @@ An ID the service does not know is always a note, never a failure.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from dataclasses import dataclass, field
 
 from ..models import ClaimRelated, Document, RelatedPaper, related_key
 from . import cache
-from .http import KeyProblem, ServiceError
 from .models import Citing, Work, since_for
 from .rank import Scorer, ranked
 
@@ -135,6 +133,8 @@ def gather_pairs(pairs: set[tuple[str, str]], settings: Settings, archive) -> Ga
         return g
     if not need_works and not need_citing:
         return g
+    import asyncio  # here: a run answered from the cache needs no event loop
+
     service = make(settings.source)
     asyncio.run(_fetch(service, g, need_works, need_citing, archive))
     g.tally.requests = service.http.requests
@@ -142,6 +142,10 @@ def gather_pairs(pairs: set[tuple[str, str]], settings: Settings, archive) -> Ga
 
 
 async def _fetch(service, g: Gathered, need_works: list[str], need_citing: list[tuple[str, str]], archive) -> None:
+    import asyncio
+
+    from .http import KeyProblem, ServiceError
+
     strict = g.settings.strict
     async with service:
         if need_works:
@@ -217,6 +221,8 @@ def works_for(ids: list[str], settings: Settings, archive) -> dict[str, Work | N
         found.update(cache.works(archive, settings.source, ids, settings.ttl))
     missing = [i for i in ids if i not in found]
     if missing and not settings.offline:
+        import asyncio
+
         from .service import make
 
         service = make(settings.source)
