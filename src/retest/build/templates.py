@@ -47,6 +47,12 @@ class Template:
 
 
 def builtin_dir() -> Path:
+    """The package's ``prompts`` folder (found without ``importlib.resources``, a start-up cost of its own,
+    unless retest runs from somewhere without files, such as a zip)."""
+    from .. import prompts
+
+    if prompts.__file__:
+        return Path(prompts.__file__).parent
     from importlib.resources import files
 
     return Path(str(files("retest.prompts")))

@@ -10,7 +10,6 @@ fitting a budget, but the user must know it is an estimate.
 from __future__ import annotations
 
 import os
-import socket
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,6 +133,8 @@ def _download_would_fail(name: str) -> bool:
 
     if behind_proxy(PROBE[0]):
         return False  # only the proxy knows; let tiktoken try
+    import socket  # here: only a probe needs it
+
     try:
         socket.create_connection(PROBE, timeout=PROBE_TIMEOUT).close()
     except OSError:
