@@ -62,15 +62,13 @@ def counter(model: str | None = None, encoding: str | None = None) -> Counter:
     key = (model, encoding)
     if key in _cache:
         return _cache[key]
-    from .tables import get_encoding
-
     wanted, note = encoding_name(model, encoding)
     if _download_would_fail(wanted):
         result = _offline(wanted, "could not be downloaded")
         _cache[key] = result
         return result
     try:
-        enc = get_encoding(wanted)
+        enc = encoder(wanted)
         label = wanted if note is None else f"{wanted}; {note}"
         result = Counter(enc, wanted, label)
     except ValueError as exc:
@@ -86,11 +84,22 @@ def counter(model: str | None = None, encoding: str | None = None) -> Counter:
     return result
 
 
+def encoder(name: str):
+    """Encoding ``name`` as far as counting needs it: its table read now (so that an unknown name or a failed
+    download is known at once), the whole encoder built only once a process counts enough text (``sparse``)."""
+    from .tables import get_encoding, params
+
+    found = params(name)
+    if found is None:
+        return get_encoding(name)
+    from .sparse import SparseEncoding
+
+    return SparseEncoding(found, lambda: get_encoding(name))
+
+
 def _offline(wanted: str, why: str) -> Counter:
     """The bundled cl100k_base table: exact for cl100k_base, an estimate for any other encoding."""
-    from .tables import get_encoding
-
-    enc = get_encoding(OFFLINE_ENCODING)
+    enc = encoder(OFFLINE_ENCODING)
     if wanted == "cl100k_base":
         return Counter(enc, "cl100k_base", "cl100k_base")
     return Counter(enc, "cl100k_base", f"estimated with cl100k_base: {wanted} {why}", fallback=True)
