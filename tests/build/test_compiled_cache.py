@@ -7,11 +7,11 @@ HEAD = "{#- description: mine -#}\n"
 
 
 def _env(tmp_path, **more):
-    return {"XDG_CACHE_HOME": str(tmp_path / "cache"), **more}
+    return {"RETEST_CACHE_DIR": str(tmp_path / "cache"), **more}
 
 
 def _files(tmp_path):
-    return sorted((tmp_path / "cache" / "retest" / "templates").glob("*.jinja"))
+    return sorted((tmp_path / "cache" / "templates").glob("*.jinja"))
 
 
 def test_the_second_build_uses_the_compiled_template_and_prints_the_same(tmp_path):

@@ -26,9 +26,10 @@ MAGIC = b"retest compiled template 1\n"
 
 
 def folder() -> Path:
+    """``templates`` in RETEST_CACHE_DIR, else in the platform's user cache folder for retest."""
     from platformdirs import user_cache_dir
 
-    return Path(user_cache_dir("retest")) / "templates"
+    return Path(os.environ.get("RETEST_CACHE_DIR") or user_cache_dir("retest")) / "templates"
 
 
 def _fingerprint(env) -> str:
