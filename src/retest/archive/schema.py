@@ -315,6 +315,11 @@ MIGRATIONS: list[str] = [
     CREATE UNIQUE INDEX attempts_one_kept ON attempts(reply_id) WHERE kept = 1;
     ALTER TABLE background_responses ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
     """,
+    # 14: when a reply kept without a price was priced later (`archive reprice`, by a price given since); NULL for
+    # a cost found as the reply arrived
+    """
+    ALTER TABLE replies ADD COLUMN cost_priced_at TEXT;
+    """,
 ]
 
 # What every current archive must have; a missing search index is rebuilt on open.
