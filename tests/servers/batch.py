@@ -8,6 +8,7 @@ creation, or ``default_outcome``) can be ``completed``, ``expired`` (partial
 output), ``failed`` (validation errors) or ``hang``. ``faults`` scripts the
 next calls: ``upload:500``, ``upload:hang``, ``create:500``, ``create:404`` (refused for good),
 ``create:hang-before`` (never creates, never answers), ``create:hang-after`` (creates, never answers),
+``create:slow:S`` (creates and answers after S seconds),
 ``create:drop-after`` (creates, then closes the connection without an answer), ``content:cut`` (half the
 file, then the connection closes), ``retrieve:drip`` (one byte of the answer every ``drip`` seconds).
 ``odd_lines`` are added to every output file as they are; ``mangle(line_dict)`` may rewrite each output line.
@@ -254,6 +255,8 @@ class _Handler(JSONHandler):
             if fault == "hang-before":
                 time.sleep(3600)
                 return
+            if fault and fault.startswith("slow:"):  # creates, and answers, after this many seconds
+                time.sleep(float(fault.split(":", 1)[1]))
             body = json.loads(raw)
             if body.get("input_file_id") not in owner.files:
                 return self._error(400, "no such file")
