@@ -87,7 +87,9 @@ def summary_costs(spend, settings) -> str:
         return ""
     voices = [s.voice for s in settings]
     if len(voices) > 1 and any(spend.line(v) != "unknown" for v in voices):
-        return " · cost " + "; ".join(f"{v}: {spend.line(v)}" for v in voices)
+        unknown = [v for v in voices if spend.line(v) == "unknown"]  # said together, once
+        parts = [f"{v}: {spend.line(v)}" for v in voices if v not in unknown]
+        return " · cost " + "; ".join(parts + ([f"{', '.join(unknown)}: unknown"] if unknown else []))
     return " · cost " + spend.line()
 
 
