@@ -61,3 +61,21 @@ def test_the_dry_run_says_about_or_tilde_never_both_and_unpriced_models_in_one_l
     assert "about ~" not in r.stderr and re.search(r"; about \$[\d.]+ \(--price", r.stderr), r.stderr
     [unknown] = [line for line in r.stderr.splitlines() if "unknown" in line]
     assert unknown.startswith("cost llama, qwen: unknown") and r.stderr.count("--price INPUT/OUTPUT") == 1
+
+
+def test_a_background_run_gives_the_hint_once_too(tmp_path):
+    from servers.background import BackgroundServer
+
+    srv = BackgroundServer()
+    srv.start()
+    try:
+        (tmp_path / "prices.toml").write_text("")
+        env = server_env(srv, tmp_path) | {"RETEST_PRICES": str(tmp_path / "prices.toml")}
+        docs = make_docs(tmp_path / "docs", 2)
+        r = run_cli("send", "--background", "--poll", "0.05", *docs, "-m", "test-model", "-m", "other-model",
+                    env=env)
+        assert r.returncode == 0, r.stderr
+        assert r.stderr.count("--price") == 1 and "test-model and other-model" in r.stderr, r.stderr
+        assert "· cost unknown ·" in r.stderr.strip().splitlines()[-1]
+    finally:
+        srv.stop()
