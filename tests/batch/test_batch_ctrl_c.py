@@ -100,3 +100,18 @@ def test_a_second_ctrl_c_stops_at_once_and_names_what_may_have_been_created(serv
     assert c.returncode == 0 and "found on the server: batch_0001" in c.stderr, c.stderr
     assert rows(env, "SELECT count(*) FROM replies WHERE status = 'ok'") == [(2,)]
     assert len(server.batches) == 1
+
+
+def test_ctrl_c_during_an_upload_creates_no_batch_and_frees_its_prompts(server, env, tmp_path):
+    docs = make_docs(tmp_path / "docs", 2)
+    server.faults.append("upload:slow:1.5")
+    proc = _submit(env, *docs)
+    _when(lambda: ("POST", "/v1/files") in server.calls)
+    time.sleep(0.2)
+    _ctrl_c(proc)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "stopped by Ctrl-C" in err and "0 requests in 0 batch(es)" in err, err
+    assert _creates(server) == 0 and not out  # the upload finished; nothing new (the creation) started
+    assert rows(env, "SELECT count(*) FROM replies WHERE status = 'pending'") == [(0,)]  # nothing waits on it
+    again = batch(env, "submit", *docs)
+    assert again.returncode == 0 and "2 requests in 1 batch(es)" in again.stderr, again.stderr
