@@ -43,7 +43,8 @@ def test_one_figure_when_kept_and_spent_are_the_same(server, env):
     r = send(env, SEED_002, "-m", "test-model", "--price", "2/8")
     assert r.returncode == 0, r.stderr
     summary = r.stderr.strip().splitlines()[-1]
-    assert re.search(r"· cost \$0\.\d+ ·", summary) and "for replies kept" not in summary and "spent ·" not in summary, summary
+    assert re.search(r"· cost \$0\.\d+ ·", summary), summary
+    assert "for replies kept" not in summary and "spent ·" not in summary, summary
     # an attempt that timed out after text came may have been billed: then both figures, apart
     server.queue.extend(["trickle:0.3"])
     again = send(env, SEED_002, "-m", "test-model", "--price", "2/8", "--force", "--timeout", "1",

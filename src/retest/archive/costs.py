@@ -107,7 +107,8 @@ class Costs:
         ids, out = sorted(set(reply_ids)), {}
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
-            for r in self._read("SELECT id, cost_usd, cost_estimated, cost_source, cost_priced_at, spent_usd FROM replies"
+            for r in self._read("SELECT id, cost_usd, cost_estimated, cost_source, cost_priced_at, spent_usd"
+                                " FROM replies"
                                 f" WHERE id IN ({','.join('?' * len(chunk))})", chunk):
                 out[r["id"]] = dict(r)
         return out
