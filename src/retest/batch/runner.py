@@ -148,7 +148,7 @@ def write_requests(prompts: Iterable, settings: list[Settings], archive: Archive
 
     try:
         # prompts are built (in a child process) while no write lock is held; each group is then stored at once
-        for group in _groups(prompts, result_, on_failure):
+        for group in _groups(prompts, result_, on_failure, stop):
             if stop is not None and stop():
                 break
             store(group)
@@ -176,12 +176,15 @@ class _Stopped(Exception):
     """A Ctrl-C asked that nothing new start: the files being written are given back."""
 
 
-def _groups(prompts: Iterable, result_: Submitted, on_failure) -> Iterable[list]:
-    """Built prompts, ``GROUP`` at a time (documents that could not be built are counted and reported)."""
+def _groups(prompts: Iterable, result_: Submitted, on_failure, stop=None) -> Iterable[list]:
+    """Built prompts, ``GROUP`` at a time (documents that could not be built are counted and reported); none
+    more once ``stop()`` is true."""
     from ..build.prompter import InputFailure
 
     group: list = []
     for prompt in prompts:
+        if stop is not None and stop():
+            return
         if isinstance(prompt, InputFailure):
             result_.input_failures += 1
             if on_failure:
