@@ -193,7 +193,8 @@ class Ledger:
             return {}
         rows = self._read(
             "SELECT pc.claim_id, pr.paper, (SELECT group_concat(DISTINCT r.model) FROM replies r"
-            " JOIN verdicts v ON v.reply_id = r.id WHERE r.prompt_id = pr.prompt_id AND v.arxiv_id = pr.arxiv_id"
+            " JOIN verdicts v ON v.reply_id = r.id WHERE r.prompt_id = pr.prompt_id"
+            " AND v.arxiv_id IN (pr.arxiv_id, 'doi:' || pr.doi)"  # a paper with only a DOI is cited by it
             " AND r.status = 'ok') AS used FROM prompt_related pr"
             " JOIN prompt_claims pc ON pc.prompt_id = pr.prompt_id AND pc.idx = pr.idx"
             " ORDER BY pc.claim_id, pr.prompt_id, pr.rank")

@@ -328,6 +328,11 @@ MIGRATIONS: list[str] = [
     INSERT OR IGNORE INTO prompt_documents (prompt_id, seen_as, source)
         SELECT DISTINCT prompt_id, source, source FROM prompt_claims WHERE source IS NOT NULL;
     """,
+    # 15: when a reply kept without a price was priced later (`archive reprice`, by a price given since); NULL for
+    # a cost found as the reply arrived
+    """
+    ALTER TABLE replies ADD COLUMN cost_priced_at TEXT;
+    """,
 ]
 
 # What every current archive must have; a missing search index is rebuilt on open.
