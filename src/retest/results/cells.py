@@ -1,11 +1,13 @@
-"""The matrix's cells as HTML: a model's verdict on a claim, its note and evidence, a link to the reply.
+"""A page's verdicts as HTML: the matrix's cells (a model's verdict on a claim, its note and evidence, a link to
+the reply) and each reply's table of verdicts.
 
 Built here with plain strings rather than in the template because a page has
-a cell per claim and model — the template's hottest fragment, where Jinja's
-per-expression machinery cost more than the rest of the page. Every value is
-escaped (``markupsafe.escape``; a note is already safe HTML from
-``markup.inline_html``); only ``safe_url`` URLs become links; the markup is the
-template's, byte for byte (``report.html.j2`` calls ``cell`` once per cell).
+a cell and a table row per claim and model — the template's hottest fragments,
+where Jinja's per-expression machinery cost more than the rest of the page.
+Every value is escaped (``markupsafe.escape``; a note is already safe HTML
+from ``markup.inline_html``); only ``safe_url`` URLs become links; the markup
+is what the template made before, byte for byte (``report.html.j2`` calls
+``cell`` once per cell and ``verdict_table`` once per reply).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from markupsafe import Markup, escape
 from .markup import REL
 
 _BREAKS = re.compile(r"(?<=[/?&=#])")  # linear: one pass, a split after each such character
+_BREAKS_AT = re.compile(r"[/?&=#]")
 
 _UNSUPPORTED = ' <span class="flag">unsupported</span>'
 _GROUNDED = ' <span class="grounded" title="grounded: the reply rests on sources it searched">⌕</span>'
@@ -74,6 +77,24 @@ def _evidence(ev: dict) -> str:
     return str(escape(ev["text"]))
 
 
+def verdict_table(verdicts: list[dict]) -> Markup:
+    """A reply's verdicts, one row a claim (its number, status, evidence), each note in a row of its own below."""
+    out = ['<table class="verdicts">\n<thead><tr><th title="claim">#</th><th>verdict</th><th>evidence</th></tr>'
+           "</thead>\n<tbody>"]
+    for v in verdicts:
+        status = escape(v["status"])
+        evidence = "<br>".join(breakable(e) for e in v["evidence"])
+        out.append(f'<tr><td>{escape(v["index"])}</td><td><span class="status {status}">{status}</span>'
+                   f'{_UNSUPPORTED if v.get("supported") is False else ""}</td><td>{evidence}</td></tr>\n')
+        if v.get("note"):
+            out.append(f'<tr class="vnote"><td></td><td colspan="2">{v["note_html"]}</td></tr>\n')
+    out.append("</tbody></table>")
+    return Markup("".join(out))
+
+
 def breakable(text) -> Markup:
     """A URL (or any long token) with a chance to wrap after each ``/ ? & = #``: it breaks between its parts."""
-    return Markup("<wbr>").join(escape(p) for p in _BREAKS.split(str(text)))
+    text = str(text)
+    if not _BREAKS_AT.search(text):
+        return escape(text)
+    return Markup("<wbr>".join(str(escape(p)) for p in _BREAKS.split(text)))

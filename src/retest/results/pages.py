@@ -22,7 +22,7 @@ from functools import cache
 from itertools import chain, count, islice
 from pathlib import Path
 
-from .cells import breakable, cell
+from .cells import breakable, cell, verdict_table
 from .markup import kind_of, safe_url
 from .documents import SPLIT_AT, add_to_summary, document, entries_of, grouped, index_row, now, summarise, titles_of
 
@@ -50,7 +50,7 @@ def _macros():
     env = Pages(loader=FileSystemLoader(Path(__file__).parent), undefined=StrictUndefined, autoescape=True,
                 trim_blocks=True, lstrip_blocks=True)
     env.filters.update(usd=_usd, kind=kind_of, safe_url=safe_url, basename=lambda p: os.path.basename(str(p)),
-                       breakable=breakable, cell=cell)
+                       breakable=breakable, cell=cell, verdict_table=verdict_table)
     return env.get_template("report.html.j2").module
 
 
