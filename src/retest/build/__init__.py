@@ -6,6 +6,14 @@ and what is cut first, ``templates`` and ``sandbox`` find and run templates safe
 builds ahead of the senders in a child process.
 """
 
-from .builder import BudgetError, build
-
 __all__ = ["BudgetError", "build"]
+
+
+def __getattr__(name: str):
+    """``build`` and ``BudgetError`` imported when first asked for, so that a reader of ``sandbox`` alone (the
+    report's render deadline) does not load the builder and the pydantic models."""
+    if name in __all__:
+        from . import builder
+
+        return getattr(builder, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
