@@ -26,7 +26,7 @@ class Pages:
         rows = self._read_by_reply(
             "SELECT r.id AS reply_id, r.id, r.status, r.reply, r.created_at, r.finished_at, r.verdicts_note,"
             " r.endpoint_name, p.template, r.prompt_tokens, r.completion_tokens, r.usage_estimated, r.cost_usd,"
-            " r.cost_estimated, r.cost_source, rp.key AS page_key, rp.html AS page FROM replies r"
+            " r.cost_estimated, r.cost_source, r.cost_priced_at, rp.key AS page_key, rp.html AS page FROM replies r"
             " JOIN prompts p ON p.id = r.prompt_id LEFT JOIN reply_pages rp ON rp.reply_id = r.id"
             " WHERE r.id IN ({ids})", reply_ids)
         out = {}

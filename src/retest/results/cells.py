@@ -13,6 +13,7 @@ is what the template made before, byte for byte (``report.html.j2`` calls
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
@@ -71,6 +72,9 @@ def _evidence(ev: dict) -> str:
     if ev["id"]:
         ident = escape(ev["id"])
         kind = "suspect" if ev["suspect"] else "known"
+        if ev["id"][:4] == "doi:":  # a DOI: its address percent-encoded, as Jinja's ``urlencode`` does
+            return (f'<a class="cite {kind}" href="https://doi.org/{escape(quote(ev["id"][4:], safe="/"))}"'
+                    f' rel="{REL}">{ident}</a>')
         return f'<a class="cite {kind}" href="https://arxiv.org/abs/{ident}" rel="{REL}">arXiv:{ident}</a>'
     if ev["url"]:
         return f'<a href="{escape(ev["url"])}" rel="{REL}">{breakable(ev["text"])}</a>'
