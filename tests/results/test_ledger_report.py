@@ -143,3 +143,24 @@ def test_consensus_words(statuses, word):
 
     assert consensus([{"status": s, "supported": True} for s in statuses]) == word
     assert consensus([{"status": "overturned", "supported": False}]) == "unsupported"
+
+
+def test_hostile_evidence_stays_text_in_cells_and_verdict_tables(two_models, tmp_path):
+    """The matrix's cells and each reply's verdict table (built outside the template) escape what a reply names as
+    evidence; only an http(s) address becomes a link, broken after its slashes, its & escaped."""
+    server, env = two_models
+    evil = '<img src=x onerror="alert(1)">'
+    url = "https://example.org/a?b=1&c=2"
+    server.reply = lambda p: block((1, "holds", [evil, url, "javascript:alert(2)"], "a <i>note</i> & more"))
+    _send(env, SEED_002)
+    page = tmp_path / "report.html"
+    r = run_cli("report", SEED_002, "-o", page, env=env)
+    assert r.returncode == 0, r.stderr
+    html = page.read_text()
+    assert "<img" not in html and "onerror=\"alert" not in html
+    assert html.count("<li>&lt;img src=x onerror=&#34;alert(1)&#34;&gt;</li>") == 2  # a cell for each model
+    assert html.count("<td>&lt;img src=<wbr>x onerror=<wbr>&#34;alert(1)&#34;&gt;<br>") == 2  # each reply's table
+    assert html.count('<a href="https://example.org/a?b=1&amp;c=2" rel="noopener noreferrer nofollow">') == 2
+    assert html.count("https:/<wbr>/<wbr>example.org/<wbr>a?<wbr>b=<wbr>1&amp;<wbr>c=<wbr>2") == 4
+    assert 'href="javascript' not in html and html.count("javascript:alert(2)") == 4
+    assert html.count("a &lt;i&gt;note&lt;/i&gt; &amp; more") == 4

@@ -90,8 +90,23 @@ class Ledger:
                             [(safe_json(entry), rowid) for rowid, entry in rows])
 
     def claim_verdicts(self, reply_id: int) -> list[dict]:
-        rows = self._read("SELECT * FROM claim_verdicts WHERE reply_id = ? ORDER BY idx", (reply_id,))
-        return [_verdict(r) for r in rows]
+        return self.claim_verdicts_of([reply_id]).get(reply_id, [])
+
+    def claim_verdicts_of(self, reply_ids) -> dict[int, list[dict]]:
+        """The per-claim verdicts of several replies, each by claim number (not their stored ledger entries)."""
+        rows = self._read_by_reply(
+            "SELECT reply_id, idx, claim_id, status, evidence, evidence_check, supported, note FROM claim_verdicts"
+            " WHERE reply_id IN ({ids}) ORDER BY reply_id, idx", reply_ids)
+        return {i: [_verdict(r) for r in found] for i, found in rows.items()}
+
+    def shown_verdicts_of(self, reply_ids) -> dict[int, list[dict]]:
+        """What a report page shows of several replies' per-claim verdicts (``index, status, evidence, supported,
+        note``), by claim number: ``claim_verdicts_of`` without what the page never shows, read for every reply."""
+        rows = self._read_by_reply("SELECT reply_id, idx, status, evidence, supported, note FROM claim_verdicts"
+                                   " WHERE reply_id IN ({ids}) ORDER BY reply_id, idx", reply_ids)
+        return {i: [{"index": r[1], "status": r[2], "evidence": json.loads(r[3]),
+                     "supported": None if r[4] is None else bool(r[4]), "note": r[5]} for r in found]
+                for i, found in rows.items()}
 
     def claims_by_key(self, keys: list[str]) -> dict[str, dict]:
         """Archived claims by their key (``claim_key``)."""

@@ -17,14 +17,24 @@ class Pages:
                             (reply_id, key, zlib.compress(html.encode("utf-8"), 1)))
 
     def page_reply(self, reply_id: int) -> dict | None:
-        """What the report shows of a reply, in one read: its text, times, template, and its stored page
+        """What the report shows of a reply, in one read: its text, times, template, cost, and its stored page
         (``page``, still compressed: ``unpack`` it) with the key it was made from (``page_key``)."""
-        rows = self._read(
-            "SELECT r.id, r.status, r.reply, r.created_at, r.finished_at, r.verdicts_note, r.endpoint_name, p.template,"
-            " r.prompt_tokens, r.completion_tokens, r.usage_estimated, r.cost_usd, r.cost_estimated, r.cost_priced_at,"
-            " rp.key AS page_key, rp.html AS page FROM replies r JOIN prompts p ON p.id = r.prompt_id"
-            " LEFT JOIN reply_pages rp ON rp.reply_id = r.id WHERE r.id = ?", (reply_id,))
-        return dict(rows[0]) if rows else None
+        return self.page_replies([reply_id]).get(reply_id)
+
+    def page_replies(self, reply_ids) -> dict[int, dict]:
+        """``page_reply`` of several replies (one document's), in one read."""
+        rows = self._read_by_reply(
+            "SELECT r.id AS reply_id, r.id, r.status, r.reply, r.created_at, r.finished_at, r.verdicts_note,"
+            " r.endpoint_name, p.template, r.prompt_tokens, r.completion_tokens, r.usage_estimated, r.cost_usd,"
+            " r.cost_estimated, r.cost_source, r.cost_priced_at, rp.key AS page_key, rp.html AS page FROM replies r"
+            " JOIN prompts p ON p.id = r.prompt_id LEFT JOIN reply_pages rp ON rp.reply_id = r.id"
+            " WHERE r.id IN ({ids})", reply_ids)
+        out = {}
+        for i, (row,) in rows.items():
+            rec = dict(row)
+            del rec["reply_id"]
+            out[i] = rec
+        return out
 
 
 def unpack(html: bytes | None) -> str | None:

@@ -47,6 +47,16 @@ class Queries:
         except sqlite3.DatabaseError as exc:
             raise ArchiveError(f"{self.label} {self.path}: {sqlite_problem(exc)}") from None
 
+    def _read_by_reply(self, sql: str, reply_ids) -> dict[int, list[sqlite3.Row]]:
+        """``sql`` (``{ids}`` the replies' placeholders; each row with its ``reply_id``) run for many replies in a
+        few reads: each reply's rows, in the query's order."""
+        ids, out = sorted(set(reply_ids)), {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            for r in self._read(sql.format(ids=",".join("?" * len(chunk))), chunk):
+                out.setdefault(r["reply_id"], []).append(r)
+        return out
+
     def document_title(self, source: str) -> str | None:
         """The question of the document at ``source`` as last archived with a prompt (None when never kept)."""
         rows = self._read("SELECT title FROM document_titles WHERE source = ?", (source,))
@@ -145,7 +155,13 @@ class Queries:
             )
 
     def verdicts(self, reply_id: int) -> list[dict]:
-        return [dict(r) for r in self._read("SELECT * FROM verdicts WHERE reply_id = ? ORDER BY rowid", (reply_id,))]
+        return self.verdicts_of([reply_id]).get(reply_id, [])
+
+    def verdicts_of(self, reply_ids) -> dict[int, list[dict]]:
+        """The citation verdicts of several replies (the report reads a document's at once), each in stored order."""
+        rows = self._read_by_reply("SELECT * FROM verdicts WHERE reply_id IN ({ids}) ORDER BY reply_id, rowid",
+                                   reply_ids)
+        return {i: [dict(r) for r in found] for i, found in rows.items()}
 
     def cached_lookups(self, ids: list[str], not_found_ttl: dt.timedelta) -> dict[str, dict | None]:
         out: dict[str, dict | None] = {}

@@ -30,6 +30,17 @@ def _str(value) -> str | None:
     return value[:200] if isinstance(value, str) else None
 
 
+def _source(row) -> dict:
+    d = dict(row)
+    d.pop("id", None)
+    d.pop("reply_id", None)
+    d["cited"] = bool(d["cited"])
+    d["spans"] = json.loads(d["spans"]) if d.get("spans") else []
+    paper = paper_of(d["url"])  # read again: an older archive took any URL holding an ID for a paper's
+    d["arxiv_id"] = paper.id if paper and paper.valid else None
+    return d
+
+
 class Sources:
     def add_sources(self, reply_id: int, sources: list[dict]) -> None:
         """Store ``sources`` (``protocols.sources`` dicts) for a reply; call inside the reply's transaction."""
@@ -52,17 +63,13 @@ class Sources:
 
     def sources(self, reply_id: int) -> list[dict]:
         """A reply's sources in the order the provider gave them."""
-        out = []
-        for r in self._read("SELECT * FROM sources WHERE reply_id = ? ORDER BY idx", (reply_id,)):
-            d = dict(r)
-            d.pop("id", None)
-            d.pop("reply_id", None)
-            d["cited"] = bool(d["cited"])
-            d["spans"] = json.loads(d["spans"]) if d.get("spans") else []
-            paper = paper_of(d["url"])  # read again: an older archive took any URL holding an ID for a paper's
-            d["arxiv_id"] = paper.id if paper and paper.valid else None
-            out.append(d)
-        return out
+        return self.sources_of([reply_id]).get(reply_id, [])
+
+    def sources_of(self, reply_ids) -> dict[int, list[dict]]:
+        """The sources of several replies (the report reads a document's at once), each in the provider's order."""
+        rows = self._read_by_reply("SELECT * FROM sources WHERE reply_id IN ({ids}) ORDER BY reply_id, idx",
+                                   reply_ids)
+        return {i: [_source(r) for r in found] for i, found in rows.items()}
 
     def replies_by_source(self, text: str, n: int) -> list[int]:
         """The newest replies with a source whose title or domain holds every word of ``text``."""

@@ -15,20 +15,21 @@ def _cost(usd, estimated: bool, reported: bool, later: bool = False) -> dict:
             "text": format_usd(usd, estimated)}
 
 
-def reply_costs(archive, reply_ids) -> dict[int, dict | None]:
-    """Each reply's cost, by id."""
+def reply_costs(archive, reply_ids, rows: dict[int, dict] | None = None) -> dict[int, dict | None]:
+    """Each reply's cost, by id (from ``rows``, the replies' ``cost_*`` columns by id, when read already)."""
+    rows = archive.costs_of(list(reply_ids)) if rows is None else {i: rows[i] for i in reply_ids if i in rows}
     return {i: None if r["cost_usd"] is None else
             _cost(r["cost_usd"], bool(r["cost_estimated"]), r["cost_source"] == "reported", bool(r["cost_priced_at"]))
-            for i, r in archive.costs_of(list(reply_ids)).items()}
+            for i, r in rows.items()}
 
 
-def document_cost(archive, reply_ids: dict[str, set]) -> dict:
+def document_cost(archive, reply_ids: dict[str, set], rows: dict[int, dict] | None = None) -> dict:
     """Per model, the replies the report draws on for one document; and their total.
 
     ``{"models": {model: cost or None}, "total": cost or None, "unpriced": [models]}``:
     the total adds what is known and names the models whose cost is not.
     """
-    costs = reply_costs(archive, [i for ids in reply_ids.values() for i in ids])
+    costs = reply_costs(archive, [i for ids in reply_ids.values() for i in ids], rows)
     models, unpriced = {}, []
     for model, ids in sorted(reply_ids.items()):
         known = [costs.get(i) for i in ids]

@@ -51,12 +51,15 @@ def grouped(entries: Iterable[dict]) -> Iterator[tuple[str, list[dict]]]:
         yield src, list(group)
 
 
-def _cited(archive, rec: dict) -> tuple[dict[str, dict], list[dict]]:
-    """A reply's citation verdicts as stored (read offline, unsaved, when it was never checked)."""
+def _cited(archive, rec: dict, rows: list[dict] | None = None, claims: list[dict] | None = None
+           ) -> tuple[dict[str, dict], list[dict]]:
+    """A reply's citation verdicts as stored (``rows``, when read already; read offline, unsaved, when it was never
+    checked)."""
     from ..check.citations import SUSPECT
 
-    rows = archive.verdicts(rec["id"])
-    if not rows and rec.get("verdicts_note") is None and not archive.claim_verdicts(rec["id"]):
+    rows = archive.verdicts(rec["id"]) if rows is None else rows
+    if not rows and rec.get("verdicts_note") is None and not (
+            archive.claim_verdicts(rec["id"]) if claims is None else claims):
         from ..check.reply import check_archived
 
         report = check_archived(archive, rec["id"], save=False)
@@ -94,19 +97,26 @@ def make_reply_page(archive, reply_id: int) -> None:
     archive.save_reply_page(reply_id, page_key(text, cited), str(reply_html(text, cited)))
 
 
-def _reply(archive, reply_id: int, model: str) -> dict:
-    rec = archive.page_reply(reply_id) or {"id": reply_id, "reply": "", "created_at": ""}
-    cited, listed = _cited(archive, rec)
+def _read(archive, reply_ids) -> dict:
+    """What a page shows of its replies, read at once (a few queries a document, not a few a reply)."""
+    return {"rec": archive.page_replies(reply_ids), "cited": archive.verdicts_of(reply_ids),
+            "claims": archive.shown_verdicts_of(reply_ids), "sources": archive.sources_of(reply_ids)}
+
+
+def _reply(archive, reply_id: int, model: str, known: dict) -> dict:
+    rec = known["rec"].get(reply_id) or {"id": reply_id, "reply": "", "created_at": ""}
+    claims = known["claims"].get(reply_id, [])
+    cited, listed = _cited(archive, rec, known["cited"].get(reply_id, []), claims)
     return {"model": model, "id": reply_id, "at": _at(rec), "template": rec.get("template"),
             "pasted": rec.get("endpoint_name") == "pasted", "usage": _usage(rec),
             "cost": None if rec.get("cost_usd") is None else {"usd": rec["cost_usd"],
                                                               "estimated": bool(rec.get("cost_estimated")),
                                                               "later": bool(rec.get("cost_priced_at"))},
             "text": rec.get("reply") or "", "html": _page(rec, cited),
-            "verdicts": [v | {"note_html": inline_html(v.get("note"))} for v in archive.claim_verdicts(reply_id)],
+            "verdicts": [v | {"note_html": inline_html(v.get("note"))} for v in claims],
             "new": [c for c in listed if c["relation"] == "new" and not c["suspect"]],
             "suspect": [c for c in listed if c["suspect"]], "earlier": [], "cited_ids": set(cited),
-            "sources": _sources(archive.sources(reply_id), cited)}
+            "sources": _sources(known["sources"].get(reply_id, []), cited)}
 
 
 def _usage(rec: dict) -> str | None:
@@ -180,10 +190,11 @@ def document(archive, source: str, entries: list[dict], title: str | None = None
         rows.append((e, latest))
     models = sorted(reply_ids)
     replies = []
+    known = _read(archive, [i for ids in reply_ids.values() for i in ids]) if reply_ids else {}
     for m in models:
         ids = sorted(reply_ids[m], reverse=True)
-        r = _reply(archive, ids[0], m)
-        r["earlier"] = [_reply(archive, i, m) for i in ids[1:]]
+        r = _reply(archive, ids[0], m, known)
+        r["earlier"] = [_reply(archive, i, m, known) for i in ids[1:]]
         replies.append(r)
     out_rows = []
     for e, latest in rows:
@@ -204,7 +215,7 @@ def document(archive, source: str, entries: list[dict], title: str | None = None
             rep.pop("cited_ids", None)
     from .costs import document_cost
 
-    cost = document_cost(archive, reply_ids)["models"] if reply_ids else None
+    cost = document_cost(archive, reply_ids, known["rec"])["models"] if reply_ids else None
     return {"source": source, "title": title, "models": models, "rows": out_rows, "replies": replies,
             "cost": cost,
             "unaddressed": [{"index": e["index"], "text": e["text"], "html": inline_html(e["text"]),

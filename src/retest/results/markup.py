@@ -30,7 +30,10 @@ _RENDERER = 2  # made differently from before: change it, and every stored page 
 MAX_BRACKETS = 5_000  # ``[`` in one reply past which its links stay text: real replies hold a few hundred
 REL = "noopener noreferrer nofollow"
 _MAYBE_ID = re.compile(r"\d{4}\.\d|\d{7}")  # every arXiv ID has one; most text has none
-_MARKDOWN = re.compile(r"[*_`\[\]<>&\\!~|#\n]|https?:")
+# what inline Markdown may render differently from plain text (no bare URL becomes a link: linkify is off; a lone
+# ``~`` is text, ``~~`` strikes through)
+_MARKDOWN = re.compile(r"[*_`\[\]<>&\\!|#\n]|~~")
+_WEB = re.compile(r"https?://[^\s/?#]", re.I)
 _LEADING = re.compile(r"(?:all\s+)?([a-z]+)")
 _WORDS = {"hold": "holds", "holds": "holds", "revised": "revised", "overturned": "overturned",
           "unresolved": "unresolved"}
@@ -41,7 +44,7 @@ def safe_url(url) -> str | None:
     if not isinstance(url, str):
         return None
     url = url.strip()
-    if not re.match(r"https?://[^\s/?#]", url, re.I) or any(c in url for c in ' \t\r\n"<>`'):
+    if not _WEB.match(url) or any(c in url for c in ' \t\r\n"<>`'):
         return None
     return url
 

@@ -18,9 +18,11 @@ from __future__ import annotations
 import os
 from collections import deque
 from collections.abc import Iterable
+from functools import cache
 from itertools import chain, count, islice
 from pathlib import Path
 
+from .cells import breakable, cell, verdict_table
 from .markup import kind_of, safe_url
 from .documents import SPLIT_AT, add_to_summary, document, entries_of, grouped, index_row, now, summarise, titles_of
 
@@ -31,6 +33,7 @@ INDEXES = (("index.html", "name"), ("index-by-overturned.html", "overturned"))
 _NAMES = count()  # temporary names, unique in this process
 
 
+@cache  # compiled once a process (before the workers are forked: they inherit it)
 def _macros():
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
@@ -47,18 +50,8 @@ def _macros():
     env = Pages(loader=FileSystemLoader(Path(__file__).parent), undefined=StrictUndefined, autoescape=True,
                 trim_blocks=True, lstrip_blocks=True)
     env.filters.update(usd=_usd, kind=kind_of, safe_url=safe_url, basename=lambda p: os.path.basename(str(p)),
-                       breakable=_breakable)
+                       breakable=breakable, cell=cell, verdict_table=verdict_table)
     return env.get_template("report.html.j2").module
-
-
-def _breakable(text):
-    """A URL (or any long token) with a chance to wrap after each ``/ ? & = #``: it breaks between its parts."""
-    import re
-
-    from markupsafe import Markup, escape
-
-    parts = re.split(r"(?<=[/?&=#])", str(text))  # linear: one pass, a split after each such character
-    return Markup("<wbr>").join(escape(p) for p in parts)
 
 
 def _usd(cost) -> str:
@@ -330,6 +323,7 @@ def _pooled(size: int, jobs, initargs: tuple):
     from concurrent.futures import ProcessPoolExecutor
 
     methods = multiprocessing.get_all_start_methods()
+    _macros()
     method = "fork" if "fork" in methods and threading.active_count() == 1 else "spawn"
     with ProcessPoolExecutor(size, mp_context=multiprocessing.get_context(method), initializer=_start_worker,
                              initargs=initargs) as pool:
