@@ -315,6 +315,11 @@ MIGRATIONS: list[str] = [
     CREATE UNIQUE INDEX attempts_one_kept ON attempts(reply_id) WHERE kept = 1;
     ALTER TABLE background_responses ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
     """,
+    # 14: the replies citing a paper, found from the paper: what is learned about it (not found on arXiv, its real
+    # title, retracted) reaches every reply citing it, checked again when its verdicts predate what is known
+    """
+    CREATE INDEX verdicts_by_arxiv ON verdicts(arxiv_id, checked_at);
+    """,
 ]
 
 # What every current archive must have; a missing search index is rebuilt on open.
