@@ -32,14 +32,31 @@ class Facts:
             out |= {r[0] for r in self._read(f"{sql} AND arxiv_id IN ({','.join('?' * len(chunk))})", chunk)}
         return out
 
-    def stale_replies(self) -> list[int]:
-        """Replies whose citation verdicts were made before a paper they cite was looked up (by any command):
-        to be checked again, so that what is known about a paper holds for every reply citing it."""
-        return [r[0] for r in self._read(
+    def stale_replies(self) -> tuple[list[int], str | None]:
+        """Replies whose citation verdicts were made before a paper they cite was looked up (by any command), and
+        the time to record with ``settled`` once they are checked again (None: nothing was looked up since). Only look-ups made since the last
+        ``settled`` are weighed: what came before has reached every reply already."""
+        from .connection import now
+
+        mark = now()
+        row = self._read("SELECT at FROM facts_settled WHERE id = 1")
+        since = row[0][0] if row else ""
+        if not self._read("SELECT EXISTS (SELECT 1 FROM arxiv_cache WHERE fetched_at >= :since) OR EXISTS (SELECT 1"
+                          " FROM related_works WHERE fetched_at >= :since)", {"since": since})[0][0]:
+            return [], None  # nothing looked up since: nothing to weigh, nothing to write
+        ids = [r[0] for r in self._read(
             "SELECT v.reply_id FROM arxiv_cache a JOIN verdicts v ON v.arxiv_id = a.arxiv_id"
-            " AND v.checked_at < a.fetched_at"
+            " AND v.checked_at < a.fetched_at WHERE a.fetched_at >= :since"
             " UNION SELECT v.reply_id FROM related_works w JOIN verdicts v ON v.arxiv_id = w.arxiv_id"
-            " AND v.checked_at < w.fetched_at WHERE w.source = 'openalex' ORDER BY 1")]
+            " AND v.checked_at < w.fetched_at WHERE w.source = 'openalex' AND w.fetched_at >= :since ORDER BY 1",
+            {"since": since})]
+        return ids, mark
+
+    def settled(self, mark: str) -> None:
+        """Every look-up made before ``mark`` has reached the replies citing its paper."""
+        with self.transaction():
+            self.db.execute("INSERT INTO facts_settled (id, at) VALUES (1, ?)"
+                            " ON CONFLICT (id) DO UPDATE SET at = max(at, excluded.at)", (mark,))
 
     def cited_papers(self, run_id: int | None = None) -> list[str]:
         """The arXiv IDs archived replies cite (those of one run's replies with ``run_id``) that a look-up can

@@ -316,9 +316,14 @@ MIGRATIONS: list[str] = [
     ALTER TABLE background_responses ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
     """,
     # 14: the replies citing a paper, found from the paper: what is learned about it (not found on arXiv, its real
-    # title, retracted) reaches every reply citing it, checked again when its verdicts predate what is known
+    # title, retracted) reaches every reply citing it, checked again when its verdicts predate what is known;
+    # ``facts_settled`` says up to when every look-up has been applied, so that only newer ones are weighed
     """
     CREATE INDEX verdicts_by_arxiv ON verdicts(arxiv_id, checked_at);
+    CREATE TABLE facts_settled (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        at TEXT NOT NULL
+    );
     """,
 ]
 

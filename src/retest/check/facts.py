@@ -49,18 +49,20 @@ def settle(archive, read: Callable[[object, int], object] | None = None,
     """Check again every reply whose verdicts predate something learned about a paper it cites; how many.
 
     ``read(archive, reply_id)`` re-reads one reply (``check.arrival.record`` unless the caller also remakes its
-    page). Each reply is read once per call, even if reading it fails (then it is tried again next time).
+    page). Only look-ups made since the last settling are weighed (``Archive.stale_replies``).
     """
     from .arrival import record
 
     if archive.readonly:
         return 0
     read = read or record
-    ids = archive.stale_replies()
+    ids, mark = archive.stale_replies()
     for start in range(0, len(ids), group):
         with archive.transaction():
             for reply_id in ids[start : start + group]:
                 read(archive, reply_id)
         if on_progress:
             on_progress(min(start + group, len(ids)), len(ids))
+    if mark is not None:
+        archive.settled(mark)  # not reached when reading failed: then the same replies are tried again next time
     return len(ids)
