@@ -10,7 +10,7 @@ import pytest
 from servers.arxiv import ArxivServer
 from servers.chat import ChatServer
 from servers.openalex import OpenAlexServer
-from conftest import SEED_002, archive_rows, run_cli, server_env
+from conftest import SEED_002, archive_rows, run_cli, run_on_tty, server_env
 
 ID = "2504.07912"
 REAL = "Echo Chamber: RL Post-training Amplifies Behaviors"
@@ -106,13 +106,15 @@ def test_claims_online_looks_papers_up_and_a_failure_is_one_warning(chat, arxiv,
     chat.replies_by_model["model-a"] = lambda prompt: f"Holds (arXiv:{GHOST})." + block(f"arXiv:{GHOST}")
     chat.replies_by_model["model-b"] = lambda prompt: f"Holds, per arXiv:{GHOST}." + block(f"arXiv:{GHOST}")
     assert run_cli("send", SEED_002, "-m", "model-a", "-m", "model-b", env=env).returncode == 0
+    other = run_cli("claims", "--online", "--json", "--source", "000_", env=env)
+    assert other.returncode == 0 and not arxiv.requests  # only the papers of the claims asked about are looked up
     down = run_cli("claims", "--online", "--json", env={**env, "RETEST_ARXIV_URL": "http://127.0.0.1:9/api/query"})
     assert down.returncode == 0, down.stderr
     warnings = [line for line in down.stderr.splitlines() if "arXiv" in line]
     assert len(warnings) == 1 and "going on with what the archive holds" in warnings[0], down.stderr
     assert "Traceback" not in down.stderr
     assert all(v["supported"] is True for v in json.loads(down.stdout)[0]["verdicts"])  # nothing known yet
-    r = run_cli("claims", "--online", "--json", env=env)
+    r = run_cli("claims", SEED_002, "--online", "--json", env=env)
     assert r.returncode == 0, r.stderr
     verdicts = json.loads(r.stdout)[0]["verdicts"]
     assert [(v["supported"], v["evidence_check"][0]["verdict"]) for v in verdicts] == [(False, "not-found")] * 2
@@ -178,6 +180,8 @@ def test_a_claims_own_retracted_paper_is_shown_from_the_cache_or_looked_up_onlin
     assert asked >= 1
     text = run_cli("claims", env=env).stdout  # from the cache now: no new request
     assert "its paper arXiv:2505.11711 is RETRACTED (OpenAlex)" in text and len(oa.requests) == asked
+    grid = run_on_tty("claims", env={**env, "COLUMNS": "120", "NO_COLOR": "1"}, stderr_too=False).decode()
+    assert grid.count("† ") == 2 and "† its paper is retracted" in grid  # one claim, and the legend
     page = tmp_path / "report.html"
     assert run_cli("report", "-o", page, env=env).returncode == 0
     assert ('arXiv:2505.11711</a> <span class="flag" title="OpenAlex marks this paper retracted">retracted</span>'

@@ -58,21 +58,29 @@ class Facts:
             self.db.execute("INSERT INTO facts_settled (id, at) VALUES (1, ?)"
                             " ON CONFLICT (id) DO UPDATE SET at = max(at, excluded.at)", (mark,))
 
-    def cited_papers(self, run_id: int | None = None) -> list[str]:
-        """The arXiv IDs archived replies cite (those of one run's replies with ``run_id``) that a look-up can
-        say something about: not malformed, not dated after the reply, not supplied by the prompt."""
+    def cited_papers(self, run_id: int | None = None, source_like: str | None = None,
+                     claim_ids: list[int] | None = None) -> list[str]:
+        """The arXiv IDs archived replies cite that a look-up can say something about (not malformed, not dated
+        after the reply, not supplied by the prompt): all, those of one run's replies (``run_id``), or those of
+        replies to prompts that sent claims from a matching document (``source_like``) or the given claims."""
         sql = ("SELECT DISTINCT v.arxiv_id FROM verdicts v WHERE v.verdict NOT IN ('malformed', 'impossible')"
                " AND v.relation != 'supplied'")
-        args: tuple = ()
+        args: dict = {"run": run_id}
         if run_id is not None:
-            sql += " AND v.reply_id IN (SELECT id FROM replies WHERE run_id = ?)"
-            args = (run_id,)
+            sql += " AND v.reply_id IN (SELECT id FROM replies WHERE run_id = :run)"
+        scope, args = _scope(source_like, claim_ids, args)
+        if scope:
+            sql += (" AND v.reply_id IN (SELECT r.id FROM replies r JOIN prompt_claims pc"
+                    f" ON pc.prompt_id = r.prompt_id WHERE {scope})")
         return [r[0] for r in self._read(sql + " ORDER BY 1", args)]
 
-    def claim_papers(self) -> list[str]:
-        """Every arXiv ID an archived claim names (its own papers)."""
+    def claim_papers(self, source_like: str | None = None, claim_ids: list[int] | None = None) -> list[str]:
+        """The arXiv IDs archived claims name (their own papers): all, or those of matching claims."""
+        scope, args = _scope(source_like, claim_ids, {})
+        where = f" AND c.id IN (SELECT pc.claim_id FROM prompt_claims pc WHERE {scope})" if scope else ""
         return [r[0] for r in self._read(
-            "SELECT DISTINCT j.value FROM claims c, json_each(c.arxiv_ids) j WHERE j.type = 'text' ORDER BY 1")]
+            f"SELECT DISTINCT j.value FROM claims c, json_each(c.arxiv_ids) j WHERE j.type = 'text'{where}"
+            " ORDER BY 1", args)]
 
     def run_checked(self, run_id: int, suspect_verdicts: tuple[str, ...]) -> dict:
         """A run's replies as checked now: ``{suspect, verdicts, claims}`` (as ``check.arrival.record`` counts)."""
@@ -85,3 +93,15 @@ class Facts:
                             " WHERE r.run_id = ? AND r.status = 'ok'", (run_id,))[0][0]
         return {"suspect": suspect, "verdicts": verdicts, "claims": claims}
 
+
+
+def _scope(source_like: str | None, claim_ids: list[int] | None, args: dict) -> tuple[str, dict]:
+    """A condition on ``prompt_claims pc``: claims from a document whose path contains ``source_like``, or these."""
+    import json
+
+    if claim_ids is not None:
+        return "pc.claim_id IN (SELECT value FROM json_each(:ids))", {**args, "ids": json.dumps(claim_ids)}
+    if source_like:
+        like = "%" + source_like.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        return "pc.source LIKE :source ESCAPE '\\'", {**args, "source": like}
+    return "", args

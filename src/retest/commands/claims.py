@@ -46,7 +46,7 @@ def command(paths, source, model, history, detail, as_json, online, archive_path
         if online:
             from ..terminal.facts import look_up
 
-            look_up(archive)
+            look_up(archive, paths=list(paths) or None, source=source)
         read_unread(archive)
         if as_json:  # streamed: memory stays flat however many claims there are
             _stream(ledger_json(archive, paths=list(paths) or None, source=source, model=model, history=history,

@@ -66,7 +66,7 @@ def command(paths, source, model, out, layout, split_at, jobs, online, archive_p
         if online:
             from ..terminal.facts import look_up
 
-            look_up(archive)
+            look_up(archive, paths=list(paths) or None, source=source)
         read_unread(archive)
     try:
         result = write_report(archive, page, folder=folder, layout="page" if out == "-" else layout,
