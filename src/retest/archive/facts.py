@@ -40,7 +40,7 @@ class Facts:
 
         mark = now()
         row = self._read("SELECT at FROM facts_settled WHERE id = 1")
-        since = row[0][0] if row else ""
+        since = _before(row[0][0]) if row else ""
         if not self._read("SELECT EXISTS (SELECT 1 FROM arxiv_cache WHERE fetched_at >= :since) OR EXISTS (SELECT 1"
                           " FROM related_works WHERE fetched_at >= :since)", {"since": since})[0][0]:
             return [], None  # nothing looked up since: nothing to weigh, nothing to write
@@ -105,3 +105,14 @@ def _scope(source_like: str | None, claim_ids: list[int] | None, args: dict) -> 
         like = "%" + source_like.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         return "pc.source LIKE :source ESCAPE '\\'", {**args, "source": like}
     return "", args
+
+
+def _before(stamp: str) -> str:
+    """A few minutes before ``stamp``: a look-up stamped just before the last settling but committed after it is
+    still weighed (a reply already brought up to date is not checked again: its verdicts are newer)."""
+    import datetime as dt
+
+    try:
+        return (dt.datetime.fromisoformat(stamp) - dt.timedelta(minutes=5)).isoformat(timespec="milliseconds")
+    except ValueError:
+        return ""
