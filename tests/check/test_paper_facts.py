@@ -188,11 +188,16 @@ def test_a_claims_own_retracted_paper_is_shown_from_the_cache_or_looked_up_onlin
             in page.read_text())
 
 
-def test_related_caches_the_retraction_that_claims_then_shows(chat, arxiv, oa, tmp_path):
+def test_a_retraction_cached_by_related_reaches_replies_archived_before_it(chat, arxiv, oa, tmp_path):
     env = {**env_of(chat, arxiv, tmp_path), "RETEST_OPENALEX_URL": oa.base_url, "OPENALEX_API_KEY": OA_KEY,
            "RETEST_RELATED_INTERVAL": "0"}
-    assert run_cli("send", SEED_002, "-m", "model-d", "--related", env=env).returncode == 0
+    chat.replies_by_model["model-a"] = lambda prompt: "Holds (arXiv:2505.11711)." + block("arXiv:2505.11711")
+    assert run_cli("send", SEED_002, "-m", "model-a", env=env).returncode == 0
+    assert first_claim(env)["model-a"]["supported"] is True and not oa.requests
+    assert run_cli("related", SEED_002, env=env).returncode == 0  # caches what OpenAlex says of the claims' papers
     asked = len(oa.requests)
     ledger = json.loads(run_cli("claims", "--json", env=env).stdout)
+    verdict = ledger[0]["verdicts"][0]
+    assert verdict["supported"] is False and verdict["evidence_check"][0]["verdict"] == "retracted"
     assert [e["retracted"] for e in ledger if e["retracted"]] == [["2505.11711"]]
-    assert len(oa.requests) == asked
+    assert len(oa.requests) == asked and not arxiv.requests  # read from the cache: no look-up of its own
