@@ -124,9 +124,13 @@ def ledger_json(archive, *, paths: list[str] | None = None, source: str | None =
 
     def own(arxiv_ids: str) -> str:
         """The claim's own papers that OpenAlex marks retracted (JSON; no parse when none is)."""
-        if not retracted:
+        if not retracted or arxiv_ids == "[]":
             return "[]"
-        return json.dumps([x for x in json.loads(arxiv_ids) if x in retracted])
+        # arXiv IDs hold no quote or backslash: the array as json.dumps writes it splits without a parse
+        ids = (arxiv_ids[2:-2].split('", "') if arxiv_ids.startswith('["') and "\\" not in arxiv_ids
+               else json.loads(arxiv_ids))
+        found = [x for x in ids if x in retracted]
+        return json.dumps(found) if found else "[]"
 
     if not paths:  # SQLite writes all but the consensus
         word = _words()
