@@ -49,7 +49,8 @@ def settle(archive, read: Callable[[object, int], object] | None = None,
     """Check again every reply whose verdicts predate something learned about a paper it cites; how many.
 
     ``read(archive, reply_id)`` re-reads one reply (``check.arrival.record`` unless the caller also remakes its
-    page). Only look-ups made since the last settling are weighed (``Archive.stale_replies``).
+    page); ``on_progress(done, total)`` is called before the first and after each group. Only look-ups made
+    since the last settling are weighed (``Archive.stale_replies``).
     """
     from .arrival import record
 
@@ -57,6 +58,8 @@ def settle(archive, read: Callable[[object, int], object] | None = None,
         return 0
     read = read or record
     ids, mark = archive.stale_replies()
+    if on_progress and ids:
+        on_progress(0, len(ids))
     for start in range(0, len(ids), group):
         with archive.transaction():
             for reply_id in ids[start : start + group]:
