@@ -34,8 +34,8 @@ class Facts:
 
     def stale_replies(self) -> tuple[list[int], str | None]:
         """Replies whose citation verdicts were made before a paper they cite was looked up (by any command), and
-        the time to record with ``settled`` once they are checked again (None: nothing was looked up since). Only look-ups made since the last
-        ``settled`` are weighed: what came before has reached every reply already."""
+        the time to record with ``settled`` once they are checked again (None: nothing was looked up since).
+        Only look-ups made since the last ``settled`` are weighed: what came before has reached every reply."""
         from .connection import now
 
         mark = now()
@@ -86,7 +86,8 @@ class Facts:
         """A run's replies as checked now: ``{suspect, verdicts, claims}`` (as ``check.arrival.record`` counts)."""
         marks = ",".join("?" * len(suspect_verdicts))
         suspect = self._read(f"SELECT count(*) FROM verdicts v JOIN replies r ON r.id = v.reply_id WHERE r.run_id = ?"
-                             f" AND (v.verdict IN ({marks}) OR v.online = 'not-found')", (run_id, *suspect_verdicts))[0][0]
+                             f" AND (v.verdict IN ({marks}) OR v.online = 'not-found')",
+                             (run_id, *suspect_verdicts))[0][0]
         verdicts = self._read("SELECT count(*) FROM claim_verdicts cv JOIN replies r ON r.id = cv.reply_id"
                               " WHERE r.run_id = ?", (run_id,))[0][0]
         claims = self._read("SELECT count(*) FROM replies r JOIN prompt_claims pc ON pc.prompt_id = r.prompt_id"

@@ -28,7 +28,8 @@ def fold(report, archive) -> None:
     if not ids:
         return
     # an ID the prompt supplied (--related) is real without an arXiv look-up: its supplied record stands
-    lookups = archive.known_lookups([c.id for c in report.cited if c.verdict != "malformed" and c.relation != "supplied"])
+    lookups = archive.known_lookups([c.id for c in report.cited
+                                     if c.verdict != "malformed" and c.relation != "supplied"])
     retracted = archive.retracted_papers(ids)
     if not lookups and not retracted:
         return
