@@ -12,27 +12,33 @@ from retest.results.ledger import consensus, ledger, ledger_json
 
 
 def python_ledger(path, source=None, model=None, history=False) -> list[dict]:
-    """The ledger as it was computed before: claims by source, then every verdict looped over in Python."""
+    """The ledger as it was computed before: claims by document, then every verdict looped over in Python.
+
+    A claim is listed under each document whose prompts carried it (every path a prompt was made from), with the
+    replies to that document's prompts."""
     db = sqlite3.connect(path)
     db.row_factory = sqlite3.Row
     where, args = "", []
+    doc = "coalesce(pd.source, pc.source)"
+    documents = " LEFT JOIN prompt_documents pd ON pd.prompt_id = pc.prompt_id AND pd.seen_as = pc.source"
     if source:
-        where = " WHERE pc.source LIKE ? ESCAPE '\\'"
+        where = f" WHERE {doc} LIKE ? ESCAPE '\\'"
         args.append("%" + source.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
     claims = db.execute(
-        "SELECT c.id, c.text, c.date, c.arxiv_ids, min(pc.source) AS source FROM claims c"
-        " JOIN prompt_claims pc ON pc.claim_id = c.id JOIN prompts p ON p.id = pc.prompt_id"
-        f"{where} GROUP BY c.id ORDER BY min(pc.source), min(p.id), min(pc.idx), c.id", args).fetchall()
-    by_claim: dict[int, list[dict]] = {}
+        f"SELECT c.id, c.text, c.date, c.arxiv_ids, {doc} AS source FROM claims c"
+        f" JOIN prompt_claims pc ON pc.claim_id = c.id JOIN prompts p ON p.id = pc.prompt_id{documents}"
+        f"{where} GROUP BY c.id, {doc} ORDER BY {doc}, min(p.id), min(pc.idx), c.id", args).fetchall()
+    by_claim: dict[tuple[int, str], list[dict]] = {}
     rows = db.execute(
-        "SELECT pc.claim_id, r.id AS reply_id, r.model, r.endpoint_name, r.finished_at, r.created_at, r.verdicts_note, cv.status,"
+        f"SELECT pc.claim_id, {doc} AS doc, r.id AS reply_id, r.model, r.endpoint_name, r.finished_at, r.created_at,"
+        " r.verdicts_note, cv.status,"
         " cv.evidence, cv.evidence_check, cv.supported, cv.note, r.cost_usd, r.cost_estimated, r.cost_source,"
         " EXISTS (SELECT 1 FROM sources s WHERE s.reply_id = r.id) AS grounded FROM prompt_claims pc"
         " JOIN replies r ON r.prompt_id = pc.prompt_id AND r.status = 'ok'"
-        " LEFT JOIN claim_verdicts cv ON cv.reply_id = r.id AND cv.idx = pc.idx"
+        f" LEFT JOIN claim_verdicts cv ON cv.reply_id = r.id AND cv.idx = pc.idx{documents}"
         + (" WHERE r.model = ?" if model else "") + " ORDER BY r.id, pc.idx", [model] if model else [])
     for r in rows:
-        by_claim.setdefault(r["claim_id"], []).append({
+        by_claim.setdefault((r["claim_id"], r["doc"]), []).append({
             "model": r["model"], "endpoint": r["endpoint_name"], "pasted": r["endpoint_name"] == "pasted",
             "status": r["status"], "evidence": json.loads(r["evidence"]) if r["evidence"] else [],
             "evidence_check": json.loads(r["evidence_check"]) if r["evidence_check"] else [],
@@ -46,7 +52,7 @@ def python_ledger(path, source=None, model=None, history=False) -> list[dict]:
     out, counters = [], {}
     for c in claims:
         counters[c["source"]] = counters.get(c["source"], 0) + 1
-        every = by_claim.get(c["id"], [])
+        every = by_claim.get((c["id"], c["source"]), [])
         latest = {}
         for v in every:  # one voice per model and endpoint name
             latest[(v["model"], v["endpoint"] or "")] = v

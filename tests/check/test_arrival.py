@@ -83,10 +83,13 @@ def test_send_reads_verdicts_as_replies_arrive(tmp_path):
     assert r.returncode == 0, r.stderr
     assert_read_at_arrival(archive, 6)  # without `claims`, `check` or --check
     ledger = json.loads(run_cli("claims", "--json", env=env).stdout)
-    by_index = {i: [(v["model"], v["status"], v["supported"]) for e in ledger if e["index"] == i for v in e["verdicts"]]
-                for i in (1, 2)}
-    assert by_index[1] == [("model-a", "holds", True), ("model-b", "holds", True)]  # one claim, each model's latest
-    assert by_index[2] == [("model-a", "overturned", False), ("model-b", "overturned", False)]
+    documents = {e["source"] for e in ledger}
+    assert len(documents) == 3  # the same claims in three documents: listed under each, with its own replies
+    for doc in documents:
+        by_index = {i: [(v["model"], v["status"], v["supported"]) for e in ledger
+                        if e["index"] == i and e["source"] == doc for v in e["verdicts"]] for i in (1, 2)}
+        assert by_index[1] == [("model-a", "holds", True), ("model-b", "holds", True)]  # each model's latest
+        assert by_index[2] == [("model-a", "overturned", False), ("model-b", "overturned", False)]
 
 
 def test_batch_collect_and_import_read_verdicts_as_replies_are_stored(tmp_path):

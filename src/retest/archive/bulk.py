@@ -45,6 +45,7 @@ class Bulk:
                     [(prompt_id, c.index, claim_ids[key], c.source)
                      for (prompt_id, c), (key, _) in zip(claims, keyed)])
                 self._add_related(claims)
+            self.add_documents([(ids[p.sha256], p.claims) for p in prompts if p.claims])
             titles = {s: t for p in prompts for s, t in (getattr(p, "titles", None) or {}).items()}
             if titles:
                 self.add_titles(titles)

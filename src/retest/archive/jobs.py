@@ -74,6 +74,8 @@ class Jobs:
             prompt_id = self.db.execute("SELECT id FROM prompts WHERE sha256 = ?", (sha256,)).fetchone()[0]
             if cur.rowcount and claims:
                 self._add_claims(prompt_id, claims)
+            if claims:
+                self.add_documents([(prompt_id, claims)])
             if titles:
                 self.add_titles(titles)
             return prompt_id
@@ -85,6 +87,20 @@ class Jobs:
             self.db.executemany("INSERT INTO document_titles (source, title, seen_at) VALUES (?, ?, ?)"
                                 " ON CONFLICT (source) DO UPDATE SET title = excluded.title, seen_at = excluded.seen_at"
                                 " WHERE document_titles.title != excluded.title", rows)
+
+    def add_documents(self, met: list[tuple[int, list]]) -> None:
+        """The documents each prompt was made from, as ``(prompt_id, claims)`` pairs (each claim names its
+        document): a document whose prompt came out the same as another's, archived first, keeps its claims
+        under its own path (``seen_as`` maps it to the path the prompt's claims were archived under)."""
+        rows: dict[tuple[int, str], int] = {}
+        for prompt_id, claims in met:
+            for c in claims:
+                if c.source:
+                    rows.setdefault((prompt_id, c.source), c.index)
+        self.db.executemany(
+            "INSERT OR IGNORE INTO prompt_documents (prompt_id, seen_as, source) SELECT prompt_id, source, ?2"
+            " FROM prompt_claims WHERE prompt_id = ?1 AND idx = ?3 AND source IS NOT NULL",
+            [(prompt_id, source, idx) for (prompt_id, source), idx in rows.items()])
 
     def _add_claims(self, prompt_id: int, claims: list) -> None:
         stamp = now()

@@ -2,7 +2,9 @@
 
 A claim is identified by its words (``claim_key``), so the same claim sent in
 several prompts — by different templates, to different models, months apart —
-collects all its verdicts in one place.
+collects all its verdicts in one place. The ledger lists it under each document
+that sent it (``prompt_documents``: documents whose prompts came out the same
+share one prompt and its replies), with the replies to that document's prompts.
 """
 
 from __future__ import annotations
@@ -39,15 +41,26 @@ _LIVE = ("CASE WHEN cv.entry IS NOT NULL THEN 0 WHEN cv.rowid IS NOT NULL THEN 1
          " (SELECT r.model || coalesce(r.verdicts_note, '') GLOB '*[^ -~]*' FROM replies r WHERE r.id = v.rid) END")
 # What the consensus depends on, per verdict: its status and whether its evidence holds up.
 _SIGNATURE = "coalesce(cv.status, '') || ':' || coalesce(cv.supported, '')"
-# Each model's latest reply to a prompt that sent claim ``ch.id`` (SQLite takes the bare columns from the max row).
+# Each model's latest reply to a prompt that sent claim ``ch.id`` (SQLite takes the bare columns from the max row);
+# ``{doc}`` keeps those of prompts made from document ``ch.source`` (``_OF_DOCUMENT``).
 _LATEST = (
     "SELECT r2.model AS model, r2.endpoint_name AS voice, max(r2.id) AS rid, pc2.idx AS pidx FROM prompt_claims pc2"
-    " JOIN replies r2 ON r2.prompt_id = pc2.prompt_id AND r2.status = 'ok'"
-    " WHERE pc2.claim_id = ch.id{model} GROUP BY r2.model, r2.endpoint_name")
+    "{doc} JOIN replies r2 ON r2.prompt_id = pc2.prompt_id AND r2.status = 'ok'"
+    " WHERE pc2.claim_id = ch.id{of_doc}{model} GROUP BY r2.model, r2.endpoint_name")
 _EVERY = (
     "SELECT r2.model AS model, r2.id AS rid, pc2.idx AS pidx FROM prompt_claims pc2"
-    " JOIN replies r2 ON r2.prompt_id = pc2.prompt_id AND r2.status = 'ok'"
-    " WHERE pc2.claim_id = ch.id{model} ORDER BY r2.id, pc2.idx")
+    "{doc} JOIN replies r2 ON r2.prompt_id = pc2.prompt_id AND r2.status = 'ok'"
+    " WHERE pc2.claim_id = ch.id{of_doc}{model} ORDER BY r2.id, pc2.idx")
+# The documents a prompt's claim came from: each path the prompt was made from (``prompt_documents``: documents
+# whose prompts came out the same share it), else the one recorded with the claim.
+_DOCUMENTS = " LEFT JOIN prompt_documents {d} ON {d}.prompt_id = {pc}.prompt_id AND {d}.seen_as = {pc}.source"
+# A claim is listed under each document, with the replies to that document's prompts only: a claim many
+# documents share never brings every one of them every reply to it.
+_OF_DOCUMENT = {"doc": _DOCUMENTS.format(d="pd2", pc="pc2"),
+                "of_doc": " AND coalesce(pd2.source, pc2.source) IS ch.source"}
+# The claims of documents named by path: a document the archive knows shows its replies, another one every reply.
+_OF_WANTED = {"doc": "", "of_doc": " AND (NOT ch.known OR EXISTS (SELECT 1 FROM prompt_documents pd2 WHERE"
+              " pd2.prompt_id = pc2.prompt_id AND pd2.seen_as = pc2.source AND pd2.source = ch.source))"}
 
 
 class Ledger:
@@ -106,52 +119,59 @@ class Ledger:
         return [{"claim_id": r["id"], "text": r["text"], "date": r["date"], "arxiv_ids": json.loads(r["arxiv_ids"]),
                  "note_title": r["note_title"], "source": r["source"]} for r in rows]
 
-    def ledger_rows(self, *, source_like: str | None = None, claim_ids: list[int] | None = None,
+    def ledger_rows(self, *, source_like: str | None = None, wanted: list[tuple[int, str]] | None = None,
                     model: str | None = None, history: bool = False, json_head: bool = False) -> Iterator[sqlite3.Row]:
-        """The ledger in one query, streamed: per claim ``(id, text, date, arxiv_ids, source, found)``, in ledger
-        order (by source, then as first sent).
+        """The ledger in one query, streamed: per claim and document ``(id, text, date, arxiv_ids, source, found)``,
+        in ledger order (by source, then as first sent).
 
         ``found`` is ``signature + "\\x1f" + verdicts + "\\x1f" + live`` (NULL when no reply answered the claim):
         ``verdicts`` the JSON array of each model's latest verdict (sorted by model; every verdict, oldest first,
         with ``history``); ``signature`` lists each model's latest ``status:supported``, comma-separated, for the
         consensus; ``live`` is 1 where an entry was made now rather than stored (not yet made inert: see
-        ``display.safe_json``). ``arxiv_ids`` is JSON. With ``claim_ids``, only those claims (in no set order).
-        ``head`` (with ``json_head``, without ``claim_ids``) is the ledger entry's JSON text up to its consensus.
+        ``display.safe_json``). ``arxiv_ids`` is JSON. With ``wanted``, only those ``(claim id, document path)``
+        (in no set order): a document the archive knows by that path shows its own replies, another one every
+        reply to the claim. ``head`` (with ``json_head``, without ``wanted``) is the entry's JSON text up to its
+        consensus.
         """
         # "+": never scan by model; MODEL@NAME names the model at one named endpoint
         only_model = (" AND (+r2.model = :model OR r2.model || '@' || coalesce(r2.endpoint_name, '') = :model)"
                       if model else "")
-        latest = _LATEST.format(model=only_model) + " ORDER BY r2.model, r2.endpoint_name"
+        per = _OF_WANTED if wanted is not None else _OF_DOCUMENT
+        latest = _LATEST.format(model=only_model, **per) + " ORDER BY r2.model, r2.endpoint_name"
         found = ("SELECT {what} FROM ({rows}) v"
                  " LEFT JOIN claim_verdicts cv ON cv.reply_id = v.rid AND cv.idx = v.pidx")
         entry = f"{_ENTRY} AS j, {_LIVE} AS live"
         if history:
             both = (f"(SELECT group_concat(s, ',') FROM ({found.format(what=_SIGNATURE + ' AS s', rows=latest)}))"
                     f" || char(31) || (SELECT '[' || group_concat(j, ',') || ']' || char(31) || max(live) FROM"
-                    f" ({found.format(what=entry, rows=_EVERY.format(model=only_model))}))")
+                    f" ({found.format(what=entry, rows=_EVERY.format(model=only_model, **per))}))")
         else:  # one pass over each claim's replies gives both
             both = (f"(SELECT group_concat(s, ',') || char(31) || '[' || group_concat(j, ',') || ']' || char(31)"
                     f" || max(live) FROM ({found.format(what=f'{_SIGNATURE} AS s, {entry}', rows=latest)}))")
         args: dict = {"model": model}
-        if claim_ids is not None:
-            chosen = ("SELECT c.id, c.source, 0 AS first_prompt, 0 AS idx, 0 AS n FROM claims c"
-                      " WHERE c.id IN (SELECT value FROM json_each(:ids))")
-            args["ids"] = json.dumps(claim_ids)
+        if wanted is not None:
+            claim, path = "json_extract(w.value, '$[0]')", "json_extract(w.value, '$[1]')"
+            chosen = (f"SELECT {claim} AS id, {path} AS source, EXISTS (SELECT 1 FROM prompt_claims pc"
+                      f"{_DOCUMENTS.format(d='pd', pc='pc')} WHERE pc.claim_id = {claim} AND pd.source = {path})"
+                      " AS known, 0 AS first_prompt, 0 AS idx, 0 AS n FROM json_each(:ids) w")
+            args["ids"] = json.dumps(wanted)
         else:
+            doc = "coalesce(pd.source, pc.source)"  # each claim once per document it came from
             where = ""
             if source_like:
-                where = " WHERE pc.source LIKE :source ESCAPE '\\'"
+                where = f" WHERE {doc} LIKE :source ESCAPE '\\'"
                 args["source"] = "%" + source_like.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            chosen = ("SELECT c.id, min(pc.source) AS source,"
-                      " min(pc.prompt_id) AS first_prompt, min(pc.idx) AS idx,"
-                      " row_number() OVER (PARTITION BY min(pc.source) ORDER BY min(pc.prompt_id), min(pc.idx), c.id)"
-                      f" AS n FROM claims c JOIN prompt_claims pc ON pc.claim_id = c.id{where} GROUP BY c.id")
+            chosen = (f"SELECT pc.claim_id AS id, {doc} AS source, min(pc.prompt_id) AS first_prompt,"
+                      " min(pc.idx) AS idx,"
+                      f" row_number() OVER (PARTITION BY {doc} ORDER BY min(pc.prompt_id), min(pc.idx), pc.claim_id)"
+                      f" AS n FROM prompt_claims pc{_DOCUMENTS.format(d='pd', pc='pc')}{where}"
+                      f" GROUP BY pc.claim_id, {doc}")
         # the entry's JSON up to its consensus, which the caller adds (with the verdicts after it)
         head = ("'{\"index\": ' || ch.n || ', \"text\": ' || json_quote(c.text) || ', \"date\": ' || json_quote(c.date)"
                 " || ', \"arxiv_ids\": ' || c.arxiv_ids || ', \"source\": ' || json_quote(ch.source)"
-                " || ', \"consensus\": '" if json_head and claim_ids is None else "NULL")
+                " || ', \"consensus\": '" if json_head and wanted is None else "NULL")
         # the claims are put in order first (their IDs only), so that the sort never carries their text or verdicts
-        sql = (f"WITH ch AS MATERIALIZED ({chosen} ORDER BY source, first_prompt, idx, c.id)"
+        sql = (f"WITH ch AS MATERIALIZED ({chosen} ORDER BY source, first_prompt, idx, id)"
                f" SELECT ch.id, c.text, c.date, c.arxiv_ids, ch.source, {both} AS found, {head} AS head"
                " FROM ch CROSS JOIN claims c ON c.id = ch.id")
         try:
@@ -173,7 +193,8 @@ class Ledger:
             return {}
         rows = self._read(
             "SELECT pc.claim_id, pr.paper, (SELECT group_concat(DISTINCT r.model) FROM replies r"
-            " JOIN verdicts v ON v.reply_id = r.id WHERE r.prompt_id = pr.prompt_id AND v.arxiv_id = pr.arxiv_id"
+            " JOIN verdicts v ON v.reply_id = r.id WHERE r.prompt_id = pr.prompt_id"
+            " AND v.arxiv_id IN (pr.arxiv_id, 'doi:' || pr.doi)"  # a paper with only a DOI is cited by it
             " AND r.status = 'ok') AS used FROM prompt_related pr"
             " JOIN prompt_claims pc ON pc.prompt_id = pr.prompt_id AND pc.idx = pr.idx"
             " ORDER BY pc.claim_id, pr.prompt_id, pr.rank")

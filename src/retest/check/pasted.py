@@ -85,9 +85,7 @@ def params_for(model: str, text: str) -> tuple[dict, str]:
 def add_pasted(archive, job, model: str, text: str) -> tuple[int, bool]:
     """Store ``text`` as ``model``'s reply to the prompt of ``job`` (a ``send.job.Job``): ``(reply id, added)``,
     ``added`` False when the same text was added before (its reply id is given)."""
-    prompt_id = archive.add_prompt(
-        job.text, job.sha256, template=job.template, template_sha256=job.template_sha256, source=job.source,
-        source_sha256=job.source_sha256, tokens=job.tokens, encoding=job.encoding, claims=job.claims)
+    prompt_id = job.archive_prompt(archive)
     params, sha = params_for(model, text)
     with archive.transaction():
         reply_id, state = archive.claim(prompt_id, model=model, endpoint=PASTED, params=params, params_sha256=sha,

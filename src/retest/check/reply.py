@@ -125,6 +125,7 @@ def _check_evidence(evidence: list[str], by_id: dict[str, CitedId],
     Unsupported when every ID or URL given is suspect (a URL is, unless the reply's source or a real paper).
     """
     from ..extract.paper_urls import paper_of
+    from .dois import evidence as doi_evidence
     from .grounding import find_source, is_url, label
 
     checks = []
@@ -135,6 +136,8 @@ def _check_evidence(evidence: list[str], by_id: dict[str, CitedId],
         else:
             found = arxiv.find_all(item)
         source = find_source(item, sources or [])
+        if not found and (by_doi := doi_evidence(item, by_id)):
+            found = by_doi  # supplied papers named by DOI (--related)
         if not found:
             if source is not None:
                 checks.append({"evidence": item, "id": None, "verdict": "source", "suspect": False,
@@ -186,6 +189,7 @@ def check(reply: str, *, prompt: str | None = None, claims: list | None = None,
     ``supplied``: the related papers the prompt gave (``--related``); a cited one is real without a look-up.
     """
     from . import verdicts as verdict_blocks
+    from .dois import cited as supplied_dois
     from .grounding import from_sources, give_titles
 
     as_of = as_of or dt.date.today()
@@ -199,6 +203,7 @@ def check(reply: str, *, prompt: str | None = None, claims: list | None = None,
     cited = verdicts(reply, known, as_of)
     cited += from_sources(sources, cited, known, as_of)
     mark_supplied(cited, supplied or [])
+    cited += supplied_dois(reply, supplied or [], {c.id for c in cited})
     give_titles(cited, reply, sources)
     parsed = verdict_blocks.parse(reply, len(claims)) if claims else None
     report = Report(as_of.isoformat(), cited, coverage(claims, reply, cited, parsed, sources), sources=sources)

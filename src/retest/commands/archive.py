@@ -65,7 +65,7 @@ def _print_rows(rows: list[dict], as_json: bool, empty: str, words: list[str] | 
 def public(rec: dict) -> dict:
     keys = ("id", "source", "source_sha256", "model", "endpoint", "api", "params", "template", "template_sha256",
             "prompt", "prompt_sha256", "reply", "reasoning", "status", "finish_reason", "error", "note",
-            "attempts", "latency_ms", "created_at", "finished_at", "usage", "cost", "verdicts_note")
+            "attempts", "latency_ms", "created_at", "finished_at", "usage", "cost", "verdicts_note", "documents")
     return {k: rec.get(k) for k in keys}
 
 
@@ -136,6 +136,8 @@ def show_cmd(reply_id, reasoning, as_json, no_pager, raw, archive_path) -> None:
         rec["attempt_log"] = archive.attempts(reply_id)
         rec["verdicts"] = archive.verdicts(reply_id)
         rec["claims"] = archive.prompt_claims(rec["prompt_id"])
+        rec["documents"] = archive.prompt_documents(rec["prompt_id"]) or [
+            {"source": s, "claims": [c["index"] for c in rec["claims"]]} for s in rec["documents"]]
         rec["claim_verdicts"] = archive.claim_verdicts(reply_id)
         rec["sources"] = archive.sources(reply_id)
         rec["related"] = archive.prompt_related(rec["prompt_id"])

@@ -115,7 +115,7 @@ def _coloured(text: str) -> str:
 
     from ..terminal.screen import paint
 
-    cited = re.compile(r"^(  arXiv:\S+\s+\S*\s+)(\S+)", re.M)
+    cited = re.compile(r"^(  (?:arXiv|doi):\S+ +(?:\d{4}-\d{2})? +)(\S+)", re.M)
     status = re.compile(r"^(  \[\d+\] )(HOLDS|REVISED|OVERTURNED|UNRESOLVED)", re.M)
     text = cited.sub(lambda m: m.group(1) + paint(m.group(2), bold=m.group(2) not in ("new", "known")), text)
     return status.sub(lambda m: m.group(1) + paint(m.group(2), m.group(2).lower(), bold=True), text)
@@ -160,11 +160,12 @@ def _retractions(report, archive) -> str | None:
     """Ask OpenAlex (where a key or mirror is set) which cited papers are retracted: verdict ``retracted``."""
     import os
 
+    from ..check.dois import is_doi
     from ..check.reply import mark_retracted
     from ..errors import RetestError
     from ..related.lookup import Settings, works_for
 
-    ids = [c.id for c in report.cited if c.verdict != "malformed"]
+    ids = [c.id for c in report.cited if c.verdict != "malformed" and not is_doi(c.id)]  # a DOI was supplied
     if not ids:
         return None
     if not (os.environ.get("OPENALEX_API_KEY") or os.environ.get("RETEST_OPENALEX_URL")):
@@ -177,7 +178,9 @@ def _retractions(report, archive) -> str | None:
 
 
 def _cite_line(c, width: int) -> list[str]:
-    head = f"  arXiv:{c.id:<16} {c.implied_date or '':<7} {c.verdict}" + (f" — {c.detail}" if c.detail else "")
+    from ..check.dois import label
+
+    head = f"  {label(c.id):<22} {c.implied_date or '':<7} {c.verdict}" + (f" — {c.detail}" if c.detail else "")
     lines = [head]
     if c.online == "not-found" and c.verdict != "not-found":
         lines.append("      also not found on arXiv")
@@ -212,6 +215,7 @@ def render(report, label: str, had_prompt: bool, width: int = 80) -> str:
         ("New — surfaced by the reply", [c for c in cited if not c.suspect and c.relation == "new"]),
         ("Suspect", [c for c in cited if c.suspect]),
         ("Re-cited from the prompt", [c for c in cited if not c.suspect and c.relation == "known"]),
+        ("Newer papers the prompt supplied (--related)", [c for c in cited if not c.suspect and c.relation == "supplied"]),
     ]
     for title, items in groups:
         if items:

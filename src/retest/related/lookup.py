@@ -9,13 +9,11 @@ An ID the service does not know is always a note, never a failure.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from dataclasses import dataclass, field
 
 from ..models import ClaimRelated, Document, RelatedPaper, related_key
 from . import cache
-from .http import KeyProblem, ServiceError
 from .models import Citing, Work, since_for
 from .rank import Scorer, ranked
 
@@ -70,6 +68,7 @@ class Gathered:
         self.problems: dict[str, str] = {}  # arXiv ID (or ID@since) → why it has no answer
         self.tally = Tally()
         self.scorer = Scorer(settings.today)
+        self._given: dict[tuple, ClaimRelated] = {}
 
     def claim(self, text: str, date: str | None, ids: list[str]) -> ClaimResult:
         s = self.settings
@@ -94,9 +93,15 @@ class Gathered:
                            related=ranked(found, text, s.today, s.source, s.max, self.scorer))
 
     def related_of(self, claim) -> ClaimRelated:
+        """What the prompt builder gives ``claim``: one object for every claim given the same papers (made from
+        papers ranking already validated, so not validated again)."""
         result = self.claim(claim.text, claim.date, list(claim.arxiv_ids))
-        return ClaimRelated(papers=result.related,
-                            retracted=[p for p, w in result.papers.items() if w and w.get("retracted")])
+        retracted = [p for p, w in result.papers.items() if w and w.get("retracted")]
+        key = (tuple(map(id, result.related)), tuple(retracted))  # the papers live as long as the run's Scorer
+        made = self._given.get(key)
+        if made is None:
+            made = self._given[key] = ClaimRelated.model_construct(papers=result.related, retracted=retracted)
+        return made
 
 
 def gather(docs: list[Document], settings: Settings, archive) -> Gathered:
@@ -128,6 +133,8 @@ def gather_pairs(pairs: set[tuple[str, str]], settings: Settings, archive) -> Ga
         return g
     if not need_works and not need_citing:
         return g
+    import asyncio  # here: a run answered from the cache needs no event loop
+
     service = make(settings.source)
     asyncio.run(_fetch(service, g, need_works, need_citing, archive))
     g.tally.requests = service.http.requests
@@ -135,6 +142,10 @@ def gather_pairs(pairs: set[tuple[str, str]], settings: Settings, archive) -> Ga
 
 
 async def _fetch(service, g: Gathered, need_works: list[str], need_citing: list[tuple[str, str]], archive) -> None:
+    import asyncio
+
+    from .http import KeyProblem, ServiceError
+
     strict = g.settings.strict
     async with service:
         if need_works:
@@ -210,6 +221,8 @@ def works_for(ids: list[str], settings: Settings, archive) -> dict[str, Work | N
         found.update(cache.works(archive, settings.source, ids, settings.ttl))
     missing = [i for i in ids if i not in found]
     if missing and not settings.offline:
+        import asyncio
+
         from .service import make
 
         service = make(settings.source)

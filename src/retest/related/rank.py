@@ -48,14 +48,16 @@ def standing(work: Work, today: dt.date) -> float:
 
 
 class Scorer:
-    """Ranking for one run: each work's words and standing computed once, each citer list prepared once, and each
-    related paper made once however many claims it is given to."""
+    """Ranking for one run: each work's words and standing computed once, each citer list prepared once, each
+    related paper made once however many claims it is given to, and each ranking made once for the claims
+    that cannot tell its candidates apart (the same lists, the same share of words in common with them)."""
 
     def __init__(self, today: dt.date):
         self.today = today
         self._known: dict[str, tuple[float, frozenset[str]]] = {}
-        self._lists: dict[int, list] = {}
+        self._lists: dict[int, tuple] = {}
         self._papers: dict[tuple, RelatedPaper] = {}
+        self._rankings: dict[tuple, list[RelatedPaper]] = {}
 
     def _facts(self, work: Work) -> tuple[float, frozenset[str]]:
         known = self._known.get(work.key)
@@ -68,38 +70,51 @@ class Scorer:
         base, its_words = self._facts(work)
         return base + (0.3 * len(claim_words & its_words) / len(claim_words) if claim_words else 0.0)
 
-    def _by_standing(self, paper: str, works: list[Work]) -> list:
-        """``[(standing, words, ident, work)]``, best standing first, the paper itself left out."""
+    def _by_standing(self, paper: str, works: list[Work]) -> tuple[list, frozenset[str]]:
+        """``[(standing, words, ident, work)]``, best standing first, the paper itself left out; and every word
+        of those works."""
         key = id(works)
         if key not in self._lists:
-            rows = []
+            rows, vocabulary = [], set()
             for w in works:
                 if w.arxiv_id == paper:
                     continue
                 base, its_words = self._facts(w)
+                vocabulary |= its_words
                 rows.append((base, its_words, w.doi or (f"arxiv:{w.arxiv_id}" if w.arxiv_id else w.key), w))
             rows.sort(key=lambda r: -r[0])
-            self._lists[key] = (works, rows)  # the list is kept alive with its id
-        return self._lists[key][1]
+            self._lists[key] = (works, rows, frozenset(vocabulary))  # the list is kept alive with its id
+        return self._lists[key][1:]
 
     def ranked(self, found: dict[str, list[Work]], claim_text: str, source: str, limit: int) -> list[RelatedPaper]:
         claim_words = words(claim_text)
-        if len(found) == 1:  # the common case: one paper, its citers already sorted and unique
-            (paper, works), = found.items()
-            rows = self._by_standing(paper, works)
+        prepared = [(paper, works, *self._by_standing(paper, works)) for paper, works in found.items()]
+        # a claim's words matter only through those its candidates have, and through how many it has
+        vocabulary = prepared[0][3] if len(prepared) == 1 else frozenset().union(*(p[3] for p in prepared))
+        shared = vocabulary & claim_words
+        memo = (tuple((paper, id(works)) for paper, works, *_ in prepared), shared, len(claim_words), source, limit)
+        known = self._rankings.get(memo)
+        if known is None:
+            known = self._rankings[memo] = self._rank(prepared, shared, len(claim_words), source, limit)
+        return list(known)
+
+    def _rank(self, prepared: list, shared: frozenset[str], how_many: int, source: str,
+              limit: int) -> list[RelatedPaper]:
+        if len(prepared) == 1:  # the common case: one paper, its citers already sorted and unique
+            (paper, _, rows, _), = prepared
             cites = {}
             single = [paper]
         else:
             merged: dict[str, tuple] = {}
             cites = {}
-            for paper, works in found.items():
-                for row in self._by_standing(paper, works):
+            for paper, _, rows, _ in prepared:
+                for row in rows:
                     merged.setdefault(row[2], row)
                     if paper not in cites.setdefault(row[2], []):
                         cites[row[2]].append(paper)
             rows, single = list(merged.values()), None
-        weight = 0.3 / len(claim_words) if claim_words else 0.0
-        scored = [(-(base + weight * len(claim_words & its_words)), w.date or "", w.key, ident, w)
+        weight = 0.3 / how_many if how_many else 0.0
+        scored = [(-(base + weight * len(shared & its_words)), w.date or "", w.key, ident, w)
                   for base, its_words, ident, w in rows]
         out = []
         for _, _, _, ident, w in heapq.nsmallest(limit, scored):

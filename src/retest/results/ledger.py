@@ -62,7 +62,8 @@ def claims_of_documents(paths: Iterable[str], on_error: Callable[[Exception], No
 
 def ledger(archive, *, paths: list[str] | None = None, source: str | None = None, model: str | None = None,
            history: bool = False, on_error: Callable[[Exception], None] | None = None) -> list[dict]:
-    """One entry per claim: ``{index, text, date, arxiv_ids, source, consensus, verdicts, related, retracted}``.
+    """One entry per claim and document that sent it: ``{index, text, date, arxiv_ids, source, consensus, verdicts,
+    related, retracted}``.
 
     ``verdicts`` holds each model's latest verdict (every verdict, oldest
     first, with ``history``): ``{model, status, evidence, evidence_check,
@@ -190,12 +191,12 @@ def _rows(archive, paths, source, model, history, on_error, raw: bool = False) -
         return
     wanted = claims_of_documents(paths, on_error)
     known = archive.claims_by_key([c["key"] for c in wanted])
-    ids = sorted({row["claim_id"] for row in known.values()})
-    found = {r["id"]: split_found(r["found"])[:2]
-             for r in archive.ledger_rows(claim_ids=ids, model=model, history=history)}
+    pairs = sorted({(known[c["key"]]["claim_id"], c["source"]) for c in wanted if c["key"] in known})
+    found = {(r["id"], r["source"]): split_found(r["found"])[:2]
+             for r in archive.ledger_rows(wanted=pairs, model=model, history=history)}
     for c in wanted:
         row = known.get(c["key"])
-        signature, verdicts = found.get(row["claim_id"], (None, None)) if row else (None, None)
+        signature, verdicts = found.get((row["claim_id"], c["source"]), (None, None)) if row else (None, None)
         head = {"index": c["index"], "text": c["text"], "date": c["date"],
                 "arxiv_ids": json.dumps(c["arxiv_ids"]) if raw else c["arxiv_ids"], "source": c["source"],
                 "consensus": word(signature) if row else "not sent"}

@@ -71,6 +71,14 @@ class Job:
     def sha256(self) -> str:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
+    def archive_prompt(self, archive) -> int:
+        """The prompt's row id, archived with its claims the first time; each time, the document it came from is
+        recorded (another document may have made the same prompt: each keeps its claims)."""
+        return archive.add_prompt(
+            self.text, self.sha256, template=self.template, template_sha256=self.template_sha256,
+            source=self.source, source_sha256=self.source_sha256, tokens=self.tokens, encoding=self.encoding,
+            claims=self.claims, titles=self.titles)
+
     @classmethod
     def from_prompt(cls, p, settings: Settings | None = None) -> Job:
         source = p.source if isinstance(p.source, str) or p.source is None else ", ".join(p.source)

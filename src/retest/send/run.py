@@ -191,6 +191,8 @@ class Run:
         earlier = self.inflight.get(key)
         if earlier is not None:  # the same prompt twice in this run: wait for the first
             await asyncio.shield(earlier)
+            # it may come from another document than the first: recorded, so that it keeps its claims
+            await self.writer.call(job.archive_prompt, self.archive)
             self._finish(Outcome(job, "skipped", note="the same prompt appears twice in this run"))
             return
         done: asyncio.Future = asyncio.get_running_loop().create_future()
@@ -206,10 +208,7 @@ class Run:
         archive, run_id, force = self.archive, self.summary.run_id, self.force
 
         def add_and_claim() -> tuple[int, int | None, str]:
-            prompt_id = archive.add_prompt(
-                job.text, job.sha256, template=job.template, template_sha256=job.template_sha256,
-                source=job.source, source_sha256=job.source_sha256, tokens=job.tokens, encoding=job.encoding,
-                claims=job.claims, titles=job.titles)
+            prompt_id = job.archive_prompt(archive)
             return (prompt_id, *archive.claim(prompt_id, model=s.model, endpoint=s.endpoint, params=s.params,
                                              params_sha256=s.params_sha256, force=force, api=s.api, run_id=run_id,
                                              endpoint_name=s.endpoint_name))

@@ -48,9 +48,15 @@ def rows_table(rows: list[dict], with_reply: bool = True) -> str:
     for rec, preview in zip(rows, previews):
         cells.append([str(rec["id"]), _when(rec["created_at"]), rec["status"], rec["model"],
                       rec.get("template") or "(as is)", _tokens(rec), _cost(rec),
-                      relative(rec.get("source") or "(prompt)"),
+                      relative(rec.get("source") or "(prompt)") + _more(rec),
                       preview][: len(cols) if with_reply else -1])
     return table(cells, cols if with_reply else cols[:-1])
+
+
+def _more(rec: dict) -> str:
+    """`` (+N)``: N other documents made the same prompt (sent once; each keeps its claims)."""
+    docs = rec.get("documents") or []
+    return f" (+{len(docs) - 1})" if len(docs) > 1 and rec.get("source") in docs else ""
 
 
 def stats_table(groups: list[dict], by: str, total: dict) -> str:

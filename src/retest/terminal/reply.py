@@ -39,7 +39,7 @@ def markdown(rec: dict, reasoning: bool = False, run: dict | None = None) -> str
                                                                if rec.get("endpoint_name") else "")
          + (f" ({rec['api']} API)" if rec.get("api") else "")),
         f"- status: {rec['status']}" + (f" ({rec['finish_reason']})" if rec.get("finish_reason") else ""),
-        f"- source: {rec.get('source') or '(a prompt given as is)'}",
+        f"- source: {rec.get('source') or '(a prompt given as is)'}" + _also(rec),
         f"- template: {rec.get('template') or '—'}",
         f"- created: {rec['created_at']}" + (f", finished {rec['finished_at']}" if rec.get("finished_at") else ""),
         f"- attempts: {rec['attempts']}" + (f", latency {rec['latency_ms']} ms" if rec.get("latency_ms") else ""),
@@ -98,3 +98,11 @@ def markdown(rec: dict, reasoning: bool = False, run: dict | None = None) -> str
                 line += f" · found: “{v['title']}” ({v.get('first_author') or '?'}, {v.get('published') or '?'})"
             parts.append(line)
     return "\n".join(parts) + "\n"
+
+
+def _also(rec: dict) -> str:
+    """The other documents whose prompt came out the same (sent once, each keeps its claims)."""
+    named = set((rec.get("source") or "").split(", "))
+    others = [d["source"] if isinstance(d, dict) else d for d in rec.get("documents") or []]
+    others = [d for d in others if d not in named]
+    return f" (the same prompt also from {', '.join(others)})" if others else ""
