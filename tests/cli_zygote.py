@@ -48,7 +48,7 @@ def _preload() -> None:
             importlib.import_module(f"{package.__name__}.{mod.name}")
     retest.cli.group.list_commands(None)
     for name in ("openai", "tiktoken", "jinja2", "jinja2.sandbox", "rich.console", "rich.markdown", "genai_prices",
-                 "markdown_it", "tenacity", "httpx2", "retest.send.run", "retest.batch.runner", "retest.build",
+                 "markdown_it", "tenacity", "httpx2", "retest.send.run", "retest.batch.runner", "retest.build.builder",
                  "retest.results.report", "retest.results.pages", "retest.check.reply", "retest.extract.parser"):
         try:
             importlib.import_module(name)

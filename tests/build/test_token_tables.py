@@ -41,7 +41,8 @@ def _random_texts(n: int, seed: int = 7) -> list[str]:
 @pytest.fixture
 def cache_home(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.setattr(tables, "_made", {})  # nothing made earlier in this process
+    monkeypatch.setattr(tables, "_made", {})  # nothing made or read earlier in this process
+    monkeypatch.setattr(tables, "_params", {})
     return tmp_path / "cache"
 
 
@@ -51,6 +52,7 @@ def test_counts_from_the_cached_table_are_tiktokens_own(cache_home):
     fresh = tables.get_encoding(OFFLINE)  # made from the table, and cached
     assert list(cache_home.rglob("*.marshal*")), "the parsed table is cached in the user cache folder"
     tables._made.clear()
+    tables._params.clear()
     cached = tables.get_encoding(OFFLINE)  # read from the cache
     assert cached is not fresh
     for text in texts:

@@ -62,7 +62,9 @@ def test_unreachable_download_host_is_probed_briefly_and_remembered(tmp_path, mo
     def no_network(*args, **kwargs):
         raise AssertionError("the download host was probed again")
 
-    monkeypatch.setattr(tokens.socket, "create_connection", no_network)  # remembered: no second probe
+    import socket
+
+    monkeypatch.setattr(socket, "create_connection", no_network)  # remembered: no second probe
     monkeypatch.setattr(tokens, "_cache", {})
     t = time.monotonic()
     second = tokens.counter("gpt-4o")

@@ -204,3 +204,20 @@ def test_replies_with_endless_versions_or_zero_width_ids_are_checked_not_crashed
     assert verdicts["2504.07912"] == "malformed"
     assert verdicts["2307.03172"] != "malformed" and verdicts["2402.02750"] != "malformed"
     assert report.to_dict()["cited"]  # serialisable: what `archive show` and `report` print
+
+
+def test_prefix_found_at_one_place_is_the_one_searched_for():
+    """A prefix ending in a colon or space is tried at one place: the same as searching all 45."""
+    import random
+
+    from retest.extract import arxiv as A
+
+    parts = ["arXiv", "ARXIV", "arXiv:", ":", " ", "  ", "\t", "\n", "x", "https://arxiv.org/abs/", "10.48550/arXiv.",
+             "hf.co/papers/", "_", ".", "Xiv", "\u00a0", "2504.07912", "ı", "\u2028"]
+    rng = random.Random(12)
+    for _ in range(20_000):
+        text = "".join(rng.choice(parts) for _ in range(rng.randint(1, 10)))
+        for start in range(len(text) + 1):
+            want = A._PREFIX_END.search(text, max(0, start - 45), start)
+            got = A._prefix(text, start)
+            assert (got and got.span()) == (want and want.span()), (text, start)

@@ -66,6 +66,11 @@ FAMILIES = {
     "question lines of junk": lambda n: ("12:30 " * (5 * n) + "›\n") * 3 + "This explores x.\n\nSources 1 notes\n\nA?\n\nb.\n",
     "no layout, heading-shaped lines": lambda n: ("Fonti " + "9" * (10 * n) + " note\n") * 4
         + "- claim (2024-05, arXiv:2405.10001).\n",
+    # the date scan, led by the years: what it looks at before each year found
+    "years that start no date": lambda n: _prompt("2024x 1999_ 20245 /2019 " * (10 * n) + "claim (2025-04)."),
+    "spaces between month words and years": lambda n: _prompt(("Sept" + " " * 40 + "2024 ") * n + "claim."),
+    "long words and de before years": lambda n: _prompt(("a" * 40 + " de " + "b" * 40 + " 2024 ") * n + "claim."),
+    "month words de de de before a year": lambda n: _prompt("mayo " + "de " * (40 * n) + "2024 claim (2025-04)."),
     "no layout, many citations": lambda n: "\n".join(f"- claim {k} (2024-05, arXiv:2405.{10000 + k:05d})." for k in range(4 * n)),
 }
 

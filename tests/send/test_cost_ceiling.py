@@ -117,7 +117,7 @@ def test_background_runs_and_collect_price_each_response_by_its_model(tmp_path):
         [(pt, ct, cost, source)] = rows(env, "SELECT prompt_tokens, completion_tokens, cost_usd, cost_source"
                                         " FROM replies")
         assert source == "user" and cost == pytest.approx((pt * 2 + ct * 8) / 1e6)
-        assert "for replies kept" in r.stderr
+        assert f"cost ${cost:.4f}" in r.stderr and "spent" not in r.stderr  # kept and spent are one figure
         # submitted now, collected later: `background collect` prices each by its own model (the prices file)
         srv.hold = True
         assert run_cli("send", "--background", "--no-wait", docs[1], "-m", "other-model", env=env).returncode == 0
@@ -127,7 +127,7 @@ def test_background_runs_and_collect_price_each_response_by_its_model(tmp_path):
         [(pt, ct, cost, source)] = rows(env, "SELECT prompt_tokens, completion_tokens, cost_usd, cost_source"
                                         " FROM replies WHERE model = 'other-model'")
         assert source == "user" and cost == pytest.approx((pt * 3 + ct * 12) / 1e6), c.stderr
-        assert "$" in c.stderr and "spent" in c.stderr
+        assert "cost $" in c.stderr and "spent" not in c.stderr, c.stderr
     finally:
         srv.stop()
 

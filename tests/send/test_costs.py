@@ -65,7 +65,7 @@ def test_known_model_priced_from_the_table_input_cached_output_reasoning(server,
     assert rec["cost"]["usd"] == pytest.approx(float(expected), rel=1e-9)
     assert rec["cost"]["source"] == "table" and rec["cost"]["estimated"] is False
     assert rec["cost"]["spent_usd"] == pytest.approx(rec["cost"]["usd"])
-    assert "$" in r.stderr and "for replies kept" in r.stderr
+    assert "· cost $" in r.stderr and "for replies kept" not in r.stderr  # kept and spent are equal: said once
     shown = run_cli("archive", "show", str(rec["id"]), env=env)
     assert "- cost: $" in shown.stdout and "genai" not in shown.stderr
 
@@ -122,7 +122,7 @@ def test_user_prices_on_the_command_line_and_in_the_prices_file(server, env, tmp
     (tmp_path / "prices.toml").write_text('[models."test-model"]\ninput = 0\noutput = 0\n')
     r = send(env, SEED_000, "-m", "test-model")
     assert r.returncode == 0, r.stderr
-    assert listed(env)[0]["cost"]["usd"] == 0.0 and "$0.00 for replies kept" in r.stderr
+    assert listed(env)[0]["cost"]["usd"] == 0.0 and "· cost $0.00 ·" in r.stderr
     bad = send(env, SEED_000, "-m", "test-model", "--price", "cheap")
     assert bad.returncode == 2 and "--price" in bad.stderr and "Traceback" not in bad.stderr
     (tmp_path / "prices.toml").write_text("[models.x\n")
@@ -137,7 +137,7 @@ def test_a_cost_the_provider_reports_wins(server, env):
     assert r.returncode == 0, r.stderr
     [rec] = listed(env)
     assert rec["cost"] == {"usd": 0.008, "estimated": False, "source": "reported", "spent_usd": 0.008,
-                           "spent_estimated": False}
+                           "spent_estimated": False, "priced_at": None}
 
 
 # -- what may have been billed ------------------------------------------------------------------------------

@@ -6,8 +6,9 @@ lines come in shuffled order, and requests whose prompt contains
 ``fail-request`` go to the error file. ``outcome`` per batch (by order of
 creation, or ``default_outcome``) can be ``completed``, ``expired`` (partial
 output), ``failed`` (validation errors) or ``hang``. ``faults`` scripts the
-next calls: ``upload:500``, ``upload:hang``, ``create:500``, ``create:404`` (refused for good),
+next calls: ``upload:500``, ``upload:hang``, ``upload:slow:S``, ``create:500``, ``create:404`` (refused for good),
 ``create:hang-before`` (never creates, never answers), ``create:hang-after`` (creates, never answers),
+``create:slow:S`` (creates and answers after S seconds),
 ``create:drop-after`` (creates, then closes the connection without an answer), ``content:cut`` (half the
 file, then the connection closes), ``retrieve:drip`` (one byte of the answer every ``drip`` seconds).
 ``odd_lines`` are added to every output file as they are; ``mangle(line_dict)`` may rewrite each output line.
@@ -234,6 +235,8 @@ class _Handler(JSONHandler):
             if fault == "hang":
                 time.sleep(3600)
                 return
+            if fault and fault.startswith("slow:"):  # stored, and answered, after this many seconds
+                time.sleep(float(fault.split(":", 1)[1]))
             boundary = self.headers.get("Content-Type", "").split("boundary=")[-1].encode()
             fields = {}
             for part in raw.split(b"--" + boundary):
@@ -254,6 +257,8 @@ class _Handler(JSONHandler):
             if fault == "hang-before":
                 time.sleep(3600)
                 return
+            if fault and fault.startswith("slow:"):  # creates, and answers, after this many seconds
+                time.sleep(float(fault.split(":", 1)[1]))
             body = json.loads(raw)
             if body.get("input_file_id") not in owner.files:
                 return self._error(400, "no such file")

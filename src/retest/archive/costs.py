@@ -9,9 +9,11 @@ the reply arrives (``send.prices``); reading them back needs no price table.
 
 from __future__ import annotations
 
+from .connection import now
+
 GROUPS = {"model": None, "day": "substr(r.created_at, 1, 10)", "run": "r.run_id"}
 TOTALS = ("requests", "ok", "failed", "pending", "attempts", "prompt_tokens", "completion_tokens", "total_tokens",
-          "unpriced")
+          "unpriced", "priced_later")
 
 
 def totals(groups: list[dict]) -> dict:
@@ -26,10 +28,12 @@ def totals(groups: list[dict]) -> dict:
 
 
 def cost_record(rec: dict) -> dict:
-    """``{usd, estimated, source, spent_usd}`` out of a reply row's columns (which it removes)."""
+    """``{usd, estimated, source, spent_usd, spent_estimated, priced_at}`` out of a reply row's columns (which it
+    removes); ``priced_at`` is when a reply kept without a price was priced later, else None."""
     usd = rec.pop("cost_usd", None)
     return {"usd": usd, "estimated": bool(rec.pop("cost_estimated", 0)), "source": rec.pop("cost_source", None),
-            "spent_usd": rec.pop("spent_usd", None), "spent_estimated": bool(rec.pop("spent_estimated", 0))}
+            "spent_usd": rec.pop("spent_usd", None), "spent_estimated": bool(rec.pop("spent_estimated", 0)),
+            "priced_at": rec.pop("cost_priced_at", None)}
 
 
 class Costs:
@@ -60,12 +64,51 @@ class Costs:
                 self.db.execute("UPDATE replies SET spent_usd = coalesce(spent_usd, 0) + ?, spent_estimated = 1"
                                 " WHERE id = ?", (cost.usd, reply_id))
 
+    def unpriced(self, model: str | None = None) -> list[dict]:
+        """Kept replies without a cost (never those pasted in by hand), with the counts to price them by;
+        ``model`` is a model name, or ``MODEL@ENDPOINT`` for a named endpoint's."""
+        where, args = "", ()
+        if model:
+            where, args = " AND (r.model = ? OR r.model || '@' || r.endpoint_name = ?)", (model, model)
+        return [dict(r) for r in self._read(
+            "SELECT r.id, r.model, r.endpoint, r.endpoint_name, r.prompt_tokens, r.completion_tokens,"
+            " r.cached_tokens, r.reasoning_tokens, r.usage_estimated,"
+            " EXISTS (SELECT 1 FROM batch_requests b WHERE b.reply_id = r.id) AS batched"
+            " FROM replies r WHERE r.status = 'ok' AND r.cost_usd IS NULL AND r.cost_source IS NULL"
+            f" AND coalesce(r.endpoint_name, '') != 'pasted'{where} ORDER BY r.id", args)]
+
+    def unpriced_attempts(self, reply_id: int) -> list[dict]:
+        """The reply's attempts that may have been billed (their tokens were estimated) at no known price."""
+        return [dict(r) for r in self._read(
+            "SELECT n, prompt_tokens, completion_tokens FROM attempts WHERE reply_id = ? AND cost_usd IS NULL"
+            " AND (prompt_tokens IS NOT NULL OR completion_tokens IS NOT NULL) ORDER BY n", (reply_id,))]
+
+    def price_later(self, reply_id: int, cost, attempts: dict[int, float]) -> bool:
+        """Give a reply kept without a price its cost now, marked as priced later, and its unpriced attempts
+        theirs (``{n: usd}``); both count as spent. A reply priced meanwhile is left as it is."""
+        extra = sum(attempts.values())
+        with self.transaction():
+            cur = self.db.execute(
+                "UPDATE replies SET cost_usd = ?, cost_estimated = ?, cost_source = ?, cost_priced_at = ?,"
+                " spent_usd = coalesce(spent_usd, 0) + ?, spent_estimated = max(spent_estimated, ?)"
+                " WHERE id = ? AND cost_usd IS NULL AND cost_source IS NULL",
+                (cost.usd, int(cost.estimated), cost.source, now(), cost.usd + extra,
+                 int(cost.estimated or bool(attempts)), reply_id))
+            if not cur.rowcount:
+                return False
+            for n, usd in attempts.items():
+                self.db.execute("UPDATE attempts SET cost_usd = ? WHERE reply_id = ? AND n = ? AND cost_usd IS NULL",
+                                (usd, reply_id, n))
+            self.refresh_entries(reply_id)
+        return True
+
     def costs_of(self, reply_ids: list[int]) -> dict[int, dict]:
         """``{id: {cost_usd, cost_estimated, cost_source, spent_usd}}`` for these replies."""
         ids, out = sorted(set(reply_ids)), {}
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
-            for r in self._read("SELECT id, cost_usd, cost_estimated, cost_source, spent_usd FROM replies"
+            for r in self._read("SELECT id, cost_usd, cost_estimated, cost_source, cost_priced_at, spent_usd"
+                                " FROM replies"
                                 f" WHERE id IN ({','.join('?' * len(chunk))})", chunk):
                 out[r["id"]] = dict(r)
         return out
@@ -94,6 +137,7 @@ class Costs:
             " max(r.cost_estimated) AS cost_estimated, sum(r.spent_usd) AS spent_usd,"
             " max(r.spent_estimated) AS spent_estimated,"
             " sum(r.status = 'ok' AND r.cost_usd IS NULL AND coalesce(r.endpoint_name, '') != 'pasted') AS unpriced,"
+            " sum(r.cost_priced_at IS NOT NULL) AS priced_later,"
             " min(r.created_at) AS first,"
             " max(r.created_at) AS last"
             f" FROM replies r {where} GROUP BY {group} ORDER BY {group}", args)
@@ -106,7 +150,7 @@ class Costs:
             for k in ("tokens_estimated", "cost_estimated", "spent_estimated"):
                 rec[k] = bool(rec[k])
             for k in ("ok", "failed", "pending", "attempts", "prompt_tokens", "completion_tokens", "total_tokens",
-                      "unpriced"):
+                      "unpriced", "priced_later"):
                 rec[k] = rec[k] or 0
             out.append(rec)
         return out

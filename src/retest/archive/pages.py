@@ -21,7 +21,7 @@ class Pages:
         (``page``, still compressed: ``unpack`` it) with the key it was made from (``page_key``)."""
         rows = self._read(
             "SELECT r.id, r.status, r.reply, r.created_at, r.finished_at, r.verdicts_note, r.endpoint_name, p.template,"
-            " r.prompt_tokens, r.completion_tokens, r.usage_estimated, r.cost_usd, r.cost_estimated,"
+            " r.prompt_tokens, r.completion_tokens, r.usage_estimated, r.cost_usd, r.cost_estimated, r.cost_priced_at,"
             " rp.key AS page_key, rp.html AS page FROM replies r JOIN prompts p ON p.id = r.prompt_id"
             " LEFT JOIN reply_pages rp ON rp.reply_id = r.id WHERE r.id = ?", (reply_id,))
         return dict(rows[0]) if rows else None

@@ -328,7 +328,12 @@ MIGRATIONS: list[str] = [
     INSERT OR IGNORE INTO prompt_documents (prompt_id, seen_as, source)
         SELECT DISTINCT prompt_id, source, source FROM prompt_claims WHERE source IS NOT NULL;
     """,
-    # 15: the replies citing a paper, found from the paper: what is learned about it (not found on arXiv, its real
+    # 15: when a reply kept without a price was priced later (`archive reprice`, by a price given since); NULL for
+    # a cost found as the reply arrived
+    """
+    ALTER TABLE replies ADD COLUMN cost_priced_at TEXT;
+    """,
+    # 16: the replies citing a paper, found from the paper: what is learned about it (not found on arXiv, its real
     # title, retracted) reaches every reply citing it, checked again when its verdicts predate what is known;
     # ``facts_settled`` says up to when every look-up has been applied, so that only newer ones are weighed
     """

@@ -81,13 +81,14 @@ def write_requests(prompts: Iterable, settings: list[Settings], archive: Archive
                    per_file: int = MAX_REQUESTS, max_bytes: int = MAX_BYTES, out: Path | None = None,
                    on_file: Callable[[int], None] | None = None, on_failure: Callable[[str], None] | None = None,
                    into: Submitted | None = None, admit: Callable[[Settings, str], bool] | None = None,
-                   out_handle=None) -> Submitted:
+                   out_handle=None, stop: Callable[[], bool] | None = None) -> Submitted:
     """Claim every unanswered prompt for a batch and write its request line.
 
     Files are cut at ``per_file`` requests and ``max_bytes``; ``on_file(batch_id)``
     is called as each is finished (to upload it while the next is written).
     With ``out``, one file is written there for an executor (``export``), through ``out_handle``
-    when given (an open file the caller renames into place).
+    when given (an open file the caller renames into place). Once ``stop()`` is true (a Ctrl-C), no further
+    group is claimed, and the files not finished are given back rather than handed to ``on_file``.
     """
     result_ = into or Submitted()
     chunks: dict[str, _Chunk] = {}
@@ -147,11 +148,15 @@ def write_requests(prompts: Iterable, settings: list[Settings], archive: Archive
 
     try:
         # prompts are built (in a child process) while no write lock is held; each group is then stored at once
-        for group in _groups(prompts, result_, on_failure):
+        for group in _groups(prompts, result_, on_failure, stop):
+            if stop is not None and stop():
+                break
             store(group)
             while full:
                 finish(full.pop(0))
-    except BaseException:
+        if stop is not None and stop():
+            raise _Stopped
+    except BaseException as exc:
         for chunk in [*full, *chunks.values()]:
             if not chunk.fh.closed:
                 chunk.fh.close()
@@ -159,18 +164,27 @@ def write_requests(prompts: Iterable, settings: list[Settings], archive: Archive
                 chunk.path.unlink(missing_ok=True)
             if archive.batch(chunk.id) is not None:
                 archive.release_batch(chunk.id, error="the run stopped while writing its requests")
+        if isinstance(exc, _Stopped):
+            return result_
         raise
     for chunk in chunks.values():
         finish(chunk)
     return result_
 
 
-def _groups(prompts: Iterable, result_: Submitted, on_failure) -> Iterable[list]:
-    """Built prompts, ``GROUP`` at a time (documents that could not be built are counted and reported)."""
+class _Stopped(Exception):
+    """A Ctrl-C asked that nothing new start: the files being written are given back."""
+
+
+def _groups(prompts: Iterable, result_: Submitted, on_failure, stop=None) -> Iterable[list]:
+    """Built prompts, ``GROUP`` at a time (documents that could not be built are counted and reported); none
+    more once ``stop()`` is true."""
     from ..build.prompter import InputFailure
 
     group: list = []
     for prompt in prompts:
+        if stop is not None and stop():
+            return
         if isinstance(prompt, InputFailure):
             result_.input_failures += 1
             if on_failure:
@@ -184,14 +198,15 @@ def _groups(prompts: Iterable, result_: Submitted, on_failure) -> Iterable[list]
         yield group
 
 
-def advance(archive: Archive, remote: Remote, batch: dict, found: dict | None = None) -> dict:
+def advance(archive: Archive, remote: Remote, batch: dict, found: dict | None = None,
+            stop: Callable[[], bool] | None = None) -> dict:
     """Take a local batch through upload and creation, from whichever step it reached.
 
     A step the provider refused (4xx) fails the batch for good, with its message, and frees its
     prompts; one that may work later (5xx, no connection) raises, and the batch stays to be finished.
     """
     try:
-        return _advance(archive, remote, batch, found)
+        return _advance(archive, remote, batch, found, stop)
     except RetestError as exc:
         if not getattr(exc, "refused", False):
             raise
@@ -200,7 +215,7 @@ def advance(archive: Archive, remote: Remote, batch: dict, found: dict | None = 
         return archive.batch(batch["id"])
 
 
-def _advance(archive: Archive, remote: Remote, batch: dict, found: dict | None = None) -> dict:
+def _advance(archive: Archive, remote: Remote, batch: dict, found: dict | None = None, stop=None) -> dict:
     bid = batch["id"]
     state = batch["state"]
     if state == "writing":  # a run died while writing: its file is partial and its claims are ours to free
@@ -217,6 +232,10 @@ def _advance(archive: Archive, remote: Remote, batch: dict, found: dict | None =
         archive.set_batch(bid, state="uploaded", input_file_id=file_id)
         batch = archive.batch(bid)
         state = "uploaded"
+        if stop is not None and stop():  # a Ctrl-C during the upload: the batch is not created (nor billed)
+            archive.release_batch(bid, error="the run was stopped by Ctrl-C before it was submitted")
+            _unlink(batch)
+            return archive.batch(bid)
     if state == "creating" and found and batch["intent"] in found:
         state = "found"
     if state in ("uploaded", "creating"):

@@ -20,28 +20,46 @@ from pathlib import Path
 MAGIC = b"retest bpe cache 1\n"
 _lock = threading.Lock()
 _made: dict[str, object] = {}  # name → Encoding, once a process (as tiktoken keeps them)
+_params: dict[str, dict] = {}  # name → what the Encoding is made of
 
 
 def get_encoding(name: str):
     """``tiktoken.get_encoding(name)``, its table from the cache (``ValueError`` for an unknown name, as there)."""
     if name in _made:
         return _made[name]
+    found = params(name)
+    if found is None:
+        import tiktoken
+
+        return tiktoken.get_encoding(name)
     import tiktoken
+
+    _made[name] = tiktoken.Encoding(**found)
+    return _made[name]
+
+
+def params(name: str) -> dict | None:
+    """What tiktoken makes encoding ``name`` of (name, pat_str, mergeable_ranks, special_tokens), its table
+    from the cache; None for an encoding whose table cannot be cached (then use ``get_encoding``)."""
+    if name in _params:
+        return _params[name]
     from tiktoken import registry
 
     registry.list_encoding_names()  # finds the encodings' constructors (tiktoken_ext plugins)
     make = registry.ENCODING_CONSTRUCTORS.get(name) if registry.ENCODING_CONSTRUCTORS else None
+    if make is None:
+        raise ValueError(f"Unknown encoding {name}.")  # as tiktoken.get_encoding says it
     loader = getattr(make, "__globals__", {}).get("load_tiktoken_bpe")
-    if make is None or loader is None:
-        return tiktoken.get_encoding(name)
+    if loader is None:
+        return None
     with _lock:  # the constructor reads its table through our loader while this runs
         make.__globals__["load_tiktoken_bpe"] = _cached(loader)
         try:
-            params = make()
+            found = make()
         finally:
             make.__globals__["load_tiktoken_bpe"] = loader
-    _made[name] = tiktoken.Encoding(**params)
-    return _made[name]
+    _params[name] = found
+    return found
 
 
 def folder() -> Path:

@@ -47,6 +47,12 @@ class Template:
 
 
 def builtin_dir() -> Path:
+    """The package's ``prompts`` folder (found without ``importlib.resources``, a start-up cost of its own,
+    unless retest runs from somewhere without files, such as a zip)."""
+    from .. import prompts
+
+    if prompts.__file__:
+        return Path(prompts.__file__).parent
     from importlib.resources import files
 
     return Path(str(files("retest.prompts")))
@@ -127,6 +133,7 @@ def environment(template: Template):
     from jinja2 import ChoiceLoader, StrictUndefined
 
     from . import filters
+    from .compiled import CompiledCache
     from .sandbox import BoundedSandbox, ConfinedLoader
 
     folders = tuple(dict.fromkeys(str(f) for f in (template.path.parent, user_dir(), builtin_dir())))
@@ -141,20 +148,24 @@ def environment(template: Template):
             autoescape=False,
         )
         env.filters.update(filters.FILTERS)
+        env.bytecode_cache = CompiledCache(env)  # made once its filters are in: they key the cache
         _environments[folders] = env
     return env
 
 
 def compile_template(template: Template):
-    """The compiled template, cached by path and content: compiling costs ~100x a render."""
+    """The compiled template, kept by path and content for the process and by content between runs
+    (``compiled``): compiling costs ~100x a render."""
     from jinja2 import TemplateSyntaxError
+
+    from .compiled import compile_source
 
     key = (str(template.path), template.sha256)
     compiled = _compiled.get(key)
     if compiled is None:
         env = environment(template)
         try:
-            compiled = env.from_string(template.source)
+            compiled = compile_source(env, template.source, template.name, str(template.path))
         except TemplateSyntaxError as exc:
             raise TemplateError(f"template {template.name}, line {exc.lineno}: {exc.message}") from None
         compiled.name = template.name

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,8 +62,8 @@ class Counter:
 
     def count(self, text: str) -> int:
         memo = self.memo
-        if memo is None:
-            return self.whole(text)
+        if memo is None or getattr(self.encoding, "whole_texts", False):
+            return self.whole(text)  # a sparse encoder is made per text: pieces would each make one
         if self.held > MEMO_CHARS:
             memo.clear()
             self.held = 0
@@ -106,15 +105,13 @@ def counter(model: str | None = None, encoding: str | None = None) -> Counter:
     key = (model, encoding)
     if key in _cache:
         return _cache[key]
-    from .tables import get_encoding
-
     wanted, note = encoding_name(model, encoding)
     if _download_would_fail(wanted):
         result = _offline(wanted, "could not be downloaded")
         _cache[key] = result
         return result
     try:
-        enc = get_encoding(wanted)
+        enc = encoder(wanted)
         label = wanted if note is None else f"{wanted}; {note}"
         result = Counter(enc, wanted, label)
     except ValueError as exc:
@@ -130,11 +127,22 @@ def counter(model: str | None = None, encoding: str | None = None) -> Counter:
     return result
 
 
+def encoder(name: str):
+    """Encoding ``name`` as far as counting needs it: its table read now (so that an unknown name or a failed
+    download is known at once), the whole encoder built only once a process counts enough text (``sparse``)."""
+    from .tables import get_encoding, params
+
+    found = params(name)
+    if found is None:
+        return get_encoding(name)
+    from .sparse import SparseEncoding
+
+    return SparseEncoding(found, lambda: get_encoding(name))
+
+
 def _offline(wanted: str, why: str) -> Counter:
     """The bundled cl100k_base table: exact for cl100k_base, an estimate for any other encoding."""
-    from .tables import get_encoding
-
-    enc = get_encoding(OFFLINE_ENCODING)
+    enc = encoder(OFFLINE_ENCODING)
     if wanted == "cl100k_base":
         return Counter(enc, "cl100k_base", "cl100k_base")
     return Counter(enc, "cl100k_base", f"estimated with cl100k_base: {wanted} {why}", fallback=True)
@@ -177,6 +185,8 @@ def _download_would_fail(name: str) -> bool:
 
     if behind_proxy(PROBE[0]):
         return False  # only the proxy knows; let tiktoken try
+    import socket  # here: only a probe needs it
+
     try:
         socket.create_connection(PROBE, timeout=PROBE_TIMEOUT).close()
     except OSError:

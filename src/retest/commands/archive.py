@@ -201,6 +201,56 @@ def stats_cmd(by, since, as_json, archive_path) -> None:
     click.echo(stats_table(groups, by, total))
 
 
+@command.command("reprice", short_help="Price the replies kept without a price, at a price given since.")
+@click.option("-m", "--model", metavar="MODEL", help="Only this model's replies (MODEL@ENDPOINT for a named one).")
+@click.option("--price", "prices", multiple=True, metavar="[MODEL=]IN/OUT",
+              help="A price in USD per million tokens, input/output; without MODEL= it needs --model. Else the "
+                   "prices file's.")
+@click.option("--dry-run", is_flag=True, help="Say what they would cost; change nothing.")
+@_ARCHIVE
+def reprice_cmd(model, prices, dry_run, archive_path) -> None:
+    """Give the replies kept while no price was known for their model the cost a price now gives (--price, or
+    the prices file), from the tokens archived with each; they are marked "priced later" wherever costs are
+    shown. A cost found as a reply arrived is never changed. Exit status: 0 when every such reply has a price,
+    1 when some still have none."""
+    from ..send.prices import format_usd, parse_price_options
+    from ..send.reprice import reprice
+    from ..terminal.messages import message, warn
+
+    given = parse_price_options(prices)
+    if None in given and not model:
+        raise click.UsageError("--price IN/OUT without MODEL= would price every model's replies alike: give "
+                               "--model, or --price MODEL=IN/OUT")
+    archive = open_or_explain(archive_path)
+    if archive is None:
+        return
+    with archive:
+        done = reprice(archive, given=given, model=model, dry_run=dry_run)
+    verb = "would cost" if dry_run else "priced"
+    for voice in sorted(done.priced):
+        n = done.priced[voice]
+        click.echo(message(f"{voice}: {n:,} repl{'y' if n == 1 else 'ies'} {verb} "
+                           f"{format_usd(done.usd[voice], voice in done.estimated)} ({done.labels[voice]})"))
+    for voice in sorted(done.unpriced):
+        warn(f"{voice}: {done.unpriced[voice]:,} repl{'y' if done.unpriced[voice] == 1 else 'ies'} still without "
+             f"a price: give one with --price {voice.split('@')[0]}=IN/OUT or in the prices file")
+    for voice in sorted(done.no_usage):
+        warn(f"{voice}: {done.no_usage[voice]:,} repl{'y' if done.no_usage[voice] == 1 else 'ies'} archived "
+             "without token counts: nothing to price them by")
+    priced = sum(done.priced.values())
+    left = sum(done.unpriced.values()) + sum(done.no_usage.values())
+    total = sum(done.usd.values())
+    if not priced and not left:
+        warn("no reply kept without a price" + (f" for {model}" if model else "") + ": nothing to price")
+    elif dry_run:
+        warn(f"dry run: {priced:,} of {priced + left:,} replies kept without a price would be priced, "
+             f"{format_usd(total, bool(done.estimated))} in all; nothing was changed")
+    else:
+        warn(f"{priced:,} of {priced + left:,} replies kept without a price were priced, "
+             f"{format_usd(total, bool(done.estimated))} in all (marked as priced later)")
+    sys.exit(1 if left else 0)
+
+
 @command.command("export", short_help="Every reply as JSON lines or Markdown.")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "markdown"]), default="jsonl", show_default=True,
               help="One JSON object per line, or Markdown documents separated by ---.")

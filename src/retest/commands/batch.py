@@ -103,8 +103,9 @@ def submit_cmd(paths, template, variables, today, models, base_url, api, system,
     rest as batches (one per model and per file of at most --per-file requests)."""
     from ..archive import Archive
     from ..batch.costs import admission
-    from ..batch.runner import Submitted, advance, write_requests
+    from ..batch.submit import submit
     from ..terminal.messages import message, say, warn
+    from ..util.display import neutral
 
     settings = _settings(models, base_url, api, system, temperature, max_output_tokens, verdicts=verdicts,
                          search=search)
@@ -114,50 +115,44 @@ def submit_cmd(paths, template, variables, today, models, base_url, api, system,
     prompts = _prompts(paths, template, variables, today, settings[0].model, max_tokens, max_size, verdicts,
                        stdin_lookup(related_request(related, today, archive_path), paths, max_size))
     remotes = {s.endpoint: _remote(s) for s in reversed(settings)}  # each endpoint's batches go to it
-    problems: list[str] = []
     with Archive(archive_path) as archive:
         for s in {s.endpoint: s for s in settings}.values():
             _reconcile(archive, remotes[s.endpoint], s)
-        into = Submitted()
-        failed: list[dict] = []
-
-        def upload(batch_id: int) -> None:
-            try:
-                batch = archive.batch(batch_id)
-                after = advance(archive, remotes[batch["endpoint"]], batch)
-                if after["state"] == "failed":
-                    failed.append(after)
-                    problems.append(f"batch {batch_id} failed: {after['error']}; its {after['requests']:,} "
-                                    "prompt(s) are free to send again")
-                    return
-                from ..util.display import neutral
-
-                click.echo(neutral(f"{after['remote_id']}\t{after['model']}\t{after['requests']:,} requests"))
-            except Exception as exc:  # noqa: BLE001 — the batch stays recorded; the next run finishes it
-                from ..errors import RetestError
-
-                if not isinstance(exc, RetestError):
-                    raise
-                problems.append(f"batch {batch_id}: {exc} (recorded; run `retest batch submit` or "
-                                "`retest batch status` again to finish it)")
-
-        write_requests(prompts, settings, archive, force=force, per_file=per_file, on_file=upload,
-                       on_failure=lambda text: say(f"retest: error: {message(text)}"), into=into,
-                       admit=admission(spend) if spend else None)
-    for line in problems:
+        into = submit(prompts, settings, archive, remotes, force=force, per_file=per_file,
+                      on_created=lambda b: click.echo(neutral(f"{b['remote_id']}\t{b['model']}\t"
+                                                              f"{b['requests']:,} requests")),
+                      on_failure=lambda text: say(f"retest: error: {message(text)}"),
+                      admit=admission(spend) if spend else None, on_stopping=_stopping)
+    for line in into.problems:
         say(f"retest: error: {message(line)}")
-    lost = {b["id"] for b in failed}
-    made = [b for b in into.batches if b["id"] not in lost]
-    total = sum(b["requests"] for b in made)
-    not_made = (f"; {len(lost)} batch(es) of {sum(b['requests'] for b in failed):,} requests failed to be created"
-                if lost else "")
-    warn(f"{total:,} requests in {len(made)} batch(es){not_made}; {into.skipped} already answered, {into.held} in an "
-         "open batch or being sent elsewhere" + (f"; {into.input_failures} document(s) could not be built"
-                                                 if into.input_failures else ""))
+    total = sum(b["requests"] for b in into.created)
+    not_made = (f"; {len(into.failed)} batch(es) of {sum(b['requests'] for b in into.failed):,} requests failed to "
+                "be created" if into.failed else "")
+    warn(f"{total:,} requests in {len(into.created)} batch(es){not_made}; {into.skipped} already answered, "
+         f"{into.held} in an open batch or being sent elsewhere" + (f"; {into.input_failures} document(s) could not "
+                                                                    "be built" if into.input_failures else ""))
     if into.unsent:
         warn(f"{into.unsent:,} request(s) not submitted: {spend.why}; submit again with a higher --max-cost to "
              "submit only the rest")
-    sys.exit(1 if problems or into.input_failures or into.unsent else 0)
+    if into.stopped:
+        given = f" ({into.given_back} batch(es) written were given back)" if into.given_back else ""
+        warn("stopped by Ctrl-C: every batch created was recorded (`retest batch collect` archives its replies); "
+             f"the prompts not submitted{given} wait for the next run — run the same command again to submit them")
+        sys.exit(130)
+    sys.exit(1 if into.problems or into.input_failures or into.unsent else 0)
+
+
+def _stopping(current: int | None) -> None:
+    """The first Ctrl-C, said at once (from the signal handler: straight to the file descriptor)."""
+    import os
+
+    what = (f"waiting for batch {current}'s upload or creation in flight, to record it" if current is not None
+            else "nothing new is started")
+    text = f"retest: stopping: {what}; Ctrl-C again to stop at once\n"
+    try:
+        os.write(2, text.encode())
+    except OSError:
+        pass
 
 
 def _find(archive, name):

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from ..terminal.costs import DryRunCosts, spend_for, summary_costs, unsent_line
+from ..terminal.costs import DryRunCosts, price_hint, spend_for, summary_costs, unsent_line
 from .common import (
     Number,
     check_served,
@@ -227,6 +227,8 @@ def _send(prompts, total, settings, archive_path, force, check_replies=False, sp
              f"the lowest, {summary.level} at the end")
     if unsent_line(run.spend):
         warn(unsent_line(run.spend))
+    if price_hint(run.spend, settings):
+        warn(price_hint(run.spend, settings))
     say(_summary_line(summary, settings, path, check_replies, run.spend))
     if held:
         warn(f"{held} prompt(s) wait in open batch(es) {', '.join(batches)}: `retest batch collect` archives their "

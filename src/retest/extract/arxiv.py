@@ -144,6 +144,26 @@ def _make(parsed: tuple[str, int, int, str | None], raw_version: str | None,
     return ArxivId(canonical, version, year, month, start, end, problem, prefixed)
 
 
+def _prefix(text: str, start: int) -> re.Match | None:
+    """The arXiv prefix ending at ``start`` (``arXiv:``, a link's path), searched within 45 characters.
+
+    A prefix ending in a colon or a space (not a newline) can only be ``arXiv:`` or ``arXiv `` (the links end
+    in "/" or "."): that one place is tried instead of every one of the 45.
+    """
+    lo = max(0, start - 45)
+    end = text[start - 1] if start else "\n"
+    if end == "\n" or not (end == ":" or end.isspace()):  # ("$" matches before a final newline too)
+        return _PREFIX_END.search(text, lo, start)
+    k = start
+    while k > lo and text[k - 1].isspace():
+        k -= 1
+    if k > lo and text[k - 1] == ":":
+        k -= 1
+        while k > lo and text[k - 1].isspace():
+            k -= 1
+    return _PREFIX_END.match(text, k - 5, start) if k - 5 >= lo else None
+
+
 def _new_candidates(text: str):
     for m in _DOT.finditer(text):
         dot = m.start()
@@ -152,7 +172,7 @@ def _new_candidates(text: str):
             continue
         if start > 0 and text[start - 1].isdigit():
             continue
-        prefix = _PREFIX_END.search(text, max(0, start - 45), start)
+        prefix = _prefix(text, start)
         end = m.end()
         if prefix and text[end : end + 4].lower() == ".pdf":
             end += 4
@@ -180,7 +200,7 @@ def _old_candidates(text: str):
             reading = _ARCHIVE_END.search(text, reading.start() + 1, m.start())
         archive = reading or archive
         start = archive.start()
-        prefix = _PREFIX_END.search(text, max(0, start - 45), start)
+        prefix = _prefix(text, start)
         name = archive.group(1).lower()
         if not prefix and (name not in OLD_ARCHIVES or not _bare_boundary(text, start)):
             continue  # ordinary paths such as docs/1234567

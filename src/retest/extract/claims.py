@@ -146,7 +146,7 @@ def claim_from_bullet(text: str, origin: str = "prompt", note_title: str | None 
     if group and (cites or written):
         cut, residue = group
         residue = "".join(residue[a:b] for a, b in _gaps(residue, arxiv.find_all(residue)))
-        residue = dates.pattern(residue).sub("", residue)
+        residue = dates.without_dates(residue)
         if _GROUP_RESIDUE.match(residue):
             body = text[:cut].rstrip()
     if written and body[:1].isalnum():

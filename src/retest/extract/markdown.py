@@ -67,7 +67,9 @@ _MAYBE = re.compile(r"\n {0,3}(?:[#`~>]|=++[ \t]*+$|-++[ \t]*+$)", re.M)
 
 def looks_like_markdown(text: str) -> bool:
     """Whether ``text`` carries Markdown's marks (the plain layout has none of these)."""
-    if "](" not in text and "**" not in text and "__" not in text and not _MAYBE.search("\n" + text):
+    # one-character tests first: far faster than a two-character one on text beyond Latin-1
+    if not ("]" in text and "](" in text) and not ("*" in text and "**" in text) and not (
+            "_" in text and "__" in text) and not _MAYBE.search("\n" + text):
         return False
     previous = ""
     for line in text.split("\n"):

@@ -45,6 +45,7 @@ _LINK_TOKEN = re.compile(r"[^\s,;]++")
 _LINK_PUNCT = "()[]<>,;:."
 _LINK_START = ("http://", "https://", "www.", "arxiv", "doi")
 _RESIDUE_WORD = "expand"
+_S_OR_Y = "sSyYſ"  # what "sources" and "your task" open with, ignoring case (ſ, long s, matches s)
 
 
 def _ends_sentence(line: str) -> bool:
@@ -111,15 +112,16 @@ def _lines(text: str) -> list[str]:
         line = (_without_residue(raw) if "↓" in raw else raw).strip()
         if not line or sieve.is_tags(line) or sieve.is_rule(line):
             continue
-        if _NEXT_LINES.match(line):
+        first = line[0]
+        if first in "nN" and _NEXT_LINES.match(line):
             break
-        if parts and joinable and (line[0].islower() or _is_figure(line)):
+        if parts and joinable and (first.islower() or _is_figure(line)):
             parts.append(line)
         else:
             if parts:
                 out.append(" ".join(parts))
             parts = [line]
-            joinable = not _SOURCES.match(line) and not _TASKS.match(line)
+            joinable = not (first in _S_OR_Y and (_SOURCES.match(line) or _TASKS.match(line)))
         joinable = joinable and not _ends_sentence(line)
     if parts:
         out.append(" ".join(parts))

@@ -14,8 +14,13 @@ def is_tags(line: str) -> bool:
     return all(len(t) > 1 and t[0] == "#" and "#" not in t[1:] and not t[1:].isdigit() for t in line.split())
 
 
+_RULE_OPENERS = frozenset("-*_=~— ")
+
+
 def is_rule(line: str) -> bool:
     """A horizontal rule (``---``, ``* * *``, ``___``, ``===``): decoration between parts, never text."""
+    if line[:1] not in _RULE_OPENERS:  # most lines: one look at the first character
+        return False
     bare = line.replace(" ", "")
     return len(bare) >= 3 and bare[0] in "-*_=~—" and bare == bare[0] * len(bare)
 
@@ -24,6 +29,8 @@ def is_code(text: str) -> bool:
     """A "claim" that is code, a command line or a table row: what a README or a manual is made of."""
     if "`" in text or text.startswith(("|", "$ ", ">>> ")):
         return True
+    if "--" not in text:  # no option without two hyphens: the split below is for the few texts that have them
+        return False
     return any(t.startswith("--") and len(t) > 2 and t[2].isalpha() for t in text.split())  # --an-option
 
 

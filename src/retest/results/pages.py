@@ -70,6 +70,8 @@ def _usd(cost) -> str:
         text = "~" + text
     if isinstance(cost, dict) and cost.get("reported"):
         text += " (reported)"
+    if isinstance(cost, dict) and cost.get("later"):
+        text += " (priced later)"  # by `archive reprice`, at a price given after the reply arrived
     return text
 
 

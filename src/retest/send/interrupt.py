@@ -8,6 +8,7 @@ so that only this decides what a Ctrl-C does.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 from collections.abc import Callable
 
@@ -59,6 +60,16 @@ class Stop:
                 loop.remove_signal_handler(signal.SIGINT)
             except (NotImplementedError, RuntimeError, ValueError):
                 pass
+
+    @contextlib.contextmanager
+    def handling(self):
+        """Ctrl-C taken by this in code that runs no event loop (``batch submit``): the handler runs in the main
+        thread between its steps, so ``on_second`` may raise there to stop at once."""
+        previous = signal.signal(signal.SIGINT, lambda signum, frame: self._signal())
+        try:
+            yield self
+        finally:
+            signal.signal(signal.SIGINT, previous)
 
     def _signal(self) -> None:
         if not self.draining:

@@ -215,7 +215,9 @@ class Spend:
 
     # -- what the summary says ----------------------------------------------------
     def line(self, model: str | None = None) -> str:
-        """``$0.012 for replies kept, $0.015 spent`` (with attempts that may have been billed), for one model or all."""
+        """``$0.012``, or ``$0.012 for replies kept, $0.015 spent`` when attempts that may have been billed add to
+        it; ``unknown`` when nothing was priced. For one model or all. The hint for a price is ``unpriced_models``'s
+        to give, once."""
         models = [model] if model else list(self.prices)
         kept = sum((self.kept[m] for m in models), Decimal(0))
         spent = sum((self.spent[m] for m in models), Decimal(0))
@@ -223,14 +225,19 @@ class Spend:
         unpriced_spent = sum(self.unpriced_spent[m] for m in models)
         estimated = any(m in self.estimated for m in models)
         if (unpriced or unpriced_spent) and not kept and not spent:
-            return "cost unknown (no price for " + ", ".join(
-                m for m in models if self.unpriced[m] or self.unpriced_spent[m]) + "; --price INPUT/OUTPUT gives one)"
-        text = f"{format_usd(kept, estimated)} for replies kept, {format_usd(spent, estimated)} spent"
+            return "unknown"
+        text = format_usd(kept, estimated)
+        if spent != kept:
+            text += f" for replies kept, {format_usd(spent, estimated)} spent"
         if unpriced:
             text += f" (+ {unpriced} repl{'y' if unpriced == 1 else 'ies'} of unknown cost)"
         if unpriced_spent:
             text += f" (+ {unpriced_spent} attempt(s) that may have been billed, at an unknown price)"
         return text
+
+    def unpriced_models(self) -> list[str]:
+        """The models whose replies or attempts this run could not price, in the run's order."""
+        return [m for m in self.prices if self.unpriced[m] or self.unpriced_spent[m]]
 
 
 def _host(s) -> str:

@@ -102,7 +102,7 @@ def run_background(jobs, total: int, settings, archive_path, *, force=False, che
     from ..send.background import BackgroundRun
     from ..send.job import Terminated
     from ..util.display import for_stream, relative
-    from .costs import summary_costs
+    from .costs import price_hint, summary_costs
     from .messages import message, warn
 
     after = after_reply()  # verdicts and citations read as each reply is stored, as send does
@@ -148,6 +148,8 @@ def run_background(jobs, total: int, settings, archive_path, *, force=False, che
         checked = (f" · {summary.checked['suspect']} suspect citation(s) · verdicts on "
                    f"{summary.checked['verdicts']} of {summary.checked['claims']} claims")
     cost = summary_costs(run.spend, settings)
+    if price_hint(run.spend, settings):
+        warn(price_hint(run.spend, settings))
     click.echo(f"{', '.join(parts)}{failures} · {tokens}{cost}{checked} · archive {relative(str(path))}", err=True)
     if summary.input_failures and not any(summary.counts.values()):
         return 2

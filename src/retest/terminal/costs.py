@@ -41,15 +41,14 @@ class DryRunCosts:
         from ..send.prices import format_usd
         from ..send.spend import SEARCHES_RESERVED
 
-        out = []
+        out, unpriced = [], []
         for s in self.settings:
             n, tokens = self.prompts[s.voice], self.tokens[s.voice]
             price = self.spend.prices.get(s.voice)
             if not n:
                 continue
             if price is None:
-                out.append(f"cost {s.voice}: unknown — no price for {s.model} at {s.endpoint} (--price INPUT/OUTPUT "
-                           "or the prices file gives one)")
+                unpriced.append(s)
                 continue
             approx = s.voice in self.estimated
             search = bool(getattr(s, "search", None))
@@ -61,10 +60,13 @@ class DryRunCosts:
                      else f"~{n:,} × {TYPICAL_REPLY:,} tokens (a typical reply; --max-output-tokens bounds it)")
             searches = f", with up to {SEARCHES_RESERVED} searches a request" if search else ""
             fees = f"; request fees {format_usd(n * fee)} ({n:,} × {format_usd(fee)})" if fee else ""
+            total = (f"at most {format_usd(inp + most + n * fee, approx)}" if s.max_output_tokens
+                     else f"about {format_usd(inp + most + n * fee)}")  # "about" says it is not exact, once
             out.append(f"cost {s.voice}: input {format_usd(inp, approx)} for {'~' if approx else ''}{tokens:,} tokens"
-                       f"; output $0.00 to {format_usd(most)} for {bound}{searches}{fees}; "
-                       f"{'at most' if s.max_output_tokens else 'about'} {format_usd(inp + most + n * fee, approx)} "
-                       f"({price.label})")
+                       f"; output $0.00 to {format_usd(most)} for {bound}{searches}{fees}; {total} ({price.label})")
+        if unpriced:
+            out.append(f"cost {', '.join(s.voice for s in unpriced)}: unknown — no price is known at "
+                       f"{_endpoints(unpriced)} (--price INPUT/OUTPUT or the prices file gives one)")
         if self.worst:
             fit, total = 0, 0
             for w in self.worst:
@@ -79,12 +81,33 @@ class DryRunCosts:
 
 
 def summary_costs(spend, settings) -> str:
-    """`` · $0.012 for replies kept, $0.015 spent`` (per model when several), for the summary line."""
+    """`` · cost $0.012`` (`` · cost $0.012 for replies kept, $0.015 spent`` when failed attempts may have been
+    billed too; per model when several are priced), for the summary line."""
     if spend is None:
         return ""
-    if len(settings) > 1:
-        return " · cost " + "; ".join(f"{s.voice}: {spend.line(s.voice)}" for s in settings)
-    return " · " + spend.line()
+    voices = [s.voice for s in settings]
+    if len(voices) > 1 and any(spend.line(v) != "unknown" for v in voices):
+        unknown = [v for v in voices if spend.line(v) == "unknown"]  # said together, once
+        parts = [f"{v}: {spend.line(v)}" for v in voices if v not in unknown]
+        return " · cost " + "; ".join(parts + ([f"{', '.join(unknown)}: unknown"] if unknown else []))
+    return " · cost " + spend.line()
+
+
+def price_hint(spend, settings) -> str | None:
+    """The one line, after the summary, naming every model this run could not price and how to give a price."""
+    models = spend.unpriced_models() if spend is not None else []
+    if not models:
+        return None
+    return (f"no price is known for {_names(models)} at {_endpoints(settings)}: --price INPUT/OUTPUT (USD per million "
+            "tokens) or the prices file gives one; `retest archive reprice` then prices the replies kept without one")
+
+
+def _names(models) -> str:
+    return ", ".join(models[:-1]) + f" and {models[-1]}" if len(models) > 1 else models[0]
+
+
+def _endpoints(settings) -> str:
+    return ", ".join(dict.fromkeys(s.endpoint for s in settings))
 
 
 def unsent_line(spend) -> str | None:

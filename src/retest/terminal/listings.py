@@ -65,8 +65,10 @@ def stats_table(groups: list[dict], by: str, total: dict) -> str:
 
     def row(g: dict, first: list[str]) -> list[str]:
         cost = format_usd(g["cost_usd"], g["cost_estimated"])
-        if g["unpriced"]:
-            cost += f" (+{g['unpriced']} unknown)" if g["cost_usd"] is not None else ""
+        notes = [f"+{g['unpriced']} unknown"] if g["unpriced"] and g["cost_usd"] is not None else []
+        if g["priced_later"]:  # `archive reprice`: at a price given after they arrived
+            notes.append(f"{g['priced_later']} priced later")
+        cost += f" ({', '.join(notes)})" if notes else ""
         return first + [f"{g['requests']:,}", f"{g['ok']:,}", f"{g['failed']:,}",
                         f"{'~' if g['tokens_estimated'] else ''}{g['total_tokens']:,}", cost,
                         format_usd(g["spent_usd"], g["spent_estimated"])]
@@ -74,7 +76,7 @@ def stats_table(groups: list[dict], by: str, total: dict) -> str:
     head = [Col(by, 6, 12)] if by != "model" else []
     cols = head + [Col("model", 8, 40, 1), Col("requests", 8, right=True), Col("ok", 4, right=True),
                    Col("failed", 6, right=True), Col("tokens", 6, 14, right=True),
-                   Col("cost (replies kept)", 10, 30, right=True), Col("spent", 8, 14, right=True)]
+                   Col("cost (replies kept)", 19, 40, 1, right=True), Col("spent", 8, 14, right=True)]
     cells = [row(g, ([str(g[by] if g[by] is not None else "-")] if head else []) + [g["model"]]) for g in groups]
     cells.append(row(total, ([""] if head else []) + ["total"]))
     return table(cells, cols)

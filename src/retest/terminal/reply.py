@@ -22,10 +22,12 @@ def cost_line(cost: dict, status: str) -> str:
     from ..send.prices import format_usd
 
     if cost.get("usd") is None and not cost.get("spent_usd"):
-        return "unknown (no price for this model at this endpoint; see README, \"What it costs\")"
+        return ("unknown (no price for this model at this endpoint; give one, then `retest archive reprice`: see "
+                "README, \"What it costs\")")
     text = format_usd(cost.get("usd"), cost.get("estimated")) if status == "ok" else "no reply kept"
     if cost.get("source"):
-        text += f" ({cost['source']})"
+        text += f" ({cost['source']}" + (f", priced later: {cost['priced_at'][:10]}, by `retest archive reprice`"
+                                         if cost.get("priced_at") else "") + ")"
     if cost.get("spent_usd") and (cost.get("usd") is None or cost["spent_usd"] > cost["usd"] + 1e-12):
         text += f"; spent {format_usd(cost['spent_usd'], cost.get('spent_estimated'))} with failed attempts"
     return text

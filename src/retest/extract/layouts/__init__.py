@@ -77,12 +77,6 @@ def normalise(text: str) -> Normalised:
     wrap = joins.width(text)
     text = joins.split_ids(text)
     text = joins.hyphens(text)
-    lines, languages = [], set()
-    for line in text.split("\n"):
-        line, language = headings.translate(line)
-        lines.append(line)
-        if language:
-            languages.add(language)
-    text = "\n".join(lines)
+    text, languages = headings.translate_lines(text)
     text = joins.reflow(text, headings.is_heading, wrap, paged)
     return Normalised(text, title, languages)

@@ -20,6 +20,7 @@ _WROTE = re.compile(r"^on .{1,200}(?:wrote|a écrit|schrieb|escribió|escreveu)[
 _QUOTE = re.compile(r"^(?:[ \t]*+>[ \t]?)++")
 _FOOTER = re.compile(r"^_{5,}[ \t]*+$")
 _SENT_FROM = re.compile(r"^sent from my \w", re.I)
+_MARKER_OPENERS = frozenset("-bBoO")
 
 
 def _ending(text: str, marks: tuple[str, ...]) -> list[str]:
@@ -38,7 +39,13 @@ def _is_email(text: str) -> bool:
     if head and _HEADER.match(_QUOTE.sub("", head[0])) and sum(1 for l in head if _HEADER.match(_QUOTE.sub("", l))) >= 2:
         return True
     ends = _ending(text, (":", "-"))  # where forward markers end
-    return any(_FORWARD.match(_QUOTE.sub("", l).strip()) or _WROTE.match(_QUOTE.sub("", l).strip()) for l in ends)
+    return any(_is_marker(l) for l in ends)
+
+
+def _is_marker(line: str) -> bool:
+    """A forward marker or an ``On … wrote:`` line (which open with "-", "begin" or "on")."""
+    line = (_QUOTE.sub("", line) if ">" in line else line).strip()
+    return line[:1] in _MARKER_OPENERS and bool(_FORWARD.match(line) or _WROTE.match(line))
 
 
 def _skip_headers(lines: list[str], i: int) -> int:

@@ -133,6 +133,8 @@ _FIRST = {p.split()[0] for p, _, _ in _PHRASES} | {fold(w) for t in TABLES.value
 _STARTS = tuple({w for p, _, _ in _PHRASES for w in (p.split()[0],)} | _FIRST | {"*", "_"}
                 | {p.split()[0].lower() for t in TABLES.values() for v in t.values() for p in v})
 _INITIALS = frozenset(w[0] for w in _STARTS)  # a line opening otherwise is no heading: the quick test
+# The opening words by their first letter: a line is compared with the few that share its own.
+_STARTS_BY_INITIAL = {c: tuple(w for w in _STARTS if w[0] == c) for c in _INITIALS}
 # First words only English phrases start with: such a line needs no rewriting.
 _ENGLISH_ONLY = {p.split()[0] for p, _, lang in _PHRASES if lang == "en"} - {
     p.split()[0] for p, _, lang in _PHRASES if lang != "en"} - {fold(w) for t in TABLES.values() for w in t["sources"]}
@@ -160,6 +162,27 @@ def is_heading(line: str) -> bool:
     """A section's heading line (a framing or body paragraph is not one)."""
     key = fold(_plain(line.strip())[:60])
     return bool(_SOURCES.match(key)) or key.startswith(_HEADINGS)
+
+
+def translate_lines(text: str) -> tuple[str, set[str]]:
+    """``translate`` of every line of ``text``, and the languages met. Blank lines, long ones and prose
+    (nothing in front, no label) are sent straight to the step ``translate`` would take them to."""
+    lines, languages = [], set()
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if not stripped or len(stripped) > 400:
+            lines.append(line)
+            continue
+        first = stripped[0]
+        if len(stripped) > 60 and first not in "#*_" and first < decoration.FIRST_SYMBOL and (
+                stripped[-1] < decoration.FIRST_SYMBOL) and stripped.find(":", 0, 42) == -1:
+            line, language = _words(line, stripped)
+        else:
+            line, language = translate(line)
+        lines.append(line)
+        if language:
+            languages.add(language)
+    return "\n".join(lines), languages
 
 
 def translate(line: str) -> tuple[str, str | None]:
@@ -220,7 +243,9 @@ def _decorated(line: str, stripped: str) -> tuple[str, str | None] | None:
 
 def _words(line: str, stripped: str) -> tuple[str, str | None]:
     """The section words of the languages' tables, at the start of ``line``."""
-    if stripped[0].lower()[0] not in _INITIALS or not stripped[:24].lower().startswith(_STARTS):
+    opening = stripped[:24].lower()
+    starts = _STARTS_BY_INITIAL.get(opening[0])
+    if starts is None or not opening.startswith(starts):
         return line, None
     plain = _plain(stripped) if stripped[0] in "*_" else stripped
     first = plain[:40].split(maxsplit=1)[0]

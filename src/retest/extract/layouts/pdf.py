@@ -85,18 +85,19 @@ def is_paged(text: str) -> bool:
     """Whether ``text`` came out of a paged medium (form feeds, ``Page N of M`` lines)."""
     if "\f" in text:
         return True
-    if "age " not in text and "AGE " not in text:
-        return False
-    for spelling in ("Page ", "page ", "PAGE "):
-        at = text.find(spelling)
+    for tail, heads in (("age ", "Pp"), ("AGE ", "P")):  # "Page ", "page ", "PAGE ": one scan for each ending
+        at = text.find(tail, 1)
         while at != -1:
+            if text[at - 1] not in heads:
+                at = text.find(tail, at + 4)
+                continue
             start, end = text.rfind("\n", 0, at) + 1, text.find("\n", at)
             if end == -1:
                 end = len(text)
             line = text[start:end].strip()
             if line[:1].isalpha() and _PAGE.match(line):
                 return True
-            at = text.find(spelling, end)  # the next line: each line is looked at once, however many "Page"s it holds
+            at = text.find(tail, end)  # the next line: each line is looked at once, however many "Page"s it holds
     return False
 
 
