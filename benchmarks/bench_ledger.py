@@ -5,7 +5,10 @@ Targets (each printed beside its figure):
   with `--source` and `--model` as fast or faster, and peak memory flat (the JSON is streamed): the same
   peak RSS at 2,000 and at 10,000 documents, within 20 MB;
 - reading a reply's verdict block and citations as it is stored: a few milliseconds a reply (the cost
-  `claims` used to pay for every reply the first time it was asked).
+  `claims` used to pay for every reply the first time it was asked);
+- what is known about papers (look-ups cached for every claim's paper, three citations a reply, a tenth of the
+  papers retracted) costs `claims --json` within 10% of the same ledger without it, once the replies are up
+  to date with it.
 """
 
 from __future__ import annotations
@@ -86,6 +89,39 @@ def reading_cost(tmp: Path, docs: int = 300) -> None:
           f"(paid once, when each reply is stored; target: a few ms)")
 
 
+def facts_cost(tmp: Path, docs: int) -> None:
+    """``claims --json`` over the same ledger, bare and then with look-ups cached for every paper it names."""
+    import json
+    import random
+    import sqlite3
+
+    from retest.archive import Archive
+
+    path = tmp / f"facts{docs}.db"
+    ledger_archive.make(path, docs, MODELS, seed=docs)
+    Archive(path).close()  # the schema brought up to date
+    env = {**bench_env(), "RETEST_ARCHIVE": str(path)}
+    bare = measure(retest_cmd("claims", "--json"), env)
+    db = sqlite3.connect(path)
+    papers = [r[0] for r in db.execute("SELECT DISTINCT j.value FROM claims c, json_each(c.arxiv_ids) j")]
+    rng = random.Random(docs)
+    cited = {(rid, paper) for (rid,) in db.execute("SELECT id FROM replies WHERE status = 'ok'")
+             for paper in rng.sample(papers, 3)}
+    db.executemany("INSERT INTO verdicts (reply_id, arxiv_id, written, verdict, relation, checked_at)"
+                   " VALUES (?, ?, ?, 'known', 'known', '2026-01-01')", [(r, p, f"arXiv:{p}") for r, p in cited])
+    db.executemany("INSERT INTO arxiv_cache VALUES (?, 1, 'A title', 'An Author', '2025-01-01', '2025-12-01')",
+                   [(p,) for p in papers])
+    db.executemany("INSERT INTO related_works VALUES ('openalex', ?, ?, '2025-12-01')",
+                   [(p, json.dumps({"key": f"W{n}", "title": "A title", "retracted": n % 10 == 0}))
+                    for n, p in enumerate(papers)])
+    db.commit()
+    db.close()
+    measure(retest_cmd("claims", "--json"), env, repeat=1)  # the first run weighs every look-up once
+    known = measure(retest_cmd("claims", "--json"), env)
+    print(f"what is known about papers ({len(papers):,} looked up, {len(cited):,} citations): claims --json "
+          f"{known[1]:.2f} s CPU against {bare[1]:.2f} s without (target: within 10%)")
+
+
 def main(sizes: list[int] | None = None) -> None:
     sizes = sizes or [2_000, 10_000]
     print("ledger: `retest claims --json` (one SQL query, streamed)")
@@ -97,6 +133,7 @@ def main(sizes: list[int] | None = None) -> None:
             grew = (max(peaks) - min(peaks)) / 1024
             print(f"  peak RSS grew {grew:.0f} MB from {sizes[0]:,} to {sizes[-1]:,} documents (target: flat, ≤ 20 MB)")
         reading_cost(Path(tmp))
+        facts_cost(Path(tmp), sizes[0])
     print("  (on a shared machine CPU seconds are the steadier figure)")
 
 

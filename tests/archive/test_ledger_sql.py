@@ -60,7 +60,8 @@ def python_ledger(path, source=None, model=None, history=False) -> list[dict]:
         out.append({"index": counters[c["source"]], "text": c["text"], "date": c["date"],
                     "arxiv_ids": json.loads(c["arxiv_ids"]), "source": c["source"],
                     "consensus": consensus(list(latest.values())), "verdicts": shown,
-                    "related": []})  # no prompt here supplied newer papers (--related)
+                    "related": [],  # no prompt here supplied newer papers (--related)
+                    "retracted": []})  # nor did any look-up find a claim's own paper retracted
     db.close()
     return out
 

@@ -152,6 +152,8 @@ def test_an_archive_made_before_documents_were_recorded_is_filled_from_it(tmp_pa
         with sqlite3.connect(env["RETEST_ARCHIVE"]) as db:  # as retest left it before: one path per prompt
             db.execute("DROP TABLE prompt_documents")
             db.execute("ALTER TABLE replies DROP COLUMN cost_priced_at")  # and what the migrations after it add
+            db.execute("DROP INDEX verdicts_by_arxiv")
+            db.execute("DROP TABLE facts_settled")
             db.execute("PRAGMA user_version = 13")
         before = _claims(env, a)
         ledger = _ledger(env)

@@ -5,7 +5,7 @@ Split by concern: ``connection`` (opening, schema and migrations), ``jobs``
 replies), ``queries`` (reading back), ``ledger`` (claims and the verdicts
 replies give on them), ``batches`` (which prompt is in which provider batch),
 ``background`` (which reply waits on which background response),
-``pages`` (replies as the report shows them), ``writer`` (the thread that does a
+``pages`` (replies as the report shows them), ``facts`` (what is known about each cited paper), ``writer`` (the thread that does a
 run's writes off the event loop), ``bulk`` (rows many at a time). Only the endpoint's host is stored, never
 the API key.
 """
@@ -16,6 +16,7 @@ from .background import Background
 from .batches import Batches
 from .bulk import Bulk
 from .costs import Costs
+from .facts import Facts
 from .connection import (
     ArchiveError,
     Connection,
@@ -31,7 +32,7 @@ from .queries import Queries
 from .sources import Sources
 
 
-class Archive(Jobs, Batches, Bulk, Background, Costs, Ledger, Pages, Sources, Queries, Connection):
+class Archive(Jobs, Batches, Bulk, Background, Costs, Facts, Ledger, Pages, Sources, Queries, Connection):
     """One open archive file. Use as a context manager or call ``close()``."""
 
 

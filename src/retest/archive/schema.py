@@ -333,6 +333,16 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE replies ADD COLUMN cost_priced_at TEXT;
     """,
+    # 16: the replies citing a paper, found from the paper: what is learned about it (not found on arXiv, its real
+    # title, retracted) reaches every reply citing it, checked again when its verdicts predate what is known;
+    # ``facts_settled`` says up to when every look-up has been applied, so that only newer ones are weighed
+    """
+    CREATE INDEX verdicts_by_arxiv ON verdicts(arxiv_id, checked_at);
+    CREATE TABLE facts_settled (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        at TEXT NOT NULL
+    );
+    """,
 ]
 
 # What every current archive must have; a missing search index is rebuilt on open.

@@ -230,10 +230,9 @@ def mark_supplied(cited: list[CitedId], supplied: list[dict]) -> None:
 
 def mark_retracted(report: Report, works: dict) -> None:
     """Fold OpenAlex's ``is_retracted`` into the verdicts: a cited retracted paper is suspect."""
-    for c in report.cited:
-        work = works.get(c.id)
-        if work is not None and work.retracted and c.verdict != "malformed":
-            c.verdict, c.detail = "retracted", "the paper is retracted (OpenAlex)"
+    from .facts import mark
+
+    mark(report, {i for i, work in works.items() if work is not None and work.retracted})
 
 
 def check_archived(archive, reply_id: int, *, as_of: dt.date | None = None, online: dict | None = None,
@@ -244,6 +243,9 @@ def check_archived(archive, reply_id: int, *, as_of: dt.date | None = None, onli
     as_of = as_of or dt.datetime.fromisoformat(rec["finished_at"] or rec["created_at"]).date()
     report = check(rec["reply"] or "", prompt=rec["prompt"], claims=claims or None, as_of=as_of,
                    sources=archive.sources(reply_id), supplied=archive.prompt_related(rec["prompt_id"]))
+    from .facts import fold
+
+    fold(report, archive)  # what is known about the papers it cites, whoever looked them up
     if online:
         apply_online(report, online)
         refresh_evidence(report)

@@ -35,6 +35,8 @@ def command(target, as_json, online, as_of, against, archive_path) -> None:
     an archived reply's source URLs count as cited. For an
     archived reply, the verdicts it gives on its prompt's claims are read from
     its retest_verdicts block, and everything is stored with the reply.
+    What a look-up learns about a paper is kept once and holds for every
+    archived reply citing it (their verdicts are brought up to date).
     """
     from ..check.reply import check, check_archived, store
     from ..terminal.messages import warn
@@ -66,6 +68,10 @@ def command(target, as_json, online, as_of, against, archive_path) -> None:
                 from ..results.report import make_reply_page
 
                 make_reply_page(archive, reply_id)  # the report shows the verdicts just stored
+                if online:  # what was learned about its papers holds for every other reply citing them
+                    from ..terminal.facts import settle
+
+                    settle(archive)
             except Exception as exc:  # noqa: BLE001 — the report is printed; only keeping it failed
                 from ..archive.connection import sqlite_problem
 

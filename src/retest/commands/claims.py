@@ -12,8 +12,10 @@ import click
 @click.option("--history", is_flag=True, help="Every verdict over time, not only each model's latest.")
 @click.option("--detail", is_flag=True, help="Each model's verdict with its evidence and notes (the layout pipes get).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (a stable interface; see README).")
+@click.option("--online", is_flag=True, help="First look the cited papers up on arXiv (and OpenAlex, for "
+              "retractions); cached in the archive.")
 @click.option("--archive", "archive_path", metavar="FILE", help="SQLite archive [env: RETEST_ARCHIVE].")
-def command(paths, source, model, history, detail, as_json, archive_path):
+def command(paths, source, model, history, detail, as_json, online, archive_path):
     """Each claim of PATHS (or every archived claim) with a one-word consensus, then each model's latest
     verdict: holds, revised, overturned or unresolved, with its evidence, the reply and when.
     On a terminal wide enough, a grid instead: one row a claim, one short cell a model
@@ -23,6 +25,10 @@ def command(paths, source, model, history, detail, as_json, archive_path):
     overturned by N, split, or untested. A verdict whose every evidence ID is suspect is
     flagged unsupported and left out of the consensus; where it disagrees, the word says so
     (holds (1 unsupported dissent)), never "all".
+
+    What is known about a paper (not found on arXiv, another title than the one a reply gave it,
+    retracted) holds for every reply citing it, whichever command looked it up; a claim whose own
+    paper is retracted says so. --online looks the papers up first (a failure is one warning line).
     """
     from ..terminal.messages import error_line
     from ..results.ledger import claims_of_documents, ledger, ledger_json
@@ -37,6 +43,10 @@ def command(paths, source, model, history, detail, as_json, archive_path):
             _print([{**c, "consensus": "not sent", "verdicts": []} for c in claims_of_documents(paths, error_line)])
         return
     with archive:
+        if online:
+            from ..terminal.facts import look_up
+
+            look_up(archive, paths=list(paths) or None, source=source)
         read_unread(archive)
         if as_json:  # streamed: memory stays flat however many claims there are
             _stream(ledger_json(archive, paths=list(paths) or None, source=source, model=model, history=history,
@@ -91,6 +101,8 @@ def _print(entries: list[dict], grid: bool = False) -> None:
         word = f"[{e['index']}] {e['consensus']}"
         if lines[-len(wrapped)].startswith(word):  # the consensus, in its colour on a terminal
             lines[-len(wrapped)] = paint(word, e["consensus"], bold=True) + lines[-len(wrapped)][len(word):]
+        for x in e.get("retracted") or []:
+            lines.append(for_stream(f"    its paper arXiv:{x} is RETRACTED (OpenAlex)"))
         for v in e["verdicts"]:
             status = v["status"] or "no verdict"
             flag = " (unsupported: its evidence is suspect)" if v["supported"] is False else ""

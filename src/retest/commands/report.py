@@ -20,8 +20,10 @@ from .common import Number
               help="With --layout auto: past N documents, write a folder.")
 @click.option("-j", "--jobs", type=Number(1, 64, integer=True), metavar="N",
               help="Worker processes writing a folder's pages (default: one per CPU, for 64 documents or more).")
+@click.option("--online", is_flag=True, help="First look the cited papers up on arXiv (and OpenAlex, for "
+              "retractions); cached in the archive.")
 @click.option("--archive", "archive_path", metavar="FILE", help="SQLite archive [env: RETEST_ARCHIVE].")
-def command(paths, source, model, out, layout, split_at, jobs, archive_path):
+def command(paths, source, model, out, layout, split_at, jobs, online, archive_path):
     """Write self-contained HTML, per document: the question, a matrix of claims × models coloured by
     verdict (each cell shows the model's note, evidence and reply), the replies rendered from Markdown
     with their verdicts as a table, suspect citations highlighted, new papers and earlier replies
@@ -32,7 +34,7 @@ def command(paths, source, model, out, layout, split_at, jobs, archive_path):
     index.html (by name), index-by-overturned.html and a page per document.
 
     With nothing answered yet, the page still lists the claims, untested (with PATHS, even before
-    anything was sent); exit 0."""
+    anything was sent); exit 0. --online looks the cited papers up first, as `claims --online` does."""
     import os
     from pathlib import Path
 
@@ -61,6 +63,10 @@ def command(paths, source, model, out, layout, split_at, jobs, archive_path):
     if archive is None:
         click.echo(f"nothing archived yet at {where}: the report lists the claims untested", err=True)
     else:
+        if online:
+            from ..terminal.facts import look_up
+
+            look_up(archive, paths=list(paths) or None, source=source)
         read_unread(archive)
     try:
         result = write_report(archive, page, folder=folder, layout="page" if out == "-" else layout,

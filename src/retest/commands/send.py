@@ -46,6 +46,8 @@ from ..terminal.related import related_options, related_request, stdin_lookup
 @click.option("--check", "check_replies", is_flag=True,
               help="Sum up the suspect citations and verdicts of the replies (every reply is checked offline as it "
                    "arrives; see `retest check`).")
+@click.option("--online", is_flag=True, help="With --check: then look the papers the replies cite up on arXiv "
+              "(and OpenAlex, for retractions), cached in the archive.")
 @verdicts_option
 @max_size_option
 @search_options
@@ -55,8 +57,8 @@ from ..terminal.related import related_options, related_request, stdin_lookup
 @related_options
 def command(paths, template, variables, today, prompt_file, models, base_url, api, system, temperature,
             max_output_tokens, archive_path, max_tokens, concurrency, max_attempts, timeout, backoff, force,
-            dry_run, no_stream, check_replies, verdicts, max_size, search, max_cost, prices, no_model_check, related,
-            **background):
+            dry_run, no_stream, check_replies, online, verdicts, max_size, search, max_cost, prices, no_model_check,
+            related, **background):
     """Send prompts built from PATHS (or --prompt FILE) and archive every reply.
 
     Every prompt goes to every --model. A prompt already answered by the same
@@ -69,9 +71,14 @@ def command(paths, template, variables, today, prompt_file, models, base_url, ap
 
     if bool(paths) == bool(prompt_file):
         raise click.UsageError("give document PATHS or --prompt FILE (one of them)")
+    if online and not check_replies:
+        raise click.UsageError("--online looks up the papers the replies cite for --check: give both")
     if prompt_file:
         related_request(related, today, archive_path, prompt_file)  # --related needs documents
     in_background = check_background(background, api)
+    if in_background and online:
+        raise click.UsageError("--online does not apply to --background runs (their replies come later): "
+                               "`retest claims --online` looks their papers up once they are collected")
     if in_background and max_cost is not None:
         raise click.UsageError("--max-cost cannot bound --background runs (a deep-research reply's searches "
                                "and length are not known in advance); set a limit at the provider")
@@ -104,7 +111,7 @@ def command(paths, template, variables, today, prompt_file, models, base_url, ap
                                 wait=not background["no_wait"], retry_failed=background["retry_failed"],
                                 resend_unknown=background["resend_unknown"], poll=background["poll"], single=True,
                                 spend=spend))
-    sys.exit(_send(prompts, total, settings, archive_path, force, check_replies, spend))
+    sys.exit(_send(prompts, total, settings, archive_path, force, check_replies, spend, online))
 
 
 def _prompt_file(name: str) -> list:
@@ -171,7 +178,7 @@ def dry_run_report(prompts, settings, archive_path, spend=None) -> tuple[int, in
     return bad, good
 
 
-def _send(prompts, total, settings, archive_path, force, check_replies=False, spend=None) -> int:
+def _send(prompts, total, settings, archive_path, force, check_replies=False, spend=None, online=False) -> int:
     import asyncio
 
     from ..archive import Archive
@@ -188,6 +195,8 @@ def _send(prompts, total, settings, archive_path, force, check_replies=False, sp
                   after_reply=after_reply(), spend=spend)
         progress.run = run
         summary = asyncio.run(run.run(prompts))
+        if online and summary.run_id is not None:
+            _online(archive, summary)
         path = archive.path
         held = sum(v for (_, status), v in summary.counts.items() if status == "batched")
         batches = [str(b["id"]) for b in archive.batches(open_only=True)] if held else []
@@ -232,6 +241,17 @@ def _send(prompts, total, settings, archive_path, force, check_replies=False, sp
     if summary.input_failures and not any(summary.counts.values()):
         return 2  # nothing could be read or built
     return 1 if summary.failed or summary.input_failures or run.spend.unsent else 0
+
+
+def _online(archive, summary) -> None:
+    """``--check --online``: the run's cited papers looked up, and its counts as checked with what was learned."""
+    from collections import Counter
+
+    from ..check.citations import SUSPECT
+    from ..terminal.facts import look_up
+
+    look_up(archive, summary.run_id)
+    summary.checked = Counter(archive.run_checked(summary.run_id, SUSPECT))
 
 
 def failure_lines(failed) -> list[str]:

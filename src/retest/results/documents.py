@@ -199,7 +199,8 @@ def document(archive, source: str, entries: list[dict], title: str | None = None
     out_rows = []
     for e, latest in rows:
         claim = {k: e[k] for k in ("index", "text", "date", "arxiv_ids", "consensus")}
-        claim |= {"html": inline_html(e["text"]), "kind": kind_of(e["consensus"]), "related": e.get("related") or []}
+        claim |= {"html": inline_html(e["text"]), "kind": kind_of(e["consensus"]), "related": e.get("related") or [],
+                  "retracted": e.get("retracted") or []}
         out_rows.append({"claim": claim, "cells": [_cell(latest.get(m)) for m in models]})
     unaddressed = [e for e, latest in rows if not any(v["status"] for v in latest.values())
                    and not (replies and _mentioned(e, replies))] if replies else []

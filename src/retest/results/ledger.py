@@ -63,14 +63,15 @@ def claims_of_documents(paths: Iterable[str], on_error: Callable[[Exception], No
 def ledger(archive, *, paths: list[str] | None = None, source: str | None = None, model: str | None = None,
            history: bool = False, on_error: Callable[[Exception], None] | None = None) -> list[dict]:
     """One entry per claim and document that sent it: ``{index, text, date, arxiv_ids, source, consensus, verdicts,
-    related}``.
+    related, retracted}``.
 
     ``verdicts`` holds each model's latest verdict (every verdict, oldest
     first, with ``history``): ``{model, status, evidence, evidence_check,
     supported, note, reply_id, at}``, ``status`` None where a reply gave none.
     Only reads the archive: verdicts are read from replies as they arrive
     (``check.arrival``). ``related``: the newer papers prompts supplied for the claim (``--related``), each
-    with ``used_by``, the models whose replies cited it.
+    with ``used_by``, the models whose replies cited it. ``retracted``: the claim's own papers (``arxiv_ids``) that
+    OpenAlex marks retracted, as cached by any look-up (``related``, ``--related``, ``--online``).
     """
     return list(iter_ledger(archive, paths=paths, source=source, model=model, history=history, on_error=on_error))
 
@@ -84,11 +85,13 @@ def iter_ledger(archive, *, paths: list[str] | None = None, source: str | None =
 
     ambiguous = archive.ambiguous_models()
     related = archive.related_by_claim()
+    retracted = archive.retracted_papers()
     for head, verdicts, claim_id in _rows(archive, paths, source, model, history, on_error):
         if decode or ambiguous:
             labelled = [voice(v, ambiguous) for v in json.loads(verdicts)]
             verdicts = labelled if decode else json.dumps(labelled, ensure_ascii=False)
-        yield {**head, "verdicts": verdicts, "related": related.get(claim_id, [])}
+        yield {**head, "verdicts": verdicts, "related": related.get(claim_id, []),
+               "retracted": [x for x in head["arxiv_ids"] if x in retracted] if retracted else []}
 
 
 def voice(verdict: dict, ambiguous: set[str]) -> dict:
@@ -114,23 +117,35 @@ def ledger_json(archive, *, paths: list[str] | None = None, source: str | None =
     import json
 
     related = archive.related_by_claim()
+    retracted = archive.retracted_papers()
 
     def supplied(claim_id) -> str:
         found = related.get(claim_id)
         return safe_json(json.dumps(found, ensure_ascii=False)) if found else "[]"
+
+    def own(arxiv_ids: str) -> str:
+        """The claim's own papers that OpenAlex marks retracted (JSON; no parse when none is)."""
+        if not retracted or arxiv_ids == "[]":
+            return "[]"
+        # arXiv IDs hold no quote or backslash: the array as json.dumps writes it splits without a parse
+        ids = (arxiv_ids[2:-2].split('", "') if arxiv_ids.startswith('["') and "\\" not in arxiv_ids
+               else json.loads(arxiv_ids))
+        found = [x for x in ids if x in retracted]
+        return json.dumps(found) if found else "[]"
 
     if not paths:  # SQLite writes all but the consensus
         word = _words()
         for r in archive.ledger_rows(source_like=source, model=model, history=history, json_head=True):
             signature, verdicts, live = split_found(r["found"])
             yield (f'{safe_json(r["head"])}{encode_basestring(word(signature))}, '
-                   f'"verdicts": {safe_json(verdicts) if live else verdicts}, "related": {supplied(r["id"])}}}')
+                   f'"verdicts": {safe_json(verdicts) if live else verdicts}, "related": {supplied(r["id"])}, '
+                   f'"retracted": {own(r["arxiv_ids"])}}}')
         return
     for head, verdicts, claim_id in _rows(archive, paths, source, model, history, on_error, raw=True):
         yield safe_json(f'{{"index": {head["index"]}, "text": {text(head["text"])}, "date": {text(head["date"])}, '
                         f'"arxiv_ids": {head["arxiv_ids"]}, "source": {text(head["source"])}, '
                         f'"consensus": {text(head["consensus"])}, "verdicts": {verdicts}, '
-                        f'"related": {supplied(claim_id)}}}')
+                        f'"related": {supplied(claim_id)}, "retracted": {own(head["arxiv_ids"])}}}')
 
 
 def split_found(found: str | None) -> tuple[str | None, str, bool]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import string
 
 _SHORT = {"holds": "holds", "revised": "revised", "overturned": "overt.", "unresolved": "unres."}
-GROUNDED, UNSUPPORTED = "⌕", "!"
+GROUNDED, UNSUPPORTED, RETRACTED = "⌕", "!", "†"
 CELL = 9  # "revised⌕!", the widest cell; a model name longer than this heads its column as a letter
 CLAIM_MIN = 24  # below this a claim cannot be read: the detailed layout is used instead
 
@@ -137,6 +137,8 @@ def render(entries: list[dict], width: int, colour: bool) -> str:
             colour_name = style_of(style) if style else None
             cells.append(Text(word, style=colour_name or ("dim" if word == "—" else None)))
         claim = inline_markdown(neutral(e["text"], one_line=True))
+        if e.get("retracted"):  # the claim's own paper is retracted (OpenAlex)
+            claim = Text(f"{RETRACTED} ", style=style_of("unsupported") or "bold") + claim
         # the index in the colour of the claim's consensus (`--detail` names it)
         table.add_row(Text(f"[{e['index']}]", style=style_of(e["consensus"] or "")), _shortened(claim, claim_w),
                       *cells)
@@ -147,6 +149,8 @@ def render(entries: list[dict], width: int, colour: bool) -> str:
         console.print(table)
     legend = [f"{GROUNDED} grounded", f"{UNSUPPORTED} unsupported (suspect evidence)", "— no verdict",
               "--detail: evidence, notes"]
+    if any(e.get("retracted") for e in entries):
+        legend.insert(2, f"{RETRACTED} its paper is retracted")
     if lettered:
         legend = [f"{h} = {m}" for h, m in zip(heads, models)] + legend
     console.print()

@@ -6,13 +6,19 @@ import sqlite3
 
 
 def read_unread(archive) -> None:
-    """Read the verdicts of replies nobody has read yet (an older archive's, once); quiet when there are none.
+    """Read the verdicts of replies nobody has read yet (an older archive's, once), and again those of replies
+    checked before something was learned about a paper they cite; quiet when there are none.
 
     An archive that cannot take the writes (read-only, full, locked) is shown as it is, with one line saying so.
     """
     from .messages import warn
 
-    if archive.readonly or not archive.count_unread():
+    if archive.readonly:
+        return
+    if not archive.count_unread():
+        from .facts import settle
+
+        settle(archive)  # replies checked before something was learned about a paper they cite
         return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -32,3 +38,7 @@ def read_unread(archive) -> None:
             catch_up(archive, on_progress=lambda done, _: bar.update(task, completed=done), read=arrived)
         except (sqlite3.Error, ArchiveError) as exc:
             warn(f"could not store the verdicts of older replies ({exc}); showing what the archive holds")
+            return
+    from .facts import settle
+
+    settle(archive)
