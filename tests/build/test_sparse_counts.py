@@ -105,7 +105,7 @@ def test_the_build_command_counts_as_tiktoken(tmp_path):
     doc = SEEDS.joinpath(sorted(p.name for p in SEEDS.glob("*.txt"))[-1]).read_text(encoding="utf-8")
     doc = doc.replace("?", " " + " ".join(rng.choice(words) for _ in range(200)) + "?", 1)
     (tmp_path / "line.txt").write_text(doc, encoding="utf-8")
-    r = run_cli("build", tmp_path / "line.txt", "--encoding", OFFLINE, env={"XDG_CACHE_HOME": str(tmp_path / "c")})
+    r = run_cli("build", tmp_path / "line.txt", "--encoding", OFFLINE, env={"RETEST_CACHE_DIR": str(tmp_path / "c")})
     assert r.returncode == 0, r.stderr
     want = len(tiktoken.get_encoding(OFFLINE).encode(r.stdout, disallowed_special=()))
     assert f"{want:,} tokens ({OFFLINE})" in r.stderr

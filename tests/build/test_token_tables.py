@@ -40,7 +40,7 @@ def _random_texts(n: int, seed: int = 7) -> list[str]:
 
 @pytest.fixture
 def cache_home(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("RETEST_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(tables, "_made", {})  # nothing made or read earlier in this process
     monkeypatch.setattr(tables, "_params", {})
     return tmp_path / "cache"
@@ -50,7 +50,7 @@ def test_counts_from_the_cached_table_are_tiktokens_own(cache_home):
     theirs = tiktoken.get_encoding(OFFLINE)
     texts = TEXTS + [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))] + _random_texts(300)
     fresh = tables.get_encoding(OFFLINE)  # made from the table, and cached
-    assert list(cache_home.rglob("*.marshal*")), "the parsed table is cached in the user cache folder"
+    assert list(cache_home.rglob("*.marshal*")), "the parsed table is cached in retest's cache folder"
     tables._made.clear()
     tables._params.clear()
     cached = tables.get_encoding(OFFLINE)  # read from the cache
@@ -80,7 +80,7 @@ def _damage(path, how: str) -> None:
 
 @pytest.mark.parametrize("how", ["truncated", "flipped", "garbage", "another table", "empty", "a folder"])
 def test_a_damaged_cache_is_made_again_never_trusted(tmp_path, how):
-    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    env = {"RETEST_CACHE_DIR": str(tmp_path / "cache")}
     first = run_cli("build", SEED_002, "--encoding", OFFLINE, env=env)
     assert first.returncode == 0, first.stderr
     want = len(tiktoken.get_encoding(OFFLINE).encode(first.stdout, disallowed_special=()))
@@ -101,7 +101,7 @@ def test_a_damaged_cache_is_made_again_never_trusted(tmp_path, how):
 
 def test_the_cache_folder_cannot_be_written(tmp_path):
     (tmp_path / "cache").write_text("a file where the cache folder would be")
-    r = run_cli("build", SEED_002, "--encoding", OFFLINE, env={"XDG_CACHE_HOME": str(tmp_path / "cache")})
+    r = run_cli("build", SEED_002, "--encoding", OFFLINE, env={"RETEST_CACHE_DIR": str(tmp_path / "cache")})
     assert r.returncode == 0, r.stderr
     want = len(tiktoken.get_encoding(OFFLINE).encode(r.stdout, disallowed_special=()))
     assert re.search(rf"\b{want} tokens \({OFFLINE}\)", r.stderr)

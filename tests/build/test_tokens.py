@@ -51,6 +51,7 @@ def test_unreachable_download_host_is_probed_briefly_and_remembered(tmp_path, mo
 
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path / "tiktoken"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("RETEST_CACHE_DIR", raising=False)  # the platform's cache folder, under XDG_CACHE_HOME
     for var in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
         monkeypatch.delenv(var, raising=False)  # no proxy: the probe itself decides
     monkeypatch.setattr(tokens, "PROBE", ("127.0.0.1", 9))  # nothing listens there

@@ -26,10 +26,9 @@ MAGIC = b"retest compiled template 1\n"
 
 
 def folder() -> Path:
-    """``templates`` in RETEST_CACHE_DIR, else in the platform's user cache folder for retest."""
-    from platformdirs import user_cache_dir
+    from ..util.settings import cache_dir
 
-    return Path(os.environ.get("RETEST_CACHE_DIR") or user_cache_dir("retest")) / "templates"
+    return cache_dir() / "templates"
 
 
 def _fingerprint(env) -> str:
@@ -86,18 +85,10 @@ class CompiledCache(BytecodeCache):
     def dump_bytecode(self, bucket: Bucket) -> None:
         if not self.fingerprint or bucket.code is None:
             return
+        from ..util.files import cache_write
+
         payload = bucket.bytecode_to_string()
-        path = self._path(bucket)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.partial")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_bytes(MAGIC + hashlib.sha256(payload).digest() + payload)
-            os.replace(tmp, path)
-        except OSError:
-            try:
-                tmp.unlink()
-            except OSError:
-                pass
+        cache_write(self._path(bucket), MAGIC + hashlib.sha256(payload).digest() + payload)
 
 
 def compile_source(env, source: str, name: str, filename: str):

@@ -63,9 +63,9 @@ def params(name: str) -> dict | None:
 
 
 def folder() -> Path:
-    from platformdirs import user_cache_dir
+    from ..util.settings import cache_dir
 
-    return Path(user_cache_dir("retest")) / "tiktoken"
+    return cache_dir() / "tiktoken"
 
 
 def cache_path(expected_hash: str) -> Path:
@@ -116,14 +116,7 @@ def read(path: Path, expected_hash: str) -> dict[bytes, int] | None:
 def write(path: Path, ranks: dict[bytes, int], expected_hash: str) -> None:
     """Cache ``ranks`` at ``path`` whole or not at all (a cache that cannot be written is only slower)."""
     payload = marshal.dumps(ranks)
-    data = _head(expected_hash) + hashlib.sha256(payload).digest() + len(ranks).to_bytes(8, "little") + payload
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except OSError:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
+    from ..util.files import cache_write
+
+    head = _head(expected_hash) + hashlib.sha256(payload).digest() + len(ranks).to_bytes(8, "little")
+    cache_write(path, head + payload)

@@ -158,9 +158,9 @@ def _in_tiktoken_cache(name: str) -> bool:
 
 
 def _marker() -> Path:
-    from platformdirs import user_cache_dir
+    from ..util.settings import cache_dir
 
-    return Path(user_cache_dir("retest")) / "tiktoken-download-failed"
+    return cache_dir() / "tiktoken-download-failed"
 
 
 def _remember_failure() -> None:

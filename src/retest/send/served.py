@@ -28,10 +28,9 @@ class ListingFailed(ConfigError):
 
 
 def _cache_file(s: Settings) -> Path:
-    from platformdirs import user_cache_dir
+    from ..util.settings import cache_dir
 
-    root = Path(os.environ.get("RETEST_CACHE_DIR") or user_cache_dir("retest"))
-    return root / "models" / (hashlib.sha256(s.api_base.encode()).hexdigest()[:32] + ".json")
+    return cache_dir() / "models" / (hashlib.sha256(s.api_base.encode()).hexdigest()[:32] + ".json")
 
 
 def _cached(s: Settings) -> dict | None:

@@ -160,3 +160,17 @@ def open_input(path, label: str = "", *, binary: bool = False):
     except BaseException:
         os.close(fd)
         raise
+
+
+def cache_write(path: Path, data: bytes) -> None:
+    """Write a cache file whole or not at all; a cache that cannot be written only makes the next run slower."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
