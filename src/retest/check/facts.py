@@ -5,7 +5,7 @@ such paper, or its title is this; OpenAlex marks it retracted. Those answers
 are kept once per paper in the archive (``arxiv_cache``, ``related_works``),
 whichever command asked (``check --online``, ``claims``/``report``/``send
 --check`` with ``--online``, ``related``, ``--related``). Every check of an
-archived reply folds in what is known, whatever its age; and a reply checked
+archived reply folds in what is known, whatever its age (``reply.fold``); and a reply checked
 before something about a paper it cites was learned is checked again
 (``settle``) before ``claims`` and ``report`` read the ledger — so the ledger
 itself stays a read of stored rows.
@@ -18,31 +18,6 @@ reply that gave it another paper's title.
 from __future__ import annotations
 
 from collections.abc import Callable
-
-
-def fold(report, archive) -> None:
-    """Apply what the archive knows about the report's cited papers to its verdicts (and their evidence)."""
-    from .reply import apply_online, refresh_evidence
-
-    ids = [c.id for c in report.cited if c.verdict != "malformed"]
-    if not ids:
-        return
-    # an ID the prompt supplied (--related) is real without an arXiv look-up: its supplied record stands
-    lookups = archive.known_lookups([c.id for c in report.cited
-                                     if c.verdict != "malformed" and c.relation != "supplied"])
-    retracted = archive.retracted_papers(ids)
-    if not lookups and not retracted:
-        return
-    apply_online(report, lookups)
-    mark(report, retracted)
-    refresh_evidence(report)
-
-
-def mark(report, retracted: set[str]) -> None:
-    """A cited paper OpenAlex marks retracted is suspect: verdict ``retracted``."""
-    for c in report.cited:
-        if c.id in retracted and c.verdict != "malformed":
-            c.verdict, c.detail = "retracted", "the paper is retracted (OpenAlex)"
 
 
 def settle(archive, read: Callable[[object, int], object] | None = None,

@@ -230,9 +230,30 @@ def mark_supplied(cited: list[CitedId], supplied: list[dict]) -> None:
 
 def mark_retracted(report: Report, works: dict) -> None:
     """Fold OpenAlex's ``is_retracted`` into the verdicts: a cited retracted paper is suspect."""
-    from .facts import mark
-
     mark(report, {i for i, work in works.items() if work is not None and work.retracted})
+
+
+def fold(report, archive) -> None:
+    """Apply what the archive knows about the report's cited papers to its verdicts (and their evidence)."""
+    ids = [c.id for c in report.cited if c.verdict != "malformed"]
+    if not ids:
+        return
+    # an ID the prompt supplied (--related) is real without an arXiv look-up: its supplied record stands
+    lookups = archive.known_lookups([c.id for c in report.cited
+                                     if c.verdict != "malformed" and c.relation != "supplied"])
+    retracted = archive.retracted_papers(ids)
+    if not lookups and not retracted:
+        return
+    apply_online(report, lookups)
+    mark(report, retracted)
+    refresh_evidence(report)
+
+
+def mark(report, retracted: set[str]) -> None:
+    """A cited paper OpenAlex marks retracted is suspect: verdict ``retracted``."""
+    for c in report.cited:
+        if c.id in retracted and c.verdict != "malformed":
+            c.verdict, c.detail = "retracted", "the paper is retracted (OpenAlex)"
 
 
 def check_archived(archive, reply_id: int, *, as_of: dt.date | None = None, online: dict | None = None,
@@ -243,8 +264,6 @@ def check_archived(archive, reply_id: int, *, as_of: dt.date | None = None, onli
     as_of = as_of or dt.datetime.fromisoformat(rec["finished_at"] or rec["created_at"]).date()
     report = check(rec["reply"] or "", prompt=rec["prompt"], claims=claims or None, as_of=as_of,
                    sources=archive.sources(reply_id), supplied=archive.prompt_related(rec["prompt_id"]))
-    from .facts import fold
-
     fold(report, archive)  # what is known about the papers it cites, whoever looked them up
     if online:
         apply_online(report, online)
