@@ -160,6 +160,24 @@ def kill_submit_at(server, env, docs, call) -> None:
     proc.wait()
 
 
+def start_retest(env, *args):
+    """``retest ARGS`` running in a session of its own (so that a signal reaches its whole group), output piped."""
+    return subprocess.Popen([sys.executable, "-m", "retest", *map(str, args)],
+                            env={**os.environ, **env, "NO_COLOR": "1", "COLUMNS": "200"}, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def wait_until(condition, limit=60.0) -> None:
+    deadline = time.time() + limit
+    while not condition():
+        assert time.time() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def ctrl_c(proc) -> None:
+    os.killpg(proc.pid, signal.SIGINT)  # the whole group, prompt builders included, as a terminal does
+
+
 def block(*verdicts) -> str:
     """A reply's ``retest_verdicts`` block for ``(claim, status, evidence, note)`` tuples."""
     items = ", ".join(f'{{"claim": {c}, "status": "{s}", "evidence": {json.dumps(e)}, "note": "{n}"}}'

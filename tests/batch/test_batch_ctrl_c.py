@@ -3,16 +3,12 @@ them): the first starts nothing new, waits for the creation in flight and record
 for as it runs: ``batch collect`` must find it), prints the summary and exits 130; a second stops at once and says
 what may have been created. Nothing is submitted twice."""
 
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 
 import pytest
 from servers.batch import BatchServer
-from conftest import archive_rows as rows, batch, make_docs, server_env, serving
+from conftest import archive_rows as rows, batch, ctrl_c, make_docs, server_env, serving, start_retest, wait_until
 
 server = serving(BatchServer)
 
@@ -23,20 +19,9 @@ def env(server, tmp_path):
 
 
 def _submit(env, *args):
-    return subprocess.Popen([sys.executable, "-m", "retest", "batch", "submit", *map(str, args)],
-                            env={**os.environ, **env, "NO_COLOR": "1", "COLUMNS": "200"}, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    return start_retest(env, "batch", "submit", *args)
 
 
-def _when(condition, limit=60.0) -> None:
-    deadline = time.time() + limit
-    while not condition():
-        assert time.time() < deadline, "timed out"
-        time.sleep(0.02)
-
-
-def _ctrl_c(proc) -> None:
-    os.killpg(proc.pid, signal.SIGINT)  # the whole group, prompt builders included, as a terminal does
 
 
 def _creates(server) -> int:
@@ -55,9 +40,9 @@ def test_first_ctrl_c_waits_for_the_creation_in_flight_and_records_its_batch(ser
     docs = make_docs(tmp_path / "docs", 4)
     server.faults.append("create:slow:1.5")  # the first batch's creation is in flight when Ctrl-C comes
     proc = _submit(env, *docs, "--per-file", "2")
-    _when(lambda: _creates(server) >= 1)
+    wait_until(lambda: _creates(server) >= 1)
     time.sleep(0.2)
-    _ctrl_c(proc)
+    ctrl_c(proc)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert "Traceback" not in err and "internal error" not in err
@@ -82,13 +67,13 @@ def test_a_second_ctrl_c_stops_at_once_and_names_what_may_have_been_created(serv
     docs = make_docs(tmp_path / "docs", 2)
     server.faults.append("create:hang-after")  # the provider creates the batch, and never answers
     proc = _submit(env, *docs)
-    _when(lambda: _creates(server) >= 1)
+    wait_until(lambda: _creates(server) >= 1)
     time.sleep(0.2)
-    _ctrl_c(proc)
+    ctrl_c(proc)
     time.sleep(0.5)
     assert proc.poll() is None  # the first Ctrl-C waits for the creation in flight
     started = time.time()
-    _ctrl_c(proc)
+    ctrl_c(proc)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130 and time.time() - started < 10, err
     assert "Traceback" not in err and "internal error" not in err
@@ -106,9 +91,9 @@ def test_ctrl_c_during_an_upload_creates_no_batch_and_frees_its_prompts(server, 
     docs = make_docs(tmp_path / "docs", 2)
     server.faults.append("upload:slow:1.5")
     proc = _submit(env, *docs)
-    _when(lambda: ("POST", "/v1/files") in server.calls)
+    wait_until(lambda: ("POST", "/v1/files") in server.calls)
     time.sleep(0.2)
-    _ctrl_c(proc)
+    ctrl_c(proc)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130 and "stopped by Ctrl-C" in err and "0 requests in 0 batch(es)" in err, err
     assert _creates(server) == 0 and not out  # the upload finished; nothing new (the creation) started

@@ -2,16 +2,12 @@
 the first starts nothing new and waits for the requests in flight, whose replies are paid for; a second stops
 at once, keeping the text a stream had brought as a cut reply. A re-run never sends a prompt twice."""
 
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 
 import pytest
 from servers.chat import ChatServer
-from conftest import archive_rows as rows, make_docs, send, server_env
+from conftest import archive_rows as rows, ctrl_c, make_docs, send, server_env, start_retest, wait_until
 
 
 @pytest.fixture
@@ -23,20 +19,9 @@ def slow(tmp_path):
 
 
 def _start(env, *args):
-    return subprocess.Popen([sys.executable, "-m", "retest", "send", "--backoff", "0.01", *map(str, args)],
-                            env={**os.environ, **env, "NO_COLOR": "1", "COLUMNS": "200"}, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    return start_retest(env, "send", "--backoff", "0.01", *args)
 
 
-def _when(condition, limit=60.0) -> None:
-    deadline = time.time() + limit
-    while not condition():
-        assert time.time() < deadline, "timed out"
-        time.sleep(0.02)
-
-
-def _ctrl_c(proc) -> None:
-    os.killpg(proc.pid, signal.SIGINT)  # the whole group, prompt builders included, as a terminal does
 
 
 def _markers(server) -> Counter:
@@ -49,10 +34,10 @@ def test_first_ctrl_c_waits_for_the_requests_in_flight_and_a_rerun_sends_each_pr
     env = server_env(slow, tmp_path)
     docs = make_docs(tmp_path / "docs", 12)
     proc = _start(env, *docs, "-j", "4")
-    _when(lambda: len(slow.completions()) >= 5)  # the first four answered, the next ones in flight
+    wait_until(lambda: len(slow.completions()) >= 5)  # the first four answered, the next ones in flight
     time.sleep(0.3)  # the whole second four have reached the server, each answered 1.5 s after it came
     in_flight_then = len(slow.completions())
-    _ctrl_c(proc)
+    ctrl_c(proc)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert "Traceback" not in err and "internal error" not in err
@@ -78,12 +63,12 @@ def test_second_ctrl_c_stops_at_once_and_keeps_the_streamed_text(tmp_path):
         server.script["marker00x"] = __import__("collections").deque(["trickle:0.1"])
         server.script["marker01x"] = __import__("collections").deque(["trickle:0.1"])
         proc = _start(env, *docs, "-j", "2")
-        _when(lambda: len(server.completions()) == 2)
+        wait_until(lambda: len(server.completions()) == 2)
         time.sleep(1.0)  # some text has come
-        _ctrl_c(proc)
+        ctrl_c(proc)
         time.sleep(0.5)
         assert proc.poll() is None  # the first waits: the streams are still coming
-        _ctrl_c(proc)
+        ctrl_c(proc)
         out, err = proc.communicate(timeout=20)
         assert proc.returncode == 130, err
         assert "Traceback" not in err and "internal error" not in err
