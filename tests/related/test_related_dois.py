@@ -9,8 +9,7 @@ import pytest
 from conftest import SEED_002, run_cli, server_env
 from servers.arxiv import ArxivServer
 from servers.chat import ChatServer
-from servers.openalex import OpenAlexServer, work
-from test_related_cli import OA_KEY, corpus
+from servers.openalex import OA_KEY, OpenAlexServer, corpus, work
 
 # 10.1000/xyz.1 is supplied (only a DOI), in another case and with a sentence's full stop after it;
 # 10.2000/retr.7 is supplied and retracted, given as a doi.org URL; 10.5555/never.given was never supplied

@@ -7,19 +7,9 @@ import json
 import pytest
 from servers.chat import ChatServer
 from conftest import SEED_002, archive_rows, run_cli, serving, server_env
-from servers.openalex import OpenAlexServer
-from test_related_cli import OA_KEY, corpus
+from servers.openalex import OA_KEY
 
 chat = serving(ChatServer)
-
-
-@pytest.fixture
-def oa():
-    server = OpenAlexServer(key=OA_KEY)
-    corpus(server)
-    server.start()
-    yield server
-    server.stop()
 
 
 def env_of(chat_server, oa_server, tmp_path) -> dict:

@@ -20,6 +20,9 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+OA_KEY = "oa-test-key-4f9d2c7e1b"
+
+
 def work(n: int, title: str, date: str, *, arxiv: str | None = None, doi: str | None = None, cited_by: int = 0,
          retracted: bool = False, abstract: str | None = None) -> dict:
     """One OpenAlex work object."""
@@ -159,3 +162,20 @@ class OpenAlexServer:
         if self._httpd:
             self._httpd.shutdown()
             self._httpd.server_close()
+
+
+def corpus(server: "OpenAlexServer") -> None:
+    """The seed's first two papers, known to the service, with citers old and new; the rest unknown."""
+    a = server.add(work(1, "Echo Chamber: RL post-training amplifies behaviors", "2025-04-10", arxiv="2504.07912",
+                        cited_by=300))
+    b = server.add(work(2, "Sparse subnetworks in RL fine-tuning", "2025-05-20", arxiv="2505.11711", cited_by=50,
+                        retracted=True))
+    server.add(work(10, "Base models and RL post-training deployment revisited", "2025-09-01", arxiv="2509.00001",
+                    cited_by=40, abstract="we revisit post-training deployment of latent reasoning in base models"),
+               cites=[a])
+    server.add(work(11, "A journal paper with only a DOI", "2025-11-03", doi="10.1000/xyz.1", cited_by=5),
+               cites=[a, b])
+    server.add(work(12, "An older citer from before the claim", "2025-03-15", arxiv="2503.00002", cited_by=900),
+               cites=[a])
+    server.add(work(13, "Retracted follow-up \x1b[31m<b>bold</b>", "2026-01-04", arxiv="2601.00003", cited_by=1,
+                    retracted=True), cites=[b])
