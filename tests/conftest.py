@@ -90,12 +90,12 @@ def run_on_tty(*args, env, stderr_too=True, timeout=60) -> bytes:
     return data
 
 
-def serving(server_class):
+def serving(server_class, **options):
     """A ``server`` fixture: a local protocol server (``tests/servers/``) of its own for each test."""
 
     @pytest.fixture
     def server():
-        srv = server_class()
+        srv = server_class(**options)
         srv.start()
         yield srv
         srv.stop()

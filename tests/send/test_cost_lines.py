@@ -8,15 +8,10 @@ import re
 
 import pytest
 from servers.chat import ChatServer
-from conftest import SEED_002, make_docs, run_cli, send, server_env
+from conftest import SEED_002, make_docs, run_cli, send, server_env, serving
 
 
-@pytest.fixture
-def server():
-    srv = ChatServer(models=("test-model", "llama", "qwen"))
-    srv.start()
-    yield srv
-    srv.stop()
+server = serving(ChatServer, models=("test-model", "llama", "qwen"))
 
 
 @pytest.fixture
