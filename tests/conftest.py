@@ -238,6 +238,16 @@ def two_models(tmp_path):
     server.stop()
 
 
+def two_endpoints(tmp_path, a, b, key_a, key_b) -> dict:
+    """The environment of a run against servers ``a`` and ``b`` named as endpoints ``a`` and ``b`` (keys in A_KEY
+    and B_KEY) in an endpoints file, with no usable default endpoint."""
+    conf = tmp_path / "endpoints.toml"
+    conf.write_text(f'[endpoints.a]\nbase_url = "{a.base_url}"\nkey_env = "A_KEY"\n'
+                    f'[endpoints.b]\nbase_url = "{b.base_url}"\nkey_env = "B_KEY"\n')
+    return {"RETEST_ENDPOINTS": str(conf), "A_KEY": key_a, "B_KEY": key_b,
+            "RETEST_ARCHIVE": str(tmp_path / "archive.db"), "OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}
+
+
 def chromium() -> str:
     """Chromium's path, or the test skipped saying how to install it."""
     for name in ("chromium", "chromium-browser", "google-chrome"):

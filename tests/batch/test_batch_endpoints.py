@@ -4,7 +4,7 @@ endpoint (``--endpoint NAME``); the ledger keeps the same model at both apart.""
 import json
 
 from servers.batch import BatchServer
-from conftest import SEED_000, run_cli
+from conftest import SEED_000, run_cli, two_endpoints
 
 KEY_A, KEY_B = "sk-batch-a-SECRET-aaaa1111", "sk-batch-b-SECRET-bbbb2222"
 
@@ -15,11 +15,7 @@ def test_one_submit_two_endpoints_collected_apart(tmp_path):
     a.start()
     b.start()
     try:
-        conf = tmp_path / "endpoints.toml"
-        conf.write_text(f'[endpoints.a]\nbase_url = "{a.base_url}"\nkey_env = "A_KEY"\n'
-                        f'[endpoints.b]\nbase_url = "{b.base_url}"\nkey_env = "B_KEY"\n')
-        env = {"RETEST_ENDPOINTS": str(conf), "A_KEY": KEY_A, "B_KEY": KEY_B,
-               "RETEST_ARCHIVE": str(tmp_path / "archive.db"), "OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}
+        env = two_endpoints(tmp_path, a, b, KEY_A, KEY_B)
         r = run_cli("batch", "submit", SEED_000, "-m", "test-model@a", "-m", "test-model@b", env=env)
         assert r.returncode == 0, r.stderr
         assert len(a.batches) == 1 and len(b.batches) == 1

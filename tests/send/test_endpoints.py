@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 from servers.chat import ChatServer
-from conftest import KEY, SEED_000, SEED_002, run_cli
+from conftest import KEY, SEED_000, SEED_002, run_cli, two_endpoints
 
 KEY_A = "sk-alpha-SECRET-1111aaaa"
 KEY_B = "sk-beta-SECRET-2222bbbb"
@@ -167,11 +167,7 @@ def test_background_responses_at_two_named_endpoints(tmp_path):
     a.start()
     b.start()
     try:
-        conf = tmp_path / "endpoints.toml"
-        conf.write_text(f'[endpoints.a]\nbase_url = "{a.base_url}"\nkey_env = "A_KEY"\n'
-                        f'[endpoints.b]\nbase_url = "{b.base_url}"\nkey_env = "B_KEY"\n')
-        env = {"RETEST_ENDPOINTS": str(conf), "A_KEY": KEY_A, "B_KEY": KEY_B,
-               "RETEST_ARCHIVE": str(tmp_path / "archive.db"), "OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}
+        env = two_endpoints(tmp_path, a, b, KEY_A, KEY_B)
         r = run_cli("send", SEED_000, "--background", "--no-wait", "-m", "test-model@a", "-m", "other-model@b",
                     env=env)
         assert r.returncode == 0, r.stderr
