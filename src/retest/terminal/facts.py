@@ -37,38 +37,12 @@ def settle(archive) -> None:
     from ..check.facts import settle as recheck
     from ..results.arrival import arrived
     from .messages import warn
+    from .progress import Catching
 
-    bar = _Bar()
+    bar = Catching("checking again the replies citing papers looked up since")
     try:
         with bar:
             recheck(archive, read=arrived, on_progress=bar.update)
     except (sqlite3.Error, ArchiveError) as exc:
         warn(f"could not bring the verdicts up to date with what is known about their papers ({exc}); "
              "showing what the archive holds")
-
-
-class _Bar:
-    """A transient progress bar on stderr, made only once there are at least 50 replies to read."""
-
-    def __init__(self):
-        self.progress = self.task = None
-
-    def update(self, done: int, total: int) -> None:
-        if self.progress is None and total >= 50:
-            from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-            self.progress = Progress(TextColumn("checking again the replies citing papers looked up since"),
-                                     BarColumn(bar_width=16), MofNCompleteColumn(), TimeElapsedColumn(),
-                                     console=Console(stderr=True), transient=True)
-            self.progress.start()
-            self.task = self.progress.add_task("settle", total=total)
-        if self.progress is not None:
-            self.progress.update(self.task, completed=done)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self.progress is not None:
-            self.progress.stop()

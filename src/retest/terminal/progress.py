@@ -1,4 +1,5 @@
-"""What ``retest send`` shows while it runs: a progress bar on stderr, or one reply live on stdout."""
+"""What ``retest send`` shows while it runs: a progress bar on stderr, or one reply live on stdout; and the bar of
+work a read command does before it shows anything."""
 
 from __future__ import annotations
 
@@ -264,3 +265,31 @@ def fitted(parts: list[str], width: int) -> str:
     if len(joined()) > width and len(parts) == 2:
         parts.pop()
     return joined()
+
+
+class Catching:
+    """A transient progress bar on stderr for work done before a read command shows anything (``label``), made
+    only once there are at least ``least`` items: ``update(done, total)``, used as a context manager."""
+
+    def __init__(self, label: str, least: int = 50):
+        self.label, self.least = label, least
+        self.progress = self.task = None
+
+    def update(self, done: int, total: int) -> None:
+        if self.progress is None and total >= self.least:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.progress = Progress(TextColumn(self.label), BarColumn(bar_width=16), MofNCompleteColumn(),
+                                     TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+            self.progress.start()
+            self.task = self.progress.add_task(self.label, total=total)
+        if self.progress is not None:
+            self.progress.update(self.task, completed=done)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.progress is not None:
+            self.progress.stop()

@@ -20,22 +20,16 @@ def read_unread(archive) -> None:
 
         settle(archive)  # replies checked before something was learned about a paper they cite
         return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from ..archive import ArchiveError
     from ..check.arrival import catch_up
     from ..results.arrival import arrived
+    from .progress import Catching
 
-    total = archive.count_unread()
-    bar = Progress(TextColumn("reading the verdicts of replies archived earlier (once)"), BarColumn(bar_width=16),
-                   MofNCompleteColumn(), TimeElapsedColumn(), console=Console(stderr=True), transient=True,
-                   disable=total < 50)
-    with bar:
-        task = bar.add_task("read", total=total)
+    with Catching("reading the verdicts of replies archived earlier (once)") as bar:
+        bar.update(0, archive.count_unread())
         try:
             # as on arrival: verdicts read and each reply's report page made
-            catch_up(archive, on_progress=lambda done, _: bar.update(task, completed=done), read=arrived)
+            catch_up(archive, on_progress=bar.update, read=arrived)
         except (sqlite3.Error, ArchiveError) as exc:
             warn(f"could not store the verdicts of older replies ({exc}); showing what the archive holds")
             return
