@@ -59,6 +59,8 @@ def _trie(words: list[str]) -> str:
     return "|".join(parts)
 
 
+_MONTH_SET = frozenset(_WORDS.keys() | _ENGLISH.split())
+_LONGEST_MONTH = max(map(len, _MONTH_SET))
 _MONTH_WORD = "(?:" + _trie(sorted(set(_ENGLISH.split()) | set(_WORDS), key=len, reverse=True)) + r")\.?"
 # A single month: ISO ``2025-04`` (optionally with a day), ``2025/04``, ``04/2025``,
 # or a month word and year (``Sept 2024``, ``mayo de 2024``).
@@ -82,19 +84,44 @@ def _range_source(start: str, one: str) -> str:
 
 
 DATE = re.compile(_START + _ONE.format(p="a") + r"(?!\d)", re.IGNORECASE)
-# Text with 年 in it is searched with the CJK forms too (the plain patterns keep their fast literal scan).
-DATE_CJK = re.compile(_START_CJK + _ONE_CJK.format(p="a") + r"(?!\d)", re.IGNORECASE)
+
+
+@functools.cache
+def _date_cjk() -> re.Pattern[str]:
+    """Text with 年 in it is searched with the CJK forms too (the plain pattern keeps its fast literal scan)."""
+    return re.compile(_START_CJK + _ONE_CJK.format(p="a") + r"(?!\d)", re.IGNORECASE)
 
 
 def pattern(text: str) -> re.Pattern:
     """The date pattern for ``text``: with the CJK forms when it holds a 年."""
-    return DATE_CJK if "年" in text else DATE
+    return _date_cjk() if "年" in text else DATE
+
+
+# The range pattern names the month words up to four times: with every month word of every language in each,
+# it takes ~14 ms to compile, more than the rest of a document's parse. So a range is first found with any word
+# of a month's length standing for the month of each whole date, and those words then looked up. The answer is
+# the exact pattern's whenever they are all months: such a word must be followed by a dot or a space, so
+# wherever the exact pattern takes a month word the loose one takes the same run of letters, and the two
+# search alike. When one is not (``Spring 2024 – May 2025``), the exact pattern decides.
+_ANY_WORD = r"[^\W\d_]{%d,%d}+\.?" % (min(map(len, _MONTH_SET)), _LONGEST_MONTH)
+_LOOSE = ("amon", "bmon", "emon")
 
 
 @functools.cache
-def _range(cjk: bool = False) -> re.Pattern[str]:
-    """The range pattern, compiled on first use: the largest here (~5 ms), and only a span line needs it."""
-    return re.compile(_range_source(_START_CJK, _ONE_CJK) if cjk else _range_source(_START, _ONE), re.IGNORECASE)
+def _range(cjk: bool = False, exact: bool = False) -> re.Pattern[str]:
+    """The range pattern, compiled on first use (only a span line needs it); loose unless ``exact``."""
+    source = _range_source(_START_CJK, _ONE_CJK) if cjk else _range_source(_START, _ONE)
+    for group in () if exact else _LOOSE:
+        source = source.replace(f"(?P<{group}>{_MONTH_WORD}", f"(?P<{group}>{_ANY_WORD}")
+    return re.compile(source, re.IGNORECASE)
+
+
+def _range_search(text: str) -> re.Match[str] | None:
+    cjk = "年" in text
+    m = _range(cjk).search(text)
+    if m is None or all(m.group(g) is None or m.group(g).lower().rstrip(".") in _MONTH_SET for g in _LOOSE):
+        return m
+    return _range(cjk, exact=True).search(text)
 
 
 _MEMO_CHARS = 2048  # texts up to this long have their dates remembered (256 of them)
@@ -142,7 +169,6 @@ def _dates_in(text: str) -> tuple[Found, ...]:
 # Every date holds a year, and a scan for a year's first two digits is ~10x faster than trying the date
 # pattern at every character: the pattern is tried only where a date holding a year found can start.
 _YEAR = re.compile(r"(?:19|20)\d\d")
-_LONGEST_MONTH = max(map(len, [*_ENGLISH.split(), *_WORDS]))
 
 
 def _word_before(text: str, k: int) -> int:
@@ -181,7 +207,7 @@ def _starts(text: str, y: int) -> list[int]:
 
 
 def matches(date: re.Pattern, text: str):
-    """``date.finditer(text)`` for ``DATE`` and ``DATE_CJK``, the pattern tried only where a date can start."""
+    """``date.finditer(text)`` for the date patterns, the pattern tried only where a date can start."""
     pos = 0
     year = _YEAR.search(text)
     while year is not None:
@@ -214,7 +240,7 @@ def _find_dates(text: str) -> list[Found]:
 
 def find_range(text: str) -> Found | None:
     """The first written range in ``text``, else None."""
-    m = _range("年" in text).search(text)
+    m = _range_search(text)
     if not m:
         return None
     if m.group("smon"):
