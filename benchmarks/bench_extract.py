@@ -7,9 +7,10 @@ corpus grows, and `retest extract SEED` / `retest --help` within 2x of
 seconds (user + system, median of the runs): on a busy machine the CPU figure
 is the steadier one. `extract_stages.py` breaks the extract figure down by step.
 
-Measured (2 cores loaded 12-16 deep): extract --jsonl 9.9 s CPU = 3.2x the
-floor's 3.1 s (the release before: 3.6x under the same load); peak 23 MB flat;
-`extract SEED` 1.7x `import pydantic` in CPU.
+Measured (2 cores shared, load average 1.0-1.7): extract --jsonl 7.34 s CPU =
+2.21x the floor's 3.32 s (the code before, run straight after: 9.44 s = 2.73x;
+interleaved runs under a load of ~4: 2.26x against 2.75x); peak 23 MB flat;
+`extract SEED` 1.52x `import pydantic` in CPU.
 """
 
 from __future__ import annotations

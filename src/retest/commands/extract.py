@@ -31,6 +31,7 @@ def command(paths: tuple[str, ...], fmt: str | None, max_size: int) -> None:
     out = sys.stdout
     good = bad = 0
     table = None
+    jsonl = _jsonl_writer(out) if fmt == "jsonl" else None
     if fmt is None:
         from ..terminal.tables import DocumentTable
         table = DocumentTable()
@@ -44,8 +45,8 @@ def command(paths: tuple[str, ...], fmt: str | None, max_size: int) -> None:
             bad += 1
             say(f"retest: error: {message(item)}")
             continue
-        if fmt == "jsonl":
-            out.write(safe_json(json.dumps(item, ensure_ascii=False)) + "\n")
+        if jsonl is not None:
+            jsonl(item)
         elif fmt == "json":
             out.write(("," if good else "") + "\n" + safe_json(json.dumps(item, ensure_ascii=False, indent=2)))
         else:
@@ -57,3 +58,35 @@ def command(paths: tuple[str, ...], fmt: str | None, max_size: int) -> None:
         out.write(table.render() + "\n")
     if bad:
         sys.exit(2 if good == 0 else 1)
+
+
+def _jsonl_writer(out):
+    """A function writing one document a line to ``out``, with one encoder built once.
+
+    Where ``out`` writes UTF-8 and leaves newlines alone, the line goes straight to its byte buffer: the text is
+    encoded once and the check for terminal controls is made on the bytes (``safe_json_utf8``).
+    """
+    import json
+
+    from ..util.display import safe_json, safe_json_utf8
+
+    encode = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode  # the documents are trees
+    buffer = _utf8_buffer(out)
+    if buffer is None:
+        return lambda doc: out.write(safe_json(encode(doc)) + "\n")
+    out.flush()  # what was written as text goes first
+    errors = out.errors or "strict"
+    return lambda doc: buffer.write(safe_json_utf8(encode(doc) + "\n", errors))
+
+
+def _utf8_buffer(out):
+    """The byte stream under ``out`` if text written to ``out`` reaches it as UTF-8 unchanged, else None."""
+    import codecs
+    import os
+
+    try:
+        if out.line_buffering or os.linesep != "\n" or codecs.lookup(out.encoding).name != "utf-8":
+            return None
+        return out.buffer
+    except (AttributeError, LookupError, TypeError, ValueError):
+        return None
