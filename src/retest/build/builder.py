@@ -76,7 +76,7 @@ def build(
                 lo = mid
         material, text = draw(plan[:hi])
         tokens = count.count(text)
-    return Prompt(
+    return Prompt.model_construct(  # made here, of checked parts: nothing to validate
         prompt=text,
         tokens=tokens,
         encoding=count.name if count else None,
@@ -107,7 +107,7 @@ def _visible(plan: list[Step], draw, full_text: str) -> list[Step]:
 def sent_claims(material: Material) -> list[SentClaim]:
     """The claims the prompt carries, numbered as the model sees them."""
     return [
-        SentClaim(index=i, text=c.text, date=c.date, arxiv_ids=list(c.arxiv_ids), source=source,
+        SentClaim.model_construct(index=i, text=c.text, date=c.date, arxiv_ids=list(c.arxiv_ids), source=source,
                   note_title=c.note_title, related=list(r.papers) if r else [])
         for i, (c, source, r) in enumerate(zip(material.claims, material.claim_sources,
                                                material.related or [None] * len(material.claims)), start=1)

@@ -265,9 +265,9 @@ def parse(text: str, source: str = "<text>"):
 
     Raises NotAnInquiringLine for text without the layout's marks.
     """
-    from ..models import Document
+    from ..models import Document, trusted
 
-    return Document.model_validate(parse_raw(text, source))
+    return trusted(Document, parse_raw(text, source))
 
 
 def parse_raw(text: str, source: str = "<text>") -> dict:
