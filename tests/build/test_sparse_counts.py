@@ -35,8 +35,8 @@ def _texts() -> list[str]:
 
 
 def _whole(params: dict):
-    return tiktoken.Encoding(params["name"], pat_str=params["pat_str"], mergeable_ranks=params["mergeable_ranks"],
-                             special_tokens=params["special_tokens"])
+    return tiktoken.Encoding(params["name"], pat_str=params["pat_str"],
+                             mergeable_ranks=params["mergeable_ranks"].whole(), special_tokens=params["special_tokens"])
 
 
 @pytest.mark.parametrize("pattern_of", [None, "o200k_base", "r50k_base"])

@@ -78,9 +78,8 @@ class SparseEncoding:
         segments = set(_CUT.split(data))
         if sum(len(s) * (len(s) + 1) // 2 for s in segments) > MAX_LOOKUPS:
             return None
-        ranks = self.params["mergeable_ranks"]
         inside = {s[i:j] for s in segments for i in range(len(s)) for j in range(i + 1, len(s) + 1)}
-        found = {part: ranks[part] for part in filter(ranks.__contains__, inside)}
+        found = self.params["mergeable_ranks"].among(inside)  # tables.Ranks
         if not found:  # no text: tiktoken makes no encoder of an empty table
             return None
         self.sparse += 1
