@@ -4,17 +4,21 @@ Targets: `retest build SEED` (token count included) in ≤ 0.25 s and ≤ 3× `p
 tiktoken's table read from retest's cache (made by the first run); `retest templates` ≤ 2× `import pydantic`.
 Wall and CPU seconds (user + system) are both printed: on a busy machine the CPU ratio is the steadier figure.
 
-Measured on 2 shared cores (load average 12-14), CPU medians of 15 runs interleaved with the same runs of
-the code before (main at 964adb6), `retest build SEED` with the default encoding (counted offline with
-cl100k_base):
-  seed 002: 455 ms → 369 ms CPU (7.7x → 6.3x `import pydantic`); seed 000: 440 ms → 350 ms (7.7x → 6.1x).
-  `retest templates`: 296 ms → 98 ms (4.2x → 1.4x). `retest extract SEED`: unchanged (2.2-2.3x here).
-Where a build's CPU goes now (one process, process_time, same machine): interpreter ~13 ms, click and the
-CLI ~35 ms, pydantic and retest's models ~80 ms, the extract patterns ~35 ms, reading the document with
-pydantic's validation ~30 ms (the first validation loads pydantic's plugin machinery), Jinja ~25 ms,
-tiktoken ~7 ms, its table from the cache ~25 ms (marshal), counting without the whole encoder ~10 ms,
-the compiled template from its cache ~4 ms, rendering ~2 ms. The target (≤ 250 ms, ≤ 3x) is not met:
-what is left is mostly importing pydantic, click, Jinja and the extract stage, which a build needs.
+Measured on 2 cores (load average ~1, a host whose `import pydantic` took 65-83 ms where it once took 53),
+`retest build SEED` with the default encoding (counted offline with cl100k_base), CPU medians of 21 runs
+interleaved with the same runs of the code before (main at bb5658d): 313 ms → 244 ms (4.6x → 3.6x
+`import pydantic`); in instructions (callgrind, which load does not sway) 1.34 G → 0.90 G, 3.1x the 0.29 G
+of `import pydantic`. This script's wall-time medians over five runs: 236-284 ms (3.2-4.0x); the libraries'
+floor 148-169 ms (2.0-2.4x). `retest templates`: ~1.0x.
+What made the difference: a document's range of dates is found with a loose pattern first (the exact one,
+which names every month word of six languages four times, took 14 ms to compile); the documents the parser
+makes and the prompts the builder makes are not validated again (no pydantic schema built, no plugin
+loaded: ~20 ms); tiktoken's table is read in shards, only those a prompt's substrings need (~12 ms).
+Where a build's CPU goes now (process_time, medians of 9): interpreter ~13 ms, click ~14 ms, pydantic ~20 ms
+and its BaseModel ~38 ms, retest's models ~5 ms, the CLI and the extract stage's modules ~27 ms, Jinja
+~20 ms, tiktoken ~4 ms, the rest of the build ~45 ms (the table's shards ~12 ms, reading and parsing the
+document, counting, the template from its cache, rendering). The ≤ 3x target is not met: the libraries a
+build cannot do without already cost 2.0-2.4x.
 """
 
 from __future__ import annotations
