@@ -7,8 +7,8 @@ Wall and CPU seconds (user + system) are both printed: on a busy machine the CPU
 Measured on 2 cores (load average ~1, a host whose `import pydantic` took 65-83 ms where it once took 53),
 `retest build SEED` with the default encoding (counted offline with cl100k_base), CPU medians of 21 runs
 interleaved with the same runs of the code before (main at bb5658d): 313 ms → 244 ms (4.6x → 3.6x
-`import pydantic`); in instructions (callgrind, which load does not sway) 1.34 G → 0.90 G, 3.1x the 0.29 G
-of `import pydantic`. This script's wall-time medians over five runs: 236-284 ms (3.2-4.0x); the libraries'
+`import pydantic`); in instructions (callgrind, which load does not sway) 1.34 G → 1.14 G, 4.7x → 4.0x
+the 0.29 G of `import pydantic`. This script's wall-time medians over five runs: 236-284 ms (3.2-4.0x); the libraries'
 floor 148-169 ms (2.0-2.4x). `retest templates`: ~1.0x.
 What made the difference: a document's range of dates is found with a loose pattern first (the exact one,
 which names every month word of six languages four times, took 14 ms to compile); the documents the parser

@@ -9,6 +9,7 @@ from conftest import FIXTURES, SEED_002, SEEDS
 from retest.build.prompter import Recipe, build_all
 from retest.errors import NotAnInquiringLine
 from retest.extract.parser import parse, parse_raw
+from retest import models
 from retest.models import Citation, Claim, Document, Prompt, SentClaim, Span, trusted
 
 
@@ -36,13 +37,26 @@ def test_parsed_documents_are_what_validation_makes():
     seen = 0
     for name, raw in _documents():
         validated = Document.model_validate(raw)  # raises if the parser made a shape a Document cannot hold
-        made = trusted(Document, raw)
+        made = models._constructed(Document, raw)  # what ``trusted`` makes until validating pays
         assert made == validated, name
         assert made.model_dump_json() == validated.model_dump_json(), name
         assert made.model_fields_set == validated.model_fields_set, name
         assert all(type(c) is Claim for c in made.claims), name
         seen += 1
     assert seen > 60
+
+
+def test_trusted_constructs_first_then_validates(monkeypatch):
+    name, raw = next(_documents())
+    monkeypatch.setattr(models, "_made", 0)
+    monkeypatch.setattr(Document, "__pydantic_complete__", False)  # as in a new process: no schema yet
+    validations = []
+    monkeypatch.setattr(Document, "model_validate", classmethod(lambda cls, data: validations.append(data) or
+                                                                 models._constructed(cls, data)))
+    assert trusted(Document, raw) == trusted(Document, raw) and not validations and models._made == 2
+    monkeypatch.setattr(models, "_made", models._MADE_FIRST)
+    trusted(Document, raw)
+    assert validations == [raw]  # enough made for building the schema to pay
 
 
 def test_parse_gives_models_all_the_way_down():
