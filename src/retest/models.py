@@ -102,7 +102,9 @@ _NESTED: dict[type, dict[str, type]] = {
 }
 
 
-_MADE_FIRST = 500  # models made without validating in a process, before validating (faster each) pays its start
+# Documents a process makes without validating: past them, building the schemas (~20 ms) has paid for itself,
+# validating being ~40 µs a document faster than constructing.
+_MADE_FIRST = 500
 _made = 0
 
 

@@ -108,7 +108,7 @@ def sent_claims(material: Material) -> list[SentClaim]:
     """The claims the prompt carries, numbered as the model sees them."""
     return [
         SentClaim.model_construct(index=i, text=c.text, date=c.date, arxiv_ids=list(c.arxiv_ids), source=source,
-                  note_title=c.note_title, related=list(r.papers) if r else [])
+                                  note_title=c.note_title, related=list(r.papers) if r else [])
         for i, (c, source, r) in enumerate(zip(material.claims, material.claim_sources,
                                                material.related or [None] * len(material.claims)), start=1)
     ]
