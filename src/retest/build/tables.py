@@ -117,6 +117,7 @@ class Ranks:
                  whole: dict[bytes, int] | None = None):
         self._short = short  # the entries shorter than PREFIX (all of them when ``whole`` is given)
         self._shards = shards or {}  # PREFIX bytes → marshal data of the entries that start so
+        self._open: dict[bytes, dict[bytes, int]] = {}  # the shards unpacked so far
         self._whole = whole
 
     @classmethod
@@ -135,9 +136,10 @@ class Ranks:
             else:
                 wanted.setdefault(part[:PREFIX], []).append(part)
         for prefix, group in wanted.items():
-            shard = self._shards.get(prefix)
-            if shard is not None:
-                table = marshal.loads(shard)
+            table = self._open.get(prefix)
+            if table is None and prefix in self._shards:
+                table = self._open[prefix] = marshal.loads(self._shards[prefix])
+            if table is not None:
                 found.update((p, table[p]) for p in group if p in table)
         return found
 
