@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import marshal
-import os
 import threading
 from pathlib import Path
 
